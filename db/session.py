@@ -1,0 +1,67 @@
+"""Engines, sessions and the schema: created with Alembic on first use, upgraded when behind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import ConfigError
+
+#: The newest migration; tests check that it matches db/migrations/versions.
+HEAD = "0001"
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url, future=True)
+    except Exception as exc:  # a malformed URL or a driver that is not installed
+        raise ConfigError(f"database url {url!r}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+    return engine
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Bring the schema to HEAD. Cheap when it is already there (one query, no Alembic import)."""
+    if current_revision(engine) == HEAD:
+        return
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("db").joinpath("migrations")))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # two daemons starting at once migrate one at a time
+            conn.execute(text("SELECT pg_advisory_xact_lock(7331001)"))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: committed whole or rolled back whole."""
+    with factory() as session, session.begin():
+        yield session

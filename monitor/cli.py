@@ -1,0 +1,239 @@
+"""The `monitor` command line (INTERFACE.md). Bad input: one line on stderr, exit status 2, nothing stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from monitor.app import App, who
+from monitor.dates import parse_date
+from monitor.errors import ImportError_, MonitorError
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_INPUT = 2
+
+
+class DateType(click.ParamType):
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        try:
+            return parse_date(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATE = DateType()
+
+
+class MonitorGroup(click.Group):
+    """Turns the errors that are the user's to fix into one line on stderr and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ImportError_ as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_INPUT)
+        except MonitorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_INPUT)
+
+
+def _set_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(App).config_path = value
+
+
+def config_option(f: F) -> F:
+    return click.option("--config", type=click.Path(path_type=Path, dir_okay=False), expose_value=False,
+                        callback=_set_config, is_eager=True,
+                        help="Config file (default ./config.toml, then the packaged default).")(f)
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+@click.group(cls=MonitorGroup)
+@config_option
+@click.version_option(package_name="monitor")
+def cli() -> None:
+    """monitor: deadlines, warnings and reminders for certified industrial clusters (动态管理)."""
+
+
+@cli.command("import")
+@config_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@pass_app
+def import_(app: App, file: Path) -> None:
+    """Import a roster (.csv or .xlsx, one cluster a row); a known id updates that cluster."""
+    from db.session import transaction
+    from monitor import clock
+    from monitor.roster import import_roster
+
+    with transaction(app.sessions) as session:
+        result = import_roster(session, file, app.packs, who(), clock.now_utc(), progress=_progress)
+    click.echo(f"imported {file.name}: {result.added} added, {result.updated} updated")
+
+
+def _progress(rows: Iterable[Any], total: int) -> Iterable[Any]:
+    """A progress bar on stderr for imports that take more than a moment (and only on a terminal)."""
+    if total < 2000 or not sys.stderr.isatty():
+        return rows
+    from rich.console import Console
+    from rich.progress import track
+
+    return track(rows, total=total, description="checking rows", console=Console(stderr=True), transient=True)
+
+
+@cli.group()
+def record() -> None:
+    """Record a fact as it happens (report, change, review, assessment, incident, revocation)."""
+
+
+def _record(app: App, action: Callable[..., str], *args: Any) -> None:
+    from db.session import transaction
+    from monitor import clock
+    from monitor.record import Recorder
+
+    with transaction(app.sessions) as session:
+        recorder = Recorder(session, app.packs, who(), clock.now_utc(), app.today())
+        message = action(recorder, *args)
+    click.echo(message)
+
+
+cluster_argument = click.argument("cluster")
+
+
+@record.command("report")
+@config_option
+@cluster_argument
+@click.option("--year", type=int, required=True, help="The year the report is on (filed in the next).")
+@click.option("--filed-on", type=DATE, required=True, help="The day it was filed.")
+@pass_app
+def record_report(app: App, cluster: str, year: int, filed_on: dt.date) -> None:
+    """An annual report filed."""
+    from monitor.record import Recorder
+
+    _record(app, Recorder.report, cluster, year, filed_on)
+
+
+@record.command("change")
+@config_option
+@cluster_argument
+@click.option("--kind", type=click.Choice(["leading_industry", "spatial_scope", "operator"]), required=True)
+@click.option("--changed-on", type=DATE, required=True, help="The day the change happened.")
+@click.option("--filed-on", type=DATE, help="The day it was filed (fills in a change recorded before).")
+@pass_app
+def record_change(app: App, cluster: str, kind: str, changed_on: dt.date, filed_on: dt.date | None) -> None:
+    """A major change (重大变动), and its filing when it is filed."""
+    from monitor.record import Recorder
+
+    _record(app, Recorder.change, cluster, kind, changed_on, filed_on)
+
+
+@record.command("review")
+@config_option
+@cluster_argument
+@click.option("--result", type=click.Choice(["applied", "pass", "fail"]), required=True)
+@click.option("--on", "on", type=DATE, required=True, help="The day of the application or the result.")
+@pass_app
+def record_review(app: App, cluster: str, result: str, on: dt.date) -> None:
+    """A renewal review: applied for, passed or failed."""
+    from monitor.record import Recorder
+
+    _record(app, Recorder.review, cluster, result, on)
+
+
+@record.command("assessment")
+@config_option
+@cluster_argument
+@click.option("--year", type=int, required=True)
+@click.option("--result", type=click.Choice(["pass", "fail"]), required=True)
+@click.option("--on", "on", type=DATE, help="The day it was announced (default January 1 of the next year).")
+@pass_app
+def record_assessment(app: App, cluster: str, year: int, result: str, on: dt.date | None) -> None:
+    """A yearly assessment result."""
+    from monitor.record import Recorder
+
+    _record(app, Recorder.assessment, cluster, year, result, on)
+
+
+@record.command("incident")
+@config_option
+@cluster_argument
+@click.option("--ground", type=click.Choice(["false_declaration", "violation", "major_accident", "non_cooperation"]),
+              required=True)
+@click.option("--on", "on", type=DATE, required=True)
+@click.option("--note", help="What happened.")
+@click.option("--dismissed-on", type=DATE, help="The day the incident was dismissed (fills in one recorded before).")
+@pass_app
+def record_incident(app: App, cluster: str, ground: str, on: dt.date, note: str | None,
+                    dismissed_on: dt.date | None) -> None:
+    """An incident (false declaration, violation, major accident, non-cooperation), or its dismissal."""
+    from monitor.record import Recorder
+
+    _record(app, Recorder.incident, cluster, ground, on, note, dismissed_on)
+
+
+@record.command("revocation")
+@config_option
+@cluster_argument
+@click.option("--on", "on", type=DATE, required=True)
+@click.option("--note", help="The decision, e.g. its document number.")
+@pass_app
+def record_revocation(app: App, cluster: str, on: dt.date, note: str | None) -> None:
+    """A revocation of the cluster's title; nothing falls due after it."""
+    from monitor.record import Recorder
+
+    _record(app, Recorder.revocation, cluster, on, note)
+
+
+@cli.command()
+@config_option
+@click.option("--as-of", type=DATE, help="Evaluate as of this date (default: today in the configured zone).")
+@click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")
+@click.option("--regime", help="Only the clusters of this regime.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def status(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime: str | None, fmt: str) -> None:
+    """The overview: every cluster's state, open obligations and warnings, the most urgent first."""
+    from monitor.errors import UnknownClusterError
+    from monitor.status import status_json
+
+    as_of = as_of or app.today()
+    items = app.evaluate_all(as_of, list(cluster_ids) or None, regime)
+    missing = sorted(set(cluster_ids) - {facts.cluster.id for facts, _ in items})
+    if missing:
+        raise UnknownClusterError(missing[0])
+    lang = app.settings.language
+    if fmt == "json":
+        sys.stdout.write(json.dumps(status_json(items, as_of, lang), ensure_ascii=False, indent=1) + "\n")
+        return
+    from rich.console import Console
+
+    from monitor.table import render_table
+
+    render_table(items, as_of, lang, Console())
+
+
+@cli.command()
+@config_option
+@pass_app
+def regimes(app: App) -> None:
+    """The loaded regime packs, with their rules and articles."""
+    from monitor.regimes import describe
+
+    click.echo(describe(app.packs.values()))
+
+
+def main() -> None:
+    cli(prog_name="monitor")

@@ -1,0 +1,69 @@
+"""Date parsing and the arithmetic of RULES.md: month/year steps and Civil Code periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from dateutil.relativedelta import relativedelta
+
+_ISO = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$")
+_CHINESE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def parse_date(value: object) -> dt.date:
+    """Accept ``2023-10-15``, ``2023/10/15``, ``2023年10月15日``, a date or datetime, or an Excel serial.
+
+    Raises ValueError with the offending value quoted.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        serial = float(value)
+        if serial != int(serial) or not 1 <= serial <= 2958465:
+            raise ValueError(f"{value!r} is not a date")
+        return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+    text = str(value).strip()
+    match = _ISO.match(text) or _CHINESE.match(text)
+    if match is None:
+        if text.isdigit() and 4 < len(text) <= 7:  # an Excel serial that went through a CSV
+            return parse_date(int(text))
+        raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD or 2023年10月15日)")
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: no such day") from None
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """2025-01-31 + 1 month = 2025-02-28 (relativedelta clamps to the month's last day)."""
+    result: dt.date = day + relativedelta(months=months)
+    return result
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """2024-02-29 + 3 years = 2027-02-28."""
+    result: dt.date = day + relativedelta(years=years)
+    return result
+
+
+def default_valid_until(certified_on: dt.date, years: int) -> dt.date:
+    """Last day in force: (certified_on - 1 day) + years. 2023-07-10 -> 2026-07-09."""
+    return add_years(certified_on - dt.timedelta(days=1), years)
+
+
+def month_day(text: str) -> tuple[int, int]:
+    """Parse ``MM-DD`` (a fixed yearly due day); February 29 is refused, it does not recur."""
+    match = re.fullmatch(r"(\d{2})-(\d{2})", text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a month-day (expected MM-DD)")
+    month, day = int(match.group(1)), int(match.group(2))
+    try:
+        dt.date(2023, month, day)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a day every year has") from None
+    return month, day

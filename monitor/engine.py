@@ -1,0 +1,229 @@
+"""The rules of RULES.md as one pure function: ``evaluate(pack, facts, as_of, calendar) -> Verdict``.
+
+No session, no clock, no I/O. An evaluation as of a date sees only the facts dated on or before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from monitor.dates import add_years, default_valid_until
+from monitor.facts import Facts, Review
+from monitor.packs import Pack
+from monitor.verdict import Obligation, Verdict, Warning
+from monitor.workdays import Coverage, WorkCalendar
+
+#: How long a change filed late stays a warning after its filing (RULES.md is silent; see README).
+LATE_CHANGE_WARNING_DAYS = 365
+
+
+def _state(due: dt.date | None, done_on: dt.date | None, as_of: dt.date) -> str:
+    if done_on is not None:
+        return "late" if due is not None and done_on > due else "done"
+    if due is not None and as_of > due:
+        return "overdue"
+    return "pending"
+
+
+def _obligation(kind: str, key: str, due: dt.date | None, done_on: dt.date | None, as_of: dt.date,
+                basis: str, **extra: object) -> Obligation:
+    return Obligation(
+        kind=kind, key=key, due=due, state=_state(due, done_on, as_of), basis=basis, done_on=done_on,
+        days_left=None if due is None else (due - as_of).days, **extra,  # type: ignore[arg-type]
+    )
+
+
+def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:
+    """The first validity's last day: the roster's, else the batch's, else computed (RULES.md)."""
+    validity = pack.validity
+    if validity is None:
+        return None
+    cluster = facts.cluster
+    if cluster.valid_until is not None:
+        return cluster.valid_until
+    batch = pack.batches.get(cluster.batch) if cluster.batch else None
+    if batch is not None and batch.valid_until is not None:
+        return batch.valid_until
+    years = batch.validity_years if batch is not None and batch.validity_years else validity.years
+    return default_valid_until(cluster.certified_on, years)
+
+
+def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar) -> Verdict:
+    revoked_on = facts.revoked_on if facts.revoked_on is not None and facts.revoked_on <= as_of else None
+    obligations: list[Obligation] = []
+    warnings: list[Warning] = []
+
+    valid_until = _renewal(pack, facts, as_of, obligations, warnings)
+    _annual_reports(pack, facts, as_of, valid_until, revoked_on, obligations, warnings)
+    _changes(pack, facts, as_of, calendar, obligations, warnings)
+    _assessments(pack, facts, as_of, warnings)
+    if revoked_on is None:
+        _incidents(pack, facts, as_of, warnings)
+        state = "expired" if valid_until is not None and as_of > valid_until else "in_force"
+    else:
+        state = "revoked"
+        # Nothing falls due after a revocation; what had no due day and was still open never will.
+        obligations = [o for o in obligations
+                       if (o.due is not None and o.due <= revoked_on) or (o.due is None and not o.is_open)]
+    return Verdict(facts.cluster.id, state, valid_until, tuple(obligations), tuple(warnings))
+
+
+def _visible_reviews(facts: Facts, as_of: dt.date) -> list[Review]:
+    order = {"applied": 0, "pass": 1, "fail": 1}
+    return sorted((r for r in facts.reviews if r.on <= as_of), key=lambda r: (r.on, order[r.result]))
+
+
+def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligation],
+             warnings: list[Warning]) -> dt.date | None:
+    """Renewal reviews, cycle by cycle: a pass extends from the old last day, a fail ends the chain."""
+    validity = pack.validity
+    valid_until = initial_valid_until(pack, facts)
+    if validity is None or valid_until is None:
+        return None
+    done_on: dt.date | None = None
+    applied_in_time = False
+    failed: Review | None = None
+    for review in _visible_reviews(facts, as_of):
+        applied_in_time = applied_in_time or review.on <= valid_until
+        if review.result == "applied":
+            if validity.review_by_application and done_on is None:
+                done_on = review.on
+            continue
+        done_on = done_on or review.on
+        if review.result == "fail":
+            failed = review
+            break
+        obligations.append(_obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on,
+                                       as_of, validity.basis))
+        valid_until = add_years(valid_until, validity.extension_years)
+        done_on, applied_in_time = None, False
+    obligations.append(_obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on,
+                                   as_of, validity.basis))
+    if failed is not None:
+        warnings.append(Warning("review_failed", "revocation", validity.review_failed_basis,
+                                f"review_failed:{failed.on}", (("on", failed.on),)))
+    if as_of > valid_until:
+        if applied_in_time:
+            review, severity = "applied", "risk"
+        elif validity.review_by_application:
+            review, severity = "unapplied", validity.expired_unapplied_severity
+        else:
+            review, severity = "outstanding", "risk"
+        warnings.append(Warning("validity_expired", severity, validity.expired_basis,
+                                f"validity_expired:{valid_until}", (("valid_until", valid_until), ("review", review))))
+    return valid_until
+
+
+def _report_years(facts: Facts, as_of: dt.date, valid_until: dt.date | None) -> Iterator[int]:
+    """Years Y whose report can be known by ``as_of`` and that were in force on January 1 of Y+1."""
+    certified_on = facts.cluster.certified_on
+    first_due_year = certified_on.year if (certified_on.month, certified_on.day) == (1, 1) else certified_on.year + 1
+    last_due_year = as_of.year
+    if valid_until is not None:
+        last_due_year = min(last_due_year, valid_until.year)
+    for due_year in range(first_due_year, last_due_year + 1):
+        yield due_year - 1
+
+
+def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.date | None,
+                    revoked_on: dt.date | None, obligations: list[Obligation], warnings: list[Warning]) -> None:
+    rule = pack.annual_report
+    if rule is None:
+        return
+    batch = pack.batches.get(facts.cluster.batch) if facts.cluster.batch else None
+    month, day = batch.report_due if batch is not None and batch.report_due else rule.due
+    basis = f"{rule.basis}；{batch.notice}" if batch is not None and batch.report_due else rule.basis
+    filed = {}
+    for report in facts.reports:
+        if report.filed_on <= as_of and (report.year not in filed or report.filed_on < filed[report.year]):
+            filed[report.year] = report.filed_on
+    late_year: int | None = None
+    for year in _report_years(facts, as_of, valid_until):
+        due = dt.date(year + 1, month, day)
+        if revoked_on is not None and revoked_on <= due:
+            break
+        obligation = _obligation("annual_report", f"annual_report:{year}", due, filed.get(year), as_of, basis,
+                                 year=year)
+        obligations.append(obligation)
+        if obligation.state == "overdue":
+            warnings.append(Warning("annual_report_overdue", rule.overdue_severity, rule.overdue_basis,
+                                    f"annual_report_overdue:{year}", (("year", year), ("due", due))))
+        elif obligation.state == "late":
+            late_year = year
+        elif obligation.state == "done":
+            late_year = None
+    if late_year is not None:
+        warnings.append(Warning("annual_report_late", "risk", rule.overdue_basis, f"annual_report_late:{late_year}",
+                                (("year", late_year), ("filed_on", filed[late_year]))))
+
+
+def _changes(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
+             obligations: list[Obligation], warnings: list[Warning]) -> None:
+    rule = pack.change_filing
+    if rule is None:
+        return
+    for change in sorted(facts.changes, key=lambda c: (c.changed_on, c.kind)):
+        if change.changed_on > as_of:
+            continue
+        due: dt.date | None = None
+        coverage: str | None = None
+        if rule.window_months is not None:
+            due, used = calendar.period_end(change.changed_on, rule.window_months)
+            coverage = None if used is Coverage.OFFICIAL else used.value
+        filed_on = change.filed_on if change.filed_on is not None and change.filed_on <= as_of else None
+        ident = f"{change.kind}:{change.changed_on}"
+        obligation = _obligation("change_filing", f"change_filing:{ident}", due, filed_on, as_of, rule.basis,
+                                 change_kind=change.kind, changed_on=change.changed_on, calendar=coverage)
+        obligations.append(obligation)
+        params: tuple[tuple[str, object], ...] = (("change_kind", change.kind), ("changed_on", change.changed_on),
+                                                  ("due", due))
+        if obligation.state == "overdue":
+            warnings.append(Warning("change_filing_overdue", rule.overdue_severity, rule.overdue_basis,
+                                    f"change_filing_overdue:{ident}", params))
+        elif obligation.state == "pending" and due is None:
+            warnings.append(Warning("change_filing_pending", rule.pending_severity, rule.basis,
+                                    f"change_filing_pending:{ident}", params))
+        elif (obligation.state == "late" and filed_on is not None
+              and (as_of - filed_on).days < LATE_CHANGE_WARNING_DAYS):
+            warnings.append(Warning("change_filing_late", "risk", rule.overdue_basis,
+                                    f"change_filing_late:{ident}", (*params, ("filed_on", filed_on))))
+
+
+def _assessments(pack: Pack, facts: Facts, as_of: dt.date, warnings: list[Warning]) -> None:
+    rule = pack.assessment
+    if rule is None:
+        return
+    results = {a.year: a.result for a in facts.assessments if a.on <= as_of}
+    if not results:
+        return
+    failing = sorted(year for year, result in results.items() if result == "fail")
+    run_start, run_length = None, 0
+    for index, year in enumerate(failing):
+        run_length = run_length + 1 if index and failing[index - 1] == year - 1 else 1
+        if run_length >= rule.consecutive_failures:
+            run_start = year - run_length + 1
+            last = year
+    if run_start is not None:
+        years = tuple(range(run_start, last + 1))
+        warnings.append(Warning("assessment_failed_consecutive", "revocation", rule.basis,
+                                f"assessment_failed_consecutive:{years[0]}",
+                                (("years", "、".join(map(str, years))), ("limit", rule.consecutive_failures))))
+        return
+    latest = max(results)
+    if results[latest] == "fail":
+        warnings.append(Warning("assessment_failed", "risk", rule.basis, f"assessment_failed:{latest}",
+                                (("year", latest), ("limit", rule.consecutive_failures))))
+
+
+def _incidents(pack: Pack, facts: Facts, as_of: dt.date, warnings: list[Warning]) -> None:
+    grounds = pack.incidents.revocation_grounds
+    for incident in sorted(facts.incidents, key=lambda i: (i.on, i.ground)):
+        if incident.on > as_of or (incident.dismissed_on is not None and incident.dismissed_on <= as_of):
+            continue
+        basis = grounds.get(incident.ground)
+        warnings.append(Warning(
+            "incident", "revocation" if basis else "notice", basis or pack.incidents.notice_basis,
+            f"incident:{incident.ground}:{incident.on}",
+            (("ground", incident.ground), ("on", incident.on), ("note", incident.note or "")),
+        ))

@@ -1,0 +1,54 @@
+"""Every error monitor raises on purpose.
+
+    MonitorError                 base: the CLI prints its message on one line and exits with status 2
+    ├── ConfigError              config.toml is wrong (names the file and the key)
+    ├── PackError                a regime pack is wrong (names the file and the key)
+    ├── InputError               a command-line value or a recorded fact is wrong
+    │   ├── UnknownClusterError  no cluster has that id
+    │   └── ConflictError        the fact contradicts one already recorded
+    ├── ImportError_             a roster file has bad rows (all of them are listed)
+    └── DeliveryError            an e-mail could not be handed to the SMTP server
+
+Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base of the errors that are the user's to fix."""
+
+
+class ConfigError(MonitorError):
+    pass
+
+
+class PackError(MonitorError):
+    pass
+
+
+class InputError(MonitorError):
+    pass
+
+
+class UnknownClusterError(InputError):
+    def __init__(self, cluster_id: str) -> None:
+        super().__init__(f"unknown cluster {cluster_id!r}: `monitor status` lists the known ones")
+        self.cluster_id = cluster_id
+
+
+class ConflictError(InputError):
+    pass
+
+
+class ImportError_(MonitorError):
+    """A roster file had bad rows; ``problems`` holds one line per bad row."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: {len(problems)} bad row(s), nothing imported")
+
+
+class DeliveryError(MonitorError):
+    pass

@@ -1,0 +1,50 @@
+"""Turning warnings and notes into sentences, in Chinese or English (``monitor/messages.toml``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from monitor.verdict import Obligation, Warning
+
+LANGUAGES = ("zh", "en")
+
+
+@cache
+def _catalog() -> dict[str, Any]:
+    return tomllib.loads(resources.files("monitor").joinpath("messages.toml").read_text(encoding="utf-8"))
+
+
+def term(word: str, lang: str) -> str:
+    """A change kind, ground, state or severity in the language; unknown words stay as they are."""
+    terms: dict[str, str] = _catalog()["terms"][lang]
+    return terms.get(word, word)
+
+
+def _text(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def warning_message(warning: Warning, lang: str) -> str:
+    params = {key: _text(value) for key, value in warning.params}
+    for key in ("change_kind", "ground"):
+        if key in params:
+            params[key] = term(params[key], lang)
+    if "review" in params:
+        params["review_text"] = _catalog()["review"][params["review"]][lang]
+    if "note" in params:
+        params["note_text"] = f"（{params['note']}）" if params["note"] and lang == "zh" else (
+            f" ({params['note']})" if params["note"] else "")
+    template: str = _catalog()["warning"][warning.code][lang]
+    return template.format(**params)
+
+
+def calendar_note(obligation: Obligation, lang: str) -> str | None:
+    """Said next to a due day that rests on a calendar other than the official one."""
+    if obligation.calendar is None or obligation.due is None:
+        return None
+    template: str = _catalog()["calendar"][obligation.calendar][lang]
+    return template.format(year=obligation.due.year)

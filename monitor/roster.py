@@ -1,0 +1,200 @@
+"""The roster: reading a CSV or XLSX file of clusters, checking every row, and storing it in one go.
+
+CSV files may be UTF-8, UTF-8 with a BOM, or GBK/GB18030 (what Excel writes on a Chinese desktop).
+Column headers are the English names of INTERFACE.md or the Chinese ones ``monitor export`` writes.
+Every bad row is reported by its line number (the header is line 1); if any row is bad nothing is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from db.models import ClusterRow
+from monitor.config import is_email
+from monitor.dates import parse_date
+from monitor.errors import ImportError_, InputError
+from monitor.packs import Pack
+
+#: (column name, Chinese header, required)
+COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("id", "集群编号", True),
+    ("name", "集群名称", True),
+    ("regime", "适用办法", True),
+    ("certified_on", "认定日期", True),
+    ("region", "盟市/地州市", False),
+    ("operator", "运营管理机构", False),
+    ("operator_email", "运营机构邮箱", False),
+    ("bureau_email", "工信局邮箱", False),
+    ("batch", "认定批次", False),
+    ("valid_until", "有效期至", False),
+    ("publicity_start", "公示开始日期", False),
+)
+_ALIASES = {alias: name for name, chinese, _ in COLUMNS for alias in (name, chinese)}
+_DATE_COLUMNS = ("certified_on", "valid_until", "publicity_start")
+_EMAIL_COLUMNS = ("operator_email", "bureau_email")
+MAX_ID_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    values: Mapping[str, Any]
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
+def _decode(data: bytes, source: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{source}: not UTF-8 or GBK text; save the CSV as UTF-8 and import it again")
+
+
+def read_rows(path: Path) -> tuple[list[str], list[RosterRow]]:
+    """The file's column names (normalised) and its non-empty rows with their line numbers."""
+    import pandas as pd  # heavy: imported only when a roster is read
+
+    source = str(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            text = _decode(path.read_bytes(), source)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+        else:
+            raise InputError(f"{source}: import reads .csv or .xlsx files, not {suffix or 'files without a suffix'}")
+    except (OSError, ValueError, KeyError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{source}: cannot read it as a {suffix} roster: {str(exc).splitlines()[0]}") from None
+    except Exception as exc:  # openpyxl raises zipfile, XML and its own errors for a damaged workbook
+        raise InputError(f"{source}: cannot read it as a {suffix} roster: {type(exc).__name__}: {exc}") from None
+    columns: list[str] = []
+    for header in frame.columns:
+        name = _ALIASES.get(str(header).strip())
+        if name is None:
+            if str(header).startswith("Unnamed:") and frame[header].map(_blank).all():
+                continue
+            raise InputError(f"{source}: line 1: unknown column {str(header).strip()!r} "
+                             f"(known: {', '.join(n for n, _, _ in COLUMNS)})")
+        if name in columns:
+            raise InputError(f"{source}: line 1: column {name!r} appears twice")
+        columns.append(name)
+    missing = [name for name, _, required in COLUMNS if required and name not in columns]
+    if missing:
+        raise InputError(f"{source}: line 1: missing column(s) {', '.join(missing)}")
+    frame.columns = [_ALIASES.get(str(h).strip(), str(h)) for h in frame.columns]
+    rows = []
+    for index, record in enumerate(frame[columns].to_dict("records")):
+        if all(_blank(v) for v in record.values()):
+            continue
+        rows.append(RosterRow(line=index + 2, values=record))
+    return columns, rows
+
+
+def _text(value: object) -> str | None:
+    if _blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def check_row(row: RosterRow, packs: Mapping[str, Pack]) -> tuple[dict[str, Any], list[str]]:
+    """The row as cluster fields, and what is wrong with it (empty when nothing)."""
+    values, problems = {}, []
+    for name, value in row.values.items():
+        if name in _DATE_COLUMNS:
+            if _blank(value):
+                values[name] = None
+                continue
+            try:
+                values[name] = parse_date(value.to_pydatetime() if hasattr(value, "to_pydatetime") else value)
+            except ValueError as exc:
+                problems.append(f"{name}: {exc}")
+        else:
+            values[name] = _text(value)
+    for name, _, required in COLUMNS:
+        if required and name in values and values[name] is None and not any(p.startswith(name) for p in problems):
+            problems.append(f"{name}: is empty")
+    cluster_id = values.get("id")
+    if cluster_id is not None and (len(cluster_id) > MAX_ID_LENGTH or any(c.isspace() for c in cluster_id)):
+        problems.append(f"id: {cluster_id!r} must be at most {MAX_ID_LENGTH} characters with no spaces")
+    regime = values.get("regime")
+    pack = packs.get(regime) if regime else None
+    if regime and pack is None:
+        problems.append(f"regime: {regime!r} is not a regime (known: {', '.join(sorted(packs))})")
+    batch = values.get("batch")
+    if pack is not None and batch and batch not in pack.batches:
+        known = ", ".join(pack.batches) or "none"
+        problems.append(f"batch: {batch!r} is not a batch of {pack.id} (known: {known})")
+    if pack is not None and pack.validity is None and values.get("valid_until"):
+        problems.append(f"valid_until: {pack.id} has no validity period")
+    certified_on, valid_until = values.get("certified_on"), values.get("valid_until")
+    if certified_on and valid_until and valid_until < certified_on:
+        problems.append(f"valid_until: {valid_until} is before certified_on {certified_on}")
+    for name in _EMAIL_COLUMNS:
+        if values.get(name):
+            addresses = [a.strip() for a in values[name].replace("；", ";").split(";") if a.strip()]
+            bad = [a for a in addresses if not is_email(a)]
+            if bad:
+                problems.append(f"{name}: {bad[0]!r} is not an e-mail address")
+            values[name] = ";".join(addresses) or None
+    return values, problems
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    updated: int
+
+
+def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: str, now: dt.datetime,
+                  progress: Callable[[Iterable[RosterRow], int], Iterable[RosterRow]] | None = None) -> ImportResult:
+    """Check every row, then insert new clusters and update known ones, in the caller's transaction."""
+    columns, rows = read_rows(path)
+    if not rows:
+        raise InputError(f"{path}: the roster has no rows")
+    checked, problems, seen = [], [], {}
+    for row in progress(rows, len(rows)) if progress else rows:
+        values, row_problems = check_row(row, packs)
+        cluster_id = values.get("id")
+        if cluster_id in seen:
+            row_problems.append(f"id: {cluster_id!r} is also on line {seen[cluster_id]}")
+        elif cluster_id:
+            seen[cluster_id] = row.line
+        problems.extend(f"{path}: line {row.line}: {p}" for p in row_problems)
+        checked.append(values)
+    if problems:
+        raise ImportError_(str(path), problems)
+    table = ClusterRow.__table__
+    known = set()
+    ids = list(seen)
+    for start in range(0, len(ids), 5000):
+        known.update(session.scalars(select(table.c.id).where(table.c.id.in_(ids[start:start + 5000]))))
+    stamp = {"recorded_at": now, "recorded_by": who}
+    new = [{**{name: None for name, _, _ in COLUMNS}, **values, **stamp}
+           for values in checked if values["id"] not in known]
+    changed = [{**values, "_id": values["id"], **stamp} for values in checked if values["id"] in known]
+    if new:
+        session.execute(insert(table), new)
+    if changed:
+        from sqlalchemy import bindparam
+        # update only the columns the file has, so an export edited down to a few columns keeps the rest
+        statement = update(table).where(table.c.id == bindparam("_id")).values(
+            {name: bindparam(name) for name in [*columns, "recorded_at", "recorded_by"] if name != "id"})
+        session.connection().execute(statement, changed)
+    return ImportResult(added=len(new), updated=len(changed))

@@ -1,0 +1,49 @@
+"""What the engine returns: a cluster's state, its obligations and its warnings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+SEVERITY_RANK = {"revocation": 3, "risk": 2, "notice": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    kind: str                       # annual_report | renewal_review | change_filing
+    key: str                        # stable identity within the cluster, e.g. "annual_report:2024"
+    due: dt.date | None
+    state: str                      # pending | overdue | done | late
+    basis: str
+    done_on: dt.date | None = None
+    days_left: int | None = None
+    year: int | None = None
+    change_kind: str | None = None
+    changed_on: dt.date | None = None
+    calendar: str | None = None     # set when the due day relied on a calendar that is not official
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in ("pending", "overdue")
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    code: str
+    severity: str                   # revocation | risk | notice
+    basis: str
+    key: str                        # stable identity within the cluster, e.g. "annual_report_overdue:2024"
+    params: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    cluster_id: str
+    state: str                      # in_force | expired | revoked
+    valid_until: dt.date | None
+    obligations: tuple[Obligation, ...]
+    warnings: tuple[Warning, ...]
+
+    @property
+    def top_severity(self) -> int:
+        return max((SEVERITY_RANK[w.severity] for w in self.warnings), default=0)
