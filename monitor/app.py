@@ -60,6 +60,11 @@ class App:
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
 
+    def close(self) -> None:
+        """Release the database connections, if any were opened."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
     def today(self) -> dt.date:
         return clock.today(self.settings.timezone)
 

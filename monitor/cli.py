@@ -65,8 +65,10 @@ pass_app = click.make_pass_decorator(App, ensure=True)
 @click.group(cls=MonitorGroup)
 @config_option
 @click.version_option(package_name="monitor")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """monitor: deadlines, warnings and reminders for certified industrial clusters (动态管理)."""
+    ctx.call_on_close(ctx.ensure_object(App).close)
 
 
 @cli.command("import")

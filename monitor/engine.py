@@ -180,14 +180,14 @@ def _changes(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
                                                   ("due", due))
         if obligation.state == "overdue":
             warnings.append(Warning("change_filing_overdue", rule.overdue_severity, rule.overdue_basis,
-                                    f"change_filing_overdue:{ident}", params))
+                                    f"change_filing_overdue:{ident}", params, coverage, due))
         elif obligation.state == "pending" and due is None:
             warnings.append(Warning("change_filing_pending", rule.pending_severity, rule.basis,
                                     f"change_filing_pending:{ident}", params))
         elif (obligation.state == "late" and filed_on is not None
               and (as_of - filed_on).days < LATE_CHANGE_WARNING_DAYS):
             warnings.append(Warning("change_filing_late", "risk", rule.overdue_basis,
-                                    f"change_filing_late:{ident}", (*params, ("filed_on", filed_on))))
+                                    f"change_filing_late:{ident}", (*params, ("filed_on", filed_on)), coverage, due))
 
 
 def _assessments(pack: Pack, facts: Facts, as_of: dt.date, warnings: list[Warning]) -> None:

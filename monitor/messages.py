@@ -42,9 +42,9 @@ def warning_message(warning: Warning, lang: str) -> str:
     return template.format(**params)
 
 
-def calendar_note(obligation: Obligation, lang: str) -> str | None:
+def calendar_note(item: Obligation | Warning, lang: str) -> str | None:
     """Said next to a due day that rests on a calendar other than the official one."""
-    if obligation.calendar is None or obligation.due is None:
+    if item.calendar is None or item.due is None:
         return None
-    template: str = _catalog()["calendar"][obligation.calendar][lang]
-    return template.format(year=obligation.due.year)
+    template: str = _catalog()["calendar"][item.calendar][lang]
+    return template.format(year=item.due.year)

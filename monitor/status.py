@@ -8,7 +8,7 @@ from typing import Any
 
 from monitor.facts import Facts
 from monitor.messages import calendar_note, warning_message
-from monitor.verdict import SEVERITY_RANK, Obligation, Verdict
+from monitor.verdict import SEVERITY_RANK, Obligation, Verdict, Warning
 
 #: done and late obligations stay listed while their due day (or their filing) lies within this many days
 HISTORY_DAYS = 365
@@ -55,7 +55,7 @@ def obligation_json(o: Obligation, lang: str) -> dict[str, Any]:
     return data
 
 
-def warnings_sorted(verdict: Verdict) -> list[Any]:
+def warnings_sorted(verdict: Verdict) -> list[Warning]:
     return sorted(verdict.warnings, key=lambda w: -SEVERITY_RANK[w.severity])
 
 
@@ -71,12 +71,18 @@ def cluster_json(facts: Facts, verdict: Verdict, as_of: dt.date, lang: str) -> d
         "valid_until": _iso(verdict.valid_until),
         "revoked_on": _iso(facts.revoked_on) if verdict.state == "revoked" else None,
         "obligations": [obligation_json(o, lang) for o in verdict.obligations if listed(o, as_of)],
-        "warnings": [
-            {"code": w.code, "severity": w.severity, "basis": w.basis, "message": warning_message(w, lang),
-             "key": w.key}
-            for w in warnings_sorted(verdict)
-        ],
+        "warnings": [warning_json(w, lang) for w in warnings_sorted(verdict)],
     }
+
+
+def warning_json(w: Warning, lang: str) -> dict[str, Any]:
+    data = {"code": w.code, "severity": w.severity, "basis": w.basis, "message": warning_message(w, lang),
+            "key": w.key}
+    note = calendar_note(w, lang)
+    if note is not None:
+        data["calendar"] = w.calendar
+        data["calendar_note"] = note
+    return data
 
 
 def status_json(items: list[tuple[Facts, Verdict]], as_of: dt.date, lang: str) -> dict[str, Any]:

@@ -36,12 +36,17 @@ def _next_due(verdict: Verdict, as_of: dt.date, lang: str, notes: list[str]) -> 
         return Text(f"{label} ({term('pending', lang)})", style="yellow")
     days = DAYS[lang].format(n=first.days_left)
     text = Text(f"{label} {first.due} ({days})", style="red" if first.state == "overdue" else "")
-    note = calendar_note(first, lang)
-    if note is not None:
-        if note not in notes:
-            notes.append(note)
-        text.append(f" *{notes.index(note) + 1}", style="magenta")
+    _mark(text, calendar_note(first, lang), notes)
     return text
+
+
+def _mark(text: Text, note: str | None, notes: list[str]) -> None:
+    """Point from a date to the footnote that says which calendar it rests on."""
+    if note is None:
+        return
+    if note not in notes:
+        notes.append(note)
+    text.append(f" *{notes.index(note) + 1}", style="magenta")
 
 
 def render_table(items: list[tuple[Facts, Verdict]], as_of: dt.date, lang: str, console: Console) -> None:
@@ -60,6 +65,7 @@ def render_table(items: list[tuple[Facts, Verdict]], as_of: dt.date, lang: str, 
                 warnings.append("\n")
             warnings.append(f"[{term(warning.severity, lang)}] {warning_message(warning, lang)} ({warning.basis})",
                             style=STYLE[warning.severity])
+            _mark(warnings, calendar_note(warning, lang), notes)
         state_style = {"revoked": "dim", "expired": "red"}.get(verdict.state, "green")
         table.add_row(
             Text(f"{facts.cluster.id}\n{facts.cluster.name}"),

@@ -34,6 +34,8 @@ class Warning:
     basis: str
     key: str                        # stable identity within the cluster, e.g. "annual_report_overdue:2024"
     params: tuple[tuple[str, object], ...] = ()
+    calendar: str | None = None     # set when a due day it quotes relied on a calendar that is not official
+    due: dt.date | None = None      # the due day it quotes, if any
 
 
 @dataclass(frozen=True, slots=True)

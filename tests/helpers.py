@@ -1,0 +1,31 @@
+"""Running the command line in tests, through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from monitor.cli import cli
+
+
+def monitor(*args: str, config: Path | None = None) -> Result:
+    full = ["--config", str(config), *args] if config else list(args)
+    return CliRunner().invoke(cli, full, catch_exceptions=False)
+
+
+def status_json(config: Path, *args: str) -> dict[str, Any]:
+    result = monitor("status", "--format", "json", *args, config=config)
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+ROSTER_HEADER = "id,name,regime,certified_on,region,operator,operator_email,bureau_email,batch,valid_until\n"
+
+
+def write_roster(path: Path, *rows: str, encoding: str = "utf-8") -> Path:
+    path.write_text(ROSTER_HEADER + "".join(r + "\n" for r in rows), encoding=encoding)
+    return path

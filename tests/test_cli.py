@@ -1,0 +1,222 @@
+"""The command line through click's CliRunner: INTERFACE.md's names, shapes and exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+import pytest
+from sqlalchemy import func, select
+
+from db.models import ChangeRow, IncidentRow, ReportRow, RevocationRow, ReviewRow
+from monitor.app import App
+from monitor.cli import cli
+from monitor.record import Recorder
+from tests.helpers import monitor, status_json, write_roster
+
+ROWS = (
+    "MIIT-1,国家集群,miit-sme-2022,2023-10-15,包头市,运营,op@example.cn,bureau@example.gov.cn,2023,",
+    "NMG-1,自治区集群,nmg-sme-draft,2023-10-15,乌兰察布市,运营,op2@example.cn,,,",
+    "AH-1,安徽集群,ah-amc-2024,2024-06-30,合肥市,,,,,",
+)
+
+
+@pytest.fixture
+def roster(app: App, config_file: Path, tmp_path: Path) -> Path:
+    result = monitor("import", str(write_roster(tmp_path / "roster.csv", *ROWS)), config=config_file)
+    assert result.exit_code == 0, result.output
+    return config_file
+
+
+def rows(app: App, model: type) -> int:
+    with app.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_record_report_and_status_json(app: App, roster: Path) -> None:
+    result = monitor("record", "report", "NMG-1", "--year", "2024", "--filed-on", "2025-03-12", config=roster)
+    assert (result.exit_code, result.stdout) == (0, "NMG-1: recorded the report on 2024, filed 2025-03-12\n")
+    again = monitor("record", "report", "NMG-1", "--year", "2024", "--filed-on", "2025-03-12", config=roster)
+    assert again.exit_code == 0
+    assert "already recorded" in again.stdout
+    assert rows(app, ReportRow) == 1
+    [cluster] = status_json(roster, "--as-of", "2025-04-01", "--cluster", "NMG-1")["clusters"]
+    reports = {o["year"]: o for o in cluster["obligations"] if o["kind"] == "annual_report"}
+    assert reports[2024] == {"kind": "annual_report", "year": 2024, "due": "2025-03-10", "state": "late",
+                             "days_left": -22, "basis": "第十二条", "done_on": "2025-03-12", "key": "annual_report:2024"}
+    codes = {w["code"]: w for w in cluster["warnings"]}
+    assert codes["annual_report_late"]["severity"] == "risk"
+    assert codes["annual_report_overdue"]["message"] == "2023年度报告逾期未报（应于2024-03-10前报送）"
+
+
+def test_change_filing_fills_in(app: App, roster: Path) -> None:
+    first = monitor("record", "change", "NMG-1", "--kind", "operator", "--changed-on", "2025-01-31", config=roster)
+    assert first.exit_code == 0
+    later = monitor("record", "change", "NMG-1", "--kind", "operator", "--changed-on", "2025-01-31",
+                    "--filed-on", "2025-02-28", config=roster)
+    assert later.stdout == "NMG-1: recorded the filing of the operator change of 2025-01-31 on 2025-02-28\n"
+    assert rows(app, ChangeRow) == 1
+    [cluster] = status_json(roster, "--as-of", "2025-03-01", "--cluster", "NMG-1")["clusters"]
+    [change] = [o for o in cluster["obligations"] if o["kind"] == "change_filing"]
+    assert change["due"] == "2025-02-28"
+    assert change["state"] == "done"
+    assert change["change_kind"] == "operator"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("record", "report", "NOPE", "--year", "2024", "--filed-on", "2025-03-01"), "unknown cluster 'NOPE'"),
+    (("record", "report", "NMG-1", "--year", "2024", "--filed-on", "2025-02-30"), "'2025-02-30' is not a date"),
+    (("record", "report", "AH-1", "--year", "2024", "--filed-on", "2025-03-01"), "has no annual report rule"),
+    (("record", "change", "NMG-1", "--kind", "operator", "--changed-on", "2025-03-01", "--filed-on", "2025-02-01"),
+     "--filed-on 2025-02-01 is before the change on 2025-03-01"),
+    (("record", "assessment", "NMG-1", "--year", "2024", "--result", "fail"), "has no assessment rule"),
+    (("record", "review", "AH-1", "--result", "pass", "--on", "2025-01-01"), "has no validity or renewal review rule"),
+    (("record", "review", "NMG-1", "--result", "maybe", "--on", "2025-01-01"), "'maybe' is not one of"),
+    (("record", "revocation", "NMG-1", "--on", "2099-01-01"), "is in the future"),
+    (("record", "incident", "NMG-1", "--ground", "arson", "--on", "2025-01-01"), "'arson' is not one of"),
+])
+def test_bad_facts_exit_2_with_one_line_and_store_nothing(app: App, roster: Path, args: tuple[str, ...],
+                                                          message: str) -> None:
+    result = monitor(*args, config=roster)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 or "Usage:" in result.stderr
+    for model in (ReportRow, ChangeRow, ReviewRow, RevocationRow, IncidentRow):
+        assert rows(app, model) == 0
+
+
+def test_a_contradicting_fact_is_refused(app: App, roster: Path) -> None:
+    monitor("record", "report", "NMG-1", "--year", "2024", "--filed-on", "2025-03-01", config=roster)
+    result = monitor("record", "report", "NMG-1", "--year", "2024", "--filed-on", "2025-03-02", config=roster)
+    assert result.exit_code == 2
+    assert result.stderr == ("error: NMG-1: the report on 2024 is already recorded as filed 2025-03-01, "
+                             "not 2025-03-02\n")
+
+
+def test_facts_are_stamped_with_who_and_when(app: App, roster: Path) -> None:
+    monitor("record", "incident", "NMG-1", "--ground", "violation", "--on", "2025-05-01", "--note", "环保处罚",
+            config=roster)
+    with app.sessions() as session:
+        incident = session.scalars(select(IncidentRow)).one()
+        assert incident.recorded_by == "tester"
+        assert incident.recorded_at is not None
+        assert incident.note == "环保处罚"
+
+
+def test_incident_dismissal_and_revocation(app: App, roster: Path) -> None:
+    monitor("record", "incident", "AH-1", "--ground", "violation", "--on", "2025-05-01", config=roster)
+    [cluster] = status_json(roster, "--as-of", "2025-05-02", "--cluster", "AH-1")["clusters"]
+    assert [(w["code"], w["severity"], w["basis"]) for w in cluster["warnings"]] == [
+        ("incident", "revocation", "第十四条")]
+    monitor("record", "incident", "AH-1", "--ground", "violation", "--on", "2025-05-01", "--dismissed-on",
+            "2025-06-01", config=roster)
+    assert status_json(roster, "--as-of", "2025-06-01", "--cluster", "AH-1")["clusters"][0]["warnings"] == []
+    monitor("record", "revocation", "AH-1", "--on", "2025-07-01", "--note", "皖工信〔2025〕1号", config=roster)
+    assert status_json(roster, "--as-of", "2025-07-01", "--cluster", "AH-1")["clusters"][0]["state"] == "revoked"
+
+
+def test_assessments_through_the_cli(app: App, roster: Path) -> None:
+    for year in ("2024", "2025"):
+        assert monitor("record", "assessment", "AH-1", "--year", year, "--result", "fail",
+                       config=roster).exit_code == 0
+    [cluster] = status_json(roster, "--as-of", "2026-01-01", "--regime", "ah-amc-2024")["clusters"]
+    [warning] = cluster["warnings"]
+    assert warning["code"] == "assessment_failed_consecutive"
+    assert warning["message"] == "连续2年未通过考核（2024、2025年度）：撤销称号的情形"
+
+
+def test_status_orders_most_urgent_first_and_filters(app: App, roster: Path) -> None:
+    data = status_json(roster, "--as-of", "2024-05-01")
+    assert data["as_of"] == "2024-05-01"
+    assert [c["id"] for c in data["clusters"]] == ["NMG-1", "MIIT-1", "AH-1"]  # 52 days overdue before 1
+    assert [c["id"] for c in status_json(roster, "--as-of", "2024-05-01", "--regime", "ah-amc-2024")["clusters"]] \
+        == ["AH-1"]
+    unknown = monitor("status", "--cluster", "NOPE", config=roster)
+    assert (unknown.exit_code, unknown.stderr) == (2, "error: unknown cluster 'NOPE': `monitor status` lists the "
+                                                      "known ones\n")
+    assert "regime 'nope' is not loaded" in monitor("status", "--regime", "nope", config=roster).stderr
+
+
+def test_status_lists_open_and_recent_obligations_only(app: App, roster: Path) -> None:
+    for year, filed in (("2023", "2024-03-01"), ("2024", "2025-03-01")):
+        monitor("record", "report", "NMG-1", "--year", year, "--filed-on", filed, config=roster)
+    listed = status_json(roster, "--as-of", "2025-03-09", "--cluster", "NMG-1")["clusters"][0]["obligations"]
+    assert [o["key"] for o in listed if o["kind"] == "annual_report"] == ["annual_report:2023", "annual_report:2024"]
+    later = status_json(roster, "--as-of", "2025-03-11", "--cluster", "NMG-1")["clusters"][0]["obligations"]
+    assert [o["key"] for o in later if o["kind"] == "annual_report"] == ["annual_report:2024"]
+
+
+def test_status_table_for_people(app: App, roster: Path) -> None:
+    result = monitor("status", "--as-of", "2024-05-01", config=roster)
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "2024-05-01 动态管理状态" in out
+    assert out.index("NMG-1") < out.index("MIIT-1") < out.index("AH-1")
+    assert "共3个集群：有效3，到期0，撤销0；警示：撤销2，风险0，提示0" in out.replace("\n", "")
+
+
+def test_status_in_english(app: App, tmp_path: Path, roster: Path) -> None:
+    english = tmp_path / "en.toml"
+    english.write_text('[general]\nlanguage = "en"\n', encoding="utf-8")
+    data = status_json(english, "--as-of", "2024-05-01", "--cluster", "NMG-1")
+    assert data["clusters"][0]["warnings"][0]["message"] == "the report on 2023 is overdue (due 2024-03-10)"
+    assert "3 clusters: 3 in force" in monitor("status", "--as-of", "2024-05-01", config=english).stdout
+
+
+def test_calendar_note_next_to_dates_it_affects(app: App, config_file: Path, tmp_path: Path) -> None:
+    roster = write_roster(tmp_path / "r.csv", "NMG-9,新集群,nmg-sme-draft,2030-06-01,,,,,,")
+    monitor("import", str(roster), config=config_file)
+    with app.sessions() as session, session.begin():
+        Recorder(session, app.packs, "t", dt.datetime.now(dt.UTC), dt.date(2031, 12, 31)).change(
+            "NMG-9", "operator", dt.date(2031, 2, 5), None)
+    [cluster] = status_json(config_file, "--as-of", "2031-02-06")["clusters"]
+    [change] = [o for o in cluster["obligations"] if o["kind"] == "change_filing"]
+    assert (change["due"], change["calendar"]) == ("2031-03-05", "weekends")
+    assert change["calendar_note"] == "2031年节假日未收录，仅按周末推算，请核对国务院办公厅通知"
+    table = monitor("status", "--as-of", "2031-02-06", config=config_file).stdout
+    assert "│ 重大变动备案 2031-03-05  │" in table
+    assert "│ (27天) *1                │" in table
+    assert "\n*1 2031年节假日未收录，仅按周末推算，请核对国务院办公厅通知\n" in table
+    [overdue] = status_json(config_file, "--as-of", "2031-03-06")["clusters"][0]["warnings"]
+    assert (overdue["code"], overdue["calendar"]) == ("change_filing_overdue", "weekends")
+
+
+def test_regimes_lists_every_pack_with_articles(roster: Path) -> None:
+    out = monitor("regimes", config=roster).stdout
+    for regime in ("miit-sme-2022", "nmg-sme-draft", "nmg-amc-2025", "ah-amc-2024", "xj-amc"):
+        assert regime in out
+    assert "annual report: due 03-10 each year, by the bureau (第十二条)" in out
+    assert "batch 2024: 工信部企业函〔2024〕267号: 3 years, reports due 03-31" in out
+
+
+def test_bad_config_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[general]\ntimezone = "Mars/Olympus"\n', encoding="utf-8")
+    result = monitor("status", config=bad)
+    assert (result.exit_code, result.stderr) == (2, f"error: {bad}: general.timezone: 'Mars/Olympus' is not a "
+                                                    "time zone\n")
+    secret = tmp_path / "secret.toml"
+    secret.write_text('[smtp]\npassword = "x"\n', encoding="utf-8")
+    assert "never put the password in config.toml" in monitor("regimes", config=secret).stderr
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((*prefix, name))
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, (*prefix, name)))
+    return found
+
+
+@pytest.mark.parametrize("path", _commands(cli))
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = monitor(*path, "--help")
+    assert result.exit_code == 0
+    assert "Usage: " in result.stdout
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    assert command.help, f"monitor {' '.join(path)} has no help text"

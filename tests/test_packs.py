@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import PackError
+from monitor.packs import load_packs
+
+BUNDLED = ("ah-amc-2024", "miit-sme-2022", "nmg-amc-2025", "nmg-sme-draft", "xj-amc")
+MINIMAL = 'id = "{id}"\ntitle = "t"\ndocument = "d"\n[incidents]\nnotice_basis = "第一条"\n'
+
+
+def test_the_five_policies_are_bundled() -> None:
+    packs = load_packs()
+    assert tuple(packs) == BUNDLED
+    assert packs["miit-sme-2022"].batches["2022"].valid_until.isoformat() == "2025-12-31"
+    assert packs["miit-sme-2022"].batches["2024"].report_due == (3, 31)
+    assert packs["nmg-sme-draft"].change_filing.window_months == 1
+    assert packs["miit-sme-2022"].change_filing.window_months is None
+    assert packs["ah-amc-2024"].assessment.consecutive_failures == 2
+
+
+def test_every_basis_cites_an_article() -> None:
+    for pack in load_packs().values():
+        for section in (pack.validity, pack.annual_report, pack.change_filing, pack.assessment, pack.publicity):
+            if section is None:
+                continue
+            for name in section.__slots__:
+                if name.endswith("basis") and getattr(section, name) is not None:
+                    assert getattr(section, name).startswith("第"), (pack.id, name)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    directory = tmp_path / "packs"
+    directory.mkdir(exist_ok=True)
+    (directory / f"{name}.toml").write_text(text, encoding="utf-8")
+    return directory
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("colour = 1\n" + MINIMAL, r"extra\.toml: colour: unknown key"),
+    (MINIMAL + "colour = 1\n", r"extra\.toml: incidents\.colour: unknown key"),
+    (MINIMAL + "[annual_report]\ndue = \"02-30\"\nreporter = \"bureau\"\nbasis = \"第二条\"\n"
+     "overdue_severity = \"risk\"\noverdue_basis = \"第二条\"\n", r"annual_report\.due: '02-30' is not a day"),
+    (MINIMAL + "[assessment]\nconsecutive_failures = 2\n", r"assessment\.basis: is missing"),
+    (MINIMAL + "[validity]\nyears = 0\n", r"validity\.years: 0 must be at least 1"),
+    (MINIMAL + "[[batches]]\nid = \"1\"\nnotice = \"n\"\nvalid_until = \"2025-02-30\"\n", r"batches\[0\]\.valid_until"),
+    (MINIMAL.replace('"{id}"', '"other"'), r"does not match the file name"),
+    (MINIMAL + "[incidents.revocation_grounds]\narson = \"第三条\"\n", r"unknown ground"),
+    ("id = [", r"not valid TOML"),
+])
+def test_a_pack_with_a_mistake_is_refused_naming_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    directory = write(tmp_path, "extra", text.replace("{id}", "extra"))
+    with pytest.raises(PackError, match=message):
+        load_packs(directory)
+
+
+def test_config_overrides_merge_before_validation(tmp_path: Path) -> None:
+    packs = load_packs(overrides={"miit-sme-2022": {"change_filing": {"window_months": 1}}})
+    assert packs["miit-sme-2022"].change_filing.window_months == 1
+    with pytest.raises(PackError, match="window_months: 0 must be at least 1"):
+        load_packs(overrides={"miit-sme-2022": {"change_filing": {"window_months": 0}}})
+    with pytest.raises(PackError, match="pack_overrides.nope"):
+        load_packs(overrides={"nope": {}})
+
+
+def test_an_extra_directory_adds_a_sixth_regime(tmp_path: Path) -> None:
+    directory = write(tmp_path, "gd-amc", MINIMAL.replace("{id}", "gd-amc"))
+    assert "gd-amc" in load_packs(directory)
