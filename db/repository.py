@@ -15,8 +15,8 @@ from db.models import (
     ClusterRow,
     IncidentRow,
     ReportRow,
-    RevocationRow,
     ReviewRow,
+    RevocationRow,
 )
 from monitor.facts import AssessmentResult, Change, Cluster, Facts, Incident, Report, Review
 
@@ -71,7 +71,7 @@ def load_facts(conn: Connection, cluster_ids: Sequence[str] | None = None,
     incidents: dict[str, list[Incident]] = defaultdict(list)
     for cid, ground, on, note, dismissed in rows(IncidentRow, "ground", "on_date", "note", "dismissed_on"):
         incidents[cid].append(Incident(ground, on, note, dismissed))
-    revoked: dict[str, dt.date] = {cid: on for cid, on in rows(RevocationRow, "on_date")}
+    revoked: dict[str, dt.date] = {row[0]: row[1] for row in rows(RevocationRow, "on_date")}
     empty: tuple[()] = ()
     return [
         Facts(

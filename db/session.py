@@ -19,7 +19,7 @@ HEAD = "0001"
 def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(url, future=True)
-    except Exception as exc:  # a malformed URL or a driver that is not installed
+    except Exception as exc:  # noqa: BLE001 - a malformed URL or a driver that is not installed
         raise ConfigError(f"database url {url!r}: {exc}") from None
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")

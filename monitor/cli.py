@@ -19,7 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INPUT = 2
 
 
-class DateType(click.ParamType):
+class DateType(click.ParamType):  # type: ignore[type-arg]
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:

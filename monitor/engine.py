@@ -105,13 +105,13 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
                                 f"review_failed:{failed.on}", (("on", failed.on),)))
     if as_of > valid_until:
         if applied_in_time:
-            review, severity = "applied", "risk"
+            outcome, severity = "applied", "risk"
         elif validity.review_by_application:
-            review, severity = "unapplied", validity.expired_unapplied_severity
+            outcome, severity = "unapplied", validity.expired_unapplied_severity
         else:
-            review, severity = "outstanding", "risk"
+            outcome, severity = "outstanding", "risk"
         warnings.append(Warning("validity_expired", severity, validity.expired_basis,
-                                f"validity_expired:{valid_until}", (("valid_until", valid_until), ("review", review))))
+                                f"validity_expired:{valid_until}", (("valid_until", valid_until), ("review", outcome))))
     return valid_until
 
 
@@ -134,7 +134,7 @@ def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.da
     batch = pack.batches.get(facts.cluster.batch) if facts.cluster.batch else None
     month, day = batch.report_due if batch is not None and batch.report_due else rule.due
     basis = f"{rule.basis}；{batch.notice}" if batch is not None and batch.report_due else rule.basis
-    filed = {}
+    filed: dict[int, dt.date] = {}
     for report in facts.reports:
         if report.filed_on <= as_of and (report.year not in filed or report.filed_on < filed[report.year]):
             filed[report.year] = report.filed_on

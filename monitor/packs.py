@@ -122,9 +122,9 @@ class _Reader:
         value = self.table[key]
         if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
             raise self.fail(key, f"{value!r} is not a {kind.__name__}")
-        if kind is str and not value.strip():
+        if isinstance(value, str) and not value.strip():
             raise self.fail(key, "is empty")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def choice(self, key: str, choices: Iterable[str], default: str | None = None) -> str:
         value = self.get(key, str, default)
@@ -324,14 +324,14 @@ def load_packs(
     if extra_dir is not None:
         if not extra_dir.is_dir():
             raise PackError(f"{extra_dir}: the packs directory does not exist")
-        for path in sorted(extra_dir.glob("*.toml")):
-            files[path.stem] = (path, str(path))
+        for extra in sorted(extra_dir.glob("*.toml")):
+            files[extra.stem] = (extra, str(extra))
     overrides = overrides or {}
     unknown = sorted(set(overrides) - set(files))
     if unknown:
         raise PackError(f"pack_overrides.{unknown[0]}: no regime pack has that id")
     packs = {}
-    for stem, (path, source) in sorted(files.items()):
-        data = _merge(_read_toml(path, source), overrides.get(stem, {}))
+    for stem, (location, source) in sorted(files.items()):
+        data = _merge(_read_toml(location, source), overrides.get(stem, {}))
         packs[stem] = parse_pack(data, source, expected_id=stem)
     return packs

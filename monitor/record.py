@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import AssessmentRow, ChangeRow, ClusterRow, IncidentRow, ReportRow, RevocationRow, ReviewRow
+from db.models import AssessmentRow, ChangeRow, ClusterRow, IncidentRow, ReportRow, ReviewRow, RevocationRow
 from monitor.errors import ConflictError, InputError, UnknownClusterError
 from monitor.packs import CHANGE_KINDS, INCIDENT_GROUNDS, Pack
 

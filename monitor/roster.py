@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import ClusterRow
@@ -80,7 +80,7 @@ def read_rows(path: Path) -> tuple[list[str], list[RosterRow]]:
             raise InputError(f"{source}: import reads .csv or .xlsx files, not {suffix or 'files without a suffix'}")
     except (OSError, ValueError, KeyError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{source}: cannot read it as a {suffix} roster: {str(exc).splitlines()[0]}") from None
-    except Exception as exc:  # openpyxl raises zipfile, XML and its own errors for a damaged workbook
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises zipfile, XML and its own errors
         raise InputError(f"{source}: cannot read it as a {suffix} roster: {type(exc).__name__}: {exc}") from None
     columns: list[str] = []
     for header in frame.columns:
@@ -101,7 +101,7 @@ def read_rows(path: Path) -> tuple[list[str], list[RosterRow]]:
     for index, record in enumerate(frame[columns].to_dict("records")):
         if all(_blank(v) for v in record.values()):
             continue
-        rows.append(RosterRow(line=index + 2, values=record))
+        rows.append(RosterRow(line=index + 2, values={str(k): v for k, v in record.items()}))
     return columns, rows
 
 
@@ -115,7 +115,8 @@ def _text(value: object) -> str | None:
 
 def check_row(row: RosterRow, packs: Mapping[str, Pack]) -> tuple[dict[str, Any], list[str]]:
     """The row as cluster fields, and what is wrong with it (empty when nothing)."""
-    values, problems = {}, []
+    values: dict[str, Any] = {}
+    problems: list[str] = []
     for name, value in row.values.items():
         if name in _DATE_COLUMNS:
             if _blank(value):
@@ -168,7 +169,9 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
     columns, rows = read_rows(path)
     if not rows:
         raise InputError(f"{path}: the roster has no rows")
-    checked, problems, seen = [], [], {}
+    checked: list[dict[str, Any]] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     for row in progress(rows, len(rows)) if progress else rows:
         values, row_problems = check_row(row, packs)
         cluster_id = values.get("id")
@@ -181,7 +184,7 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
     if problems:
         raise ImportError_(str(path), problems)
     table = ClusterRow.__table__
-    known = set()
+    known: set[str] = set()
     ids = list(seen)
     for start in range(0, len(ids), 5000):
         known.update(session.scalars(select(table.c.id).where(table.c.id.in_(ids[start:start + 5000]))))
@@ -190,11 +193,10 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
            for values in checked if values["id"] not in known]
     changed = [{**values, "_id": values["id"], **stamp} for values in checked if values["id"] in known]
     if new:
-        session.execute(insert(table), new)
+        session.execute(insert(ClusterRow), new)
     if changed:
-        from sqlalchemy import bindparam
         # update only the columns the file has, so an export edited down to a few columns keeps the rest
-        statement = update(table).where(table.c.id == bindparam("_id")).values(
+        statement = update(ClusterRow).where(table.c.id == bindparam("_id")).values(
             {name: bindparam(name) for name in [*columns, "recorded_at", "recorded_by"] if name != "id"})
         session.connection().execute(statement, changed)
     return ImportResult(added=len(new), updated=len(changed))

@@ -76,7 +76,7 @@ def cluster_json(facts: Facts, verdict: Verdict, as_of: dt.date, lang: str) -> d
 
 
 def warning_json(w: Warning, lang: str) -> dict[str, Any]:
-    data = {"code": w.code, "severity": w.severity, "basis": w.basis, "message": warning_message(w, lang),
+    data: dict[str, Any] = {"code": w.code, "severity": w.severity, "basis": w.basis, "message": warning_message(w, lang),
             "key": w.key}
     note = calendar_note(w, lang)
     if note is not None:

@@ -33,7 +33,7 @@ def _postgres_reachable() -> str | None:
             pass
         engine.dispose()
         return None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means unreachable
         return str(exc).splitlines()[0]
 
 

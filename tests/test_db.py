@@ -5,9 +5,9 @@ from __future__ import annotations
 from importlib import resources
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.config import Config
 
 from db.models import Base
 from db.session import HEAD, current_revision, ensure_schema, make_engine

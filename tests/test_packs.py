@@ -61,7 +61,7 @@ def test_config_overrides_merge_before_validation(tmp_path: Path) -> None:
     assert packs["miit-sme-2022"].change_filing.window_months == 1
     with pytest.raises(PackError, match="window_months: 0 must be at least 1"):
         load_packs(overrides={"miit-sme-2022": {"change_filing": {"window_months": 0}}})
-    with pytest.raises(PackError, match="pack_overrides.nope"):
+    with pytest.raises(PackError, match=r"pack_overrides\.nope"):
         load_packs(overrides={"nope": {}})
 
 
