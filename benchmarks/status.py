@@ -23,20 +23,17 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from db.models import (  # noqa: E402
+from db.models import (
     AssessmentRow,
     ChangeRow,
     ClusterRow,
     IncidentRow,
     ReportRow,
-    RevocationRow,
     ReviewRow,
+    RevocationRow,
 )
-from db.session import ensure_schema, make_engine  # noqa: E402
-from monitor.dates import add_years  # noqa: E402
+from db.session import ensure_schema, make_engine
+from monitor.dates import add_years
 
 REGIMES = ["miit-sme-2022", "nmg-sme-draft", "nmg-amc-2025", "ah-amc-2024", "xj-amc"]
 KINDS = ["leading_industry", "spatial_scope", "operator"]
@@ -110,11 +107,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clusters", type=int, default=100_000)
     parser.add_argument("--database-url")
+    parser.add_argument("--keep", type=Path, help="build the databases in this directory and keep them")
     args = parser.parse_args()
     rng = random.Random(20261122)
     monitor = str(Path(sys.executable).with_name("monitor"))
     with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
+        base = args.keep or Path(tmp)
+        base.mkdir(parents=True, exist_ok=True)
         url = args.database_url or f"sqlite:///{base / 'bench.db'}"
         env = {**os.environ, "MONITOR_DATABASE_URL": url}
         roster = base / "roster.csv"

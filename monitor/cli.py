@@ -218,7 +218,9 @@ def status(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime
         raise UnknownClusterError(missing[0])
     lang = app.settings.language
     if fmt == "json":
-        sys.stdout.write(json.dumps(status_json(items, as_of, lang), ensure_ascii=False, indent=1) + "\n")
+        # indented for a person at a terminal; compact (and several times faster) for scripts and pipes
+        indent = 1 if sys.stdout.isatty() else None
+        sys.stdout.write(json.dumps(status_json(items, as_of, lang), ensure_ascii=False, indent=indent) + "\n")
         return
     from rich.console import Console
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -39,12 +40,14 @@ def parse_date(value: object) -> dt.date:
         raise ValueError(f"{text!r} is not a date: no such day") from None
 
 
+@lru_cache(maxsize=1 << 16)
 def add_months(day: dt.date, months: int) -> dt.date:
     """2025-01-31 + 1 month = 2025-02-28 (relativedelta clamps to the month's last day)."""
     result: dt.date = day + relativedelta(months=months)
     return result
 
 
+@lru_cache(maxsize=1 << 16)
 def add_years(day: dt.date, years: int) -> dt.date:
     """2024-02-29 + 3 years = 2027-02-28."""
     result: dt.date = day + relativedelta(years=years)

@@ -26,12 +26,12 @@ def _state(due: dt.date | None, done_on: dt.date | None, as_of: dt.date) -> str:
     return "pending"
 
 
-def _obligation(kind: str, key: str, due: dt.date | None, done_on: dt.date | None, as_of: dt.date,
-                basis: str, **extra: object) -> Obligation:
-    return Obligation(
-        kind=kind, key=key, due=due, state=_state(due, done_on, as_of), basis=basis, done_on=done_on,
-        days_left=None if due is None else (due - as_of).days, **extra,  # type: ignore[arg-type]
-    )
+def _obligation(kind: str, key: str, due: dt.date | None, done_on: dt.date | None, as_of: dt.date, basis: str,
+                year: int | None = None, change_kind: str | None = None, changed_on: dt.date | None = None,
+                calendar: str | None = None) -> Obligation:
+    # positional: this runs for every obligation of every cluster
+    return Obligation(kind, key, due, _state(due, done_on, as_of), basis, done_on,
+                      None if due is None else (due - as_of).days, year, change_kind, changed_on, calendar)
 
 
 def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 SEVERITY_RANK = {"revocation": 3, "risk": 2, "notice": 1}
 
 
-@dataclass(frozen=True, slots=True)
-class Obligation:
+class Obligation(NamedTuple):
     kind: str                       # annual_report | renewal_review | change_filing
     key: str                        # stable identity within the cluster, e.g. "annual_report:2024"
     due: dt.date | None
@@ -27,8 +27,7 @@ class Obligation:
         return self.state in ("pending", "overdue")
 
 
-@dataclass(frozen=True, slots=True)
-class Warning:
+class Warning(NamedTuple):
     code: str
     severity: str                   # revocation | risk | notice
     basis: str
