@@ -212,11 +212,16 @@ def status(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime
     from monitor.status import status_json
 
     as_of = as_of or app.today()
+    lang = app.settings.language
+    if fmt == "json" and not cluster_ids and regime is None and not sys.stdout.isatty():
+        from monitor.parallel import status_document
+
+        sys.stdout.write(status_document(app, as_of, lang) + "\n")
+        return
     items = app.evaluate_all(as_of, list(cluster_ids) or None, regime)
     missing = sorted(set(cluster_ids) - {facts.cluster.id for facts, _ in items})
     if missing:
         raise UnknownClusterError(missing[0])
-    lang = app.settings.language
     if fmt == "json":
         # indented for a person at a terminal; compact (and several times faster) for scripts and pipes
         indent = 1 if sys.stdout.isatty() else None

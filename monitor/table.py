@@ -99,8 +99,8 @@ def render_table(items: list[tuple[Facts, Verdict]], as_of: dt.date, lang: str, 
 
     console.print(f"{as_of} 动态管理状态" if lang == "zh" else f"as of {as_of}", style="bold", highlight=False)
     console.print(line(headers), style="bold underline", highlight=False, soft_wrap=True)
-    for cells, style in rows:
-        console.print(line(cells), style=style, highlight=False, markup=False, soft_wrap=True)
+    for row, style in rows:
+        console.print(line(row), style=style, highlight=False, markup=False, soft_wrap=True)
     for index, note in enumerate(notes.notes, 1):
         console.print(f"*{index} {note}", style="magenta", highlight=False, soft_wrap=True)
     console.print(SUMMARY[lang].format(total=len(items), **counts), highlight=False, soft_wrap=True)

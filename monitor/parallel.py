@@ -1,0 +1,67 @@
+"""`monitor status --format json` over a large roster, split across the machine's cores.
+
+Evaluation is a pure function of one cluster's facts, so the roster is cut into id ranges; each worker
+process loads its range, evaluates it and serialises its clusters' JSON, and the parent merges them in
+order of urgency. Below PARALLEL_FROM clusters (or on one core) it all runs in this process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from db.repository import cluster_ids_sorted, load_facts
+from monitor.app import App
+from monitor.engine import evaluate
+from monitor.status import cluster_json, urgency
+
+PARALLEL_FROM = 20_000
+
+_worker_app: App | None = None
+
+
+def _init(app: App) -> None:
+    global _worker_app
+    app.engine.dispose(close=False)  # a forked child must not share the parent's connections
+    _worker_app = app
+
+
+def _worker_slice(id_range: tuple[str | None, str | None], as_of: dt.date, lang: str) -> list[tuple[Any, str]]:
+    assert _worker_app is not None
+    return _slice(_worker_app, id_range, as_of, lang)
+
+
+def _slice(app: App, id_range: tuple[str | None, str | None], as_of: dt.date, lang: str) -> list[tuple[Any, str]]:
+    """One range of the roster: each cluster's urgency and its JSON."""
+    with app.engine.connect() as conn:
+        all_facts = load_facts(conn, id_range=id_range)
+    out = []
+    for facts in all_facts:
+        verdict = evaluate(app.packs[facts.cluster.regime], facts, as_of, app.calendar)
+        out.append((urgency((facts, verdict)),
+                    json.dumps(cluster_json(facts, verdict, as_of, lang), ensure_ascii=False)))
+    return out
+
+
+def status_document(app: App, as_of: dt.date, lang: str, workers: int | None = None) -> str:
+    """The JSON document of `monitor status --format json` for the whole roster, compact."""
+    with app.engine.connect() as conn:
+        ids = cluster_ids_sorted(conn)
+    workers = workers or min(os.cpu_count() or 1, 8)
+    if len(ids) < PARALLEL_FROM or workers < 2:
+        parts = _slice(app, (None, None), as_of, lang)
+    else:
+        bounds = [ids[len(ids) * i // workers] for i in range(1, workers)]
+        ranges = list(zip([None, *bounds], [*bounds, None], strict=True))
+        app.packs, app.calendar  # noqa: B018 - loaded once here, inherited by the forked workers
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(app,)) as pool:
+            parts = [item for chunk in pool.map(_worker_slice, ranges, [as_of] * workers, [lang] * workers)
+                     for item in chunk]
+    parts.sort(key=lambda part: part[0])
+    clusters = ", ".join(text for _, text in parts)
+    return f'{{"as_of": "{as_of.isoformat()}", "clusters": [{clusters}]}}'
