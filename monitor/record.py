@@ -44,6 +44,21 @@ class Recorder:
         if day > self.today:
             raise InputError(f"{what} {day} is in the future (today is {self.today})")
 
+    def _in_force_span(self, day: dt.date, what: str, cluster: ClusterRow) -> None:
+        """Dated no earlier than the certification and no later than today."""
+        if day < cluster.certified_on:
+            raise InputError(f"{what} {day} is before the certification on {cluster.certified_on}")
+        self._not_future(day, what)
+
+    def _begun(self, year: int) -> None:
+        if not 1990 <= year <= self.today.year:
+            raise InputError(f"--year {year} is not a year that has begun")
+
+    @staticmethod
+    def _one_of(option: str, value: str, choices: tuple[str, ...]) -> None:
+        if value not in choices:
+            raise InputError(f"{option} {value!r} is not one of {', '.join(choices)}")
+
     @staticmethod
     def _no_rule(cluster: ClusterRow, pack: Pack, rule: str) -> InputError:
         return InputError(f"cluster {cluster.id!r} is under {pack.id}, which has no {rule} rule "
@@ -53,8 +68,7 @@ class Recorder:
         cluster, pack = self._cluster(cluster_id)
         if pack.annual_report is None:
             raise self._no_rule(cluster, pack, "annual report")
-        if not 1990 <= year <= self.today.year:
-            raise InputError(f"--year {year} is not a year that has begun")
+        self._begun(year)
         if filed_on.year < year:
             raise InputError(f"a report on {year} cannot be filed on {filed_on}, before that year began")
         self._not_future(filed_on, "--filed-on")
@@ -71,11 +85,8 @@ class Recorder:
         cluster, pack = self._cluster(cluster_id)
         if pack.change_filing is None:
             raise self._no_rule(cluster, pack, "change filing")
-        if kind not in CHANGE_KINDS:
-            raise InputError(f"--kind {kind!r} is not one of {', '.join(CHANGE_KINDS)}")
-        if changed_on < cluster.certified_on:
-            raise InputError(f"--changed-on {changed_on} is before the certification on {cluster.certified_on}")
-        self._not_future(changed_on, "--changed-on")
+        self._one_of("--kind", kind, CHANGE_KINDS)
+        self._in_force_span(changed_on, "--changed-on", cluster)
         if filed_on is not None:
             if filed_on < changed_on:
                 raise InputError(f"--filed-on {filed_on} is before the change on {changed_on}")
@@ -100,11 +111,8 @@ class Recorder:
         cluster, pack = self._cluster(cluster_id)
         if pack.validity is None:
             raise self._no_rule(cluster, pack, "validity or renewal review")
-        if result not in REVIEW_RESULTS:
-            raise InputError(f"--result {result!r} is not one of {', '.join(REVIEW_RESULTS)}")
-        if on < cluster.certified_on:
-            raise InputError(f"--on {on} is before the certification on {cluster.certified_on}")
-        self._not_future(on, "--on")
+        self._one_of("--result", result, REVIEW_RESULTS)
+        self._in_force_span(on, "--on", cluster)
         existing = self.session.scalar(select(ReviewRow).filter_by(cluster_id=cluster_id, result=result, on_date=on))
         if existing is not None:
             return f"{cluster_id}: the review {result} of {on} was already recorded"
@@ -115,10 +123,8 @@ class Recorder:
         cluster, pack = self._cluster(cluster_id)
         if pack.assessment is None:
             raise self._no_rule(cluster, pack, "assessment")
-        if result not in ASSESSMENT_RESULTS:
-            raise InputError(f"--result {result!r} is not one of {', '.join(ASSESSMENT_RESULTS)}")
-        if not 1990 <= year <= self.today.year:
-            raise InputError(f"--year {year} is not a year that has begun")
+        self._one_of("--result", result, ASSESSMENT_RESULTS)
+        self._begun(year)
         announced = on or dt.date(year + 1, 1, 1)
         if announced.year < year:
             raise InputError(f"--on {announced} is before the assessed year {year} began")
@@ -138,8 +144,7 @@ class Recorder:
     def incident(self, cluster_id: str, ground: str, on: dt.date, note: str | None,
                  dismissed_on: dt.date | None) -> str:
         self._cluster(cluster_id)
-        if ground not in INCIDENT_GROUNDS:
-            raise InputError(f"--ground {ground!r} is not one of {', '.join(INCIDENT_GROUNDS)}")
+        self._one_of("--ground", ground, INCIDENT_GROUNDS)
         self._not_future(on, "--on")
         if dismissed_on is not None:
             if dismissed_on < on:
@@ -163,9 +168,7 @@ class Recorder:
 
     def revocation(self, cluster_id: str, on: dt.date, note: str | None) -> str:
         cluster, _ = self._cluster(cluster_id)
-        if on < cluster.certified_on:
-            raise InputError(f"--on {on} is before the certification on {cluster.certified_on}")
-        self._not_future(on, "--on")
+        self._in_force_span(on, "--on", cluster)
         existing = self.session.get(RevocationRow, cluster_id)
         if existing is not None:
             if existing.on_date == on:
