@@ -1,0 +1,1 @@
+"""Rendering and sending digests (issue 3). Nothing is sent yet."""
