@@ -224,3 +224,21 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
         assert isinstance(command, click.Group)
         command = command.commands[name]
     assert command.help, f"monitor {' '.join(path)} has no help text"
+
+
+def test_a_sixth_regime_is_one_file(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "gd-amc-2026.toml").write_text(
+        'id = "gd-amc-2026"\ntitle = "广东试行办法"\ndocument = "粤工信〔2026〕1号"\n'
+        '[annual_report]\ndue = "05-31"\nreporter = "bureau"\nbasis = "第八条"\noverdue_severity = "revocation"\n'
+        'overdue_basis = "第十二条（二）"\n[incidents]\nnotice_basis = "第十二条"\n', encoding="utf-8")
+    config = tmp_path / "gd.toml"
+    config.write_text(f'[general]\npacks_dir = "{packs}"\n', encoding="utf-8")
+    roster = write_roster(tmp_path / "r.csv", "GD-1,广州集群,gd-amc-2026,2025-03-01,,,,,,")
+    assert monitor("import", str(roster), config=config).exit_code == 0
+    assert "gd-amc-2026  广东试行办法（粤工信〔2026〕1号）" in monitor("regimes", config=config).stdout
+    [cluster] = status_json(config, "--as-of", "2026-06-01")["clusters"]
+    assert [(o["key"], o["due"], o["state"]) for o in cluster["obligations"]] == [
+        ("annual_report:2025", "2026-05-31", "overdue")]
+    assert [(w["severity"], w["basis"]) for w in cluster["warnings"]] == [("revocation", "第十二条（二）")]
