@@ -74,11 +74,11 @@ class App:
         except KeyError:
             raise InputError(f"regime {regime!r} is not loaded (known: {', '.join(sorted(self.packs))})") from None
 
-    def evaluate_all(self, as_of: dt.date, cluster_ids: Sequence[str] | None = None,
-                     regime: str | None = None) -> list[tuple[Facts, Verdict]]:
+    def evaluate_all(self, as_of: dt.date, cluster_ids: Sequence[str] | None = None, regime: str | None = None,
+                     id_range: tuple[str | None, str | None] = (None, None)) -> list[tuple[Facts, Verdict]]:
         if regime is not None:
             self.pack(regime)
         with self.engine.connect() as conn:
-            all_facts = load_facts(conn, cluster_ids, regime)
+            all_facts = load_facts(conn, cluster_ids, regime, id_range)
         calendar = self.calendar
         return [(facts, evaluate(self.pack(facts.cluster.regime), facts, as_of, calendar)) for facts in all_facts]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 
@@ -60,4 +60,3 @@ class Facts:
     assessments: tuple[AssessmentResult, ...] = ()
     incidents: tuple[Incident, ...] = ()
     revoked_on: dt.date | None = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False)

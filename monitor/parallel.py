@@ -14,9 +14,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from db.repository import cluster_ids_sorted, load_facts
+from db.repository import cluster_ids_sorted
 from monitor.app import App
-from monitor.engine import evaluate
 from monitor.status import cluster_json, urgency
 
 PARALLEL_FROM = 20_000
@@ -37,14 +36,8 @@ def _worker_slice(id_range: tuple[str | None, str | None], as_of: dt.date, lang:
 
 def _slice(app: App, id_range: tuple[str | None, str | None], as_of: dt.date, lang: str) -> list[tuple[Any, str]]:
     """One range of the roster: each cluster's urgency and its JSON."""
-    with app.engine.connect() as conn:
-        all_facts = load_facts(conn, id_range=id_range)
-    out = []
-    for facts in all_facts:
-        verdict = evaluate(app.packs[facts.cluster.regime], facts, as_of, app.calendar)
-        out.append((urgency((facts, verdict)),
-                    json.dumps(cluster_json(facts, verdict, as_of, lang), ensure_ascii=False)))
-    return out
+    return [(urgency(item), json.dumps(cluster_json(*item, as_of, lang), ensure_ascii=False))
+            for item in app.evaluate_all(as_of, id_range=id_range)]
 
 
 def status_document(app: App, as_of: dt.date, lang: str, workers: int | None = None) -> str:
