@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from monitor.facts import AssessmentResult, Change, Cluster, Facts, Incident, Report, Review
 
@@ -88,6 +88,12 @@ def load_facts(conn: Connection, cluster_ids: Sequence[str] | None = None, regim
 
 def cluster_ids_sorted(conn: Connection) -> list[str]:
     return list(conn.execute(text("SELECT id FROM cluster ORDER BY id")).scalars())
+
+
+def existing_ids(conn: Connection, cluster_ids: Sequence[str]) -> set[str]:
+    """Which of ``cluster_ids`` are known clusters."""
+    query = text("SELECT id FROM cluster WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+    return set(conn.execute(query, {"ids": list(cluster_ids)}).scalars())
 
 
 def _identity(value: Any) -> dt.date:

@@ -208,25 +208,25 @@ def record_revocation(app: App, cluster: str, on: dt.date, note: str | None) -> 
 @pass_app
 def status(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime: str | None, fmt: str) -> None:
     """The overview: every cluster's state, open obligations and warnings, the most urgent first."""
+    from db.repository import existing_ids
     from monitor.errors import UnknownClusterError
-    from monitor.status import status_json
 
     as_of = as_of or app.today()
     lang = app.settings.language
-    if fmt == "json" and not cluster_ids and regime is None and not sys.stdout.isatty():
+    if cluster_ids:
+        with app.engine.connect() as conn:
+            missing = sorted(set(cluster_ids) - existing_ids(conn, cluster_ids))
+        if missing:
+            raise UnknownClusterError(missing[0])
+    if fmt == "json":
         from monitor.parallel import status_document
 
-        sys.stdout.write(status_document(app, as_of, lang) + "\n")
+        document = status_document(app, as_of, lang, list(cluster_ids) or None, regime)
+        if sys.stdout.isatty():  # indented for a person; compact for scripts and pipes
+            document = json.dumps(json.loads(document), ensure_ascii=False, indent=1)
+        sys.stdout.write(document + "\n")
         return
     items = app.evaluate_all(as_of, list(cluster_ids) or None, regime)
-    missing = sorted(set(cluster_ids) - {facts.cluster.id for facts, _ in items})
-    if missing:
-        raise UnknownClusterError(missing[0])
-    if fmt == "json":
-        # indented for a person at a terminal; compact (and several times faster) for scripts and pipes
-        indent = 1 if sys.stdout.isatty() else None
-        sys.stdout.write(json.dumps(status_json(items, as_of, lang), ensure_ascii=False, indent=indent) + "\n")
-        return
     from rich.console import Console
 
     from monitor.table import render_table

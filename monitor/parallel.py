@@ -2,7 +2,8 @@
 
 Evaluation is a pure function of one cluster's facts, so the roster is cut into id ranges; each worker
 process loads its range, evaluates it and serialises its clusters' JSON, and the parent merges them in
-order of urgency. Below PARALLEL_FROM clusters (or on one core) it all runs in this process.
+order of urgency. Below PARALLEL_FROM clusters, on one core, or for some clusters only (``--cluster``,
+``--regime``) it all runs in this process.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -31,22 +33,26 @@ def _init(app: App) -> None:
 
 def _worker_slice(id_range: tuple[str | None, str | None], as_of: dt.date, lang: str) -> list[tuple[Any, str]]:
     assert _worker_app is not None
-    return _slice(_worker_app, id_range, as_of, lang)
+    return _slice(_worker_app, as_of, lang, id_range=id_range)
 
 
-def _slice(app: App, id_range: tuple[str | None, str | None], as_of: dt.date, lang: str) -> list[tuple[Any, str]]:
-    """One range of the roster: each cluster's urgency and its JSON."""
+def _slice(app: App, as_of: dt.date, lang: str, cluster_ids: Sequence[str] | None = None, regime: str | None = None,
+           id_range: tuple[str | None, str | None] = (None, None)) -> list[tuple[Any, str]]:
+    """Some of the roster: each cluster's urgency and its JSON."""
     return [(urgency(item), json.dumps(cluster_json(*item, as_of, lang), ensure_ascii=False))
-            for item in app.evaluate_all(as_of, id_range=id_range)]
+            for item in app.evaluate_all(as_of, cluster_ids, regime, id_range)]
 
 
-def status_document(app: App, as_of: dt.date, lang: str, workers: int | None = None) -> str:
-    """The JSON document of `monitor status --format json` for the whole roster, compact."""
-    with app.engine.connect() as conn:
-        ids = cluster_ids_sorted(conn)
+def status_document(app: App, as_of: dt.date, lang: str, cluster_ids: Sequence[str] | None = None,
+                    regime: str | None = None, workers: int | None = None) -> str:
+    """The JSON document of `monitor status --format json`, compact, most urgent cluster first."""
     workers = workers or min(os.cpu_count() or 1, 8)
-    if len(ids) < PARALLEL_FROM or workers < 2:
-        parts = _slice(app, (None, None), as_of, lang)
+    ids: list[str] = []
+    if cluster_ids is None and regime is None and workers > 1:
+        with app.engine.connect() as conn:
+            ids = cluster_ids_sorted(conn)
+    if len(ids) < PARALLEL_FROM:
+        parts = _slice(app, as_of, lang, cluster_ids, regime)
     else:
         bounds = [ids[len(ids) * i // workers] for i in range(1, workers)]
         ranges = list(zip([None, *bounds], [*bounds, None], strict=True))

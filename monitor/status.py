@@ -84,7 +84,3 @@ def warning_json(w: Warning, lang: str) -> dict[str, Any]:
         data["calendar_note"] = note
     return data
 
-
-def status_json(items: list[tuple[Facts, Verdict]], as_of: dt.date, lang: str) -> dict[str, Any]:
-    return {"as_of": as_of.isoformat(),
-            "clusters": [cluster_json(facts, verdict, as_of, lang) for facts, verdict in sort_by_urgency(items)]}

@@ -10,7 +10,7 @@ import pytest
 
 from monitor import parallel
 from monitor.app import App
-from monitor.status import status_json
+from monitor.status import cluster_json, sort_by_urgency
 from tests.helpers import monitor, write_roster
 
 
@@ -22,8 +22,10 @@ def test_parallel_document_equals_sequential(app: App, config_file: Path, tmp_pa
     for i in range(0, 60, 7):
         monitor("record", "report", f"C-{i:03d}", "--year", "2024", "--filed-on", "2025-03-20", config=config_file)
     as_of = dt.date(2026, 11, 22)
-    expected = status_json(app.evaluate_all(as_of), as_of, "zh")
+    expected = {"as_of": "2026-11-22",
+                "clusters": [cluster_json(f, v, as_of, "zh") for f, v in sort_by_urgency(app.evaluate_all(as_of))]}
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
     document = parallel.status_document(app, as_of, "zh", workers=3)
     assert json.loads(document) == json.loads(json.dumps(expected, ensure_ascii=False))
     assert len(json.loads(document)["clusters"]) == 60
+    assert parallel.status_document(app, as_of, "zh", workers=1) == document
