@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -94,3 +105,79 @@ class RevocationRow(Recorded, Base):
     cluster_id: Mapped[str] = mapped_column(String(64), ForeignKey("cluster.id"), primary_key=True)
     on_date: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- the reminder ledger (migration 0002) -------------------------------------------------------------------------
+
+class ReminderRow(Base):
+    """One reminder: a subject (an obligation or a warning of a cluster) crossing one stage. Never deleted."""
+    __tablename__ = "reminder"
+    __table_args__ = (UniqueConstraint("cluster_id", "subject", "stage"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[str] = _cluster_fk()
+    subject: Mapped[str] = mapped_column(String(160))           # obligation or warning key
+    stage: Mapped[str] = mapped_column(String(32))              # lead:30, lead:0, overdue:2, warning:0 ...
+    crossed_on: Mapped[dt.date] = mapped_column(Date)           # the day the stage was crossed
+    found_on: Mapped[dt.date] = mapped_column(Date)             # the scan day that recorded it
+    late: Mapped[bool] = mapped_column(Boolean)                 # crossed while no scan ran (daemon down)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MessageRow(Base):
+    """One digest e-mail to one recipient: built once, stored whole, re-sent byte for byte if in doubt."""
+    __tablename__ = "message"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)    # the Message-ID, without <>
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)        # claimed | sent | failed | retry
+    late: Mapped[bool] = mapped_column(Boolean)
+    round_day: Mapped[dt.date] = mapped_column(Date)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str] = mapped_column(String(128))
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class DeliveryRow(Base):
+    """A reminder owed to one recipient: pending until a message carries it, then that message's fate."""
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("reminder_id", "recipient"), Index("ix_delivery_state", "state"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(Integer, ForeignKey("reminder.id", ondelete="RESTRICT"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    # pending | queued (in a message) | sent | failed | suppressed (ack/snooze) | obsolete (done before sending)
+    state: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str | None] = mapped_column(String(128), ForeignKey("message.id", ondelete="RESTRICT"),
+                                                   index=True)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Hold(Recorded):
+    """A subject held quiet: its reminders stop until (and including) `until`, with a note."""
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[str] = _cluster_fk()
+    subject: Mapped[str] = mapped_column(String(160))
+    until: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class AckRow(Hold, Base):
+    """An acknowledged warning."""
+    __tablename__ = "ack"
+
+
+class SnoozeRow(Hold, Base):
+    """A snoozed obligation."""
+    __tablename__ = "snooze"
+
+
+class DaemonRow(Base):
+    """What the daemons did last: one row per name (scan, round, and each running daemon's heartbeat)."""
+    __tablename__ = "daemon_state"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[dt.date | None] = mapped_column(Date)
+    detail: Mapped[str | None] = mapped_column(Text)

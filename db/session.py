@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import ConfigError
 
 #: The newest migration; tests check that it matches db/migrations/versions.
-HEAD = "0001"
+HEAD = "0002"
 
 
 def make_engine(url: str) -> Engine:
@@ -65,3 +65,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: committed whole or rolled back whole."""
     with factory() as session, session.begin():
         yield session
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE changed: the test of a conditional claim."""
+    return cast(CursorResult[Any], result).rowcount

@@ -1,13 +1,39 @@
-"""The one place monitor reads the clock. Everything else takes a date or a datetime as a parameter."""
+"""The one place monitor reads the clock. Everything else takes a date or a datetime as a parameter.
+
+``MONITOR_NOW`` (an ISO date-time with its offset, e.g. ``2027-03-01T09:00+08:00``) makes the clock start at
+that instant and run on from there: for drills ("what would the daemon send that morning?") and for tests that
+run the real daemon across many days.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from zoneinfo import ZoneInfo
+
+from monitor.errors import ConfigError
+
+
+def _offset() -> dt.timedelta:
+    value = os.environ.get("MONITOR_NOW")
+    if not value:
+        return dt.timedelta(0)
+    try:
+        start = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"MONITOR_NOW: {value!r} is not an ISO date-time such as 2027-03-01T09:00+08:00") from None
+    if start.tzinfo is None:
+        raise ConfigError(f"MONITOR_NOW: {value!r} needs its UTC offset, such as +08:00")
+    return start - dt.datetime.now(dt.UTC)
+
+
+_offsets: list[dt.timedelta] = []
 
 
 def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    if not _offsets:
+        _offsets.append(_offset())
+    return dt.datetime.now(dt.UTC) + _offsets[0]
 
 
 def today(timezone: str) -> dt.date:

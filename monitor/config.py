@@ -36,6 +36,7 @@ class SmtpSettings:
     username: str | None = None
     password_env: str = "MONITOR_SMTP_PASSWORD"
     password_file: Path | None = None
+    ca_file: Path | None = None
     sender: str = "monitor@localhost"
     timeout: float = 30.0
     retries: int = 3
@@ -69,6 +70,7 @@ class Settings:
     digest_working_days_only: bool = True
     scan_every_minutes: int = 60
     misfire_grace_seconds: int = 3600
+    claim_lease_seconds: int = 900
     calendar_path: Path | None = None
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
@@ -117,6 +119,16 @@ class _Table:
         unknown = sorted(set(self.data) - known)
         if unknown:
             raise self.fail(unknown[0], "unknown key")
+
+
+def _lease(daemon: _Table, smtp: SmtpSettings) -> int:
+    """A claimed message is taken over by another daemon after this long: it must outlast one send's tries."""
+    lease: int = daemon.get("claim_lease_seconds", int, 900)
+    needed = smtp.timeout * (smtp.retries + 1) + smtp.backoff * (2 ** smtp.retries)
+    if lease < 1 or (lease < needed and smtp.host is not None):
+        raise daemon.fail("claim_lease_seconds", f"{lease!r} must be at least 1 and outlast one message's "
+                                                 f"tries ({needed:.0f} s with these smtp settings)")
+    return lease
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -177,12 +189,12 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             raise digest.fail("times", f"{t!r} is not HH:MM")
 
     daemon = tables["daemon"]
-    daemon.check_keys({"scan_every_minutes", "misfire_grace_seconds", "calendar_path"})
+    daemon.check_keys({"scan_every_minutes", "misfire_grace_seconds", "claim_lease_seconds", "calendar_path"})
     calendar_path = daemon.get("calendar_path", str, "")
 
     smtp = tables["smtp"]
     smtp.check_keys({"host", "port", "security", "username", "password_env", "password_file", "sender",
-                     "timeout", "retries", "backoff", "concurrency", "batch_size", "password"})
+                     "timeout", "retries", "backoff", "concurrency", "batch_size", "password", "ca_file"})
     if "password" in smtp.data:
         raise smtp.fail("password", "never put the password in config.toml: set password_env or password_file")
     security = smtp.get("security", str, "starttls")
@@ -190,6 +202,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raise smtp.fail("security", f"{security!r} is not one of {', '.join(SECURITY_MODES)}")
     sender = smtp.get("sender", str, "monitor@localhost")
     password_file = smtp.get("password_file", str, "")
+    ca_file = smtp.get("ca_file", str, "")
     smtp_settings = SmtpSettings(
         host=smtp.get("host", str, "") or None,
         port=smtp.get("port", int, 465 if security == "tls" else 587),
@@ -197,6 +210,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         username=smtp.get("username", str, "") or None,
         password_env=smtp.get("password_env", str, "MONITOR_SMTP_PASSWORD"),
         password_file=(base / password_file) if password_file else None,
+        ca_file=(base / ca_file) if ca_file else None,
         sender=sender,
         timeout=float(smtp.get("timeout", (int, float), 30.0)),
         retries=smtp.get("retries", int, 3),
@@ -221,6 +235,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         digest_working_days_only=digest.get("working_days_only", bool, True),
         scan_every_minutes=daemon.get("scan_every_minutes", int, 60),
         misfire_grace_seconds=daemon.get("misfire_grace_seconds", int, 3600),
+        claim_lease_seconds=_lease(daemon, smtp_settings),
         calendar_path=(base / calendar_path) if calendar_path else None,
         smtp=smtp_settings,
     )

@@ -111,7 +111,8 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
         else:
             outcome, severity = "outstanding", "risk"
         warnings.append(Warning("validity_expired", severity, validity.expired_basis,
-                                f"validity_expired:{valid_until}", (("valid_until", valid_until), ("review", outcome))))
+                                f"validity_expired:{valid_until}", (("valid_until", valid_until), ("review", outcome)),
+                                obligation=f"renewal_review:{valid_until}"))
     return valid_until
 
 
@@ -148,14 +149,16 @@ def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.da
         obligations.append(obligation)
         if obligation.state == "overdue":
             warnings.append(Warning("annual_report_overdue", rule.overdue_severity, rule.overdue_basis,
-                                    f"annual_report_overdue:{year}", (("year", year), ("due", due))))
+                                    f"annual_report_overdue:{year}", (("year", year), ("due", due)),
+                                    obligation=obligation.key))
         elif obligation.state == "late":
             late_year = year
         elif obligation.state == "done":
             late_year = None
     if late_year is not None:
         warnings.append(Warning("annual_report_late", "risk", rule.overdue_basis, f"annual_report_late:{late_year}",
-                                (("year", late_year), ("filed_on", filed[late_year]))))
+                                (("year", late_year), ("filed_on", filed[late_year])),
+                                obligation=f"annual_report:{late_year}"))
 
 
 def _changes(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
@@ -180,14 +183,15 @@ def _changes(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
                                                   ("due", due))
         if obligation.state == "overdue":
             warnings.append(Warning("change_filing_overdue", rule.overdue_severity, rule.overdue_basis,
-                                    f"change_filing_overdue:{ident}", params, coverage, due))
+                                    f"change_filing_overdue:{ident}", params, coverage, due, obligation.key))
         elif obligation.state == "pending" and due is None:
             warnings.append(Warning("change_filing_pending", rule.pending_severity, rule.basis,
-                                    f"change_filing_pending:{ident}", params))
+                                    f"change_filing_pending:{ident}", params, obligation=obligation.key))
         elif (obligation.state == "late" and filed_on is not None
               and (as_of - filed_on).days < LATE_CHANGE_WARNING_DAYS):
             warnings.append(Warning("change_filing_late", "risk", rule.overdue_basis,
-                                    f"change_filing_late:{ident}", (*params, ("filed_on", filed_on)), coverage, due))
+                                    f"change_filing_late:{ident}", (*params, ("filed_on", filed_on)), coverage, due,
+                                    obligation.key))
 
 
 def _assessments(pack: Pack, facts: Facts, as_of: dt.date, warnings: list[Warning]) -> None:

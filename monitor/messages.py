@@ -48,3 +48,17 @@ def calendar_note(item: Obligation | Warning, lang: str) -> str | None:
         return None
     template: str = _catalog()["calendar"][item.calendar][lang]
     return template.format(year=item.due.year)
+
+
+def obligation_label(obligation: Obligation, lang: str) -> str:
+    """What an obligation is called: "2024年度报告", "renewal review (valid until 2026-07-09)"."""
+    template: str = _catalog()["obligation"][obligation.kind][lang]
+    return template.format(year=obligation.year, due=_text(obligation.due),
+                           change_kind=term(obligation.change_kind or "", lang),
+                           changed_on=_text(obligation.changed_on))
+
+
+def digest_words(lang: str) -> dict[str, str]:
+    """The digest's headings and sentences in the language."""
+    words: dict[str, str] = _catalog()["digest"][lang]
+    return words

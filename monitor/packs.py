@@ -23,6 +23,7 @@ ROLES = ("operator", "bureau")
 CHANGE_KINDS = ("leading_industry", "spatial_scope", "operator")
 INCIDENT_GROUNDS = ("false_declaration", "violation", "major_accident", "non_cooperation")
 REPORTERS = ("cluster", "bureau")
+DEFAULT_NOTIFY = ("operator", "bureau")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +64,14 @@ class ChangeFiling:
 class Assessment:
     consecutive_failures: int
     basis: str
+    notify: tuple[str, ...] = DEFAULT_NOTIFY
 
 
 @dataclass(frozen=True, slots=True)
 class Incidents:
     notice_basis: str
     revocation_grounds: Mapping[str, str]
+    notify: tuple[str, ...] = DEFAULT_NOTIFY
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,11 @@ class Pack:
     incidents: Incidents
     publicity: Publicity | None
     batches: Mapping[str, Batch]
+
+    def notify(self, section: str) -> tuple[str, ...]:
+        """Who is reminded of a section's obligations and warnings (``notify`` in the pack)."""
+        rule = getattr(self, section, None)
+        return rule.notify if rule is not None else DEFAULT_NOTIFY
 
 
 T = TypeVar("T")
@@ -148,7 +156,7 @@ class _Reader:
             raise self.fail(key, str(exc)) from None
 
     def roles(self, key: str) -> tuple[str, ...]:
-        roles = self.get(key, list, ["operator", "bureau"])
+        roles = self.get(key, list, list(DEFAULT_NOTIFY))
         for role in roles:
             if role not in ROLES:
                 raise self.fail(key, f"{role!r} is not one of {', '.join(ROLES)}")
@@ -244,7 +252,8 @@ def _change_filing(r: _Reader | None) -> ChangeFiling | None:
 def _assessment(r: _Reader | None) -> Assessment | None:
     if r is None:
         return None
-    assessment = Assessment(consecutive_failures=r.positive("consecutive_failures"), basis=r.get("basis", str))
+    assessment = Assessment(consecutive_failures=r.positive("consecutive_failures"), basis=r.get("basis", str),
+                            notify=r.roles("notify"))
     r.done()
     return assessment
 
@@ -258,7 +267,8 @@ def _incidents(r: _Reader | None, top: _Reader) -> Incidents:
             raise r.fail(f"revocation_grounds.{ground}", f"unknown ground (known: {', '.join(INCIDENT_GROUNDS)})")
         if not isinstance(basis, str) or not basis.strip():
             raise r.fail(f"revocation_grounds.{ground}", "needs the article as a string")
-    incidents = Incidents(notice_basis=r.get("notice_basis", str), revocation_grounds=dict(grounds))
+    incidents = Incidents(notice_basis=r.get("notice_basis", str), revocation_grounds=dict(grounds),
+                          notify=r.roles("notify"))
     r.done()
     return incidents
 

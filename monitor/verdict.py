@@ -35,6 +35,7 @@ class Warning(NamedTuple):
     params: tuple[tuple[str, object], ...] = ()
     calendar: str | None = None     # set when a due day it quotes relied on a calendar that is not official
     due: dt.date | None = None      # the due day it quotes, if any
+    obligation: str | None = None   # the key of the obligation it is about, if any
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,221 @@
+"""A digest round: turn pending deliveries into one message per recipient, then send what is owed.
+
+Exactly-once, step by step:
+
+1. ``build_round`` runs in one transaction. It claims each recipient's pending deliveries with a conditional
+   ``UPDATE … WHERE state = 'pending'`` and stores the whole message (bytes and Message-ID) in the same
+   transaction, so a delivery belongs to exactly one message or to none. On PostgreSQL only one daemon builds
+   at a time (a transaction-level advisory lock); a second daemon finds nothing pending.
+2. ``deliver`` renews a message's claim just before sending it and records the outcome right after the server
+   answers: ``sent`` only once the server accepted it; a 5xx refusal is ``failed``; anything else is ``retry``.
+3. A message whose daemon died is taken over once its claim is older than ``daemon.claim_lease_seconds``, and
+   sent again byte for byte with the same Message-ID. The one window left is a kill between the server's
+   acceptance and our commit: then the same message (same Message-ID) is delivered a second time, which mail
+   stores treat as one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from sqlalchemy import insert, or_, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.models import AckRow, DeliveryRow, MessageRow, ReminderRow, SnoozeRow
+from db.session import rowcount, transaction
+from jobs.scan import mark
+from jobs.stages import open_item
+from monitor import clock
+from monitor.app import App
+from monitor.errors import MonitorError
+from monitor.facts import Facts
+from monitor.verdict import Verdict
+from notifications.digest import Item, build_message, obligation_item, warning_item
+from notifications.smtp import Outcome, Outgoing, send_all
+
+log = logging.getLogger("monitor.round")
+
+#: clusters loaded at a time when a round re-evaluates the clusters it is about to remind of
+IDS_PER_QUERY = 500
+ROUND_LOCK = 7331002
+
+
+class ConcurrentRound(MonitorError):
+    """Another process claimed some of the deliveries this round was building; it was rolled back whole."""
+
+
+class Pending(NamedTuple):
+    delivery_id: int
+    recipient: str
+    cluster_id: str
+    subject: str
+    late: bool
+
+
+def active_holds(session: Session, day: dt.date) -> set[tuple[str, str]]:
+    """(cluster, subject) acknowledged or snoozed through ``day`` (an ack or snooze expires by itself)."""
+    holds: set[tuple[str, str]] = set()
+    for table in (AckRow, SnoozeRow):
+        holds.update((cid, subject) for cid, subject in session.execute(
+            select(table.cluster_id, table.subject).where(table.until >= day)).tuples())
+    return holds
+
+
+def _verdicts(app: App, day: dt.date, cluster_ids: Sequence[str]) -> dict[str, tuple[Facts, Verdict]]:
+    found: dict[str, tuple[Facts, Verdict]] = {}
+    for start in range(0, len(cluster_ids), IDS_PER_QUERY):
+        for facts, verdict in app.evaluate_all(day, cluster_ids[start:start + IDS_PER_QUERY]):
+            found[facts.cluster.id] = (facts, verdict)
+    return found
+
+
+def _item(app: App, pair: tuple[Facts, Verdict] | None, subject: str, late: bool) -> Item | None:
+    """What a delivery is about, as of the round; ``None`` when it is done or gone (the reminder is obsolete)."""
+    if pair is None or pair[1].state == "revoked":
+        return None
+    facts, verdict = pair
+    lang = app.settings.language
+    obligation = open_item(verdict, subject)
+    if obligation is not None:
+        return obligation_item(facts.cluster, obligation, verdict, late, lang)
+    warning = next((w for w in verdict.warnings if w.key == subject), None)
+    return None if warning is None else warning_item(facts.cluster, warning, late, lang)
+
+
+def _held(pair: tuple[Facts, Verdict] | None, subject: str, holds: set[tuple[str, str]]) -> bool:
+    """Snoozed itself, or acknowledged through the warning it carries (an overdue filing's warning)."""
+    if pair is None:
+        return False
+    cid = pair[0].cluster.id
+    return (cid, subject) in holds or any(
+        w.obligation == subject and (cid, w.key) in holds for w in pair[1].warnings)
+
+
+def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owner: str,
+                late: bool = False) -> list[Outgoing]:
+    """Claim every pending delivery into one message per recipient, in the caller's transaction."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql" and not conn.execute(
+            text(f"SELECT pg_try_advisory_xact_lock({ROUND_LOCK})")).scalar():
+        log.info("round day=%s skipped: another daemon is building one", day)
+        return []
+    rows = [Pending(*row) for row in session.execute(
+        select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late)
+        .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id)
+        .where(DeliveryRow.state == "pending").order_by(DeliveryRow.id)).tuples()]
+    pairs = _verdicts(app, day, sorted({row.cluster_id for row in rows}))
+    holds = active_holds(session, day)
+    per_recipient: dict[str, dict[tuple[str, str], Item]] = defaultdict(dict)
+    claimed: dict[str, list[int]] = defaultdict(list)
+    settled: dict[str, list[int]] = {"suppressed": [], "obsolete": []}
+    for row in rows:
+        pair = pairs.get(row.cluster_id)
+        item = _item(app, pair, row.subject, row.late or late)
+        if item is None:
+            settled["obsolete"].append(row.delivery_id)
+        elif _held(pair, row.subject, holds):
+            settled["suppressed"].append(row.delivery_id)
+        else:
+            key = (row.cluster_id, row.subject)  # two stages of one subject make one item
+            known = per_recipient[row.recipient].get(key)
+            per_recipient[row.recipient][key] = item if known is None or not known.late else known
+            claimed[row.recipient].append(row.delivery_id)
+    outgoing: list[Outgoing] = []
+    settings = app.settings
+    for recipient, items in per_recipient.items():
+        message = build_message(settings.smtp.sender, recipient, list(items.values()), day, settings.language,
+                                any(i.late for i in items.values()), now)
+        raw = message.as_bytes()
+        message_id = message["Message-ID"]
+        session.execute(insert(MessageRow).values(
+            id=message_id, recipient=recipient, state="claimed", late=any(i.late for i in items.values()),
+            round_day=day, raw=raw, created_at=now, claimed_by=owner, claimed_at=now, attempts=0))
+        ids = claimed[recipient]
+        done = rowcount(session.execute(update(DeliveryRow).where(DeliveryRow.id.in_(ids), DeliveryRow.state == "pending")
+                               .values(state="queued", message_id=message_id)
+                               .execution_options(synchronize_session=False)))
+        if done != len(ids):
+            raise ConcurrentRound(f"round {day}: {len(ids) - done} of {recipient}'s deliveries were claimed by "
+                                  "another process; nothing of this round was stored")
+        outgoing.append(Outgoing(message_id, recipient, raw))
+    for state, ids in settled.items():
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            session.execute(update(DeliveryRow).where(DeliveryRow.id.in_(ids[start:start + IDS_PER_QUERY]))
+                            .values(state=state, settled_at=now).execution_options(synchronize_session=False))
+    mark(session, "round", now, day)
+    log.info("round day=%s messages=%d deliveries=%d suppressed=%d obsolete=%d late=%s", day, len(outgoing),
+             sum(len(ids) for ids in claimed.values()), len(settled["suppressed"]), len(settled["obsolete"]), late)
+    return outgoing
+
+
+def owed(sessions: sessionmaker[Session], owner: str, now: dt.datetime, lease_seconds: int) -> list[Outgoing]:
+    """Messages to send again: those waiting for a retry and those whose daemon's claim has lapsed."""
+    stale = now - dt.timedelta(seconds=lease_seconds)
+    taken: list[Outgoing] = []
+    with transaction(sessions) as session:
+        candidates = session.execute(
+            select(MessageRow.id, MessageRow.recipient, MessageRow.claimed_by, MessageRow.claimed_at).where(or_(
+                (MessageRow.state == "retry") & (MessageRow.next_attempt_at <= now),
+                (MessageRow.state == "claimed") & (MessageRow.claimed_at < stale)))).tuples().all()
+    for message_id, recipient, claimed_by, claimed_at in candidates:
+        with transaction(sessions) as session:
+            won = rowcount(session.execute(
+                update(MessageRow).where(MessageRow.id == message_id, MessageRow.claimed_by == claimed_by,
+                                         MessageRow.claimed_at == claimed_at,
+                                         MessageRow.state.in_(("retry", "claimed")))
+                .values(state="claimed", claimed_by=owner, claimed_at=now)
+                .execution_options(synchronize_session=False))) == 1
+            raw = session.execute(select(MessageRow.raw).where(MessageRow.id == message_id)).scalar_one()
+        if won:
+            taken.append(Outgoing(message_id, recipient, raw))
+    return taken
+
+
+def deliver(app: App, owner: str, messages: Sequence[Outgoing],
+            now: Callable[[], dt.datetime] = clock.now_utc) -> dict[str, int]:
+    """Send the messages; each outcome is committed as soon as the server has answered."""
+    counts = {"sent": 0, "failed": 0, "retry": 0, "skipped": 0}
+    if not messages:
+        return counts
+    sessions = app.sessions
+
+    def still_ours(message_id: str) -> bool:
+        with transaction(sessions) as session:
+            ours = rowcount(session.execute(
+                update(MessageRow).where(MessageRow.id == message_id, MessageRow.claimed_by == owner,
+                                         MessageRow.state == "claimed")
+                .values(claimed_at=now(), attempts=MessageRow.attempts + 1)
+                .execution_options(synchronize_session=False))) == 1
+        if not ours:
+            counts["skipped"] += 1
+        return ours
+
+    def settle(message_id: str, outcome: Outcome) -> None:
+        at = now()
+        with transaction(sessions) as session:
+            values: dict[str, object] = {"state": outcome.state, "error": outcome.error}
+            if outcome.state == "sent":
+                values["sent_at"] = at
+            if outcome.state == "retry":
+                attempts = session.execute(select(MessageRow.attempts).where(MessageRow.id == message_id)).scalar()
+                values["next_attempt_at"] = at + dt.timedelta(seconds=min(3600, 60 * 2 ** min(attempts or 0, 6)))
+            session.execute(update(MessageRow).where(MessageRow.id == message_id, MessageRow.claimed_by == owner)
+                            .values(**values).execution_options(synchronize_session=False))
+            if outcome.state != "retry":
+                session.execute(update(DeliveryRow).where(DeliveryRow.message_id == message_id)
+                                .values(state=outcome.state, settled_at=at)
+                                .execution_options(synchronize_session=False))
+        counts[outcome.state] += 1
+        level = logging.INFO if outcome.state == "sent" else logging.WARNING
+        log.log(level, "message %s to=%s state=%s error=%s", message_id, recipient_of[message_id], outcome.state,
+                outcome.error or "")
+
+    recipient_of = {m.id: m.recipient for m in messages}
+    settings = app.settings
+    asyncio.run(send_all(settings.smtp, settings.smtp.sender, messages, still_ours, settle))
+    return counts

@@ -1,0 +1,92 @@
+"""Which reminders the rules owe, as a pure function of a verdict and a date (RULES.md, "Reminders and digests").
+
+An obligation with a due day crosses its lead stages (``lead:60`` … ``lead:0``, the due day itself) and then
+``overdue:1`` the day after its due day and ``overdue:k`` every ``overdue_every_days`` after that. A warning that
+is not already reminded through an open obligation is a stage ``warning:0`` the first time it is seen; a
+revocation warning repeats as ``warning:k`` every ``overdue_every_days`` after that. Only the *newest* stage
+crossed is returned: when the daemon was down across several stages, one reminder stands for all of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from monitor.facts import Cluster
+from monitor.packs import Pack
+from monitor.verdict import Obligation, Verdict
+
+#: the pack section whose ``notify`` roles receive an obligation's or a warning's reminders
+OBLIGATION_SECTION = {"renewal_review": "validity", "annual_report": "annual_report", "change_filing": "change_filing"}
+WARNING_SECTION = {
+    "review_failed": "validity", "validity_expired": "validity",
+    "annual_report_overdue": "annual_report", "annual_report_late": "annual_report",
+    "change_filing_overdue": "change_filing", "change_filing_pending": "change_filing",
+    "change_filing_late": "change_filing",
+    "assessment_failed_consecutive": "assessment", "assessment_failed": "assessment",
+    "incident": "incidents",
+}
+
+
+class Candidate(NamedTuple):
+    """A subject that may owe a reminder. For warnings the stage is settled against the ledger (first seen)."""
+    subject: str                 # the obligation's or the warning's key
+    stage: str | None            # obligations: the newest stage crossed; warnings: None
+    crossed_on: dt.date | None   # obligations: the day that stage was crossed
+    repeats: bool                # warnings: repeat every overdue_every_days (revocation severity)
+    roles: tuple[str, ...]
+
+
+def obligation_stage(due: dt.date, as_of: dt.date, lead_days: tuple[int, ...],
+                     every: int) -> tuple[str, dt.date] | None:
+    """The newest stage crossed by ``as_of`` and the day it was crossed; ``None`` before the first lead day."""
+    if as_of > due:
+        k = ((as_of - due).days - 1) // every + 1
+        return f"overdue:{k}", due + dt.timedelta(days=1 + (k - 1) * every)
+    crossed = [n for n in lead_days if due - dt.timedelta(days=n) <= as_of]
+    if not crossed:
+        return None
+    n = min(crossed)
+    return f"lead:{n}", due - dt.timedelta(days=n)
+
+
+def warning_stage(first_seen: dt.date | None, as_of: dt.date, repeats: bool, every: int) -> tuple[str, dt.date]:
+    """``warning:0`` when first seen; for a repeating warning, ``warning:k`` every ``every`` days after."""
+    if first_seen is None:
+        return "warning:0", as_of
+    k = (as_of - first_seen).days // every if repeats else 0
+    return f"warning:{k}", first_seen + dt.timedelta(days=k * every)
+
+
+def candidates(pack: Pack, verdict: Verdict, as_of: dt.date, lead_days: dict[str, tuple[int, ...]],
+               every: int) -> Iterator[Candidate]:
+    """What may owe a reminder. Nothing once the cluster is revoked (RULES.md: "until … revoked")."""
+    if verdict.state == "revoked":
+        return
+    reminded: set[str] = set()
+    for o in verdict.obligations:
+        if not o.is_open or o.due is None:
+            continue
+        reminded.add(o.key)
+        stage = obligation_stage(o.due, as_of, lead_days[o.kind], every)
+        if stage is not None:
+            yield Candidate(o.key, stage[0], stage[1], False, pack.notify(OBLIGATION_SECTION[o.kind]))
+    for w in verdict.warnings:
+        if w.obligation in reminded:
+            continue        # an overdue obligation's reminders carry its warning
+        yield Candidate(w.key, None, None, w.severity == "revocation", pack.notify(WARNING_SECTION[w.code]))
+
+
+def recipients(cluster: Cluster, roles: tuple[str, ...], administrators: tuple[str, ...]) -> list[str]:
+    """The addresses for these roles plus the administrators, lower-cased, each once, in a stable order."""
+    addresses: list[str] = []
+    for role in roles:
+        addresses.extend(cluster.operator_email if role == "operator" else cluster.bureau_email)
+    addresses.extend(administrators)
+    return list(dict.fromkeys(a.strip().lower() for a in addresses if a.strip()))
+
+
+def open_item(verdict: Verdict, subject: str) -> Obligation | None:
+    """The open obligation with this key, if any."""
+    return next((o for o in verdict.obligations if o.key == subject and o.is_open), None)
