@@ -14,6 +14,7 @@ import click
 from monitor.app import App, who
 from monitor.dates import parse_date
 from monitor.errors import ImportError_, MonitorError
+from monitor.ledger import Hold, aware
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INPUT = 2
@@ -218,10 +219,17 @@ def status(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime
             missing = sorted(set(cluster_ids) - existing_ids(conn, cluster_ids))
         if missing:
             raise UnknownClusterError(missing[0])
+    holds, daemon = _holds_and_daemon(app, as_of)
+    if cluster_ids or regime:
+        holds = [h for h in holds if h.cluster_id in cluster_ids] if cluster_ids else holds
     if fmt == "json":
         from monitor.parallel import status_document
 
-        document = status_document(app, as_of, lang, list(cluster_ids) or None, regime)
+        extra = {"daemon": daemon, "holds": [
+            {"kind": h.kind, "cluster": h.cluster_id, "subject": h.subject, "until": h.until.isoformat(),
+             "note": h.note, "by": h.recorded_by, "at": aware(h.recorded_at).isoformat(timespec="seconds")}
+            for h in holds]}
+        document = status_document(app, as_of, lang, list(cluster_ids) or None, regime, extra=extra)
         if sys.stdout.isatty():  # indented for a person; compact for scripts and pipes
             document = json.dumps(json.loads(document), ensure_ascii=False, indent=1)
         sys.stdout.write(document + "\n")
@@ -231,10 +239,14 @@ def status(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime
 
     from monitor.table import render_table
 
-    render_table(items, as_of, lang, Console())
+    console = Console()
+    render_table(items, as_of, lang, console)
+    from monitor.table import render_ledger
+
+    render_ledger(holds, daemon, lang, console)
 
 
-def _holds_and_daemon(app: App, day: dt.date) -> tuple[list[Any], dict[str, Any]]:
+def _holds_and_daemon(app: App, day: dt.date) -> tuple[list[Hold], dict[str, Any]]:
     from db.session import transaction
     from monitor import clock
     from monitor.ledger import active_holds, daemon_summary

@@ -44,7 +44,8 @@ def _slice(app: App, as_of: dt.date, lang: str, cluster_ids: Sequence[str] | Non
 
 
 def status_document(app: App, as_of: dt.date, lang: str, cluster_ids: Sequence[str] | None = None,
-                    regime: str | None = None, workers: int | None = None) -> str:
+                    regime: str | None = None, workers: int | None = None,
+                    extra: dict[str, Any] | None = None) -> str:
     """The JSON document of `monitor status --format json`, compact, most urgent cluster first."""
     workers = workers or min(os.cpu_count() or 1, 8)
     ids: list[str] = []
@@ -63,4 +64,5 @@ def status_document(app: App, as_of: dt.date, lang: str, cluster_ids: Sequence[s
                      for item in chunk]
     parts.sort(key=lambda part: part[0])
     clusters = ", ".join(text for _, text in parts)
-    return f'{{"as_of": "{as_of.isoformat()}", "clusters": [{clusters}]}}'
+    tail = "".join(f", {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}" for key, value in (extra or {}).items())
+    return f'{{"as_of": "{as_of.isoformat()}", "clusters": [{clusters}]{tail}}}'

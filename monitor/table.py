@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 
 from monitor.facts import Facts
+from monitor.ledger import Hold
 from monitor.messages import calendar_note, term, warning_message
 from monitor.status import listed, sort_by_urgency, warnings_sorted
 from monitor.verdict import Obligation, Verdict
@@ -104,3 +107,28 @@ def render_table(items: list[tuple[Facts, Verdict]], as_of: dt.date, lang: str, 
     for index, note in enumerate(notes.notes, 1):
         console.print(f"*{index} {note}", style="magenta", highlight=False, soft_wrap=True)
     console.print(SUMMARY[lang].format(total=len(items), **counts), highlight=False, soft_wrap=True)
+
+
+LEDGER = {
+    "zh": {"ack": "已确认", "snooze": "暂停提醒", "hold": "{kind} {cluster} {subject} 至{until}（{by}：{note}）",
+           "daemon": "守护进程：{running}；上次扫描 {scan}，上次摘要 {round}；待发送 {waiting} 项（重试中邮件 {messages} 封），"
+                     "发送失败 {failed} 项",
+           "yes": "运行中", "no": "未运行", "never": "从未"},
+    "en": {"ack": "acknowledged", "snooze": "snoozed", "hold": "{kind} {cluster} {subject} until {until} ({by}: {note})",
+           "daemon": "daemon: {running}; last scan {scan}, last digest round {round}; {waiting} reminders waiting to be "
+                     "sent ({messages} messages in flight or retrying), {failed} failed",
+           "yes": "running", "no": "not running", "never": "never"},
+}
+
+
+def render_ledger(holds: Iterable[Hold], daemon: dict[str, Any], lang: str, console: Console) -> None:
+    """Acks and snoozes in force, and what the daemon last did and has waiting (under the status table)."""
+    words = LEDGER[lang]
+    for h in holds:
+        console.print(words["hold"].format(kind=words[h.kind], cluster=h.cluster_id, subject=h.subject, until=h.until,
+                                           by=h.recorded_by, note=h.note), highlight=False, markup=False, soft_wrap=True)
+    running = f"{words['yes']} ({', '.join(daemon['running'])})" if daemon["running"] else words["no"]
+    console.print(words["daemon"].format(running=running, scan=daemon["last_scan"] or words["never"],
+                                         round=daemon["last_round"] or words["never"], waiting=daemon["waiting"],
+                                         messages=daemon["messages_waiting"], failed=daemon["failed"]),
+                  style="dim", highlight=False, markup=False, soft_wrap=True)

@@ -52,9 +52,7 @@ def obligation_item(cluster: Cluster, obligation: Obligation, verdict: Verdict, 
         group = "overdue"
     else:
         group = "week" if days <= 7 else "month" if days <= 30 else "later"
-    what = obligation_label(obligation, lang)
-    if warning is not None:
-        what = f"{what}：{warning_message(warning, lang)}" if lang == "zh" else f"{what}: {warning_message(warning, lang)}"
+    what = obligation_label(obligation, lang) if warning is None else warning_message(warning, lang)
     basis = warning.basis if warning is not None else obligation.basis
     return Item(group, cluster.id, cluster.name, what, obligation.due, obligation.days_left, basis,
                 warning.severity if warning is not None else None, late, calendar_note(obligation, lang))
@@ -90,10 +88,25 @@ def render(items: Iterable[Item], day: dt.date, lang: str, late: bool) -> tuple[
                            "more": len(members) - MAX_PER_GROUP})
     context = {"day": day.isoformat(), "words": words, "groups": groups, "late": late,
                "severity": lambda s: term(s, lang) if s else "",
-               "days": lambda i: _days(i, words)}
+               "days": lambda i: _days(i, words), "detail": lambda i: _detail(i, words, lang)}
     subject = words["subject_late" if late else "subject"].format(count=len(ordered), day=day.isoformat())
     env = _environment()
     return subject, env.get_template("digest.txt").render(context), env.get_template("digest.html").render(context)
+
+
+def _detail(item: Item, words: dict[str, str], lang: str) -> str:
+    """The text part's second line: due day, days left, article, severity, late."""
+    parts = []
+    if item.due is not None:
+        parts.append(f"{words['due']} {item.due}")
+    if item.days_left is not None:
+        parts.append(_days(item, words) if item.days_left < 0 else f"{words['days_left']} {item.days_left}")
+    parts.append(f"{words['basis']} {item.basis}")
+    if item.severity:
+        parts.append(term(item.severity, lang))
+    if item.late:
+        parts.append(words["late"])
+    return " · ".join(parts)
 
 
 def _days(item: Item, words: dict[str, str]) -> str:
