@@ -62,7 +62,7 @@ def active_holds(session: Session, day: dt.date) -> set[tuple[str, str]]:
     holds: set[tuple[str, str]] = set()
     for table in (AckRow, SnoozeRow):
         holds.update((cid, subject) for cid, subject in session.execute(
-            select(table.cluster_id, table.subject).where(table.until >= day)).tuples())
+            select(table.cluster_id, table.subject).where(table.until >= day)))
     return holds
 
 
@@ -107,7 +107,7 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
     rows = [Pending(*row) for row in session.execute(
         select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late)
         .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id)
-        .where(DeliveryRow.state == "pending").order_by(DeliveryRow.id)).tuples()]
+        .where(DeliveryRow.state == "pending").order_by(DeliveryRow.id))]
     pairs = _verdicts(app, day, sorted({row.cluster_id for row in rows}))
     holds = active_holds(session, day)
     per_recipient: dict[str, dict[tuple[str, str], Item]] = defaultdict(dict)
@@ -161,7 +161,7 @@ def owed(sessions: sessionmaker[Session], owner: str, now: dt.datetime, lease_se
         candidates = session.execute(
             select(MessageRow.id, MessageRow.recipient, MessageRow.claimed_by, MessageRow.claimed_at).where(or_(
                 (MessageRow.state == "retry") & (MessageRow.next_attempt_at <= now),
-                (MessageRow.state == "claimed") & (MessageRow.claimed_at < stale)))).tuples().all()
+                (MessageRow.state == "claimed") & (MessageRow.claimed_at < stale)))).all()
     for message_id, recipient, claimed_by, claimed_at in candidates:
         with transaction(sessions) as session:
             won = rowcount(session.execute(

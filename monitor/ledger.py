@@ -72,13 +72,13 @@ def active_holds(session: Session, day: dt.date) -> list[Hold]:
 
 def daemon_summary(session: Session, now: dt.datetime) -> dict[str, Any]:
     """When the daemon last scanned and sent, whether one is running, and what waits to be sent."""
-    marks = dict(session.execute(select(DaemonRow.name, DaemonRow.at)).tuples().all())
+    marks = dict(session.execute(select(DaemonRow.name, DaemonRow.at)).all())
     beats = [(name.removeprefix("daemon:"), at, detail) for name, at, detail in
              session.execute(select(DaemonRow.name, DaemonRow.at, DaemonRow.detail)
                              .where(DaemonRow.name.like("daemon:%")))]
     running = [name for name, at, detail in beats if detail == "running" and now - aware(at) <= HEARTBEAT_STALE]
-    deliveries = dict(session.execute(select(DeliveryRow.state, func.count()).group_by(DeliveryRow.state)).tuples().all())
-    messages = dict(session.execute(select(MessageRow.state, func.count()).group_by(MessageRow.state)).tuples().all())
+    deliveries = dict(session.execute(select(DeliveryRow.state, func.count()).group_by(DeliveryRow.state)).all())
+    messages = dict(session.execute(select(MessageRow.state, func.count()).group_by(MessageRow.state)).all())
     return {
         "last_scan": _iso(marks.get("scan")),
         "last_round": _iso(marks.get("round")),

@@ -1,0 +1,68 @@
+"""Running the daemon's ticks with an injected clock, and reading what the mail server received."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from db.session import transaction
+from jobs.daemon import Daemon
+from monitor.app import App
+from monitor.config import load_settings
+from monitor.record import Recorder
+from monitor.roster import import_roster
+from tests.mailserver import Received
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ITEM = re.compile(r"^- (\S+) .*?: (.*)$", re.MULTILINE)
+SUBJECT_DAY = re.compile(r"[（(](\d{4}-\d{2}-\d{2})")
+
+
+def at(day: dt.date, hour: int = 8, minute: int = 30) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), SHANGHAI)
+
+
+class Clock:
+    """A settable clock for Daemon(now=…)."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.value = start
+
+    def __call__(self) -> dt.datetime:
+        return self.value
+
+
+def make_app(tmp: Path, database_url: str, config: str, monkeypatch: object) -> App:
+    path = tmp / "config.toml"
+    path.write_text(config, encoding="utf-8")
+    settings = load_settings(path, {"MONITOR_DATABASE_URL": database_url})
+    return App(_settings=settings)
+
+
+def load_roster(app: App, path: Path) -> None:
+    with transaction(app.sessions) as session:
+        import_roster(session, path, app.packs, "tester", dt.datetime.now(dt.UTC))
+
+
+def record(app: App, today: dt.date, action: Callable[[Recorder], object]) -> None:
+    with transaction(app.sessions) as session:
+        action(Recorder(session, app.packs, "tester", at(today), today))
+
+
+def daemon(app: App, clock: Clock, owner: str = "test-daemon") -> Daemon:
+    return Daemon(app, owner, clock)
+
+
+def items(received: list[Received]) -> list[tuple[str, str, str, str]]:
+    """(recipient, round day, cluster, item text) for every item of every digest received."""
+    found = []
+    for mail in received:
+        day_match = SUBJECT_DAY.search(str(mail.message["Subject"]))
+        assert day_match is not None, mail.message["Subject"]
+        for cluster, what in ITEM.findall(mail.text):
+            for recipient in mail.recipients:
+                found.append((recipient, day_match.group(1), cluster, what))
+    return found
