@@ -126,6 +126,7 @@ class Daemon:
         self.heartbeat()
         self.scan_tick()
         self.catch_up()
+        log.info("daemon %s startup done", self.owner)
 
     # --- the scheduler ------------------------------------------------------------------------------------
 
