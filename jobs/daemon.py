@@ -59,8 +59,12 @@ def latest_slot(now: dt.datetime, times: tuple[str, ...], is_workday: Callable[[
 
 class Daemon:
     def __init__(self, app: App, owner: str | None = None, now: Callable[[], dt.datetime] = clock.now_utc) -> None:
-        self.app, self.owner, self.now = app, owner or owner_name(), now
+        self.app, self.owner, self._clock = app, owner or owner_name(), now
         self.zone = ZoneInfo(app.settings.timezone)
+
+    def now(self) -> dt.datetime:
+        """The injected clock, in UTC (SQLite keeps no offset)."""
+        return self._clock().astimezone(dt.UTC)
 
     def day(self, at: dt.datetime) -> dt.date:
         return at.astimezone(self.zone).date()

@@ -252,7 +252,7 @@ def _holds_and_daemon(app: App, day: dt.date) -> tuple[list[Hold], dict[str, Any
     from monitor.ledger import active_holds, daemon_summary
 
     with transaction(app.sessions) as session:
-        return active_holds(session, day), daemon_summary(session, clock.now_utc())
+        return active_holds(session, day), daemon_summary(session, clock.now_utc(), app.settings.timezone)
 
 
 def _hold(app: App, kind: str, cluster: str, given: str, until: dt.date, note: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -70,18 +71,19 @@ def active_holds(session: Session, day: dt.date) -> list[Hold]:
     return sorted(found.values(), key=lambda h: (h.cluster_id, h.subject))
 
 
-def daemon_summary(session: Session, now: dt.datetime) -> dict[str, Any]:
+def daemon_summary(session: Session, now: dt.datetime, timezone: str) -> dict[str, Any]:
     """When the daemon last scanned and sent, whether one is running, and what waits to be sent."""
     marks = dict(session.execute(select(DaemonRow.name, DaemonRow.at)).all())
     beats = [(name.removeprefix("daemon:"), at, detail) for name, at, detail in
              session.execute(select(DaemonRow.name, DaemonRow.at, DaemonRow.detail)
                              .where(DaemonRow.name.like("daemon:%")))]
-    running = [name for name, at, detail in beats if detail == "running" and now - aware(at) <= HEARTBEAT_STALE]
+    running = [name for name, at, detail in beats
+               if detail == "running" and dt.timedelta(0) <= now - aware(at) <= HEARTBEAT_STALE]
     deliveries = dict(session.execute(select(DeliveryRow.state, func.count()).group_by(DeliveryRow.state)).all())
     messages = dict(session.execute(select(MessageRow.state, func.count()).group_by(MessageRow.state)).all())
     return {
-        "last_scan": _iso(marks.get("scan")),
-        "last_round": _iso(marks.get("round")),
+        "last_scan": _iso(marks.get("scan"), timezone),
+        "last_round": _iso(marks.get("round"), timezone),
         "running": sorted(running),
         "waiting": deliveries.get("pending", 0) + deliveries.get("queued", 0),
         "messages_waiting": messages.get("claimed", 0) + messages.get("retry", 0),
@@ -95,5 +97,5 @@ def aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else aware(value).isoformat(timespec="seconds")
+def _iso(value: dt.datetime | None, timezone: str) -> str | None:
+    return None if value is None else aware(value).astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds")

@@ -40,7 +40,7 @@ def wait_settled(engine: Engine, day: str, logs: list[Path], timeout: float = 90
         try:
             if all(b"startup done" in log.read_bytes() for log in logs) and settled(engine, day):
                 return
-        except Exception:  # noqa: BLE001 - the schema may not exist yet while the first daemon starts
+        except Exception:  # noqa: BLE001, S110 - the schema may not exist yet while the first daemon starts
             pass
         time.sleep(0.1)
     raise AssertionError(f"the daemon did not settle day {day} within {timeout} s")

@@ -110,7 +110,7 @@ class MailServer:
 
     def config(self, security: str = "none", extra: str = "") -> str:
         """The [smtp] table of a config.toml that sends here."""
-        lines = [f'host = "127.0.0.1"', f"port = {self.port}", f'security = "{security}"',
+        lines = ['host = "127.0.0.1"', f"port = {self.port}", f'security = "{security}"',
                  'sender = "monitor@example.gov.cn"', "timeout = 5", "retries = 1", "backoff = 0.05"]
         if self.ca_file is not None:
             lines.append(f'ca_file = "{self.ca_file}"')

@@ -49,7 +49,7 @@ def load_roster(app: App, path: Path) -> None:
 
 def record(app: App, today: dt.date, action: Callable[[Recorder], object]) -> None:
     with transaction(app.sessions) as session:
-        action(Recorder(session, app.packs, "tester", at(today), today))
+        action(Recorder(session, app.packs, "tester", at(today).astimezone(dt.UTC), today))
 
 
 def daemon(app: App, clock: Clock, owner: str = "test-daemon") -> Daemon:
@@ -62,7 +62,6 @@ def items(received: list[Received]) -> list[tuple[str, str, str, str]]:
     for mail in received:
         day_match = SUBJECT_DAY.search(str(mail.message["Subject"]))
         assert day_match is not None, mail.message["Subject"]
-        for cluster, what in ITEM.findall(mail.text):
-            for recipient in mail.recipients:
-                found.append((recipient, day_match.group(1), cluster, what))
+        found.extend((recipient, day_match.group(1), cluster, what)
+                     for cluster, what in ITEM.findall(mail.text) for recipient in mail.recipients)
     return found

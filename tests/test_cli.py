@@ -181,6 +181,7 @@ def test_calendar_note_next_to_dates_it_affects(app: App, config_file: Path, tmp
         "NMG-9  新集群  nmg-sme-draft  有效  2033-05-31  重大变动备案 2031-03-05 (27天) *1  —\n"
         "*1 2031年节假日未收录，仅按周末推算，请核对国务院办公厅通知\n"
         "共1个集群：有效1，到期0，撤销0；警示：撤销0，风险0，提示0\n"
+        "守护进程：未运行；上次扫描 从未，上次摘要 从未；待发送 0 项（重试中邮件 0 封），发送失败 0 项\n"
     )
     [overdue] = status_json(config_file, "--as-of", "2031-03-06")["clusters"][0]["warnings"]
     assert (overdue["code"], overdue["calendar"]) == ("change_filing_overdue", "weekends")

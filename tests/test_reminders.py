@@ -106,18 +106,18 @@ def test_a_year_of_daily_ticks_sends_what_the_rules_imply(year_app: App, server:
             record(app, day, lambda r: r.assessment("B", 2026, "fail", d("2027-01-01")))
             run.scan_tick()   # the consecutive failure is first seen today, reminded at the next round
         if day == d("2027-02-01"):
-            from monitor.ledger import record_hold
             from db.session import transaction
+            from monitor.ledger import record_hold
 
             with transaction(app.sessions) as session:
                 record_hold(session, "ack", "B", "assessment_failed_consecutive:2025", d("2027-03-01"),
                             "the bureau is handling it", day, "tester", clock.value)
         if day == d("2027-03-01"):
-            record(app, day, lambda r: r.review("A", "pass", day))
+            record(app, day, lambda r, day=day: r.review("A", "pass", day))
         if day == d("2027-03-20"):
-            record(app, day, lambda r: r.report("A", 2026, day))
+            record(app, day, lambda r, day=day: r.report("A", 2026, day))
         if day == d("2027-06-01"):
-            record(app, day, lambda r: r.revocation("B", day, "two failed assessments"))
+            record(app, day, lambda r, day=day: r.revocation("B", day, "two failed assessments"))
         day += dt.timedelta(days=1)
 
     expected: set[tuple[str, str, str]] = set()
@@ -152,7 +152,7 @@ def test_a_year_of_daily_ticks_sends_what_the_rules_imply(year_app: App, server:
     assert len(rounds) == len(set(rounds))
 
 
-def SUBJECT_DAY_OF(mail: object) -> str:  # noqa: N802 - reads like the constant it wraps
+def SUBJECT_DAY_OF(mail: object) -> str:
     from tests.reminder_helpers import SUBJECT_DAY
 
     match = SUBJECT_DAY.search(str(mail.message["Subject"]))  # type: ignore[attr-defined]

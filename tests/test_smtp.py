@@ -35,8 +35,7 @@ def _app(tmp_path: Path, database_url: str, smtp: str, monkeypatch: pytest.Monke
 
 def _states(app: App) -> dict[str, str]:
     with transaction(app.sessions) as session:
-        return {recipient: state for recipient, state in session.execute(
-            select(MessageRow.recipient, MessageRow.state))}
+        return dict(session.execute(select(MessageRow.recipient, MessageRow.state)).all())
 
 
 @pytest.fixture
@@ -127,7 +126,7 @@ def test_no_header_can_be_injected_and_html_is_escaped() -> None:
     raw = message.as_bytes()
     headers = raw.split(b"\r\n\r\n", 1)[0].decode()
     assert "Bcc" not in headers and "victim" not in headers
-    assert [key for key in message.keys() if key.lower() == "to"] == ["To"]
+    assert [key for key in message if key.lower() == "to"] == ["To"]
     html = message.get_body(("html",))
     assert html is not None
     content = html.get_content()  # type: ignore[attr-defined]

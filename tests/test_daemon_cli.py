@@ -1,0 +1,138 @@
+"""`monitor ack`, `monitor snooze`, `monitor digest` and what `monitor status` says about the daemon."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+
+from monitor.app import App
+from tests.conftest import d
+from tests.helpers import monitor, status_json, write_roster
+from tests.mailserver import MailServer
+from tests.reminder_helpers import Clock, at, daemon, items
+
+ROW = "A,Alpha,nmg-sme-draft,2024-03-15,,,a-op@example.cn,a-bureau@example.gov.cn,,"
+
+
+@pytest.fixture
+def roster_config(tmp_path: Path, config_file: Path, app: App) -> Path:
+    result = monitor("import", str(write_roster(tmp_path / "r.csv", ROW)), config=config_file)
+    assert result.exit_code == 0, result.output
+    return config_file
+
+
+def test_preview_writes_eml_files_and_stores_nothing(roster_config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = monitor("digest", "--as-of", "2026-11-23", "--preview", str(out), config=roster_config)
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in out.iterdir())
+    # the overdue reports notify the bureau (nmg-sme-draft); the renewal review's first lead day is 2027-01-13
+    assert files == ["0001-a-bureau@example.gov.cn.eml", "0002-admin@example.gov.cn.eml"]
+    mail = email.message_from_bytes((out / files[0]).read_bytes(), policy=email.policy.default)
+    assert mail.get_content_type() == "multipart/alternative"
+    assert "2026-11-23" in str(mail["Subject"])
+    assert status_json(roster_config)["daemon"]["last_round"] is None   # nothing recorded
+    again = monitor("digest", "--as-of", "2026-11-23", "--preview", str(tmp_path / "again"), config=roster_config)
+    assert again.exit_code == 0 and len(list((tmp_path / "again").iterdir())) == 2
+
+
+def test_digest_needs_send_or_preview(roster_config: Path) -> None:
+    result = monitor("digest", config=roster_config)
+    assert result.exit_code == 2 and "exactly one of --send and --preview" in result.output
+
+
+def test_digest_send_without_a_server_says_so(roster_config: Path) -> None:
+    result = monitor("digest", "--send", config=roster_config)
+    assert result.exit_code == 0
+    assert status_json(roster_config)["daemon"]["waiting"] > 0       # built, waiting for smtp.host
+
+
+def test_ack_and_snooze_are_recorded_shown_and_checked(roster_config: Path) -> None:
+    ok = monitor("ack", "A", "annual_report_overdue", "--until", "2099-01-01", "--note", "已电话督促",
+                 config=roster_config)
+    assert ok.exit_code == 2 and "names 2 warnings" in ok.output    # 2024 and 2025 reports are both overdue
+    ok = monitor("ack", "A", "annual_report_overdue:2025", "--until", "2099-01-01", "--note", "已电话督促",
+                 config=roster_config)
+    assert ok.exit_code == 0, ok.output
+    assert monitor("snooze", "A", "renewal_review", "--until", "2099-01-01", "--note", "复核材料已受理",
+                   config=roster_config).exit_code == 0
+    holds = status_json(roster_config)["holds"]
+    assert [(h["kind"], h["subject"], h["by"], h["note"]) for h in holds] == [
+        ("ack", "annual_report_overdue:2025", "tester", "已电话督促"),
+        ("snooze", "renewal_review:2027-03-14", "tester", "复核材料已受理")]
+    table = monitor("status", config=roster_config).output
+    assert "已确认 A annual_report_overdue:2025 至2099-01-01（tester：已电话督促）" in table
+    for args, message in [
+        (("ack", "A", "nothing", "--until", "2099-01-01", "--note", "x"), "no warning 'nothing'"),
+        (("ack", "Z", "x", "--until", "2099-01-01", "--note", "x"), "Z"),
+        (("snooze", "A", "renewal_review", "--until", "2001-01-01", "--note", "x"), "is before today"),
+        (("snooze", "A", "renewal_review", "--until", "2099-01-01", "--note", " "), "--note"),
+    ]:
+        result = monitor(*args, config=roster_config)
+        assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_ack_stops_reminders_until_the_day_then_they_resume(tmp_path: Path, app: App, roster_config: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from db.session import transaction
+    from monitor.ledger import record_hold
+    from tests.reminder_helpers import make_app
+
+    server = MailServer(tmp_path).start()
+    try:
+        (tmp_path / "cfg").mkdir()
+        mail_app = make_app(tmp_path / "cfg", app.settings.database_url, server.config(), monkeypatch)
+        clock = Clock(at(d("2027-03-11")))
+        with transaction(mail_app.sessions) as session:
+            record_hold(session, "ack", "A", "annual_report_overdue:2026", d("2027-03-20"), "督办中",
+                        d("2027-03-11"), "tester", clock.value)
+        run = daemon(mail_app, clock)
+        run.digest_tick(day=d("2027-03-11"))
+        first = {what for _, _, _, what in items(server.received)}
+        assert not any("2026年度报告" in w for w in first) and any("2025年度报告" in w for w in first)
+        clock.value = at(d("2027-03-25"))
+        run.digest_tick(day=d("2027-03-25"))                 # the ack has expired: overdue:3 (03-25) is sent
+        later = {what for _, day, _, what in items(server.received) if day == "2027-03-25"}
+        assert any("2026年度报告逾期未报" in w for w in later)
+        mail_app.close()
+    finally:
+        server.stop()
+
+
+def test_status_reports_the_daemons_last_tick_and_queue(roster_config: Path, app: App) -> None:
+    run = daemon(app, Clock(at(d("2026-11-23"))))
+    run.heartbeat()
+    run.scan_tick()
+    info = status_json(roster_config)["daemon"]
+    assert info["last_scan"] == "2026-11-23T08:30:00+08:00"
+    assert info["waiting"] > 0 and info["running"] == []   # the heartbeat is from the injected past
+    table = monitor("status", config=roster_config).output
+    assert "守护进程：未运行；上次扫描 2026-11-23T08:30:00+08:00" in table
+
+
+def test_catch_up_after_downtime_marks_the_round_late(tmp_path: Path, app: App, roster_config: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.reminder_helpers import make_app
+
+    server = MailServer(tmp_path).start()
+    try:
+        (tmp_path / "cfg").mkdir()
+        mail_app = make_app(tmp_path / "cfg", app.settings.database_url, server.config(), monkeypatch)
+        clock = Clock(at(d("2027-01-04"), 9, 0))
+        run = daemon(mail_app, clock)
+        run.startup()                                 # first start: catches up today's 08:30 round
+        first = len(server.received)
+        assert first == 1                             # the bureau's digest (no administrators here)
+        assert "补发" not in str(server.received[0].message["Subject"])
+        clock.value = at(d("2027-01-13"), 11, 0)      # down for a week and a day
+        run.startup()
+        assert run.catch_up() is False                # once only
+        late = server.received[first:]
+        assert late and all("补发" in str(m.message["Subject"]) for m in late)
+        assert all("2027-01-13" in str(m.message["Subject"]) for m in late)
+        mail_app.close()
+    finally:
+        server.stop()
