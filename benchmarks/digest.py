@@ -14,9 +14,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import asyncio
 import datetime as dt
+import logging
 import os
 import random
 import resource
@@ -38,12 +38,12 @@ from sqlalchemy import insert
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from status import facts_for, write_roster  # noqa: E402
+from status import facts_for, write_roster
 
-from db.session import ensure_schema, make_engine  # noqa: E402
-from monitor.config import SmtpSettings  # noqa: E402
-from notifications.digest import Item, build_message  # noqa: E402
-from notifications.smtp import Outcome, Outgoing, send_all, tls_context  # noqa: E402
+from db.session import ensure_schema, make_engine
+from monitor.config import SmtpSettings
+from notifications.digest import Item, build_message
+from notifications.smtp import Outcome, Outgoing, send_all, tls_context
 
 DAY = dt.date(2027, 3, 1)
 
@@ -52,7 +52,7 @@ class Sink:
     def __init__(self) -> None:
         self.count = 0
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.count += 1
         return "250 OK"
 
