@@ -31,6 +31,7 @@ from jobs.rounds import build_round, deliver, owed
 from jobs.scan import mark, scan
 from monitor import clock
 from monitor.app import App
+from monitor.errors import ConfigError
 from monitor.ledger import aware
 
 log = logging.getLogger("monitor.daemon")
@@ -92,18 +93,22 @@ class Daemon:
         """A digest round: scan, build one message per recipient, send them (and anything else owed). With a
         ``day`` (``monitor digest --send --as-of D``) the round is for that day, working day or not."""
         now = self.now()
-        is_workday = self._is_workday() if day is None else None
+        by_hand = day is not None
+        is_workday = None if by_hand else self._is_workday()
         day = day or self.day(now)
         if is_workday is not None and not is_workday(day):
             log.info("digest day=%s skipped: not a working day", day)
             return {}
+        if self.app.settings.smtp.host is None:
+            problem = ("smtp.host is not set: the round was not built, and its reminders wait until it is "
+                       "(monitor digest --preview DIR shows them)")
+            if by_hand:
+                raise ConfigError(problem)
+            log.warning("digest day=%s: %s", day, problem)
+            return {}
         with transaction(self.app.sessions) as session:
             scan(self.app, session, day, now)
             messages = build_round(self.app, session, day, now, self.owner, late)
-        if self.app.settings.smtp.host is None:
-            log.warning("digest day=%s: %d messages built but smtp.host is not set; they wait to be sent",
-                        day, len(messages))
-            return {}
         counts = deliver(self.app, self.owner, messages, self.now)
         resent = self.resend()
         return {key: counts.get(key, 0) + resent.get(key, 0) for key in counts}
