@@ -136,3 +136,23 @@ def test_catch_up_after_downtime_marks_the_round_late(tmp_path: Path, app: App, 
         mail_app.close()
     finally:
         server.stop()
+
+
+def test_the_systemd_unit_runs_the_daemon_and_stops_it_with_sigterm() -> None:
+    import configparser
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.read(Path(__file__).resolve().parent.parent / "deploy" / "monitor.service", encoding="utf-8")
+    assert unit["Service"]["ExecStart"].split()[-1] == "run"
+    assert unit["Service"]["KillSignal"] == "SIGTERM"
+    assert "password" not in unit["Service"].get("Environment", "").lower()
+
+
+def test_a_claim_lease_shorter_than_one_send_is_refused(tmp_path: Path) -> None:
+    from monitor.config import load_settings
+    from monitor.errors import ConfigError
+
+    path = tmp_path / "c.toml"
+    path.write_text('[daemon]\nclaim_lease_seconds = 30\n[smtp]\nhost = "mail"\ntimeout = 30\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="claim_lease_seconds: 30 must be at least 1 and outlast"):
+        load_settings(path)
