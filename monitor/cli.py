@@ -329,6 +329,45 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | No
     click.echo(", ".join(f"{key} {value}" for key, value in counts.items()))
 
 
+@cli.group()
+def workdays() -> None:
+    """Working days of the official Chinese calendar (调休 included), with config overrides."""
+
+
+@workdays.command("add")
+@config_option
+@click.argument("start", type=DATE)
+@click.argument("count", type=click.IntRange(min=1))
+@pass_app
+def workdays_add(app: App, start: dt.date, count: int) -> None:
+    """The COUNT-th working day after START (START itself is not counted)."""
+    from monitor.messages import coverage_note
+
+    day, coverage = app.calendar.add_workdays(start, count)
+    note = coverage_note(coverage, day.year, app.settings.language)
+    click.echo(f"{day} ({day:%a})" + (f"  * {note}" if note else ""))
+
+
+@cli.command()
+@config_option
+@click.argument("start", type=DATE)
+@click.option("--days", type=click.IntRange(min=1), help="Working days (default: the regimes' 公示5个工作日).")
+@pass_app
+def publicity(app: App, start: dt.date, days: int | None) -> None:
+    """When a publicity (公示) starting on START ends: START counts as its first day if it is a working day."""
+    from monitor.messages import coverage_note
+
+    periods = sorted({(p.publicity.working_days, f"{p.id} {p.publicity.basis}") for p in app.packs.values()
+                      if p.publicity is not None})
+    count = days or (periods[0][0] if periods else 5)
+    end, coverage = app.calendar.add_workdays(start - dt.timedelta(days=1), count)
+    note = coverage_note(coverage, end.year, app.settings.language)
+    click.echo(f"{start} + {count} working days: ends {end} ({end:%a}); objections are due by then"
+               + (f"  * {note}" if note else ""))
+    if days is None:
+        click.echo("basis: " + "; ".join(name for n, name in periods if n == count))
+
+
 @cli.command()
 @config_option
 @pass_app

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from monitor.dates import add_years, default_valid_until
 from monitor.facts import Facts, Review
 from monitor.packs import Pack
-from monitor.verdict import Obligation, Verdict, Warning
+from monitor.verdict import Obligation, Publicity, Verdict, Warning
 from monitor.workdays import Coverage, WorkCalendar
 
 #: How long a change filed late stays a warning after its filing (RULES.md is silent; see README).
@@ -66,7 +66,17 @@ def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar) -
         # Nothing falls due after a revocation; what had no due day and was still open never will.
         obligations = [o for o in obligations
                        if (o.due is not None and o.due <= revoked_on) or (o.due is None and not o.is_open)]
-    return Verdict(facts.cluster.id, state, valid_until, tuple(obligations), tuple(warnings))
+    return Verdict(facts.cluster.id, state, valid_until, tuple(obligations), tuple(warnings),
+                   _publicity(pack, facts, calendar))
+
+
+def _publicity(pack: Pack, facts: Facts, calendar: WorkCalendar) -> Publicity | None:
+    """The publicity (公示) period the roster records, ending on its N-th working day (the start counts)."""
+    start, rule = facts.cluster.publicity_start, pack.publicity
+    if start is None or rule is None:
+        return None
+    end, coverage = calendar.add_workdays(start - dt.timedelta(days=1), rule.working_days)
+    return Publicity(start, end, rule.basis, None if coverage is Coverage.OFFICIAL else coverage.value)
 
 
 def _visible_reviews(facts: Facts, as_of: dt.date) -> list[Review]:

@@ -62,3 +62,12 @@ def digest_words(lang: str) -> dict[str, str]:
     """The digest's headings and sentences in the language."""
     words: dict[str, str] = _catalog()["digest"][lang]
     return words
+
+
+def coverage_note(coverage: object, year: int, lang: str) -> str | None:
+    """The calendar note for a day computed without the official calendar (None when it was official)."""
+    value = str(coverage)
+    if value == "official":
+        return None
+    template: str = _catalog()["calendar"][value][lang]
+    return template.format(year=year)

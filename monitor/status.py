@@ -72,6 +72,9 @@ def cluster_json(facts: Facts, verdict: Verdict, as_of: dt.date, lang: str) -> d
         "revoked_on": _iso(facts.revoked_on) if verdict.state == "revoked" else None,
         "obligations": [obligation_json(o, lang) for o in verdict.obligations if listed(o, as_of)],
         "warnings": [warning_json(w, lang) for w in warnings_sorted(verdict)],
+        "publicity": None if verdict.publicity is None else {
+            "start": _iso(verdict.publicity.start), "end": _iso(verdict.publicity.end),
+            "basis": verdict.publicity.basis, "calendar": verdict.publicity.calendar},
     }
 
 

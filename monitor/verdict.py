@@ -38,6 +38,13 @@ class Warning(NamedTuple):
     obligation: str | None = None   # the key of the obligation it is about, if any
 
 
+class Publicity(NamedTuple):
+    start: dt.date
+    end: dt.date                    # the last working day of the period (公示5个工作日)
+    basis: str
+    calendar: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     cluster_id: str
@@ -45,6 +52,7 @@ class Verdict:
     valid_until: dt.date | None
     obligations: tuple[Obligation, ...]
     warnings: tuple[Warning, ...]
+    publicity: Publicity | None = None
 
     @property
     def top_severity(self) -> int:
