@@ -65,15 +65,17 @@ def free_port() -> int:
         return port
 
 
-def digests(count: int) -> list[Outgoing]:
+def digests(count: int, raws: dict[str, bytes]) -> list[Outgoing]:
     now = dt.datetime.now(dt.UTC)
     messages = []
     for n in range(count):
-        items = [Item(group, f"C-{n:04d}-{i}", f"合成集群{n}-{i}", f"{2025 - i}年度报告逾期未报",
-                      DAY - dt.timedelta(days=3 * i), -3 * i, "第十二条", "risk", False)
-                 for i, group in enumerate(["revocation", "overdue", "week", "month"] * 3)]
-        message = build_message("monitor@example.gov.cn", f"user{n}@example.cn", items, DAY, "zh", False, now)
-        messages.append(Outgoing(message["Message-ID"], f"user{n}@example.cn", message.as_bytes()))
+        digest = Digest()
+        for i, group in enumerate(["revocation", "overdue", "week", "month"] * 3):
+            digest.add(Item(group, f"C-{n:04d}-{i}", f"合成集群{n}-{i}", f"{2025 - i}年度报告逾期未报",
+                            DAY - dt.timedelta(days=3 * i), -3 * i, "第十二条", "risk", False))
+        message = build_message("monitor@example.gov.cn", f"user{n}@example.cn", digest, DAY, "zh", now)
+        raws[message["Message-ID"]] = message.as_bytes()
+        messages.append(Outgoing(message["Message-ID"], f"user{n}@example.cn"))
     return messages
 
 
@@ -109,18 +111,19 @@ def delivery(recipients: int, tmp: Path) -> None:
         settings = SmtpSettings(host="127.0.0.1", port=port, security="starttls", sender="monitor@example.gov.cn",
                                 username="monitor", ca_file=ca_file)
         start = time.perf_counter()
-        messages = digests(recipients)
+        raws: dict[str, bytes] = {}
+        messages = digests(recipients, raws)
         render_s = time.perf_counter() - start
         outcomes: list[Outcome] = []
         start = time.perf_counter()
-        asyncio.run(send_all(settings, settings.sender, messages, lambda _id: True,
+        asyncio.run(send_all(settings, settings.sender, messages, raws.get,
                              lambda _id, outcome: outcomes.append(outcome)))
         batched_s = time.perf_counter() - start
         assert sum(o.state == "sent" for o in outcomes) == recipients, outcomes[:3]
 
         async def one_by_one() -> None:
             for message in messages:
-                await aiosmtplib.send(message.raw, sender=settings.sender, recipients=[message.recipient],
+                await aiosmtplib.send(raws[message.id], sender=settings.sender, recipients=[message.recipient],
                                       hostname="127.0.0.1", port=port, start_tls=True, tls_context=client,
                                       username="monitor", password="x")
 

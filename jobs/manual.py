@@ -6,6 +6,9 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from sqlalchemy import select
+
+from db.models import MessageRow
 from jobs.daemon import Daemon
 from jobs.rounds import build_round
 from jobs.scan import scan
@@ -20,13 +23,14 @@ def preview_round(app: App, day: dt.date, directory: Path) -> list[Path]:
     with app.sessions() as session:
         session.begin()
         scan(app, session, day, now)
-        messages = build_round(app, session, day, now, "preview")
+        messages = [(m.recipient, session.execute(select(MessageRow.raw).where(MessageRow.id == m.id)).scalar_one())
+                    for m in build_round(app, session, day, now, "preview")]
         session.rollback()
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for number, message in enumerate(messages, 1):
-        path = directory / f"{number:04d}-{re.sub(r'[^A-Za-z0-9@._-]', '_', message.recipient)}.eml"
-        path.write_bytes(message.raw)
+    for number, (recipient, raw) in enumerate(messages, 1):
+        path = directory / f"{number:04d}-{re.sub(r'[^A-Za-z0-9@._-]', '_', recipient)}.eml"
+        path.write_bytes(raw)
         paths.append(path)
     return paths
 

@@ -20,7 +20,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from sqlalchemy import insert, or_, select, text, update
@@ -35,7 +35,7 @@ from monitor.app import App
 from monitor.errors import MonitorError
 from monitor.facts import Facts
 from monitor.verdict import Verdict
-from notifications.digest import Item, build_message, obligation_item, warning_item
+from notifications.digest import Digest, Item, build_message, obligation_item, warning_item
 from notifications.smtp import Outcome, Outgoing, send_all
 
 log = logging.getLogger("monitor.round")
@@ -66,12 +66,19 @@ def active_holds(session: Session, day: dt.date) -> set[tuple[str, str]]:
     return holds
 
 
-def _verdicts(app: App, day: dt.date, cluster_ids: Sequence[str]) -> dict[str, tuple[Facts, Verdict]]:
-    found: dict[str, tuple[Facts, Verdict]] = {}
-    for start in range(0, len(cluster_ids), IDS_PER_QUERY):
-        for facts, verdict in app.evaluate_all(day, cluster_ids[start:start + IDS_PER_QUERY]):
-            found[facts.cluster.id] = (facts, verdict)
-    return found
+def _by_clusters(rows: list[Pending]) -> Iterator[list[Pending]]:
+    """Rows (sorted by cluster) in slices of at most IDS_PER_QUERY clusters."""
+    chunk: list[Pending] = []
+    clusters = 0
+    for row in rows:
+        if not chunk or row.cluster_id != chunk[-1].cluster_id:
+            clusters += 1
+            if clusters > IDS_PER_QUERY:
+                yield chunk
+                chunk, clusters = [], 1
+        chunk.append(row)
+    if chunk:
+        yield chunk
 
 
 def _item(app: App, pair: tuple[Facts, Verdict] | None, subject: str, late: bool) -> Item | None:
@@ -106,43 +113,46 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
         return []
     rows = [Pending(*row) for row in session.execute(
         select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late)
-        .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id)
-        .where(DeliveryRow.state == "pending").order_by(DeliveryRow.id))]
-    pairs = _verdicts(app, day, sorted({row.cluster_id for row in rows}))
+        .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id).where(DeliveryRow.state == "pending")
+        .order_by(ReminderRow.cluster_id, ReminderRow.subject, DeliveryRow.recipient, DeliveryRow.id))]
     holds = active_holds(session, day)
-    per_recipient: dict[str, dict[tuple[str, str], Item]] = defaultdict(dict)
+    digests: dict[str, Digest] = defaultdict(Digest)
     claimed: dict[str, list[int]] = defaultdict(list)
     settled: dict[str, list[int]] = {"suppressed": [], "obsolete": []}
-    for row in rows:
-        pair = pairs.get(row.cluster_id)
-        item = _item(app, pair, row.subject, row.late or late)
-        if item is None:
-            settled["obsolete"].append(row.delivery_id)
-        elif _held(pair, row.subject, holds):
-            settled["suppressed"].append(row.delivery_id)
-        else:
-            key = (row.cluster_id, row.subject)  # two stages of one subject make one item
-            known = per_recipient[row.recipient].get(key)
-            per_recipient[row.recipient][key] = item if known is None or not known.late else known
-            claimed[row.recipient].append(row.delivery_id)
+    # clusters are evaluated a slice at a time, and a digest keeps only what it can show: memory stays bounded
+    for chunk in _by_clusters(rows):
+        pairs = {facts.cluster.id: (facts, verdict) for facts, verdict in
+                 app.evaluate_all(day, sorted({row.cluster_id for row in chunk}))}
+        previous: tuple[str, str, str] | None = None
+        for row in chunk:
+            pair = pairs.get(row.cluster_id)
+            item = _item(app, pair, row.subject, row.late or late)
+            if item is None:
+                settled["obsolete"].append(row.delivery_id)
+            elif _held(pair, row.subject, holds):
+                settled["suppressed"].append(row.delivery_id)
+            else:
+                claimed[row.recipient].append(row.delivery_id)
+                if previous != (row.cluster_id, row.subject, row.recipient):   # two stages make one item
+                    digests[row.recipient].add(item)
+                previous = (row.cluster_id, row.subject, row.recipient)
     outgoing: list[Outgoing] = []
     settings = app.settings
-    for recipient, items in per_recipient.items():
-        message = build_message(settings.smtp.sender, recipient, list(items.values()), day, settings.language,
-                                any(i.late for i in items.values()), now)
-        raw = message.as_bytes()
+    for recipient, digest in digests.items():
+        message = build_message(settings.smtp.sender, recipient, digest, day, settings.language, now)
         message_id = message["Message-ID"]
         session.execute(insert(MessageRow).values(
-            id=message_id, recipient=recipient, state="claimed", late=any(i.late for i in items.values()),
-            round_day=day, raw=raw, created_at=now, claimed_by=owner, claimed_at=now, attempts=0))
+            id=message_id, recipient=recipient, state="claimed", late=digest.late, round_day=day,
+            raw=message.as_bytes(), created_at=now, claimed_by=owner, claimed_at=now, attempts=0))
         ids = claimed[recipient]
-        done = rowcount(session.execute(update(DeliveryRow).where(DeliveryRow.id.in_(ids), DeliveryRow.state == "pending")
-                               .values(state="queued", message_id=message_id)
-                               .execution_options(synchronize_session=False)))
+        done = sum(rowcount(session.execute(
+            update(DeliveryRow).where(DeliveryRow.id.in_(ids[i:i + IDS_PER_QUERY]), DeliveryRow.state == "pending")
+            .values(state="queued", message_id=message_id).execution_options(synchronize_session=False)))
+            for i in range(0, len(ids), IDS_PER_QUERY))
         if done != len(ids):
             raise ConcurrentRound(f"round {day}: {len(ids) - done} of {recipient}'s deliveries were claimed by "
                                   "another process; nothing of this round was stored")
-        outgoing.append(Outgoing(message_id, recipient, raw))
+        outgoing.append(Outgoing(message_id, recipient))
     for state, ids in settled.items():
         for start in range(0, len(ids), IDS_PER_QUERY):
             session.execute(update(DeliveryRow).where(DeliveryRow.id.in_(ids[start:start + IDS_PER_QUERY]))
@@ -170,9 +180,8 @@ def owed(sessions: sessionmaker[Session], owner: str, now: dt.datetime, lease_se
                                          MessageRow.state.in_(("retry", "claimed")))
                 .values(state="claimed", claimed_by=owner, claimed_at=now)
                 .execution_options(synchronize_session=False))) == 1
-            raw = session.execute(select(MessageRow.raw).where(MessageRow.id == message_id)).scalar_one()
         if won:
-            taken.append(Outgoing(message_id, recipient, raw))
+            taken.append(Outgoing(message_id, recipient))
     return taken
 
 
@@ -184,16 +193,18 @@ def deliver(app: App, owner: str, messages: Sequence[Outgoing],
         return counts
     sessions = app.sessions
 
-    def still_ours(message_id: str) -> bool:
+    def still_ours(message_id: str) -> bytes | None:
+        """Renew the claim just before sending; the stored bytes if the message is still ours."""
         with transaction(sessions) as session:
             ours = rowcount(session.execute(
                 update(MessageRow).where(MessageRow.id == message_id, MessageRow.claimed_by == owner,
                                          MessageRow.state == "claimed")
                 .values(claimed_at=now(), attempts=MessageRow.attempts + 1)
                 .execution_options(synchronize_session=False))) == 1
-        if not ours:
+            raw = session.execute(select(MessageRow.raw).where(MessageRow.id == message_id)).scalar() if ours else None
+        if raw is None:
             counts["skipped"] += 1
-        return ours
+        return raw
 
     def settle(message_id: str, outcome: Outcome) -> None:
         at = now()

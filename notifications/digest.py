@@ -7,7 +7,6 @@ address checked at import. In the HTML part every value is escaped (autoescape).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -69,6 +68,34 @@ def _order(item: Item) -> tuple[int, int, str, str]:
     return GROUPS.index(item.group), days, item.cluster_id, item.what
 
 
+class Digest:
+    """One recipient's items. Keeps at most what it will show (MAX_PER_GROUP a group, the most urgent) and counts
+    the rest, so an administrator's digest over a whole roster stays small in memory."""
+
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self.hidden: dict[str, int] = dict.fromkeys(GROUPS, 0)
+        self.late = False
+
+    def add(self, item: Item) -> None:
+        self.items.append(item)
+        self.late = self.late or item.late
+        if len(self.items) > 4 * MAX_PER_GROUP * len(GROUPS):
+            self._compact()
+
+    def _compact(self) -> None:
+        kept: list[Item] = []
+        for item in sorted(self.items, key=_order):
+            if sum(1 for k in kept if k.group == item.group) < MAX_PER_GROUP:
+                kept.append(item)
+            else:
+                self.hidden[item.group] += 1
+        self.items = kept
+
+    def __len__(self) -> int:
+        return len(self.items) + sum(self.hidden.values())
+
+
 @cache
 def _environment() -> Environment:
     return Environment(loader=PackageLoader("notifications", "templates"), undefined=StrictUndefined,
@@ -76,20 +103,20 @@ def _environment() -> Environment:
                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def render(items: Iterable[Item], day: dt.date, lang: str, late: bool) -> tuple[str, str, str]:
+def render(digest: Digest, day: dt.date, lang: str) -> tuple[str, str, str]:
     """The subject, the text part and the HTML part."""
-    ordered = sorted(items, key=_order)
+    ordered = sorted(digest.items, key=_order)
     words = digest_words(lang)
     groups = []
     for group in GROUPS:
         members = [item for item in ordered if item.group == group]
+        more = len(members) - MAX_PER_GROUP + digest.hidden[group]
         if members:
-            groups.append({"name": group, "title": words[group], "items": members[:MAX_PER_GROUP],
-                           "more": len(members) - MAX_PER_GROUP})
-    context = {"day": day.isoformat(), "words": words, "groups": groups, "late": late,
+            groups.append({"name": group, "title": words[group], "items": members[:MAX_PER_GROUP], "more": more})
+    context = {"day": day.isoformat(), "words": words, "groups": groups, "late": digest.late,
                "severity": lambda s: term(s, lang) if s else "",
                "days": lambda i: _days(i, words), "detail": lambda i: _detail(i, words, lang)}
-    subject = words["subject_late" if late else "subject"].format(count=len(ordered), day=day.isoformat())
+    subject = words["subject_late" if digest.late else "subject"].format(count=len(digest), day=day.isoformat())
     env = _environment()
     return subject, env.get_template("digest.txt").render(context), env.get_template("digest.html").render(context)
 
@@ -117,10 +144,10 @@ def _days(item: Item, words: dict[str, str]) -> str:
     return str(item.days_left)
 
 
-def build_message(sender: str, recipient: str, items: Sequence[Item], day: dt.date, lang: str, late: bool,
+def build_message(sender: str, recipient: str, digest: Digest, day: dt.date, lang: str,
                   now: dt.datetime) -> EmailMessage:
     """The whole e-mail, with a fresh Message-ID (kept with the message in the ledger for any resend)."""
-    subject, text, html = render(items, day, lang, late)
+    subject, text, html = render(digest, day, lang)
     message = EmailMessage(policy=SMTP)
     message["Subject"] = subject
     message["From"] = sender

@@ -2,7 +2,7 @@
 retries with backoff, and TLS exactly as configured (STARTTLS is required when configured, never skipped).
 
 The caller decides what a result means for the ledger: ``before_send`` renews the claim on a message just before
-it goes out (and says whether it is still ours), ``settle`` records the outcome as soon as it is known.
+it goes out and returns its bytes (``None``: it is no longer ours), ``settle`` records the outcome at once.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ log = logging.getLogger("monitor.smtp")
 
 
 class Outgoing(NamedTuple):
-    id: str             # the Message-ID
+    id: str             # the Message-ID; its bytes are read from the ledger just before sending
     recipient: str
-    raw: bytes          # the whole message, as built when it was claimed
 
 
 class Outcome(NamedTuple):
@@ -66,11 +65,11 @@ class _Connection:
             except (aiosmtplib.SMTPException, OSError):
                 client.close()
 
-    async def send(self, sender: str, message: Outgoing) -> Outcome:
+    async def send(self, sender: str, message: Outgoing, raw: bytes) -> Outcome:
         client = await self.open()
         self.used += 1
         try:
-            await client.sendmail(sender, [message.recipient], message.raw)
+            await client.sendmail(sender, [message.recipient], raw)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0]
             return _refused(refused.code, refused.message)
@@ -85,7 +84,7 @@ def _refused(code: int, text: str) -> Outcome:
 
 
 async def send_all(settings: SmtpSettings, sender: str, messages: Sequence[Outgoing],
-                   before_send: Callable[[str], bool], settle: Callable[[str, Outcome], None]) -> None:
+                   before_send: Callable[[str], bytes | None], settle: Callable[[str, Outcome], None]) -> None:
     """Send every message, ``settings.concurrency`` connections at once, settling each as soon as it is known."""
     if settings.host is None:
         raise ConfigError("smtp.host is not set: digests can be previewed (monitor digest --preview DIR) "
@@ -100,8 +99,9 @@ async def send_all(settings: SmtpSettings, sender: str, messages: Sequence[Outgo
         try:
             while not queue.empty():
                 message = queue.get_nowait()
-                if before_send(message.id):
-                    settle(message.id, await _with_retries(settings, connection, sender, message))
+                raw = before_send(message.id)
+                if raw is not None:
+                    settle(message.id, await _with_retries(settings, connection, sender, message, raw))
         finally:
             await connection.close()
 
@@ -109,11 +109,11 @@ async def send_all(settings: SmtpSettings, sender: str, messages: Sequence[Outgo
 
 
 async def _with_retries(settings: SmtpSettings, connection: _Connection, sender: str,
-                        message: Outgoing) -> Outcome:
+                        message: Outgoing, raw: bytes) -> Outcome:
     error = ""
     for attempt in range(settings.retries + 1):
         try:
-            return await connection.send(sender, message)
+            return await connection.send(sender, message, raw)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             # the connection is gone or unusable; whether the server took the message is unknown, so it is
             # sent again (byte for byte, same Message-ID) rather than risk losing it

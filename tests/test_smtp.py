@@ -12,7 +12,7 @@ from sqlalchemy import select
 from db.models import DeliveryRow, MessageRow
 from db.session import transaction
 from monitor.app import App
-from notifications.digest import Item, build_message
+from notifications.digest import MAX_PER_GROUP, Digest, Item, build_message
 from tests.conftest import d
 from tests.helpers import write_roster
 from tests.mailserver import PASSWORD, USER, MailServer
@@ -121,7 +121,9 @@ def test_no_header_can_be_injected_and_html_is_escaped() -> None:
     evil = "Evil\r\nBcc: victim@example.com\r\n<script>alert(1)</script>"
     item = Item("overdue", "X-1\r\nBcc: a@b.c", evil, "annual report on 2025", d("2026-03-10"), -5,
                 "第十二条", None, False)
-    message = build_message("monitor@example.gov.cn", "admin@example.gov.cn", [item], DAY, "en", False,
+    digest = Digest()
+    digest.add(item)
+    message = build_message("monitor@example.gov.cn", "admin@example.gov.cn", digest, DAY, "en",
                             dt.datetime(2027, 1, 11, tzinfo=dt.UTC))
     raw = message.as_bytes()
     headers = raw.split(b"\r\n\r\n", 1)[0].decode()
@@ -131,3 +133,16 @@ def test_no_header_can_be_injected_and_html_is_escaped() -> None:
     assert html is not None
     content = html.get_content()  # type: ignore[attr-defined]
     assert "&lt;script&gt;" in content and "<script>" not in content
+
+
+def test_a_digest_keeps_the_most_urgent_items_and_counts_the_rest() -> None:
+    digest = Digest()
+    for n in range(1000):
+        digest.add(Item("overdue", f"C{n:04d}", "x", "report", DAY, -n, "第十二条", None, n == 3))
+    assert len(digest) == 1000 and len(digest.items) <= 4 * MAX_PER_GROUP * 6
+    message = build_message("monitor@example.gov.cn", "admin@example.gov.cn", digest, DAY, "en",
+                            dt.datetime(2027, 1, 11, tzinfo=dt.UTC))
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "1000 items" in str(message["Subject"]) and "sent late" in str(message["Subject"])
+    assert "C0999" in text and "C0000" not in text          # the most overdue first
+    assert f"{1000 - MAX_PER_GROUP} more not listed" in text
