@@ -41,7 +41,7 @@ from status import facts_for, write_roster
 
 from db.session import ensure_schema, make_engine
 from monitor.config import SmtpSettings
-from notifications.digest import Item, build_message
+from notifications.digest import Digest, Item, build_message
 from notifications.smtp import Outcome, Outgoing, send_all, tls_context
 
 DAY = dt.date(2027, 3, 1)
