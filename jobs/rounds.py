@@ -21,12 +21,12 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import AckRow, DeliveryRow, MessageRow, ReminderRow, SnoozeRow
+from db.models import DeliveryRow, MessageRow, ReminderRow
 from db.session import rowcount, transaction
 from jobs.scan import mark
 from jobs.stages import open_item
@@ -34,6 +34,7 @@ from monitor import clock
 from monitor.app import App
 from monitor.errors import MonitorError
 from monitor.facts import Facts
+from monitor.ledger import active_holds
 from monitor.verdict import Verdict
 from notifications.digest import Digest, Item, build_message, obligation_item, warning_item
 from notifications.smtp import Outcome, Outgoing, send_all
@@ -57,13 +58,11 @@ class Pending(NamedTuple):
     late: bool
 
 
-def active_holds(session: Session, day: dt.date) -> set[tuple[str, str]]:
-    """(cluster, subject) acknowledged or snoozed through ``day`` (an ack or snooze expires by itself)."""
-    holds: set[tuple[str, str]] = set()
-    for table in (AckRow, SnoozeRow):
-        holds.update((cid, subject) for cid, subject in session.execute(
-            select(table.cluster_id, table.subject).where(table.until >= day)))
-    return holds
+def _update_in_slices(session: Session, ids: list[int], values: dict[str, object], *where: Any) -> int:
+    """UPDATE delivery rows by id, IDS_PER_QUERY ids a statement (SQLite bounds bound parameters); rows changed."""
+    return sum(rowcount(session.execute(
+        update(DeliveryRow).where(DeliveryRow.id.in_(ids[i:i + IDS_PER_QUERY]), *where).values(**values)
+        .execution_options(synchronize_session=False))) for i in range(0, len(ids), IDS_PER_QUERY))
 
 
 def _by_clusters(rows: list[Pending]) -> Iterator[list[Pending]]:
@@ -115,7 +114,7 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
         select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late)
         .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id).where(DeliveryRow.state == "pending")
         .order_by(ReminderRow.cluster_id, ReminderRow.subject, DeliveryRow.recipient, DeliveryRow.id))]
-    holds = active_holds(session, day)
+    holds = {(hold.cluster_id, hold.subject) for hold in active_holds(session, day)}
     digests: dict[str, Digest] = defaultdict(Digest)
     claimed: dict[str, list[int]] = defaultdict(list)
     settled: dict[str, list[int]] = {"suppressed": [], "obsolete": []}
@@ -145,18 +144,14 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
             id=message_id, recipient=recipient, state="claimed", late=digest.late, round_day=day,
             raw=message.as_bytes(), created_at=now, claimed_by=owner, claimed_at=now, attempts=0))
         ids = claimed[recipient]
-        done = sum(rowcount(session.execute(
-            update(DeliveryRow).where(DeliveryRow.id.in_(ids[i:i + IDS_PER_QUERY]), DeliveryRow.state == "pending")
-            .values(state="queued", message_id=message_id).execution_options(synchronize_session=False)))
-            for i in range(0, len(ids), IDS_PER_QUERY))
+        done = _update_in_slices(session, ids, {"state": "queued", "message_id": message_id},
+                                 DeliveryRow.state == "pending")
         if done != len(ids):
             raise ConcurrentRound(f"round {day}: {len(ids) - done} of {recipient}'s deliveries were claimed by "
                                   "another process; nothing of this round was stored")
         outgoing.append(Outgoing(message_id, recipient))
     for state, ids in settled.items():
-        for start in range(0, len(ids), IDS_PER_QUERY):
-            session.execute(update(DeliveryRow).where(DeliveryRow.id.in_(ids[start:start + IDS_PER_QUERY]))
-                            .values(state=state, settled_at=now).execution_options(synchronize_session=False))
+        _update_in_slices(session, ids, {"state": state, "settled_at": now})
     mark(session, "round", now, day)
     log.info("round day=%s messages=%d deliveries=%d suppressed=%d obsolete=%d late=%s", day, len(outgoing),
              sum(len(ids) for ids in claimed.values()), len(settled["suppressed"]), len(settled["obsolete"]), late)

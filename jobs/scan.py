@@ -19,7 +19,7 @@ from sqlalchemy.sql import func
 
 from db.models import DaemonRow, DeliveryRow, ReminderRow
 from db.repository import cluster_ids_sorted
-from jobs.stages import candidates, recipients, warning_stage
+from jobs.stages import OBLIGATION_SECTION, candidates, recipients, warning_stage
 from monitor.app import App
 
 log = logging.getLogger("monitor.scan")
@@ -35,10 +35,14 @@ class ScanResult(NamedTuple):
     late: int               # new reminders crossed on a day no scan ran
 
 
+def _insert(conn: Connection, table: Any) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT on SQLite and PostgreSQL alike."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def insert_ignoring_duplicates(conn: Connection, table: Any) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING, on SQLite and PostgreSQL."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return cast(Insert, dialect.insert(table).on_conflict_do_nothing())
+    """INSERT … ON CONFLICT DO NOTHING."""
+    return cast(Insert, _insert(conn, table).on_conflict_do_nothing())
 
 
 def id_ranges(conn: Connection, chunk: int = CHUNK) -> Iterator[tuple[str | None, str | None]]:
@@ -53,11 +57,7 @@ def last_day(session: Session, name: str) -> dt.date | None:
 
 def mark(session: Session, name: str, now: dt.datetime, day: dt.date | None, detail: str | None = None) -> None:
     """Remember when a scan, a round or a daemon last ran (one row per name)."""
-    table = DaemonRow.__table__
-    values = {"name": name, "at": now, "day": day, "detail": detail}
-    conn = session.connection()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(values)
+    stmt = _insert(session.connection(), DaemonRow.__table__).values(name=name, at=now, day=day, detail=detail)
     session.execute(stmt.on_conflict_do_update(index_elements=["name"],
                                                set_={"at": now, "day": day, "detail": detail}))
 
@@ -67,7 +67,7 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime) -> ScanResu
     ``day`` was crossed while no scan ran: it is marked late (RULES.md: "sent once, marked as late")."""
     settings = app.settings
     previous = last_day(session, "scan")
-    lead = {kind: settings.lead_days_for(kind) for kind in ("annual_report", "renewal_review", "change_filing")}
+    lead = {kind: settings.lead_days_for(kind) for kind in OBLIGATION_SECTION}
     every = settings.overdue_every_days
     conn = session.connection()
     counts = [0, 0, 0]
