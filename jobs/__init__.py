@@ -1,1 +1,1 @@
-"""Scheduled work for `monitor run` (issue 3: the daemon). Nothing is scheduled yet."""
+"""The daemon's steps: stages (pure), the scan, digest rounds, and the APScheduler timer of `monitor run`."""

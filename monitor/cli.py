@@ -220,8 +220,8 @@ def status(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime
         if missing:
             raise UnknownClusterError(missing[0])
     holds, daemon = _holds_and_daemon(app, as_of)
-    if cluster_ids or regime:
-        holds = [h for h in holds if h.cluster_id in cluster_ids] if cluster_ids else holds
+    if cluster_ids:
+        holds = [h for h in holds if h.cluster_id in cluster_ids]
     if fmt == "json":
         from monitor.parallel import status_document
 

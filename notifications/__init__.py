@@ -1,1 +1,1 @@
-"""Rendering and sending digests (issue 3). Nothing is sent yet."""
+"""Digests: rendered with Jinja2 (text and HTML) and sent with aiosmtplib."""
