@@ -100,13 +100,26 @@ def serve(port: int, cert_dir: str, ready: Event, stop: Event, count: Value) -> 
     count.value = sink.count  # type: ignore[attr-defined]
 
 
+class Server:
+    """The SMTP server process: started at once; ``close()`` stops it and returns how many messages it took."""
+
+    def __init__(self, cert_dir: Path) -> None:
+        self.port = free_port()
+        self.ca_file = cert_dir / "ca.pem"
+        ready, self._stop, self._count = Event(), Event(), Value("i", 0)
+        self._process = Process(target=serve, args=(self.port, str(cert_dir), ready, self._stop, self._count))
+        self._process.start()
+        ready.wait()
+
+    def close(self) -> int:
+        self._stop.set()
+        self._process.join()
+        return int(self._count.value)  # type: ignore[attr-defined]
+
+
 def delivery(recipients: int, tmp: Path) -> None:
-    port = free_port()
-    ready, stop, count = Event(), Event(), Value("i", 0)
-    server = Process(target=serve, args=(port, str(tmp), ready, stop, count))
-    server.start()
-    ready.wait()
-    ca_file = tmp / "ca.pem"
+    server = Server(tmp)
+    port, ca_file = server.port, server.ca_file
     try:
         settings = SmtpSettings(host="127.0.0.1", port=port, security="starttls", sender="monitor@example.gov.cn",
                                 username="monitor", ca_file=ca_file)
@@ -132,9 +145,8 @@ def delivery(recipients: int, tmp: Path) -> None:
         asyncio.run(one_by_one())
         single_s = time.perf_counter() - start
     finally:
-        stop.set()
-        server.join()
-    assert count.value == 2 * recipients, count.value
+        received = server.close()
+    assert received == 2 * recipients, received
     print(f"digests rendered   {recipients:,} in {render_s:6.2f} s  ({recipients / render_s:8.0f} /s)")
     print(f"sent by monitor    {recipients:,} in {batched_s:6.2f} s  ({recipients / batched_s:8.0f} msg/s; "
           f"{settings.concurrency} connections, {settings.batch_size} messages each)")
@@ -160,15 +172,11 @@ def memory(clusters: int) -> None:
                 for i in range(0, len(batch), 20_000):
                     conn.execute(insert(model), batch[i:i + 20_000])
         engine.dispose()
-        port = free_port()
-        ready, stop, count = Event(), Event(), Value("i", 0)
-        server = Process(target=serve, args=(port, str(base), ready, stop, count))
-        server.start()
-        ready.wait()
+        server = Server(base)
         config = base / "config.toml"
         config.write_text('[general]\nadministrators = ["admin@example.gov.cn"]\n'
-                          f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nusername = "monitor"\n'
-                          f'ca_file = "{base / "ca.pem"}"\n', encoding="utf-8")
+                          f'[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nusername = "monitor"\n'
+                          f'ca_file = "{server.ca_file}"\n', encoding="utf-8")
         log = base / "daemon.log"
         start = time.perf_counter()
         with log.open("wb") as out:
@@ -182,8 +190,7 @@ def memory(clusters: int) -> None:
         peak_mb = _peak_kb(daemon.pid) / 1024
         daemon.send_signal(signal.SIGTERM)
         daemon.wait()
-        stop.set()
-        server.join()
+        server.close()
         built = [line for line in log.read_text().splitlines() if "round day=" in line]
     print(f"daemon, {clusters:,} clusters: startup (scan + round) {startup_s:6.1f} s; "
           f"peak memory {peak_mb:6.0f} MB (target < 200 MB)")
