@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from tests.mailserver import Received
-from tests.reminder_helpers import ITEM, SUBJECT_DAY
+from tests.reminder_helpers import ITEM, round_day_of
 
 MONITOR = [sys.executable, "-m", "monitor"]
 
@@ -79,8 +79,6 @@ def item_counter(received: list[Received]) -> collections.Counter[tuple[str, str
         if message_id in seen:
             continue
         seen.add(message_id)
-        match = SUBJECT_DAY.search(str(mail.message["Subject"]))
-        assert match is not None
         for cluster, what in ITEM.findall(mail.text):
-            counter[(mail.recipients[0], match.group(1), cluster, what)] += 1
+            counter[(mail.recipients[0], round_day_of(mail), cluster, what)] += 1
     return counter

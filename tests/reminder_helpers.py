@@ -56,12 +56,14 @@ def daemon(app: App, clock: Clock, owner: str = "test-daemon") -> Daemon:
     return Daemon(app, owner, clock)
 
 
+def round_day_of(mail: Received) -> str:
+    """The round's day, as the subject states it."""
+    match = SUBJECT_DAY.search(str(mail.message["Subject"]))
+    assert match is not None, mail.message["Subject"]
+    return match.group(1)
+
+
 def items(received: list[Received]) -> list[tuple[str, str, str, str]]:
     """(recipient, round day, cluster, item text) for every item of every digest received."""
-    found = []
-    for mail in received:
-        day_match = SUBJECT_DAY.search(str(mail.message["Subject"]))
-        assert day_match is not None, mail.message["Subject"]
-        found.extend((recipient, day_match.group(1), cluster, what)
-                     for cluster, what in ITEM.findall(mail.text) for recipient in mail.recipients)
-    return found
+    return [(recipient, round_day_of(mail), cluster, what)
+            for mail in received for cluster, what in ITEM.findall(mail.text) for recipient in mail.recipients]

@@ -19,7 +19,7 @@ from monitor.workdays import WorkCalendar
 from tests.conftest import d
 from tests.helpers import write_roster
 from tests.mailserver import MailServer
-from tests.reminder_helpers import Clock, at, daemon, items, load_roster, make_app, record
+from tests.reminder_helpers import Clock, at, daemon, items, load_roster, make_app, record, round_day_of
 
 LEAD = (60, 30, 14, 7, 3, 1, 0)
 
@@ -148,13 +148,6 @@ def test_a_year_of_daily_ticks_sends_what_the_rules_imply(year_app: App, server:
     # reaches the operator, the renewal review (operator and bureau) does
     operator_items = {(c, _subject(c, w)) for r, _, c, w in items(server.received) if r == "a-op@example.cn"}
     assert operator_items == {("A", "renewal_review")}
-    rounds = [(m.recipients[0], SUBJECT_DAY_OF(m)) for m in server.received]
+    rounds = [(m.recipients[0], round_day_of(m)) for m in server.received]
     assert len(rounds) == len(set(rounds))
 
-
-def SUBJECT_DAY_OF(mail: object) -> str:
-    from tests.reminder_helpers import SUBJECT_DAY
-
-    match = SUBJECT_DAY.search(str(mail.message["Subject"]))  # type: ignore[attr-defined]
-    assert match is not None
-    return match.group(1)
