@@ -181,3 +181,23 @@ class DaemonRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     day: Mapped[dt.date | None] = mapped_column(Date)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class RoundItemRow(Base):
+    """Scratch for a round being built (migration 0003): one claimed delivery and, unless another stage of the
+    same subject already shows it, the digest item it shows. Empty outside the transaction that builds a round."""
+    __tablename__ = "round_item"
+    __table_args__ = (Index("ix_round_item_recipient", "recipient", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    delivery_id: Mapped[int] = mapped_column(Integer)
+    grp: Mapped[str | None] = mapped_column(String(16))            # the item's group; None: shown by another row
+    cluster_id: Mapped[str | None] = mapped_column(String(64))
+    cluster_name: Mapped[str | None] = mapped_column(Text)
+    what: Mapped[str | None] = mapped_column(Text)
+    due: Mapped[dt.date | None] = mapped_column(Date)
+    days_left: Mapped[int | None] = mapped_column(Integer)
+    basis: Mapped[str | None] = mapped_column(Text)
+    severity: Mapped[str | None] = mapped_column(String(32))
+    late: Mapped[bool | None] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -19,14 +19,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+from itertools import groupby
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, or_, select, text, update
+from sqlalchemy import delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import DeliveryRow, MessageRow, ReminderRow
+from db.models import DeliveryRow, MessageRow, ReminderRow, RoundItemRow
 from db.session import rowcount, transaction
 from jobs.scan import mark
 from jobs.stages import open_item
@@ -58,6 +59,10 @@ class Pending(NamedTuple):
     late: bool
 
 
+#: RoundItemRow's columns that hold an Item, in the order of Item's fields
+ITEM_COLUMNS = ("grp", *(f.name for f in fields(Item)[1:]))
+
+
 def _update_in_slices(session: Session, ids: list[int], values: dict[str, object], *where: Any) -> int:
     """UPDATE delivery rows by id, IDS_PER_QUERY ids a statement (SQLite bounds bound parameters); rows changed."""
     return sum(rowcount(session.execute(
@@ -65,19 +70,21 @@ def _update_in_slices(session: Session, ids: list[int], values: dict[str, object
         .execution_options(synchronize_session=False))) for i in range(0, len(ids), IDS_PER_QUERY))
 
 
-def _by_clusters(rows: list[Pending]) -> Iterator[list[Pending]]:
-    """Rows (sorted by cluster) in slices of at most IDS_PER_QUERY clusters."""
-    chunk: list[Pending] = []
-    clusters = 0
-    for row in rows:
-        if not chunk or row.cluster_id != chunk[-1].cluster_id:
-            clusters += 1
-            if clusters > IDS_PER_QUERY:
-                yield chunk
-                chunk, clusters = [], 1
-        chunk.append(row)
-    if chunk:
-        yield chunk
+def _pending_clusters(session: Session, after: str | None) -> list[str]:
+    """The next IDS_PER_QUERY clusters (by id, after ``after``) with a pending delivery."""
+    query = (select(ReminderRow.cluster_id).distinct().join(DeliveryRow, DeliveryRow.reminder_id == ReminderRow.id)
+             .where(DeliveryRow.state == "pending").order_by(ReminderRow.cluster_id).limit(IDS_PER_QUERY))
+    if after is not None:
+        query = query.where(ReminderRow.cluster_id > after)
+    return list(session.execute(query).scalars())
+
+
+def _pending(session: Session, cluster_ids: list[str]) -> list[Pending]:
+    return [Pending(*row) for row in session.execute(
+        select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late)
+        .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id)
+        .where(DeliveryRow.state == "pending", ReminderRow.cluster_id.in_(cluster_ids))
+        .order_by(ReminderRow.cluster_id, ReminderRow.subject, DeliveryRow.recipient, DeliveryRow.id))]
 
 
 def _item(app: App, pair: tuple[Facts, Verdict] | None, subject: str, late: bool) -> Item | None:
@@ -102,28 +109,19 @@ def _held(pair: tuple[Facts, Verdict] | None, subject: str, holds: set[tuple[str
         w.obligation == subject and (cid, w.key) in holds for w in pair[1].warnings)
 
 
-def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owner: str,
-                late: bool = False) -> list[Outgoing]:
-    """Claim every pending delivery into one message per recipient, in the caller's transaction."""
-    conn = session.connection()
-    if conn.dialect.name == "postgresql" and not conn.execute(
-            text(f"SELECT pg_try_advisory_xact_lock({ROUND_LOCK})")).scalar():
-        log.info("round day=%s skipped: another daemon is building one", day)
-        return []
-    rows = [Pending(*row) for row in session.execute(
-        select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late)
-        .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id).where(DeliveryRow.state == "pending")
-        .order_by(ReminderRow.cluster_id, ReminderRow.subject, DeliveryRow.recipient, DeliveryRow.id))]
+def _sort_out(app: App, session: Session, day: dt.date, now: dt.datetime, late: bool) -> dict[str, int]:
+    """First pass, a slice of clusters at a time: settle what is obsolete or held, and write each delivery to
+    claim, with the item it shows, to the round's scratch rows. Only one slice is ever in memory."""
     holds = {(hold.cluster_id, hold.subject) for hold in active_holds(session, day)}
-    digests: dict[str, Digest] = defaultdict(Digest)
-    claimed: dict[str, list[int]] = defaultdict(list)
-    settled: dict[str, list[int]] = {"suppressed": [], "obsolete": []}
-    # clusters are evaluated a slice at a time, and a digest keeps only what it can show: memory stays bounded
-    for chunk in _by_clusters(rows):
-        pairs = {facts.cluster.id: (facts, verdict) for facts, verdict in
-                 app.evaluate_all(day, sorted({row.cluster_id for row in chunk}))}
+    counts = {"claimed": 0, "suppressed": 0, "obsolete": 0}
+    after: str | None = None
+    while cluster_ids := _pending_clusters(session, after):
+        after = cluster_ids[-1]
+        pairs = {facts.cluster.id: (facts, verdict) for facts, verdict in app.evaluate_all(day, cluster_ids)}
+        settled: dict[str, list[int]] = {"suppressed": [], "obsolete": []}
+        scratch: list[dict[str, Any]] = []
         previous: tuple[str, str, str] | None = None
-        for row in chunk:
+        for row in _pending(session, cluster_ids):
             pair = pairs.get(row.cluster_id)
             item = _item(app, pair, row.subject, row.late or late)
             if item is None:
@@ -131,30 +129,60 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
             elif _held(pair, row.subject, holds):
                 settled["suppressed"].append(row.delivery_id)
             else:
-                claimed[row.recipient].append(row.delivery_id)
-                if previous != (row.cluster_id, row.subject, row.recipient):   # two stages make one item
-                    digests[row.recipient].add(item)
+                shown = previous != (row.cluster_id, row.subject, row.recipient)   # two stages make one item
+                values = [getattr(item, f.name) for f in fields(Item)] if shown else [None] * len(ITEM_COLUMNS)
+                scratch.append({"recipient": row.recipient, "delivery_id": row.delivery_id,
+                                **dict(zip(ITEM_COLUMNS, values, strict=True))})
                 previous = (row.cluster_id, row.subject, row.recipient)
-    outgoing: list[Outgoing] = []
+        if scratch:
+            session.execute(insert(RoundItemRow), scratch)
+        for state, ids in settled.items():
+            _update_in_slices(session, ids, {"state": state, "settled_at": now})
+            counts[state] += len(ids)
+        counts["claimed"] += len(scratch)
+    return counts
+
+
+def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owner: str,
+                late: bool = False) -> list[Outgoing]:
+    """Claim every pending delivery into one message per recipient, in the caller's transaction.
+
+    Memory stays bounded on any roster: clusters are evaluated a slice at a time into scratch rows, which are
+    then read back in recipient order, one digest at a time (a digest keeps only what it shows)."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql" and not conn.execute(
+            text(f"SELECT pg_try_advisory_xact_lock({ROUND_LOCK})")).scalar():
+        log.info("round day=%s skipped: another daemon is building one", day)
+        return []
+    counts = _sort_out(app, session, day, now, late)
     settings = app.settings
-    for recipient, digest in digests.items():
+    outgoing: list[Outgoing] = []
+    stream = session.execute(
+        select(RoundItemRow.recipient, *(getattr(RoundItemRow, c) for c in ITEM_COLUMNS))
+        .order_by(RoundItemRow.recipient, RoundItemRow.id).execution_options(yield_per=1000))
+    for recipient, rows in groupby(stream, key=lambda row: row[0]):
+        digest, claims = Digest(), 0
+        for row in rows:
+            claims += 1
+            if row.grp is not None:
+                digest.add(Item(*row[1:]))
         message = build_message(settings.smtp.sender, recipient, digest, day, settings.language, now)
-        message_id = message["Message-ID"]
+        message_id = str(message["Message-ID"])   # a plain str: the header object keeps its parse tree
         session.execute(insert(MessageRow).values(
             id=message_id, recipient=recipient, state="claimed", late=digest.late, round_day=day,
             raw=message.as_bytes(), created_at=now, claimed_by=owner, claimed_at=now, attempts=0))
-        ids = claimed[recipient]
-        done = _update_in_slices(session, ids, {"state": "queued", "message_id": message_id},
-                                 DeliveryRow.state == "pending")
-        if done != len(ids):
-            raise ConcurrentRound(f"round {day}: {len(ids) - done} of {recipient}'s deliveries were claimed by "
+        done = rowcount(session.execute(
+            update(DeliveryRow).where(DeliveryRow.state == "pending", DeliveryRow.id.in_(
+                select(RoundItemRow.delivery_id).where(RoundItemRow.recipient == recipient)))
+            .values(state="queued", message_id=message_id).execution_options(synchronize_session=False)))
+        if done != claims:
+            raise ConcurrentRound(f"round {day}: {claims - done} of {recipient}'s deliveries were claimed by "
                                   "another process; nothing of this round was stored")
         outgoing.append(Outgoing(message_id, recipient))
-    for state, ids in settled.items():
-        _update_in_slices(session, ids, {"state": state, "settled_at": now})
+    session.execute(delete(RoundItemRow))
     mark(session, "round", now, day)
     log.info("round day=%s messages=%d deliveries=%d suppressed=%d obsolete=%d late=%s", day, len(outgoing),
-             sum(len(ids) for ids in claimed.values()), len(settled["suppressed"]), len(settled["obsolete"]), late)
+             counts["claimed"], counts["suppressed"], counts["obsolete"], late)
     return outgoing
 
 

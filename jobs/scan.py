@@ -25,7 +25,7 @@ from monitor.app import App
 log = logging.getLogger("monitor.scan")
 
 #: clusters evaluated at a time, which bounds the scan's memory on a large roster
-CHUNK = 5000
+CHUNK = 1000
 
 
 class ScanResult(NamedTuple):
