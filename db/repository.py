@@ -90,6 +90,16 @@ def cluster_ids_sorted(conn: Connection) -> list[str]:
     return list(conn.execute(text("SELECT id FROM cluster ORDER BY id")).scalars())
 
 
+#: clusters loaded at a time by the passes over a whole roster (scan, calendar, export, report): bounds memory
+CHUNK = 1000
+
+
+def id_ranges(conn: Connection, chunk: int = CHUNK) -> list[tuple[str | None, str | None]]:
+    """The roster cut into ranges of at most ``chunk`` cluster ids: (low inclusive, high exclusive)."""
+    bounds = cluster_ids_sorted(conn)[chunk::chunk]
+    return list(zip([None, *bounds], [*bounds, None], strict=True))
+
+
 def existing_ids(conn: Connection, cluster_ids: Sequence[str]) -> set[str]:
     """Which of ``cluster_ids`` are known clusters."""
     query = text("SELECT id FROM cluster WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))

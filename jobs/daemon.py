@@ -32,6 +32,7 @@ from jobs.scan import mark, scan
 from monitor import clock
 from monitor.app import App
 from monitor.errors import ConfigError
+from monitor.ics import write_calendar_file
 from monitor.ledger import aware
 
 log = logging.getLogger("monitor.daemon")
@@ -81,6 +82,19 @@ class Daemon:
         with transaction(self.app.sessions) as session:
             scan(self.app, session, self.day(now), now)
         self.resend()
+        self.write_calendar(now)
+
+    def write_calendar(self, now: dt.datetime) -> None:
+        """Refresh daemon.calendar_path, if set, for calendar clients subscribed to it."""
+        path = self.app.settings.calendar_path
+        if path is None:
+            return
+        try:
+            count = write_calendar_file(self.app, path, self.day(now), now)
+        except OSError as exc:
+            log.error("calendar %s not written: %s", path, exc)
+            return
+        log.info("calendar %s written: %d events", path, count)
 
     def resend(self) -> dict[str, int]:
         settings = self.app.settings

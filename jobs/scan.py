@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Insert, select
@@ -18,15 +17,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import func
 
 from db.models import DaemonRow, DeliveryRow, ReminderRow
-from db.repository import cluster_ids_sorted
+from db.repository import id_ranges
 from jobs.stages import OBLIGATION_SECTION, candidates, recipients, warning_stage
 from monitor.app import App
 
 log = logging.getLogger("monitor.scan")
-
-#: clusters evaluated at a time, which bounds the scan's memory on a large roster
-CHUNK = 1000
-
 
 class ScanResult(NamedTuple):
     day: dt.date
@@ -43,12 +38,6 @@ def _insert(conn: Connection, table: Any) -> Any:
 def insert_ignoring_duplicates(conn: Connection, table: Any) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING."""
     return cast(Insert, _insert(conn, table).on_conflict_do_nothing())
-
-
-def id_ranges(conn: Connection, chunk: int = CHUNK) -> Iterator[tuple[str | None, str | None]]:
-    ids = cluster_ids_sorted(conn)
-    bounds = ids[chunk::chunk]
-    yield from zip([None, *bounds], [*bounds, None], strict=True)
 
 
 def last_day(session: Session, name: str) -> dt.date | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.repository import load_facts
+from db.repository import id_ranges, load_facts
 from db.session import ensure_schema, make_engine, session_factory
 from monitor import clock
 from monitor.config import Settings, load_settings
@@ -82,3 +82,14 @@ class App:
             all_facts = load_facts(conn, cluster_ids, regime, id_range)
         calendar = self.calendar
         return [(facts, evaluate(self.pack(facts.cluster.regime), facts, as_of, calendar)) for facts in all_facts]
+
+    def evaluate_slices(self, as_of: dt.date, cluster_ids: Sequence[str] | None = None,
+                        regime: str | None = None) -> Iterator[list[tuple[Facts, Verdict]]]:
+        """The roster (or the clusters asked for) evaluated a slice at a time, in id order: memory stays bounded."""
+        if cluster_ids is not None:
+            yield self.evaluate_all(as_of, cluster_ids, regime)
+            return
+        with self.engine.connect() as conn:
+            ranges = id_ranges(conn)
+        for id_range in ranges:
+            yield self.evaluate_all(as_of, None, regime, id_range)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -209,16 +209,9 @@ def record_revocation(app: App, cluster: str, on: dt.date, note: str | None) -> 
 @pass_app
 def status(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime: str | None, fmt: str) -> None:
     """The overview: every cluster's state, open obligations and warnings, the most urgent first."""
-    from db.repository import existing_ids
-    from monitor.errors import UnknownClusterError
-
     as_of = as_of or app.today()
     lang = app.settings.language
-    if cluster_ids:
-        with app.engine.connect() as conn:
-            missing = sorted(set(cluster_ids) - existing_ids(conn, cluster_ids))
-        if missing:
-            raise UnknownClusterError(missing[0])
+    _check_selection(app, cluster_ids, regime)
     holds, daemon = _holds_and_daemon(app, as_of)
     if cluster_ids:
         holds = [h for h in holds if h.cluster_id in cluster_ids]
@@ -244,6 +237,20 @@ def status(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime
     from monitor.table import render_ledger
 
     render_ledger(holds, daemon, lang, console)
+
+
+def _check_selection(app: App, cluster_ids: Sequence[str], regime: str | None) -> None:
+    """--cluster ids that are not on the roster and an unknown --regime are errors, not empty output."""
+    from db.repository import existing_ids
+    from monitor.errors import UnknownClusterError
+
+    if regime is not None:
+        app.pack(regime)
+    if cluster_ids:
+        with app.engine.connect() as conn:
+            missing = sorted(set(cluster_ids) - existing_ids(conn, cluster_ids))
+        if missing:
+            raise UnknownClusterError(missing[0])
 
 
 def _holds_and_daemon(app: App, day: dt.date) -> tuple[list[Hold], dict[str, Any]]:
@@ -327,6 +334,23 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | No
         return
     counts = send_round(app, day)
     click.echo(", ".join(f"{key} {value}" for key, value in counts.items()))
+
+
+@cli.command()
+@config_option
+@click.option("--as-of", type=DATE, help="States as of this date (default: today in the configured zone).")
+@click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")
+@click.option("--regime", help="Only the clusters of this regime.")
+@pass_app
+def calendar(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime: str | None) -> None:
+    """The dated obligations as an iCalendar file on stdout: monitor calendar > deadlines.ics"""
+    from monitor import clock
+    from monitor.ics import write_calendar
+
+    _check_selection(app, cluster_ids, regime)
+    out = sys.stdout.buffer
+    write_calendar(app, out, as_of or app.today(), clock.now_utc(), list(cluster_ids) or None, regime)
+    out.flush()
 
 
 @cli.group()

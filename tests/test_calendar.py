@@ -1,0 +1,116 @@
+"""`monitor calendar`: written with icalendar, read back with vobject (a second, independent parser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import vobject
+
+from tests.helpers import monitor, status_json
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "roster.csv"
+AS_OF = "2026-11-22"
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{tmp_path / 'monitor.db'}")
+    monkeypatch.setenv("MONITOR_USER", "tester")
+    path = tmp_path / "config.toml"
+    path.write_text(f'[reminders.lead_days]\ndefault = [30, 7, 0]\n[daemon]\ncalendar_path = "{tmp_path / "feed" / "deadlines.ics"}"\n',
+                    encoding="utf-8")
+    assert monitor("import", str(EXAMPLE), config=path).exit_code == 0
+    return path
+
+
+def parse(text: str) -> Any:
+    return vobject.readOne(text)
+
+
+def calendar(config: Path, *args: str) -> Any:
+    result = monitor("calendar", "--as-of", AS_OF, *args, config=config)
+    assert result.exit_code == 0, result.output
+    return parse(result.stdout)
+
+
+def dated(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The dated obligations `status --format json` lists, by the UID the calendar gives them."""
+    return {f"{c['id']}/{o['key']}@monitor": {**o, "cluster": c}
+            for c in document["clusters"] for o in c["obligations"] if o["due"]}
+
+
+def test_one_event_per_dated_obligation_with_cluster_article_and_state(config: Path) -> None:
+    expected = dated(status_json(config, "--as-of", AS_OF))
+    events = {e.uid.value: e for e in calendar(config).vevent_list}
+    assert set(events) == set(expected)
+    assert len(expected) > 10
+    for uid, obligation in expected.items():
+        event = events[uid]
+        due = dt.date.fromisoformat(obligation["due"])
+        assert event.dtstart.value == due and event.dtend.value == due + dt.timedelta(days=1)
+        description = event.description.value
+        assert obligation["cluster"]["id"] in description and obligation["cluster"]["name"] in description
+        assert f"依据: {obligation['basis']}" in description
+        state = {"pending": "待办", "overdue": "逾期", "done": "已完成", "late": "迟报"}[obligation["state"]]
+        assert f"状态: {state}" in description and event.summary.value.startswith(f"【{state}】")
+
+
+def test_pending_obligations_carry_an_alarm_per_lead_day_and_overdue_ones_none(config: Path) -> None:
+    expected = dated(status_json(config, "--as-of", AS_OF))
+    events = {e.uid.value: e for e in calendar(config).vevent_list}
+    states = {expected[uid]["state"] for uid in events}
+    assert {"pending", "overdue"} <= states
+    for uid, event in events.items():
+        triggers = sorted(alarm.trigger.value for alarm in event.contents.get("valarm", []))
+        if expected[uid]["state"] == "pending":
+            assert triggers == [dt.timedelta(days=-30), dt.timedelta(days=-7), dt.timedelta(0)]
+        else:
+            assert triggers == []
+
+
+def test_uids_are_stable_and_a_later_export_updates_the_same_events(config: Path) -> None:
+    before = {e.uid.value: e for e in calendar(config).vevent_list}
+    overdue = next(uid for uid, e in before.items() if "/annual_report:2025@" in uid and e.sequence.value == "1")
+    assert monitor("record", "report", overdue.split("/")[0], "--year", "2025", "--filed-on", "2026-11-20",
+                   config=config).exit_code == 0
+    after = {e.uid.value: e for e in calendar(config).vevent_list}
+    assert set(after) == set(before)                # the same events, none added
+    assert after[overdue].dtstart.value == before[overdue].dtstart.value
+    assert int(after[overdue].sequence.value) > int(before[overdue].sequence.value)
+    assert "状态: 迟报" in after[overdue].description.value
+
+
+def test_filters_by_cluster_and_regime_and_refuses_unknown_ones(config: Path) -> None:
+    one = calendar(config, "--cluster", "MIIT-2022-015").vevent_list
+    assert one and all(e.uid.value.startswith("MIIT-2022-015/") for e in one)
+    regime = calendar(config, "--regime", "miit-sme-2022").vevent_list
+    assert regime and all("miit-sme-2022" in e.categories.value for e in regime)
+    assert len(regime) < len(calendar(config).vevent_list)
+    unknown = monitor("calendar", "--cluster", "NOPE", config=config)
+    assert unknown.exit_code == 2 and "NOPE" in unknown.stderr
+    assert monitor("calendar", "--regime", "nope", config=config).exit_code == 2
+
+
+def test_the_daemon_rewrites_the_subscribed_file_on_every_scan(config: Path, tmp_path: Path) -> None:
+    from jobs.daemon import Daemon
+    from monitor.app import App
+    from monitor.config import load_settings
+
+    feed = tmp_path / "feed" / "deadlines.ics"
+    app = App(_settings=load_settings(config))
+    try:
+        daemon = Daemon(app, "test", lambda: dt.datetime(2026, 11, 22, 9, tzinfo=dt.UTC))
+        daemon.scan_tick()
+        first = feed.read_text(encoding="utf-8")
+        assert {e.uid.value for e in parse(first).vevent_list} == set(dated(status_json(config, "--as-of", AS_OF)))
+        shutil.copy(feed, tmp_path / "old.ics")
+        daemon._clock = lambda: dt.datetime(2027, 4, 1, 9, tzinfo=dt.UTC)
+        daemon.scan_tick()
+        assert feed.read_text(encoding="utf-8") != first
+        assert [p.name for p in feed.parent.iterdir()] == ["deadlines.ics"]   # no temporary file left behind
+    finally:
+        app.close()
