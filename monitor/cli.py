@@ -353,6 +353,41 @@ def calendar(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regi
     out.flush()
 
 
+def _xlsx(path: Path) -> Path:
+    if path.suffix.lower() != ".xlsx":
+        raise click.BadParameter(f"{path} must end in .xlsx", param_hint="FILE")
+    return path
+
+
+@cli.command()
+@config_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--as-of", type=DATE, help="States as of this date (default: today in the configured zone).")
+@click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")
+@click.option("--regime", help="Only the clusters of this regime.")
+@pass_app
+def export(app: App, file: Path, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime: str | None) -> None:
+    """The overview as an Excel workbook: clusters, obligations and warnings (imports back as a roster)."""
+    from monitor.spreadsheet import export_workbook
+
+    _check_selection(app, cluster_ids, regime)
+    day = as_of or app.today()
+    clusters, obligations, warnings = export_workbook(app, _xlsx(file), day, list(cluster_ids) or None, regime)
+    click.echo(f"{file}: {clusters} clusters, {obligations} obligations, {warnings} warnings as of {day}")
+
+
+@cli.command()
+@config_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_app
+def template(app: App, file: Path) -> None:
+    """An empty roster workbook to fill in: the columns, a regime drop-down and an instructions sheet."""
+    from monitor.spreadsheet import write_template
+
+    write_template(app, _xlsx(file))
+    click.echo(f"{file}: an empty roster with {len(app.packs)} regimes to choose from")
+
+
 @cli.group()
 def workdays() -> None:
     """Working days of the official Chinese calendar (调休 included), with config overrides."""

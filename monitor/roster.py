@@ -1,7 +1,8 @@
 """The roster: reading a CSV or XLSX file of clusters, checking every row, and storing it in one go.
 
 CSV files may be UTF-8, UTF-8 with a BOM, or GBK/GB18030 (what Excel writes on a Chinese desktop).
-Column headers are the English names of INTERFACE.md or the Chinese ones ``monitor export`` writes.
+Column headers are the English names of INTERFACE.md or the Chinese ones ``monitor export`` writes; the
+columns an export computes (state, next due, warnings) are skipped, so an edited export imports back.
 Every bad row is reported by its line number (the header is line 1); if any row is bad nothing is stored.
 """
 
@@ -38,7 +39,17 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("valid_until", "有效期至", False),
     ("publicity_start", "公示开始日期", False),
 )
+#: (column name, Chinese header) of the columns `monitor export` computes after the roster's own; import skips them
+COMPUTED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("state", "状态"),
+    ("valid_until_computed", "有效期截止（计算）"),
+    ("next_due", "下一截止日"),
+    ("next_item", "下一事项"),
+    ("top_severity", "最高警示"),
+    ("warnings", "警示数"),
+)
 _ALIASES = {alias: name for name, chinese, _ in COLUMNS for alias in (name, chinese)}
+_COMPUTED = {alias for pair in COMPUTED_COLUMNS for alias in pair}
 _DATE_COLUMNS = ("certified_on", "valid_until", "publicity_start")
 _EMAIL_COLUMNS = ("operator_email", "bureau_email")
 MAX_ID_LENGTH = 64
@@ -85,6 +96,8 @@ def read_rows(path: Path) -> tuple[list[str], list[RosterRow]]:
     columns: list[str] = []
     for header in frame.columns:
         name = _ALIASES.get(str(header).strip())
+        if name is None and str(header).strip() in _COMPUTED:
+            continue
         if name is None:
             if str(header).startswith("Unnamed:") and frame[header].map(_blank).all():
                 continue

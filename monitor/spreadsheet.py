@@ -1,0 +1,223 @@
+"""Excel files: `monitor export` (the overview in three sheets) and `monitor template` (an empty roster to fill in).
+
+The clusters sheet starts with the roster's own columns under the headers `monitor import` reads, so an export
+can be edited and imported back; the columns after them (state, next due, warnings) are computed and the
+import skips them. Dates are real Excel dates, header rows are frozen, and severities are coloured. The
+export is written in openpyxl's write-only mode a slice of clusters at a time, so a large roster fits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from monitor.app import App
+from monitor.facts import Cluster
+from monitor.messages import obligation_label, term, warning_message
+from monitor.roster import COLUMNS, COMPUTED_COLUMNS
+from monitor.status import listed, warnings_sorted
+from monitor.verdict import Obligation, Verdict
+
+DATE_FORMAT = "yyyy-mm-dd"
+#: severity → (fill, font colour): the colours of Excel's own "bad", "neutral" and "good" cell styles
+SEVERITY_COLOURS = {"revocation": ("FFC7CE", "9C0006"), "risk": ("FFEB9C", "9C5700"), "notice": ("DDEBF7", "1F4E78")}
+STATE_COLOURS = {"overdue": SEVERITY_COLOURS["revocation"], "late": SEVERITY_COLOURS["risk"],
+                 "expired": SEVERITY_COLOURS["risk"], "revoked": SEVERITY_COLOURS["revocation"]}
+HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+ROSTER_WIDTHS = {"id": 18, "name": 36, "regime": 16, "region": 14, "operator": 28, "operator_email": 28,
+                 "bureau_email": 28, "batch": 10}
+
+
+class Column(NamedTuple):
+    key: str
+    zh: str
+    en: str
+    width: int = 14
+
+    def header(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+ROSTER = tuple(Column(name, zh, name, ROSTER_WIDTHS.get(name, 12)) for name, zh, _ in COLUMNS)
+CLUSTERS = (*ROSTER, *(Column(key, zh, key, 14) for key, zh in COMPUTED_COLUMNS))
+OBLIGATIONS = (
+    Column("id", "集群编号", "cluster", 18), Column("name", "集群名称", "cluster name", 36),
+    Column("regime", "适用办法", "regime", 16), Column("kind", "类别", "kind", 14),
+    Column("item", "事项", "item", 40), Column("due", "截止日期", "due", 12),
+    Column("days_left", "剩余天数", "days left", 10), Column("state", "状态", "state", 10),
+    Column("done_on", "完成日期", "done on", 12), Column("basis", "依据条款", "article", 16),
+    Column("key", "键", "key", 30),
+)
+WARNINGS = (
+    Column("id", "集群编号", "cluster", 18), Column("name", "集群名称", "cluster name", 36),
+    Column("regime", "适用办法", "regime", 16), Column("severity", "级别", "severity", 10),
+    Column("message", "警示", "warning", 60), Column("due", "截止日期", "due", 12),
+    Column("basis", "依据条款", "article", 16), Column("code", "代码", "code", 28),
+    Column("key", "键", "key", 30),
+)
+SHEET_NAMES = {"zh": ("集群", "事项", "警示"), "en": ("clusters", "obligations", "warnings")}
+
+
+def _setup(sheet: Worksheet, columns: Sequence[Column], lang: str) -> None:
+    """Widths, a frozen and filterable header row, before any row is written (write-only mode needs this)."""
+    for number, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}1"
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, column.header(lang))
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        header.append(cell)
+    sheet.append(header)
+
+
+def _cell(sheet: Worksheet, value: Any, colour: tuple[str, str] | None = None) -> Cell:
+    cell = WriteOnlyCell(sheet, value)
+    if isinstance(value, dt.date):
+        cell.number_format = DATE_FORMAT
+    if colour is not None:
+        cell.fill, cell.font = PatternFill("solid", fgColor=colour[0]), Font(color=colour[1])
+    return cell
+
+
+def _next_open(verdict: Verdict) -> Obligation | None:
+    return min((o for o in verdict.obligations if o.is_open and o.due is not None), key=lambda o: o.due or dt.date.max,
+               default=None)
+
+
+def roster_values(cluster: Cluster) -> list[Any]:
+    """The cluster as the roster row it was imported from."""
+    values = {name: getattr(cluster, name) for name, _, _ in COLUMNS}
+    values["operator_email"] = ";".join(cluster.operator_email) or None
+    values["bureau_email"] = ";".join(cluster.bureau_email) or None
+    return [values[column.key] for column in ROSTER]
+
+
+def _cluster_row(sheet: Worksheet, cluster: Cluster, verdict: Verdict, lang: str) -> list[Cell]:
+    following = _next_open(verdict)
+    top = warnings_sorted(verdict)[0].severity if verdict.warnings else None
+    return [*(_cell(sheet, value) for value in roster_values(cluster)),
+            _cell(sheet, term(verdict.state, lang), STATE_COLOURS.get(verdict.state)),
+            _cell(sheet, verdict.valid_until),
+            _cell(sheet, following.due if following else None),
+            _cell(sheet, obligation_label(following, lang) if following else None),
+            _cell(sheet, term(top, lang) if top else None, SEVERITY_COLOURS.get(top or "")),
+            _cell(sheet, len(verdict.warnings))]
+
+
+def export_workbook(app: App, path: Path, as_of: dt.date, cluster_ids: Sequence[str] | None = None,
+                    regime: str | None = None) -> tuple[int, int, int]:
+    """Write the three sheets; the number of clusters, obligations and warnings written."""
+    lang = app.settings.language
+    book = Workbook(write_only=True)
+    sheets = [book.create_sheet(title) for title in SHEET_NAMES[lang]]
+    for sheet, columns in zip(sheets, (CLUSTERS, OBLIGATIONS, WARNINGS), strict=True):
+        _setup(sheet, columns, lang)
+    clusters_sheet, obligations_sheet, warnings_sheet = sheets
+    counts = [0, 0, 0]
+    for pairs in app.evaluate_slices(as_of, cluster_ids, regime):
+        for facts, verdict in pairs:
+            cluster = facts.cluster
+            who = [cluster.id, cluster.name, cluster.regime]
+            clusters_sheet.append(_cluster_row(clusters_sheet, cluster, verdict, lang))
+            counts[0] += 1
+            for o in verdict.obligations:
+                if listed(o, as_of):
+                    obligations_sheet.append([*who, *(_cell(obligations_sheet, v) for v in (
+                        term(o.kind, lang), obligation_label(o, lang), o.due, o.days_left)),
+                        _cell(obligations_sheet, term(o.state, lang), STATE_COLOURS.get(o.state)),
+                        *(_cell(obligations_sheet, v) for v in (o.done_on, o.basis, o.key))])
+                    counts[1] += 1
+            for w in warnings_sorted(verdict):
+                warnings_sheet.append([*who, _cell(warnings_sheet, term(w.severity, lang), SEVERITY_COLOURS[w.severity]),
+                                       *(_cell(warnings_sheet, v) for v in (warning_message(w, lang), w.due, w.basis,
+                                                                            w.code, w.key))])
+                counts[2] += 1
+    book.save(path)
+    return counts[0], counts[1], counts[2]
+
+
+#: what each roster column holds, for the template's instructions sheet
+ROSTER_HELP = {
+    "id": ("集群的唯一编号，不含空格；再次导入同一编号即更新该集群", "unique cluster id, no spaces; importing it again updates it"),
+    "name": ("集群名称", "cluster name"),
+    "regime": ("适用办法编号，从下拉列表选择（见下表）", "the regime id, from the drop-down list (see below)"),
+    "certified_on": ("认定日期（发文日期）", "the day of the certification notice"),
+    "region": ("所在盟市/地州市", "region"),
+    "operator": ("运营管理机构名称", "the operating organisation"),
+    "operator_email": ("运营管理机构邮箱，多个用分号分隔", "operator e-mail(s), separated by ;"),
+    "bureau_email": ("所在地工信局邮箱，多个用分号分隔", "local bureau e-mail(s), separated by ;"),
+    "batch": ("认定批次（如2022、2023），决定年度报告截止日和有效期", "batch (e.g. 2022), sets due days and validity"),
+    "valid_until": ("名单公告载明的有效期截止日；空则按办法计算", "validity end stated by the list notice; else computed"),
+    "publicity_start": ("公示开始日期（如有），status 显示公示截止日", "start of a publicity period, if any"),
+}
+TEMPLATE_ROWS = 2000
+INSTRUCTIONS = {
+    "zh": ("说明", "名册", "列名", "英文列名", "必填", "说明", "是", "否", "适用办法编号", "名称", "文件",
+           "填写“名册”工作表，每行一个集群，然后运行：monitor import 本文件.xlsx。日期填为Excel日期或 YYYY-MM-DD。"),
+    "en": ("instructions", "roster", "column", "name", "required", "what it holds", "yes", "no", "regime id",
+           "title", "document",
+           ("Fill in the roster sheet, one cluster a row, then run: monitor import this-file.xlsx. "
+            "Dates as Excel dates or YYYY-MM-DD.")),
+}
+
+
+def write_template(app: App, path: Path) -> None:
+    """An empty roster: the import's columns, a regime drop-down, date checks, and an instructions sheet."""
+    lang = app.settings.language
+    (help_title, roster_title, column_word, name_word, required_word, what_word, yes, no, regime_word, title_word,
+     document_word, how) = INSTRUCTIONS[lang]
+    book = Workbook()
+    roster = book.active
+    assert roster is not None
+    roster.title = roster_title
+    _table(roster, [column.header(lang) for column in ROSTER], [], [column.width for column in ROSTER])
+    help_sheet = book.create_sheet(help_title)
+    help_sheet["A1"] = how
+    help_sheet["A1"].alignment = Alignment(wrap_text=False)
+    required = {name: needed for name, _, needed in COLUMNS}
+    rows = [[column.header(lang), column.key, yes if required[column.key] else no,
+             ROSTER_HELP[column.key][0 if lang == "zh" else 1]] for column in ROSTER]
+    _table(help_sheet, [column_word, name_word, required_word, what_word], rows, [16, 16, 8, 60], first_row=3)
+    packs = sorted(app.packs.values(), key=lambda p: p.id)
+    regimes_at = 3 + len(rows) + 2
+    _table(help_sheet, [regime_word, title_word, document_word], [[p.id, p.title, p.document] for p in packs],
+           [], first_row=regimes_at)
+    last = TEMPLATE_ROWS + 1
+    letters = {column.key: get_column_letter(number) for number, column in enumerate(ROSTER, start=1)}
+    choice = DataValidation(type="list", allow_blank=False, showErrorMessage=True,
+                            formula1=f"'{help_title}'!$A${regimes_at + 1}:$A${regimes_at + len(packs)}")
+    choice.add(f"{letters['regime']}2:{letters['regime']}{last}")
+    day = DataValidation(type="date", operator="greaterThan", formula1="DATE(1990,1,1)", showErrorMessage=True)
+    for name in ("certified_on", "valid_until", "publicity_start"):
+        day.add(f"{letters[name]}2:{letters[name]}{last}")
+        for row in range(2, last + 1):
+            roster[f"{letters[name]}{row}"].number_format = DATE_FORMAT
+    roster.add_data_validation(choice)
+    roster.add_data_validation(day)
+    book.save(path)
+
+
+def _table(sheet: Worksheet, header: list[str], rows: Iterable[list[Any]], widths: list[int],
+           first_row: int = 1) -> None:
+    for number, text in enumerate(header, start=1):
+        cell = sheet.cell(first_row, number, text)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        if number <= len(widths):
+            sheet.column_dimensions[get_column_letter(number)].width = widths[number - 1]
+    for offset, row in enumerate(rows, start=1):
+        for number, value in enumerate(row, start=1):
+            sheet.cell(first_row + offset, number, value)
+    if first_row == 1:
+        sheet.freeze_panes = "A2"

@@ -1,0 +1,153 @@
+"""`monitor export` and `monitor template`: real Excel files, read back with openpyxl and imported back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from monitor.roster import COLUMNS
+from tests.helpers import monitor, status_json
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "roster.csv"
+AS_OF = "2026-11-22"
+
+
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, config_text: str = "") -> Path:
+    """A config of its own (and its own database) named ``name``."""
+    monkeypatch.setenv("MONITOR_USER", "tester")
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'[database]\nurl = "sqlite:///{tmp_path / name}.db"\n{config_text}', encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = setup(tmp_path, monkeypatch, "first")
+    assert monitor("import", str(EXAMPLE), config=path).exit_code == 0
+    return path
+
+
+def export(config: Path, path: Path, *args: str) -> Path:
+    result = monitor("export", str(path), "--as-of", AS_OF, *args, config=config)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def rows(path: Path, sheet: str) -> list[dict[str, Any]]:
+    book = load_workbook(path)
+    values = list(book[sheet].iter_rows(values_only=True))
+    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+
+def roster_part(path: Path) -> list[dict[str, Any]]:
+    return [{chinese: row[chinese] for _, chinese, _ in COLUMNS} for row in rows(path, "集群")]
+
+
+def test_export_then_import_gives_the_same_roster(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = export(config, tmp_path / "first.xlsx")
+    second_config = setup(tmp_path, monkeypatch, "second")
+    imported = monitor("import", str(first), config=second_config)
+    assert imported.exit_code == 0, imported.output
+    assert "8 added" in imported.stdout
+    second = export(second_config, tmp_path / "second.xlsx")
+    assert roster_part(second) == roster_part(first)
+    assert len(roster_part(first)) == 8
+    assert status_json(second_config, "--as-of", AS_OF)["clusters"] == status_json(config, "--as-of", AS_OF)["clusters"]
+
+
+def test_an_edited_export_imports_back_as_an_update(config: Path, tmp_path: Path) -> None:
+    path = export(config, tmp_path / "status.xlsx")
+    book = load_workbook(path)
+    sheet = book["集群"]
+    header = [cell.value for cell in sheet[1]]
+    row = next(n for n in range(2, sheet.max_row + 1) if sheet.cell(n, 3).value == "miit-sme-2022")
+    sheet.cell(row, header.index("运营机构邮箱") + 1, "new-operator@example.cn")
+    sheet.cell(row, header.index("有效期至") + 1, dt.datetime(2030, 6, 30))
+    edited_id = sheet.cell(row, 1).value
+    book.save(path)
+    result = monitor("import", str(path), config=config)
+    assert result.exit_code == 0, result.output
+    assert "0 added, 8 updated" in result.stdout
+    again = {row["集群编号"]: row for row in rows(export(config, tmp_path / "again.xlsx"), "集群")}
+    assert again[edited_id]["运营机构邮箱"] == "new-operator@example.cn"
+    assert again[edited_id]["有效期至"] == dt.datetime(2030, 6, 30)
+
+
+def test_sheets_match_status_with_dates_frozen_headers_widths_and_colours(config: Path, tmp_path: Path) -> None:
+    path = export(config, tmp_path / "status.xlsx")
+    document = status_json(config, "--as-of", AS_OF)
+    book = load_workbook(path)
+    assert book.sheetnames == ["集群", "事项", "警示"]
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert sheet.column_dimensions["B"].width == 36
+        assert all(cell.font.bold for cell in sheet[1])
+    obligations = rows(path, "事项")
+    expected = [(c["id"], o["key"]) for c in document["clusters"] for o in c["obligations"]]
+    assert sorted((r["集群编号"], r["键"]) for r in obligations) == sorted(expected)
+    due_cells = [row[5] for row in book["事项"].iter_rows(min_row=2) if row[5].value is not None]
+    assert due_cells and all(cell.is_date and cell.number_format == "yyyy-mm-dd" for cell in due_cells)
+    warnings = {(r["集群编号"], r["键"]): r for r in rows(path, "警示")}
+    expected_warnings = {(c["id"], w["key"]): w for c in document["clusters"] for w in c["warnings"]}
+    assert set(warnings) == set(expected_warnings)
+    for key, warning in expected_warnings.items():
+        assert warnings[key]["依据条款"] == warning["basis"] and warnings[key]["警示"] == warning["message"]
+    fills = {row[3].value: row[3].fill.fgColor.rgb for row in book["警示"].iter_rows(min_row=2)}
+    assert fills["撤销"] == "00FFC7CE" and fills["风险"] == "00FFEB9C"
+    clusters = {r["集群编号"]: r for r in rows(path, "集群")}
+    for cluster in document["clusters"]:
+        assert clusters[cluster["id"]]["警示数"] == len(cluster["warnings"])
+        open_due = sorted(o["due"] for o in cluster["obligations"] if o["state"] in ("pending", "overdue") and o["due"])
+        next_due = clusters[cluster["id"]]["下一截止日"]
+        assert (next_due.date().isoformat() if next_due else None) == (open_due[0] if open_due else None)
+
+
+def test_english_headers_by_config_and_filters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = setup(tmp_path, monkeypatch, "en", '[general]\nlanguage = "en"\n')
+    assert monitor("import", str(EXAMPLE), config=config).exit_code == 0
+    path = export(config, tmp_path / "en.xlsx", "--regime", "miit-sme-2022")
+    book = load_workbook(path)
+    assert book.sheetnames == ["clusters", "obligations", "warnings"]
+    clusters = rows(path, "clusters")
+    assert clusters and {row["regime"] for row in clusters} == {"miit-sme-2022"}
+    assert {"state", "next_due", "warnings"} <= set(clusters[0])
+    again = setup(tmp_path, monkeypatch, "en-again")
+    result = monitor("import", str(path), config=again)
+    assert result.exit_code == 0 and f"{len(clusters)} added" in result.stdout
+    bad = monitor("export", str(tmp_path / "status.csv"), config=config)
+    assert bad.exit_code == 2 and ".xlsx" in bad.output
+
+
+def test_template_has_the_columns_a_regime_list_and_instructions(config: Path, tmp_path: Path) -> None:
+    path = tmp_path / "roster.xlsx"
+    result = monitor("template", str(path), config=config)
+    assert result.exit_code == 0, result.output
+    book = load_workbook(path)
+    assert book.sheetnames == ["名册", "说明"]
+    roster = book["名册"]
+    assert [cell.value for cell in roster[1]] == [chinese for _, chinese, _ in COLUMNS]
+    assert roster.freeze_panes == "A2"
+    lists = [v for v in roster.data_validations.dataValidation if v.type == "list"]
+    assert len(lists) == 1 and str(lists[0].sqref) == "C2:C2001"
+    sheet_name, cells = lists[0].formula1.split("!")
+    first, last = (int(part.split("$")[-1]) for part in cells.split(":"))
+    choices = [book[sheet_name.strip("'")][f"A{n}"].value for n in range(first, last + 1)]
+    assert sorted(choices) == sorted(status_regimes(config))
+    assert any(v.type == "date" and "D2:D2001" in str(v.sqref) for v in roster.data_validations.dataValidation)
+    instructions = [row[1] for row in book["说明"].iter_rows(values_only=True)]
+    assert all(name in instructions for name, _, _ in COLUMNS)
+    empty = monitor("import", str(path), config=config)
+    assert empty.exit_code == 2 and "no rows" in empty.stderr
+    roster.append(["NEW-001", "新集群", "miit-sme-2022", dt.datetime(2024, 1, 5)])
+    book.save(path)
+    filled = monitor("import", str(path), config=config)
+    assert filled.exit_code == 0 and "1 added" in filled.stdout
+
+
+def status_regimes(config: Path) -> list[str]:
+    result = monitor("regimes", config=config)
+    return [line.split()[0] for line in result.stdout.splitlines() if line and not line.startswith(" ")]
