@@ -388,6 +388,24 @@ def template(app: App, file: Path) -> None:
     click.echo(f"{file}: an empty roster with {len(app.packs)} regimes to choose from")
 
 
+@cli.command()
+@config_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--as-of", type=DATE, help="States as of this date (default: today in the configured zone).")
+@click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")
+@click.option("--regime", help="Only the clusters of this regime.")
+@pass_app
+def report(app: App, file: Path, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime: str | None) -> None:
+    """One self-contained HTML page: counts, a twelve-month chart of due dates, the warnings with their articles."""
+    from monitor import clock
+    from monitor.report import write_report
+
+    _check_selection(app, cluster_ids, regime)
+    day = as_of or app.today()
+    result = write_report(app, file, day, clock.now_utc(), list(cluster_ids) or None, regime)
+    click.echo(f"{file}: {result.clusters} clusters, {sum(result.severities.values())} warnings as of {day}")
+
+
 @cli.group()
 def workdays() -> None:
     """Working days of the official Chinese calendar (调休 included), with config overrides."""

@@ -1,0 +1,135 @@
+"""`monitor report`: the page rendered in a real headless Chromium (Debian's chromium and chromedriver, which
+scripts/test installs), with no network; assertions on what the browser laid out, and a screenshot."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from tests.conftest import IN_CI
+from tests.helpers import monitor, status_json
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "roster.csv"
+AS_OF = "2027-01-05"
+WIDTH, HEIGHT = 1280, 1400
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if binary is None or driver is None:
+        message = "Chromium and chromedriver are needed (scripts/test installs Debian's chromium, chromium-driver)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--window-size={WIDTH},{HEIGHT}", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    chrome = webdriver.Chrome(service=Service(driver), options=options)
+    try:
+        yield chrome
+    finally:
+        chrome.quit()
+
+
+@pytest.fixture
+def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, Any]]:
+    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{tmp_path / 'monitor.db'}")
+    monkeypatch.setenv("MONITOR_USER", "tester")
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    assert monitor("import", str(EXAMPLE), config=config).exit_code == 0
+    path = tmp_path / "report.html"
+    result = monitor("report", str(path), "--as-of", AS_OF, config=config)
+    assert result.exit_code == 0, result.output
+    return path, status_json(config, "--as-of", AS_OF)
+
+
+def test_the_page_needs_nothing_from_the_network(page: tuple[Path, dict[str, Any]]) -> None:
+    html = page[0].read_text(encoding="utf-8")
+    for reference in ('src="http', "src='http", 'href="http', "@import", "url(http"):
+        assert reference not in html
+
+
+def test_rendered_counts_chart_and_warnings_match_status(browser: webdriver.Chrome,
+                                                         page: tuple[Path, dict[str, Any]]) -> None:
+    path, document = page
+    browser.get(path.as_uri())
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+    clusters = document["clusters"]
+    states = Counter(c["state"] for c in clusters)
+    severities = Counter(w["severity"] for c in clusters for w in c["warnings"])
+    for key, expected in [*states.items(), *severities.items()]:
+        shown = browser.find_element(By.CSS_SELECTOR, f'[data-count="{key}"] b')
+        assert shown.is_displayed() and int(shown.text) == expected
+
+    # the chart: one bar a month; each bar's segments add up to the open obligations due that month
+    due: Counter[tuple[str, str]] = Counter(
+        (o["due"][:7], c["regime"]) for c in clusters for o in c["obligations"]
+        if o["state"] == "pending" and o["due"] and o["due"] >= AS_OF)
+    bars = browser.find_elements(By.CSS_SELECTOR, "#timeline g.bar")
+    assert [bar.get_attribute("data-month") for bar in bars][:3] == ["2027-01", "2027-02", "2027-03"]
+    assert len(bars) == 12
+    drawn: Counter[tuple[str, str]] = Counter()
+    heights: dict[tuple[str, str], float] = {}
+    for bar in bars:
+        for rect in bar.find_elements(By.TAG_NAME, "rect"):
+            key = (bar.get_attribute("data-month") or "", rect.get_attribute("data-regime") or "")
+            drawn[key] += int(rect.get_attribute("data-count") or 0)
+            heights[key] = rect.rect["height"]
+    assert +drawn == +Counter({k: v for k, v in due.items() if k[0] in {b.get_attribute("data-month") for b in bars}})
+    assert len({regime for _, regime in drawn}) >= 2
+    # laid out by the browser: a segment's height is proportional to its count
+    per_item = {round(height / drawn[key], 1) for key, height in heights.items()}
+    assert len(per_item) == 1 and next(iter(per_item)) > 10
+
+    # the table: every warning, with its article
+    rows = browser.find_elements(By.CSS_SELECTOR, "#warnings tbody tr")
+    expected = sorted((c["id"], w["basis"]) for c in clusters for w in c["warnings"])
+    shown_rows = sorted((r.find_element(By.CSS_SELECTOR, "td:nth-child(2) .meta").text,
+                         r.find_element(By.CSS_SELECTOR, "td.basis").text) for r in rows)
+    assert shown_rows == expected
+
+
+def test_filtering_the_table_by_severity_and_text(browser: webdriver.Chrome, page: tuple[Path, dict[str, Any]]) -> None:
+    path, document = page
+    browser.get(path.as_uri())
+    risk = [(c["id"], w) for c in document["clusters"] for w in c["warnings"] if w["severity"] == "risk"]
+    assert risk
+    browser.find_element(By.CSS_SELECTOR, 'button[data-filter="risk"]').click()
+    visible = [r for r in browser.find_elements(By.CSS_SELECTOR, "#warnings tbody tr") if r.is_displayed()]
+    assert len(visible) == len(risk)
+    assert {r.get_attribute("data-severity") for r in visible} == {"risk"}
+    browser.find_element(By.CSS_SELECTOR, 'button[data-filter=""]').click()
+    browser.find_element(By.ID, "search").send_keys("MIIT-2022-015")
+    visible = [r for r in browser.find_elements(By.CSS_SELECTOR, "#warnings tbody tr") if r.is_displayed()]
+    expected = next(len(c["warnings"]) for c in document["clusters"] if c["id"] == "MIIT-2022-015")
+    assert len(visible) == expected > 0
+
+
+def test_screenshot(browser: webdriver.Chrome, page: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    browser.get("about:blank")
+    blank = browser.get_screenshot_as_png()
+    browser.get(page[0].as_uri())
+    shot = browser.get_screenshot_as_png()
+    assert shot[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", shot[16:24])   # the IHDR chunk
+    viewport = browser.execute_script("return [innerWidth * devicePixelRatio, innerHeight * devicePixelRatio]")
+    assert [width, height] == viewport and width == WIDTH
+    assert len(shot) > 10 * len(blank)                   # text, badges and a chart, not an empty page
+    target = Path(os.environ.get("MONITOR_REPORT_SCREENSHOT", tmp_path / "report.png"))
+    target.write_bytes(shot)
