@@ -1,7 +1,8 @@
 """`monitor report report.html`: one self-contained page to look at (no network needed to open it).
 
-The counts by state and severity, a chart of the open obligations falling due in the next twelve months by
-regime (inline SVG, drawn here), and the table of warnings, each citing its article. The roster is read a
+The counts by state and severity, a chart of the obligations falling due in the next twelve months by regime
+(inline SVG, drawn here; it includes those that only become known within the window, such as next year's
+annual reports), and the table of warnings, each citing its article. The roster is read a
 slice at a time; the table lists the MAX_WARNINGS most severe warnings and counts the rest.
 """
 
@@ -20,6 +21,7 @@ from dateutil.relativedelta import relativedelta
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from monitor.app import App
+from monitor.engine import evaluate
 from monitor.messages import term, warning_message
 from monitor.verdict import SEVERITY_RANK
 
@@ -32,13 +34,16 @@ CHART = {"width": 960, "height": 280, "left": 48, "bottom": 36, "top": 16}
 WORDS = {
     "zh": {"title": "产业集群动态管理报告", "as_of": "截至", "generated": "生成于", "clusters": "集群",
            "states": "集群状态", "severities": "警示级别", "obligations": "待办事项", "timeline":
-           "未来十二个月到期事项（按适用办法）", "warnings": "警示", "cluster": "集群", "regime": "适用办法",
+           "未来十二个月到期事项（按适用办法）",
+           "timeline_note": "按截止日期所在月份统计未完成的事项，含届时才产生的年度报告。",
+           "warnings": "警示", "cluster": "集群", "regime": "适用办法",
            "severity": "级别", "warning": "警示", "due": "截止日期", "basis": "依据条款", "all": "全部",
            "search": "搜索集群或警示", "more": "另有{count}条警示未列出，完整清单请用 monitor export。",
            "none": "没有警示。", "count": "项"},
     "en": {"title": "Industrial cluster monitoring report", "as_of": "as of", "generated": "generated",
            "clusters": "clusters", "states": "Clusters by state", "severities": "Warnings by severity",
-           "obligations": "Open obligations", "timeline": "Open obligations due in the next twelve months, by regime",
+           "obligations": "Open obligations", "timeline": "Obligations due in the next twelve months, by regime",
+           "timeline_note": "Not yet done, by the month they fall due; includes annual reports that become due within it.",
            "warnings": "Warnings", "cluster": "Cluster", "regime": "Regime", "severity": "Severity",
            "warning": "Warning", "due": "Due", "basis": "Article", "all": "all", "search": "Search clusters or warnings",
            "more": "{count} more warnings are not listed: monitor export has them all.", "none": "No warnings.",
@@ -78,18 +83,23 @@ def tally(app: App, as_of: dt.date, cluster_ids: Sequence[str] | None = None, re
     lang = app.settings.language
     start = as_of.replace(day=1)
     result = Tally(as_of, [start + relativedelta(months=n) for n in range(MONTHS)])
+    horizon = start + relativedelta(months=MONTHS) - dt.timedelta(days=1)
+    calendar = app.calendar
     for pairs in app.evaluate_slices(as_of, cluster_ids, regime):
         for facts, verdict in pairs:
             cluster = facts.cluster
             result.clusters += 1
             result.states[verdict.state] += 1
             for o in verdict.obligations:
-                if not o.is_open:
-                    continue
-                result.obligations[o.state] += 1
-                month = result.month_of(o.due) if o.due is not None else None
-                if month is not None:
-                    result.timeline.setdefault(cluster.regime, [0] * MONTHS)[month] += 1
+                if o.is_open:
+                    result.obligations[o.state] += 1
+            # the chart also counts what becomes known within the window (next year's annual reports from
+            # January 1): the same facts evaluated at the window's end, minus what was done by as_of
+            if verdict.state != "revoked":
+                for o in evaluate(app.pack(cluster.regime), facts, horizon, calendar).obligations:
+                    month = result.month_of(o.due) if o.due is not None else None
+                    if month is not None and not (o.done_on is not None and o.done_on <= as_of):
+                        result.timeline.setdefault(cluster.regime, [0] * MONTHS)[month] += 1
             for w in verdict.warnings:
                 result.severities[w.severity] += 1
                 result.warnings.append({
