@@ -354,8 +354,10 @@ def calendar(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regi
 
 
 def _xlsx(path: Path) -> Path:
+    from monitor.errors import InputError
+
     if path.suffix.lower() != ".xlsx":
-        raise click.BadParameter(f"{path} must end in .xlsx", param_hint="FILE")
+        raise InputError(f"{path}: writes an Excel workbook, so the file name must end in .xlsx")
     return path
 
 

@@ -10,8 +10,6 @@ at a time, so a whole roster never sits in memory.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +18,7 @@ from icalendar import Alarm, Calendar, Event
 
 from monitor.app import App
 from monitor.facts import Cluster
+from monitor.files import write_whole
 from monitor.messages import calendar_note, digest_words, obligation_label, term
 from monitor.status import listed
 from monitor.verdict import Obligation
@@ -105,14 +104,4 @@ def write_calendar(app: App, out: BinaryIO, as_of: dt.date, now: dt.datetime,
 def write_calendar_file(app: App, path: Path, as_of: dt.date, now: dt.datetime) -> int:
     """Replace ``path`` whole (a subscriber never reads half a file); the number of events."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    temporary = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            count = write_calendar(app, out, as_of, now)
-        temporary.chmod(0o644)
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return count
+    return write_whole(path, lambda out: write_calendar(app, out, as_of, now))

@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from monitor.app import App
 from monitor.engine import evaluate
+from monitor.files import write_whole
 from monitor.messages import term, warning_message
 from monitor.verdict import SEVERITY_RANK
 
@@ -174,5 +175,5 @@ def write_report(app: App, path: Path, as_of: dt.date, now: dt.datetime, cluster
         obligations=[(s, term(s, lang), result.obligations[s]) for s in ("overdue", "pending")],
         documents={p.id: f"{p.title}（{p.document}）" for p in app.packs.values()},
         more=words["more"].format(count=result.hidden))
-    path.write_text(page, encoding="utf-8")
+    write_whole(path, lambda out: out.write(page.encode("utf-8")))
     return result

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from monitor.app import App
 from monitor.facts import Cluster
+from monitor.files import write_whole
 from monitor.messages import obligation_label, term, warning_message
 from monitor.roster import COLUMNS, COMPUTED_COLUMNS
 from monitor.status import listed, warnings_sorted
@@ -119,6 +120,11 @@ def _cluster_row(sheet: Worksheet, cluster: Cluster, verdict: Verdict, lang: str
 def export_workbook(app: App, path: Path, as_of: dt.date, cluster_ids: Sequence[str] | None = None,
                     regime: str | None = None) -> tuple[int, int, int]:
     """Write the three sheets; the number of clusters, obligations and warnings written."""
+    return write_whole(path, lambda out: _export(app, out, as_of, cluster_ids, regime))
+
+
+def _export(app: App, out: BinaryIO, as_of: dt.date, cluster_ids: Sequence[str] | None,
+            regime: str | None) -> tuple[int, int, int]:
     lang = app.settings.language
     book = Workbook(write_only=True)
     sheets = [book.create_sheet(title) for title in SHEET_NAMES[lang]]
@@ -144,7 +150,7 @@ def export_workbook(app: App, path: Path, as_of: dt.date, cluster_ids: Sequence[
                                        *(_cell(warnings_sheet, v) for v in (warning_message(w, lang), w.due, w.basis,
                                                                             w.code, w.key))])
                 counts[2] += 1
-    book.save(path)
+    book.save(out)
     return counts[0], counts[1], counts[2]
 
 
@@ -206,7 +212,7 @@ def write_template(app: App, path: Path) -> None:
             roster[f"{letters[name]}{row}"].number_format = DATE_FORMAT
     roster.add_data_validation(choice)
     roster.add_data_validation(day)
-    book.save(path)
+    write_whole(path, book.save)
 
 
 def _table(sheet: Worksheet, header: list[str], rows: Iterable[list[Any]], widths: list[int],

@@ -151,3 +151,12 @@ def test_template_has_the_columns_a_regime_list_and_instructions(config: Path, t
 def status_regimes(config: Path) -> list[str]:
     result = monitor("regimes", config=config)
     return [line.split()[0] for line in result.stdout.splitlines() if line and not line.startswith(" ")]
+
+
+@pytest.mark.parametrize("command", ["export", "template", "report"])
+def test_an_unwritable_path_is_one_line_on_stderr(config: Path, tmp_path: Path, command: str) -> None:
+    target = tmp_path / "no-such-dir" / ("out.html" if command == "report" else "out.xlsx")
+    result = monitor(command, str(target), config=config)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {target}: cannot write there: No such file or directory\n"
+    assert not target.parent.exists()
