@@ -63,6 +63,13 @@ def config_option(f: F) -> F:
 pass_app = click.make_pass_decorator(App, ensure=True)
 
 
+def selection_options(f: F) -> F:
+    """--as-of, --cluster (repeatable) and --regime: the day to evaluate, and which clusters."""
+    f = click.option("--regime", help="Only the clusters of this regime.")(f)
+    f = click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")(f)
+    return click.option("--as-of", type=DATE, help="Evaluate as of this date (default: today in the configured zone).")(f)
+
+
 @click.group(cls=MonitorGroup)
 @config_option
 @click.version_option(package_name="monitor")
@@ -202,9 +209,7 @@ def record_revocation(app: App, cluster: str, on: dt.date, note: str | None) -> 
 
 @cli.command()
 @config_option
-@click.option("--as-of", type=DATE, help="Evaluate as of this date (default: today in the configured zone).")
-@click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")
-@click.option("--regime", help="Only the clusters of this regime.")
+@selection_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_app
 def status(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime: str | None, fmt: str) -> None:
@@ -338,9 +343,7 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | No
 
 @cli.command()
 @config_option
-@click.option("--as-of", type=DATE, help="States as of this date (default: today in the configured zone).")
-@click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")
-@click.option("--regime", help="Only the clusters of this regime.")
+@selection_options
 @pass_app
 def calendar(app: App, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime: str | None) -> None:
     """The dated obligations as an iCalendar file on stdout: monitor calendar > deadlines.ics"""
@@ -364,9 +367,7 @@ def _xlsx(path: Path) -> Path:
 @cli.command()
 @config_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--as-of", type=DATE, help="States as of this date (default: today in the configured zone).")
-@click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")
-@click.option("--regime", help="Only the clusters of this regime.")
+@selection_options
 @pass_app
 def export(app: App, file: Path, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime: str | None) -> None:
     """The overview as an Excel workbook: clusters, obligations and warnings (imports back as a roster)."""
@@ -393,9 +394,7 @@ def template(app: App, file: Path) -> None:
 @cli.command()
 @config_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--as-of", type=DATE, help="States as of this date (default: today in the configured zone).")
-@click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")
-@click.option("--regime", help="Only the clusters of this regime.")
+@selection_options
 @pass_app
 def report(app: App, file: Path, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime: str | None) -> None:
     """One self-contained HTML page: counts, a twelve-month chart of due dates, the warnings with their articles."""

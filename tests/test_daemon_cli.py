@@ -156,3 +156,30 @@ def test_a_claim_lease_shorter_than_one_send_is_refused(tmp_path: Path) -> None:
     path.write_text('[daemon]\nclaim_lease_seconds = 30\n[smtp]\nhost = "mail"\ntimeout = 30\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="claim_lease_seconds: 30 must be at least 1 and outlast"):
         load_settings(path)
+
+
+def _bodies(directory: Path) -> dict[str, str]:
+    """Each previewed message by recipient, without the headers that differ from one build to the next."""
+    found = {}
+    for path in directory.iterdir():
+        mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        del mail["Message-ID"], mail["Date"]
+        boundary = mail.get_boundary()
+        found[str(mail["To"])] = mail.as_string().replace(boundary or "", "")
+    return found
+
+
+def test_a_round_built_a_few_clusters_at_a_time_sends_the_same_digests(tmp_path: Path, app: App, config_file: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import jobs.rounds
+    from db.models import RoundItemRow
+    from jobs.manual import preview_round
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "roster.csv"
+    assert monitor("import", str(example), config=config_file).exit_code == 0
+    whole = _bodies(tmp_path / "whole") if preview_round(app, d("2026-11-23"), tmp_path / "whole") else {}
+    monkeypatch.setattr(jobs.rounds, "IDS_PER_QUERY", 2)        # 8 clusters: four slices
+    sliced = _bodies(tmp_path / "sliced") if preview_round(app, d("2026-11-23"), tmp_path / "sliced") else {}
+    assert len(whole) >= 5 and sliced == whole
+    with app.sessions() as session:   # the scratch rows live only inside the round's transaction
+        assert session.query(RoundItemRow).count() == 0
