@@ -28,6 +28,7 @@ SUMMARY = {
           "warnings: {revocation} revocation, {risk} risk, {notice} notice",
 }
 DAYS = {"zh": "{n}天", "en": "{n} d"}
+PUBLICITY = {"zh": "公示 {id}：{start}起，{end}止（{basis}）", "en": "publicity {id}: {start} to {end} ({basis})"}
 MORE = {"zh": "，共{n}项", "en": ", {n} in all"}
 #: the widest a column grows (terminal cells): the name and the warning are cut with an ellipsis
 LIMITS = (24, 18, 16, 8, 11, 34, 64)
@@ -104,6 +105,11 @@ def render_table(items: list[tuple[Facts, Verdict]], as_of: dt.date, lang: str, 
     console.print(line(headers), style="bold underline", highlight=False, soft_wrap=True)
     for row, style in rows:
         console.print(line(row), style=style, highlight=False, markup=False, soft_wrap=True)
+    for facts, verdict in items:
+        publicity = verdict.publicity
+        if publicity is not None and publicity.end >= as_of:   # running or about to: objections still possible
+            console.print(PUBLICITY[lang].format(id=facts.cluster.id, start=publicity.start, end=publicity.end,
+                                                 basis=publicity.basis), highlight=False, markup=False, soft_wrap=True)
     for index, note in enumerate(notes.notes, 1):
         console.print(f"*{index} {note}", style="magenta", highlight=False, soft_wrap=True)
     console.print(SUMMARY[lang].format(total=len(items), **counts), highlight=False, soft_wrap=True)

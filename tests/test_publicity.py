@@ -53,3 +53,6 @@ def test_status_shows_when_a_recorded_publicity_ends(app: App, config_file: Path
     assert clusters["NMG-1"]["publicity"] == {"start": "2026-09-28", "end": "2026-10-09", "basis": "第十条",
                                               "calendar": None}
     assert clusters["MIIT-1"]["publicity"] is None    # the national measures set no working-day period
+    during = monitor("status", "--as-of", "2026-10-09", config=config_file)
+    assert "公示 NMG-1：2026-09-28起，2026-10-09止（第十条）" in during.stdout
+    assert "公示" not in monitor("status", "--as-of", "2026-10-10", config=config_file).stdout   # over: not shown
