@@ -30,7 +30,7 @@ from monitor.status import listed, warnings_sorted
 from monitor.verdict import Obligation, Verdict
 
 DATE_FORMAT = "yyyy-mm-dd"
-#: severity → (fill, font colour): the colours of Excel's own "bad", "neutral" and "good" cell styles
+#: severity → (fill, font colour): Excel's own "Bad" and "Neutral" cell styles, and a light blue for notices
 SEVERITY_COLOURS = {"revocation": ("FFC7CE", "9C0006"), "risk": ("FFEB9C", "9C5700"), "notice": ("DDEBF7", "1F4E78")}
 STATE_COLOURS = {"overdue": SEVERITY_COLOURS["revocation"], "late": SEVERITY_COLOURS["risk"],
                  "expired": SEVERITY_COLOURS["risk"], "revoked": SEVERITY_COLOURS["revocation"]}
