@@ -29,3 +29,16 @@ ROSTER_HEADER = "id,name,regime,certified_on,region,operator,operator_email,bure
 def write_roster(path: Path, *rows: str, encoding: str = "utf-8") -> Path:
     path.write_text(ROSTER_HEADER + "".join(r + "\n" for r in rows), encoding=encoding)
     return path
+
+
+EXAMPLE_ROSTER = Path(__file__).resolve().parent.parent / "examples" / "roster.csv"
+
+
+def own_config(tmp_path: Path, name: str = "config", text: str = "", roster: Path | None = EXAMPLE_ROSTER) -> Path:
+    """``name``.toml with a SQLite database of its own, then ``text``; ``roster`` (the example) imported."""
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'[database]\nurl = "sqlite:///{tmp_path / name}.db"\n{text}', encoding="utf-8")
+    if roster is not None:
+        result = monitor("import", str(roster), config=path)
+        assert result.exit_code == 0, result.output
+    return path

@@ -10,21 +10,15 @@ from typing import Any
 import pytest
 import vobject
 
-from tests.helpers import monitor, status_json
+from tests.helpers import monitor, own_config, status_json
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "roster.csv"
 AS_OF = "2026-11-22"
 
 
 @pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{tmp_path / 'monitor.db'}")
-    monkeypatch.setenv("MONITOR_USER", "tester")
-    path = tmp_path / "config.toml"
-    path.write_text(f'[reminders.lead_days]\ndefault = [30, 7, 0]\n[daemon]\ncalendar_path = "{tmp_path / "feed" / "deadlines.ics"}"\n',
-                    encoding="utf-8")
-    assert monitor("import", str(EXAMPLE), config=path).exit_code == 0
-    return path
+def config(tmp_path: Path) -> Path:
+    feed = tmp_path / "feed" / "deadlines.ics"
+    return own_config(tmp_path, text=f'[reminders.lead_days]\ndefault = [30, 7, 0]\n[daemon]\ncalendar_path = "{feed}"\n')
 
 
 def parse(text: str) -> Any:

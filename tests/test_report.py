@@ -17,9 +17,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from tests.conftest import IN_CI
-from tests.helpers import monitor, status_json
+from tests.helpers import monitor, own_config, status_json
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "roster.csv"
 AS_OF = "2026-11-22"
 HORIZON = "2027-10-31"            # the end of the twelfth month
 WIDTH, HEIGHT = 1280, 1400
@@ -48,12 +47,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chro
 
 
 @pytest.fixture
-def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, Any], Path]:
-    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{tmp_path / 'monitor.db'}")
-    monkeypatch.setenv("MONITOR_USER", "tester")
-    config = tmp_path / "config.toml"
-    config.write_text("", encoding="utf-8")
-    assert monitor("import", str(EXAMPLE), config=config).exit_code == 0
+def page(tmp_path: Path) -> tuple[Path, dict[str, Any], Path]:
+    config = own_config(tmp_path)
     path = tmp_path / "report.html"
     result = monitor("report", str(path), "--as-of", AS_OF, config=config)
     assert result.exit_code == 0, result.output

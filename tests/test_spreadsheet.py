@@ -10,25 +10,14 @@ import pytest
 from openpyxl import load_workbook
 
 from monitor.roster import COLUMNS
-from tests.helpers import monitor, status_json
+from tests.helpers import monitor, own_config, status_json
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "roster.csv"
 AS_OF = "2026-11-22"
 
 
-def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, config_text: str = "") -> Path:
-    """A config of its own (and its own database) named ``name``."""
-    monkeypatch.setenv("MONITOR_USER", "tester")
-    path = tmp_path / f"{name}.toml"
-    path.write_text(f'[database]\nurl = "sqlite:///{tmp_path / name}.db"\n{config_text}', encoding="utf-8")
-    return path
-
-
 @pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = setup(tmp_path, monkeypatch, "first")
-    assert monitor("import", str(EXAMPLE), config=path).exit_code == 0
-    return path
+def config(tmp_path: Path) -> Path:
+    return own_config(tmp_path, "first")
 
 
 def export(config: Path, path: Path, *args: str) -> Path:
@@ -47,9 +36,9 @@ def roster_part(path: Path) -> list[dict[str, Any]]:
     return [{chinese: row[chinese] for _, chinese, _ in COLUMNS} for row in rows(path, "集群")]
 
 
-def test_export_then_import_gives_the_same_roster(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_then_import_gives_the_same_roster(config: Path, tmp_path: Path) -> None:
     first = export(config, tmp_path / "first.xlsx")
-    second_config = setup(tmp_path, monkeypatch, "second")
+    second_config = own_config(tmp_path, "second", roster=None)
     imported = monitor("import", str(first), config=second_config)
     assert imported.exit_code == 0, imported.output
     assert "8 added" in imported.stdout
@@ -106,16 +95,15 @@ def test_sheets_match_status_with_dates_frozen_headers_widths_and_colours(config
         assert (next_due.date().isoformat() if next_due else None) == (open_due[0] if open_due else None)
 
 
-def test_english_headers_by_config_and_filters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = setup(tmp_path, monkeypatch, "en", '[general]\nlanguage = "en"\n')
-    assert monitor("import", str(EXAMPLE), config=config).exit_code == 0
+def test_english_headers_by_config_and_filters(tmp_path: Path) -> None:
+    config = own_config(tmp_path, "en", '[general]\nlanguage = "en"\n')
     path = export(config, tmp_path / "en.xlsx", "--regime", "miit-sme-2022")
     book = load_workbook(path)
     assert book.sheetnames == ["clusters", "obligations", "warnings"]
     clusters = rows(path, "clusters")
     assert clusters and {row["regime"] for row in clusters} == {"miit-sme-2022"}
     assert {"state", "next_due", "warnings"} <= set(clusters[0])
-    again = setup(tmp_path, monkeypatch, "en-again")
+    again = own_config(tmp_path, "en-again", roster=None)
     result = monitor("import", str(path), config=again)
     assert result.exit_code == 0 and f"{len(clusters)} added" in result.stdout
     bad = monitor("export", str(tmp_path / "status.csv"), config=config)
