@@ -32,7 +32,7 @@ from db.models import (
     RevocationRow,
 )
 from db.session import ensure_schema, make_engine
-from monitor.dates import add_years
+from monitor.rules.dates import add_years
 
 REGIMES = ["miit-sme-2022", "nmg-sme-draft", "nmg-amc-2025", "ah-amc-2024", "xj-amc"]
 KINDS = ["leading_industry", "spatial_scope", "operator"]

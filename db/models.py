@@ -155,7 +155,7 @@ class DeliveryRow(Base):
     settled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class Hold(Recorded):
+class HoldColumns(Recorded):
     """A subject held quiet: its reminders stop until (and including) `until`, with a note."""
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cluster_id: Mapped[str] = _cluster_fk()
@@ -164,12 +164,12 @@ class Hold(Recorded):
     note: Mapped[str] = mapped_column(Text)
 
 
-class AckRow(Hold, Base):
+class AckRow(HoldColumns, Base):
     """An acknowledged warning."""
     __tablename__ = "ack"
 
 
-class SnoozeRow(Hold, Base):
+class SnoozeRow(HoldColumns, Base):
     """A snoozed obligation."""
     __tablename__ = "snooze"
 

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect, text
+from sqlalchemy import CursorResult, Engine, Insert, Result, create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import ConfigError
@@ -70,3 +71,13 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def rowcount(result: Result[Any]) -> int:
     """How many rows an UPDATE changed: the test of a conditional claim."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def dialect_insert(conn: Any, table: Any) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT on SQLite and PostgreSQL alike."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def insert_ignoring_duplicates(conn: Any, table: Any) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING."""
+    return cast(Insert, dialect_insert(conn, table).on_conflict_do_nothing())

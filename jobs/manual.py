@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from db.models import MessageRow
+from jobs.compose import build_round
 from jobs.daemon import Daemon
-from jobs.rounds import build_round
 from jobs.scan import scan
 from monitor import clock
 from monitor.app import App

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import func
 
-from db.models import DaemonRow, DeliveryRow, ReminderRow
-from db.repository import id_ranges
-from jobs.stages import OBLIGATION_SECTION, candidates, recipients, warning_stage
+from db.ledger import last_day, mark
+from db.models import DeliveryRow, ReminderRow
+from db.session import insert_ignoring_duplicates
 from monitor.app import App
+from monitor.overview import Selection, slices
+from monitor.rules.stages import OBLIGATION_SECTION, candidates, recipients, warning_stage
+from monitor.rules.states import DeliveryState
 
 log = logging.getLogger("monitor.scan")
 
@@ -28,27 +30,6 @@ class ScanResult(NamedTuple):
     reminders: int          # new reminders recorded
     deliveries: int         # new deliveries (reminder x recipient) queued
     late: int               # new reminders crossed on a day no scan ran
-
-
-def _insert(conn: Connection, table: Any) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT on SQLite and PostgreSQL alike."""
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
-
-
-def insert_ignoring_duplicates(conn: Connection, table: Any) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING."""
-    return cast(Insert, _insert(conn, table).on_conflict_do_nothing())
-
-
-def last_day(session: Session, name: str) -> dt.date | None:
-    return session.execute(select(DaemonRow.day).where(DaemonRow.name == name)).scalar()
-
-
-def mark(session: Session, name: str, now: dt.datetime, day: dt.date | None, detail: str | None = None) -> None:
-    """Remember when a scan, a round or a daemon last ran (one row per name)."""
-    stmt = _insert(session.connection(), DaemonRow.__table__).values(name=name, at=now, day=day, detail=detail)
-    session.execute(stmt.on_conflict_do_update(index_elements=["name"],
-                                               set_={"at": now, "day": day, "detail": detail}))
 
 
 def scan(app: App, session: Session, day: dt.date, now: dt.datetime) -> ScanResult:
@@ -60,14 +41,11 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime) -> ScanResu
     every = settings.overdue_every_days
     conn = session.connection()
     counts = [0, 0, 0]
-    for low, high in id_ranges(conn):
-        pairs = app.evaluate_all(day, id_range=(low, high))
-        if not pairs:
-            continue
+    for (low, high), items in slices(app, Selection(day)):
         seen = _ledger_summary(session, low, high)
         new: list[dict[str, Any]] = []
         addresses: dict[tuple[str, str, str], list[str]] = {}
-        for facts, verdict in pairs:
+        for facts, verdict in items:
             pack = app.pack(facts.cluster.regime)
             for c in candidates(pack, verdict, day, lead, every):
                 first, newest = seen.get((facts.cluster.id, c.subject), (None, None))
@@ -88,7 +66,7 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime) -> ScanResu
             insert_ignoring_duplicates(conn, ReminderRow.__table__).returning(
                 ReminderRow.id, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.stage, ReminderRow.late),
             new).all()
-        deliveries = [{"reminder_id": rid, "recipient": address, "state": "pending"}
+        deliveries = [{"reminder_id": rid, "recipient": address, "state": DeliveryState.PENDING}
                       for rid, cid, subject, stage, _late in inserted
                       for address in addresses[(cid, subject, stage)]]
         if deliveries:

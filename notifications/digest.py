@@ -15,9 +15,9 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from monitor.facts import Cluster
-from monitor.messages import calendar_note, digest_words, obligation_label, term, warning_message
-from monitor.verdict import Obligation, Verdict, Warning
+from monitor.rules.facts import Cluster
+from monitor.rules.verdict import Alert, Obligation, Verdict
+from monitor.views.words import calendar_note, digest_words, obligation_label, term, warning_message
 
 #: RULES.md: "revocation warnings first, then overdue, due within 7 days, due within 30 days"; then the
 #: 60-day lead reminders and the warnings that are neither
@@ -57,7 +57,7 @@ def obligation_item(cluster: Cluster, obligation: Obligation, verdict: Verdict, 
                 warning.severity if warning is not None else None, late, calendar_note(obligation, lang))
 
 
-def warning_item(cluster: Cluster, warning: Warning, late: bool, lang: str) -> Item:
+def warning_item(cluster: Cluster, warning: Alert, late: bool, lang: str) -> Item:
     group = "revocation" if warning.severity == "revocation" else "other"
     return Item(group, cluster.id, cluster.name, warning_message(warning, lang), warning.due, None, warning.basis,
                 warning.severity, late, calendar_note(warning, lang))

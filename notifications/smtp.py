@@ -1,34 +1,27 @@
-"""Sending digests with aiosmtplib: one connection reused for a batch, a few connections at once, timeouts,
+"""The SMTP sender (aiosmtplib): one connection reused for a batch, a few connections at once, timeouts,
 retries with backoff, and TLS exactly as configured (STARTTLS is required when configured, never skipped).
 
-The caller decides what a result means for the ledger: ``before_send`` renews the claim on a message just before
-it goes out and returns its bytes (``None``: it is no longer ours), ``settle`` records the outcome at once.
+It speaks SMTP only: the event loop runs in a thread of its own and hands each outcome back through a queue,
+so the caller records it (in the ledger) on its own thread as soon as the server has answered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import ssl
-from collections.abc import Callable, Sequence
-from typing import NamedTuple
+import threading
+from collections.abc import Callable, Iterator, Sequence
 
 import aiosmtplib
 
 from monitor.config import SmtpSettings
 from monitor.errors import ConfigError
+from monitor.rules.states import MessageState
+from notifications.sender import Outcome, Ready
 
 log = logging.getLogger("monitor.smtp")
-
-
-class Outgoing(NamedTuple):
-    id: str             # the Message-ID; its bytes are read from the ledger just before sending
-    recipient: str
-
-
-class Outcome(NamedTuple):
-    state: str          # sent | failed (the server refused it for good) | retry (try again later)
-    error: str | None = None
 
 
 def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
@@ -65,62 +58,80 @@ class _Connection:
             except (aiosmtplib.SMTPException, OSError):
                 client.close()
 
-    async def send(self, sender: str, message: Outgoing, raw: bytes) -> Outcome:
+    async def send(self, sender: str, message: Ready) -> Outcome:
         client = await self.open()
         self.used += 1
         try:
-            await client.sendmail(sender, [message.recipient], raw)
+            await client.sendmail(sender, [message.recipient], message.raw)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0]
-            return _refused(refused.code, refused.message)
+            return refused_outcome(refused.code, refused.message)
         except (aiosmtplib.SMTPDataError, aiosmtplib.SMTPSenderRefused) as exc:
-            return _refused(exc.code, exc.message)
-        return Outcome("sent")
+            return refused_outcome(exc.code, exc.message)
+        return Outcome(MessageState.SENT)
 
 
-def _refused(code: int, text: str) -> Outcome:
+def refused_outcome(code: int, text: str) -> Outcome:
     """5xx: the server will never take it (failed); 4xx: a temporary refusal (retry)."""
-    return Outcome("failed" if 500 <= code < 600 else "retry", f"{code} {text}")
+    return Outcome(MessageState.FAILED if 500 <= code < 600 else MessageState.RETRY, f"{code} {text}")
 
 
-async def send_all(settings: SmtpSettings, sender: str, messages: Sequence[Outgoing],
-                   before_send: Callable[[str], bytes | None], settle: Callable[[str, Outcome], None]) -> None:
-    """Send every message, ``settings.concurrency`` connections at once, settling each as soon as it is known."""
-    if settings.host is None:
-        raise ConfigError("smtp.host is not set: digests can be previewed (monitor digest --preview DIR) "
-                          "but not sent")
-    password = settings.password() if settings.username else None
-    queue: asyncio.Queue[Outgoing] = asyncio.Queue()
-    for message in messages:
-        queue.put_nowait(message)
+class SmtpSender:
+    """The Sender for e-mail."""
 
-    async def worker() -> None:
-        connection = _Connection(settings, password)
-        try:
-            while not queue.empty():
-                message = queue.get_nowait()
-                raw = before_send(message.id)
-                if raw is not None:
-                    settle(message.id, await _with_retries(settings, connection, sender, message, raw))
-        finally:
-            await connection.close()
+    def __init__(self, settings: SmtpSettings) -> None:
+        if settings.host is None:
+            raise ConfigError("smtp.host is not set: digests can be previewed (monitor digest --preview DIR) "
+                              "but not sent")
+        self.settings = settings
+        self.password = settings.password() if settings.username else None
 
-    await asyncio.gather(*(worker() for _ in range(max(1, min(settings.concurrency, len(messages))))))
+    def send(self, messages: Sequence[Ready]) -> Iterator[tuple[Ready, Outcome]]:
+        results: queue.Queue[tuple[Ready, Outcome] | BaseException | None] = queue.Queue()
 
+        def loop() -> None:
+            try:
+                asyncio.run(self._send_all(messages, results.put))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, raised there
+                results.put(exc)
+            results.put(None)
 
-async def _with_retries(settings: SmtpSettings, connection: _Connection, sender: str,
-                        message: Outgoing, raw: bytes) -> Outcome:
-    error = ""
-    for attempt in range(settings.retries + 1):
-        try:
-            return await connection.send(sender, message, raw)
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            # the connection is gone or unusable; whether the server took the message is unknown, so it is
-            # sent again (byte for byte, same Message-ID) rather than risk losing it
-            error = f"{type(exc).__name__}: {exc}"
-            log.warning("smtp attempt %d/%d for %s to %s failed: %s", attempt + 1, settings.retries + 1,
-                        message.id, message.recipient, error)
-            connection.client = None
-            if attempt < settings.retries:
-                await asyncio.sleep(settings.backoff * 2 ** attempt)
-    return Outcome("retry", error)
+        thread = threading.Thread(target=loop, name="smtp", daemon=True)
+        thread.start()
+        while (item := results.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        thread.join()
+
+    async def _send_all(self, messages: Sequence[Ready], report: Callable[[tuple[Ready, Outcome]], None]) -> None:
+        pending: asyncio.Queue[Ready] = asyncio.Queue()
+        for message in messages:
+            pending.put_nowait(message)
+
+        async def worker() -> None:
+            connection = _Connection(self.settings, self.password)
+            try:
+                while not pending.empty():
+                    message = pending.get_nowait()
+                    report((message, await self._with_retries(connection, message)))
+            finally:
+                await connection.close()
+
+        await asyncio.gather(*(worker() for _ in range(max(1, min(self.settings.concurrency, len(messages))))))
+
+    async def _with_retries(self, connection: _Connection, message: Ready) -> Outcome:
+        settings, error = self.settings, ""
+        for attempt in range(settings.retries + 1):
+            try:
+                return await connection.send(settings.sender, message)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                # the connection is gone or unusable; whether the server took the message is unknown, so it is
+                # sent again (byte for byte, same Message-ID) rather than risk losing it
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning("smtp attempt %d/%d for %s to %s failed: %s", attempt + 1, settings.retries + 1,
+                            message.id, message.recipient, error)
+                connection.client = None
+                if attempt < settings.retries:
+                    await asyncio.sleep(settings.backoff * 2 ** attempt)
+        return Outcome(MessageState.RETRY, error)

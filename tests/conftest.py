@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 
 from monitor.app import App
 from monitor.config import load_settings
-from monitor.packs import Pack, load_packs
-from monitor.workdays import WorkCalendar
+from monitor.rules.packs import Pack, load_packs
+from monitor.rules.workdays import WorkCalendar
 
 PG_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"

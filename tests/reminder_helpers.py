@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from db.session import transaction
 from jobs.daemon import Daemon
+from monitor.actions.record import Recorder
+from monitor.actions.roster import import_roster
 from monitor.app import App
 from monitor.config import load_settings
-from monitor.record import Recorder
-from monitor.roster import import_roster
 from tests.mailserver import Received
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

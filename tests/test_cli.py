@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import ChangeRow, IncidentRow, ReportRow, ReviewRow, RevocationRow
+from monitor.actions.record import Recorder
 from monitor.app import App
 from monitor.cli import cli
-from monitor.record import Recorder
 from tests.helpers import monitor, status_json, write_roster
 
 ROWS = (

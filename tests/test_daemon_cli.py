@@ -78,7 +78,7 @@ def test_ack_and_snooze_are_recorded_shown_and_checked(roster_config: Path) -> N
 def test_ack_stops_reminders_until_the_day_then_they_resume(tmp_path: Path, app: App, roster_config: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from db.session import transaction
-    from monitor.ledger import record_hold
+    from monitor.actions.holds import record_hold
     from tests.reminder_helpers import make_app
 
     server = MailServer(tmp_path).start()
@@ -171,14 +171,14 @@ def _bodies(directory: Path) -> dict[str, str]:
 
 def test_a_round_built_a_few_clusters_at_a_time_sends_the_same_digests(tmp_path: Path, app: App, config_file: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import jobs.rounds
+    import jobs.compose
     from db.models import RoundItemRow
     from jobs.manual import preview_round
 
     example = Path(__file__).resolve().parent.parent / "examples" / "roster.csv"
     assert monitor("import", str(example), config=config_file).exit_code == 0
     whole = _bodies(tmp_path / "whole") if preview_round(app, d("2026-11-23"), tmp_path / "whole") else {}
-    monkeypatch.setattr(jobs.rounds, "IDS_PER_QUERY", 2)        # 8 clusters: four slices
+    monkeypatch.setattr(jobs.compose, "IDS_PER_QUERY", 2)        # 8 clusters: four slices
     sliced = _bodies(tmp_path / "sliced") if preview_round(app, d("2026-11-23"), tmp_path / "sliced") else {}
     assert len(whole) >= 5 and sliced == whole
     with app.sessions() as session:   # the scratch rows live only inside the round's transaction

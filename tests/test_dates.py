@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.dates import add_months, add_years, default_valid_until, month_day, parse_date
+from monitor.rules.dates import add_months, add_years, default_valid_until, month_day, parse_date
 from tests.conftest import d
 
 

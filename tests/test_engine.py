@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Any
 
+import msgspec
 import pytest
 
-from monitor.engine import evaluate
-from monitor.facts import AssessmentResult, Change, Cluster, Facts, Incident, Report, Review
-from monitor.packs import Pack, parse_pack
-from monitor.verdict import Obligation, Verdict
-from monitor.workdays import WorkCalendar
+from monitor.rules.engine import evaluate
+from monitor.rules.facts import AssessmentResult, Change, Cluster, Facts, Incident, Report, Review
+from monitor.rules.packs import Pack, parse_pack
+from monitor.rules.verdict import Obligation, Verdict
+from monitor.rules.workdays import WorkCalendar
 from tests.conftest import d
 
 
@@ -251,7 +251,7 @@ def test_miit_change_has_no_window_and_stays_pending(run: Any, packs: dict[str, 
 
 def test_config_can_give_miit_a_window(run: Any, packs: dict[str, Pack]) -> None:
     pack = packs["miit-sme-2022"]
-    windowed = dataclasses.replace(pack, change_filing=dataclasses.replace(pack.change_filing, window_months=1))
+    windowed = msgspec.structs.replace(pack, change_filing=msgspec.structs.replace(pack.change_filing, window_months=1))
     f = facts("miit-sme-2022", "2024-06-01", changes=(Change("operator", d("2026-09-01")),))
     verdict = run(f, "2026-10-09", windowed)
     assert one(verdict, "change_filing:operator:2026-09-01").due == d("2026-10-08")
@@ -292,7 +292,7 @@ def test_assessment_counts_from_its_announcement(run: Any) -> None:
 
 def test_the_limit_is_pack_data(run: Any, packs: dict[str, Pack]) -> None:
     pack = packs["ah-amc-2024"]
-    three = dataclasses.replace(pack, assessment=dataclasses.replace(pack.assessment, consecutive_failures=3))
+    three = msgspec.structs.replace(pack, assessment=msgspec.structs.replace(pack.assessment, consecutive_failures=3))
     f = facts("ah-amc-2024", "2022-06-30", assessments=results((2024, "fail"), (2025, "fail")))
     assert codes(run(f, "2026-06-01", three)) == {"assessment_failed:2025": "risk"}
 

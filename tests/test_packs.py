@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import PackError
-from monitor.packs import load_packs
+from monitor.rules.packs import load_packs
 
 BUNDLED = ("ah-amc-2024", "miit-sme-2022", "nmg-amc-2025", "nmg-sme-draft", "xj-amc")
 MINIMAL = 'id = "{id}"\ntitle = "t"\ndocument = "d"\n[incidents]\nnotice_basis = "第一条"\n'
@@ -14,8 +14,8 @@ MINIMAL = 'id = "{id}"\ntitle = "t"\ndocument = "d"\n[incidents]\nnotice_basis =
 def test_the_five_policies_are_bundled() -> None:
     packs = load_packs()
     assert tuple(packs) == BUNDLED
-    assert packs["miit-sme-2022"].batches["2022"].valid_until.isoformat() == "2025-12-31"
-    assert packs["miit-sme-2022"].batches["2024"].report_due == (3, 31)
+    assert packs["miit-sme-2022"].batch("2022").valid_until.isoformat() == "2025-12-31"
+    assert packs["miit-sme-2022"].batch("2024").report_due_day == (3, 31)
     assert packs["nmg-sme-draft"].change_filing.window_months == 1
     assert packs["miit-sme-2022"].change_filing.window_months is None
     assert packs["ah-amc-2024"].assessment.consecutive_failures == 2

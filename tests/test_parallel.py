@@ -1,31 +1,57 @@
-"""The parallel JSON status gives exactly the document the single-process one gives."""
+"""The overview ranked in forked workers gives exactly what it gives in one process, in urgency order."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from monitor import parallel
+from monitor import overview
 from monitor.app import App
-from monitor.status import cluster_json, sort_by_urgency
+from monitor.overview import Selection, evaluated, ranked
+from monitor.rules.listing import Evaluated, urgency
+from monitor.views.document import cluster_json, encode, write_document
 from tests.helpers import monitor, write_roster
 
 
-def test_parallel_document_equals_sequential(app: App, config_file: Path, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def _item(item: Evaluated) -> tuple[bytes, str]:
+    return encode(cluster_json(item, "zh"), False), item.facts.cluster.id
+
+
+def document(app: App, selection: Selection, workers: int) -> tuple[dict[str, Any], list[str]]:
+    out = io.BytesIO()
+    ranking = ranked(app, selection, _item, workers=workers)
+    write_document(out, selection.as_of, ranking.payloads, {}, indent=False)
+    return json.loads(out.getvalue()), ranking.summaries
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_ranked_in_workers_equals_sequential(app: App, config_file: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
     regimes = ["miit-sme-2022", "nmg-sme-draft", "nmg-amc-2025", "ah-amc-2024", "xj-amc"]
     rows = [f"C-{i:03d},集群{i},{regimes[i % 5]},20{18 + i % 6}-0{1 + i % 9}-1{i % 10},,,,,," for i in range(60)]
     assert monitor("import", str(write_roster(tmp_path / "r.csv", *rows)), config=config_file).exit_code == 0
     for i in range(0, 60, 7):
         monitor("record", "report", f"C-{i:03d}", "--year", "2024", "--filed-on", "2025-03-20", config=config_file)
-    as_of = dt.date(2026, 11, 22)
+    selection = Selection(dt.date(2026, 11, 22))
     expected = {"as_of": "2026-11-22",
-                "clusters": [cluster_json(f, v, as_of, "zh") for f, v in sort_by_urgency(app.evaluate_all(as_of))]}
-    monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
-    document = parallel.status_document(app, as_of, "zh", workers=3)
-    assert json.loads(document) == json.loads(json.dumps(expected, ensure_ascii=False))
-    assert len(json.loads(document)["clusters"]) == 60
-    assert parallel.status_document(app, as_of, "zh", workers=1) == document
+                "clusters": [cluster_json(e, "zh") for e in sorted(evaluated(app, selection), key=urgency)]}
+    monkeypatch.setattr(overview, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(overview, "CHUNK", 7)     # several slices per worker, and a worker's last slice ends at
+    found, ids = document(app, selection, workers)  # the next worker's first id, not at the roster's end
+    assert found == json.loads(json.dumps(expected, ensure_ascii=False, default=str))
+    assert ids == [c["id"] for c in expected["clusters"]] and len(set(ids)) == 60
+
+
+def test_a_slice_of_an_id_range_stops_at_its_end(app: App, config_file: Path, tmp_path: Path) -> None:
+    rows = [f"C-{i:03d},集群{i},xj-amc,2024-01-10,,,,,," for i in range(10)]
+    assert monitor("import", str(write_roster(tmp_path / "r.csv", *rows)), config=config_file).exit_code == 0
+    share = [f"C-{i:03d}" for i in range(3, 6)]
+    parts = list(overview.slices(app, Selection(dt.date(2026, 1, 1)), share, end="C-006"))
+    assert [e.facts.cluster.id for part in parts for e in part.items] == share
+    assert functools.reduce(lambda n, part: n + len(part.items), parts, 0) == 3

@@ -123,9 +123,9 @@ cells = st.one_of(st.text(max_size=12), st.sampled_from(["2023-10-15", "2023年1
 def test_malformed_files_never_traceback_never_half_import(tmp_path: Path, rows: list[list[str]], gbk: bool) -> None:
     import uuid
 
+    from monitor.actions.roster import import_roster
     from monitor.config import load_settings
     from monitor.errors import MonitorError
-    from monitor.roster import import_roster
 
     base = tmp_path / uuid.uuid4().hex
     base.mkdir()

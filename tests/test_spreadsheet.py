@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from monitor.roster import COLUMNS
+from monitor.actions.roster import COLUMNS
 from tests.helpers import monitor, own_config, status_json
 
 AS_OF = "2026-11-22"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.workdays import Coverage, WorkCalendar
+from monitor.rules.workdays import Coverage, WorkCalendar
 from tests.conftest import d
 
 

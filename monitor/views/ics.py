@@ -10,22 +10,21 @@ at a time, so a whole roster never sits in memory.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from icalendar import Alarm, Calendar, Event
 
-from monitor.app import App
-from monitor.facts import Cluster
-from monitor.files import write_whole
-from monitor.messages import calendar_note, digest_words, obligation_label, term
-from monitor.status import listed
-from monitor.verdict import Obligation
+from monitor.config import Settings
+from monitor.rules.facts import Cluster
+from monitor.rules.listing import Evaluated
+from monitor.rules.verdict import Obligation
+from monitor.views.files import write_whole
+from monitor.views.words import calendar_note, digest_words, obligation_label, term, words
 
 #: SEQUENCE by state: an obligation only ever moves forward (pending → overdue → late, pending → done)
 SEQUENCE = {"pending": 0, "overdue": 1, "done": 2, "late": 2}
-CALENDAR_NAME = {"zh": "产业集群动态管理截止日期", "en": "Industrial cluster deadlines"}
 
 
 def uid(cluster_id: str, obligation: Obligation) -> str:
@@ -38,7 +37,7 @@ def _header(lang: str, timezone: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", CALENDAR_NAME[lang])
+    calendar.add("x-wr-calname", words("ics", lang)["name"])
     calendar.add("x-wr-timezone", timezone)
     calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
@@ -78,30 +77,27 @@ def event(cluster: Cluster, obligation: Obligation, now: dt.datetime, lead_days:
     return item
 
 
-def events(app: App, as_of: dt.date, now: dt.datetime, cluster_ids: Sequence[str] | None = None,
-           regime: str | None = None) -> Iterator[Event]:
-    settings = app.settings
-    for pairs in app.evaluate_slices(as_of, cluster_ids, regime):
-        for facts, verdict in pairs:
-            for obligation in verdict.obligations:
-                if obligation.due is not None and listed(obligation, as_of):
-                    yield event(facts.cluster, obligation, now, settings.lead_days_for(obligation.kind),
-                                settings.language)
+def events(items: Iterable[Evaluated], now: dt.datetime, settings: Settings) -> Iterator[Event]:
+    """An event for each dated obligation the overview lists."""
+    for facts, verdict in items:
+        for obligation in verdict.obligations:
+            if obligation.due is not None:
+                yield event(facts.cluster, obligation, now, settings.lead_days_for(obligation.kind),
+                            settings.language)
 
 
-def write_calendar(app: App, out: BinaryIO, as_of: dt.date, now: dt.datetime,
-                   cluster_ids: Sequence[str] | None = None, regime: str | None = None) -> int:
+def write_calendar(out: BinaryIO, items: Iterable[Evaluated], now: dt.datetime, settings: Settings) -> int:
     """Write the calendar to ``out``; the number of events."""
-    out.write(_header(app.settings.language, app.settings.timezone))
+    out.write(_header(settings.language, settings.timezone))
     count = 0
-    for item in events(app, as_of, now, cluster_ids, regime):
+    for item in events(items, now, settings):
         out.write(item.to_ical())
         count += 1
     out.write(b"END:VCALENDAR\r\n")
     return count
 
 
-def write_calendar_file(app: App, path: Path, as_of: dt.date, now: dt.datetime) -> int:
+def write_calendar_file(path: Path, items: Iterable[Evaluated], now: dt.datetime, settings: Settings) -> int:
     """Replace ``path`` whole (a subscriber never reads half a file); the number of events."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_whole(path, lambda out: write_calendar(app, out, as_of, now))
+    return write_whole(path, lambda out: write_calendar(out, items, now, settings))

@@ -6,14 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-SEVERITY_RANK = {"revocation": 3, "risk": 2, "notice": 1}
+from monitor.rules.states import ClusterState, ObligationState, Severity
 
 
 class Obligation(NamedTuple):
     kind: str                       # annual_report | renewal_review | change_filing
     key: str                        # stable identity within the cluster, e.g. "annual_report:2024"
     due: dt.date | None
-    state: str                      # pending | overdue | done | late
+    state: ObligationState
     basis: str
     done_on: dt.date | None = None
     days_left: int | None = None
@@ -24,12 +24,13 @@ class Obligation(NamedTuple):
 
     @property
     def is_open(self) -> bool:
-        return self.state in ("pending", "overdue")
+        return self.state.is_open
 
 
-class Warning(NamedTuple):
+class Alert(NamedTuple):
+    """A warning of RULES.md (named apart from Python's builtin ``Warning``)."""
     code: str
-    severity: str                   # revocation | risk | notice
+    severity: Severity
     basis: str
     key: str                        # stable identity within the cluster, e.g. "annual_report_overdue:2024"
     params: tuple[tuple[str, object], ...] = ()
@@ -48,12 +49,13 @@ class Publicity(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Verdict:
     cluster_id: str
-    state: str                      # in_force | expired | revoked
+    state: ClusterState
     valid_until: dt.date | None
     obligations: tuple[Obligation, ...]
-    warnings: tuple[Warning, ...]
+    warnings: tuple[Alert, ...]
     publicity: Publicity | None = None
 
     @property
     def top_severity(self) -> int:
-        return max((SEVERITY_RANK[w.severity] for w in self.warnings), default=0)
+        """The rank of the most severe warning (Severity.rank), 0 when there is none."""
+        return max((w.severity.rank for w in self.warnings), default=0)

@@ -8,22 +8,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from monitor.dates import add_years, default_valid_until
-from monitor.facts import Facts, Review
-from monitor.packs import Pack
-from monitor.verdict import Obligation, Publicity, Verdict, Warning
-from monitor.workdays import Coverage, WorkCalendar
+from monitor.rules.dates import add_years, default_valid_until
+from monitor.rules.facts import Facts, Review
+from monitor.rules.packs import Pack
+from monitor.rules.states import ClusterState, ObligationState, Severity
+from monitor.rules.verdict import Alert, Obligation, Publicity, Verdict
+from monitor.rules.workdays import Coverage, WorkCalendar
 
 #: How long a change filed late stays a warning after its filing (RULES.md is silent; see README).
 LATE_CHANGE_WARNING_DAYS = 365
 
 
-def _state(due: dt.date | None, done_on: dt.date | None, as_of: dt.date) -> str:
+def _state(due: dt.date | None, done_on: dt.date | None, as_of: dt.date) -> ObligationState:
     if done_on is not None:
-        return "late" if due is not None and done_on > due else "done"
+        return ObligationState.LATE if due is not None and done_on > due else ObligationState.DONE
     if due is not None and as_of > due:
-        return "overdue"
-    return "pending"
+        return ObligationState.OVERDUE
+    return ObligationState.PENDING
 
 
 def _obligation(kind: str, key: str, due: dt.date | None, done_on: dt.date | None, as_of: dt.date, basis: str,
@@ -42,7 +43,7 @@ def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:
     cluster = facts.cluster
     if cluster.valid_until is not None:
         return cluster.valid_until
-    batch = pack.batches.get(cluster.batch) if cluster.batch else None
+    batch = pack.batch(cluster.batch)
     if batch is not None and batch.valid_until is not None:
         return batch.valid_until
     years = batch.validity_years if batch is not None and batch.validity_years else validity.years
@@ -52,7 +53,7 @@ def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:
 def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar) -> Verdict:
     revoked_on = facts.revoked_on if facts.revoked_on is not None and facts.revoked_on <= as_of else None
     obligations: list[Obligation] = []
-    warnings: list[Warning] = []
+    warnings: list[Alert] = []
 
     valid_until = _renewal(pack, facts, as_of, obligations, warnings)
     _annual_reports(pack, facts, as_of, valid_until, revoked_on, obligations, warnings)
@@ -60,9 +61,9 @@ def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar) -
     _assessments(pack, facts, as_of, warnings)
     if revoked_on is None:
         _incidents(pack, facts, as_of, warnings)
-        state = "expired" if valid_until is not None and as_of > valid_until else "in_force"
+        state = ClusterState.EXPIRED if valid_until is not None and as_of > valid_until else ClusterState.IN_FORCE
     else:
-        state = "revoked"
+        state = ClusterState.REVOKED
         # Nothing falls due after a revocation; what had no due day and was still open never will.
         obligations = [o for o in obligations
                        if (o.due is not None and o.due <= revoked_on) or (o.due is None and not o.is_open)]
@@ -85,7 +86,7 @@ def _visible_reviews(facts: Facts, as_of: dt.date) -> list[Review]:
 
 
 def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligation],
-             warnings: list[Warning]) -> dt.date | None:
+             warnings: list[Alert]) -> dt.date | None:
     """Renewal reviews, cycle by cycle: a pass extends from the old last day, a fail ends the chain."""
     validity = pack.validity
     valid_until = initial_valid_until(pack, facts)
@@ -111,16 +112,16 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
     obligations.append(_obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on,
                                    as_of, validity.basis))
     if failed is not None:
-        warnings.append(Warning("review_failed", "revocation", validity.review_failed_basis,
+        warnings.append(Alert("review_failed", Severity.REVOCATION, validity.review_failed_basis,
                                 f"review_failed:{failed.on}", (("on", failed.on),)))
     if as_of > valid_until:
         if applied_in_time:
-            outcome, severity = "applied", "risk"
+            outcome, severity = "applied", Severity.RISK
         elif validity.review_by_application:
             outcome, severity = "unapplied", validity.expired_unapplied_severity
         else:
-            outcome, severity = "outstanding", "risk"
-        warnings.append(Warning("validity_expired", severity, validity.expired_basis,
+            outcome, severity = "outstanding", Severity.RISK
+        warnings.append(Alert("validity_expired", severity, validity.expired_basis,
                                 f"validity_expired:{valid_until}", (("valid_until", valid_until), ("review", outcome)),
                                 obligation=f"renewal_review:{valid_until}"))
     return valid_until
@@ -138,13 +139,14 @@ def _report_years(facts: Facts, as_of: dt.date, valid_until: dt.date | None) -> 
 
 
 def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.date | None,
-                    revoked_on: dt.date | None, obligations: list[Obligation], warnings: list[Warning]) -> None:
+                    revoked_on: dt.date | None, obligations: list[Obligation], warnings: list[Alert]) -> None:
     rule = pack.annual_report
     if rule is None:
         return
-    batch = pack.batches.get(facts.cluster.batch) if facts.cluster.batch else None
-    month, day = batch.report_due if batch is not None and batch.report_due else rule.due
-    basis = f"{rule.basis}；{batch.notice}" if batch is not None and batch.report_due else rule.basis
+    batch = pack.batch(facts.cluster.batch)
+    batch_due = batch.report_due_day if batch is not None else None
+    month, day = batch_due or rule.due_day
+    basis = f"{rule.basis}；{batch.notice}" if batch is not None and batch_due else rule.basis
     filed: dict[int, dt.date] = {}
     for report in facts.reports:
         if report.filed_on <= as_of and (report.year not in filed or report.filed_on < filed[report.year]):
@@ -157,22 +159,22 @@ def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.da
         obligation = _obligation("annual_report", f"annual_report:{year}", due, filed.get(year), as_of, basis,
                                  year=year)
         obligations.append(obligation)
-        if obligation.state == "overdue":
-            warnings.append(Warning("annual_report_overdue", rule.overdue_severity, rule.overdue_basis,
+        if obligation.state is ObligationState.OVERDUE:
+            warnings.append(Alert("annual_report_overdue", rule.overdue_severity, rule.overdue_basis,
                                     f"annual_report_overdue:{year}", (("year", year), ("due", due)),
                                     obligation=obligation.key))
-        elif obligation.state == "late":
+        elif obligation.state is ObligationState.LATE:
             late_year = year
-        elif obligation.state == "done":
+        elif obligation.state is ObligationState.DONE:
             late_year = None
     if late_year is not None:
-        warnings.append(Warning("annual_report_late", "risk", rule.overdue_basis, f"annual_report_late:{late_year}",
+        warnings.append(Alert("annual_report_late", Severity.RISK, rule.overdue_basis, f"annual_report_late:{late_year}",
                                 (("year", late_year), ("filed_on", filed[late_year])),
                                 obligation=f"annual_report:{late_year}"))
 
 
 def _changes(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
-             obligations: list[Obligation], warnings: list[Warning]) -> None:
+             obligations: list[Obligation], warnings: list[Alert]) -> None:
     rule = pack.change_filing
     if rule is None:
         return
@@ -191,20 +193,20 @@ def _changes(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
         obligations.append(obligation)
         params: tuple[tuple[str, object], ...] = (("change_kind", change.kind), ("changed_on", change.changed_on),
                                                   ("due", due))
-        if obligation.state == "overdue":
-            warnings.append(Warning("change_filing_overdue", rule.overdue_severity, rule.overdue_basis,
+        if obligation.state is ObligationState.OVERDUE:
+            warnings.append(Alert("change_filing_overdue", rule.overdue_severity, rule.overdue_basis,
                                     f"change_filing_overdue:{ident}", params, coverage, due, obligation.key))
-        elif obligation.state == "pending" and due is None:
-            warnings.append(Warning("change_filing_pending", rule.pending_severity, rule.basis,
+        elif obligation.state is ObligationState.PENDING and due is None:
+            warnings.append(Alert("change_filing_pending", rule.pending_severity, rule.basis,
                                     f"change_filing_pending:{ident}", params, obligation=obligation.key))
-        elif (obligation.state == "late" and filed_on is not None
+        elif (obligation.state is ObligationState.LATE and filed_on is not None
               and (as_of - filed_on).days < LATE_CHANGE_WARNING_DAYS):
-            warnings.append(Warning("change_filing_late", "risk", rule.overdue_basis,
+            warnings.append(Alert("change_filing_late", Severity.RISK, rule.overdue_basis,
                                     f"change_filing_late:{ident}", (*params, ("filed_on", filed_on)), coverage, due,
                                     obligation.key))
 
 
-def _assessments(pack: Pack, facts: Facts, as_of: dt.date, warnings: list[Warning]) -> None:
+def _assessments(pack: Pack, facts: Facts, as_of: dt.date, warnings: list[Alert]) -> None:
     rule = pack.assessment
     if rule is None:
         return
@@ -220,24 +222,24 @@ def _assessments(pack: Pack, facts: Facts, as_of: dt.date, warnings: list[Warnin
             last = year
     if run_start is not None:
         years = tuple(range(run_start, last + 1))
-        warnings.append(Warning("assessment_failed_consecutive", "revocation", rule.basis,
+        warnings.append(Alert("assessment_failed_consecutive", Severity.REVOCATION, rule.basis,
                                 f"assessment_failed_consecutive:{years[0]}",
                                 (("years", "、".join(map(str, years))), ("limit", rule.consecutive_failures))))
         return
     latest = max(results)
     if results[latest] == "fail":
-        warnings.append(Warning("assessment_failed", "risk", rule.basis, f"assessment_failed:{latest}",
+        warnings.append(Alert("assessment_failed", Severity.RISK, rule.basis, f"assessment_failed:{latest}",
                                 (("year", latest), ("limit", rule.consecutive_failures))))
 
 
-def _incidents(pack: Pack, facts: Facts, as_of: dt.date, warnings: list[Warning]) -> None:
+def _incidents(pack: Pack, facts: Facts, as_of: dt.date, warnings: list[Alert]) -> None:
     grounds = pack.incidents.revocation_grounds
     for incident in sorted(facts.incidents, key=lambda i: (i.on, i.ground)):
         if incident.on > as_of or (incident.dismissed_on is not None and incident.dismissed_on <= as_of):
             continue
         basis = grounds.get(incident.ground)
-        warnings.append(Warning(
-            "incident", "revocation" if basis else "notice", basis or pack.incidents.notice_basis,
+        warnings.append(Alert(
+            "incident", Severity.REVOCATION if basis else Severity.NOTICE, basis or pack.incidents.notice_basis,
             f"incident:{incident.ground}:{incident.on}",
             (("ground", incident.ground), ("on", incident.on), ("note", incident.note or "")),
         ))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from db.models import AssessmentRow, ChangeRow, ClusterRow, IncidentRow, ReportRow, ReviewRow, RevocationRow
 from monitor.errors import ConflictError, InputError, UnknownClusterError
-from monitor.packs import CHANGE_KINDS, INCIDENT_GROUNDS, Pack
+from monitor.rules.packs import CHANGE_KINDS, INCIDENT_GROUNDS, Pack
 
 REVIEW_RESULTS = ("applied", "pass", "fail")
 ASSESSMENT_RESULTS = ("pass", "fail")

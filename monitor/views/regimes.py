@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from monitor.packs import Pack
-
-
-def _month_day(md: tuple[int, int]) -> str:
-    return f"{md[0]:02d}-{md[1]:02d}"
+from monitor.rules.packs import Pack
 
 
 def describe_pack(pack: Pack) -> list[str]:
@@ -24,7 +20,7 @@ def describe_pack(pack: Pack) -> list[str]:
                      f"{v.expired_unapplied_severity} ({v.expired_basis})")
     r = pack.annual_report
     lines.append("  annual report: none" if r is None else
-                 f"  annual report: due {_month_day(r.due)} each year, by the {r.reporter} ({r.basis}); "
+                 f"  annual report: due {r.due} each year, by the {r.reporter} ({r.basis}); "
                  f"overdue: {r.overdue_severity} ({r.overdue_basis})")
     c = pack.change_filing
     if c is None:
@@ -40,14 +36,14 @@ def describe_pack(pack: Pack) -> list[str]:
     p = pack.publicity
     if p is not None:
         lines.append(f"  publicity: {p.working_days} working days ({p.basis})")
-    for batch in pack.batches.values():
+    for batch in pack.batches:
         terms = []
         if batch.valid_until:
             terms.append(f"valid until {batch.valid_until}")
         if batch.validity_years:
             terms.append(f"{batch.validity_years} years")
         if batch.report_due:
-            terms.append(f"reports due {_month_day(batch.report_due)}")
+            terms.append(f"reports due {batch.report_due}")
         lines.append(f"  batch {batch.id}: {batch.notice}: {', '.join(terms)}")
     return lines
 

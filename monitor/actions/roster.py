@@ -21,33 +21,11 @@ from sqlalchemy.orm import Session
 
 from db.models import ClusterRow
 from monitor.config import is_email
-from monitor.dates import parse_date
 from monitor.errors import ImportError_, InputError
-from monitor.packs import Pack
+from monitor.rules.dates import parse_date
+from monitor.rules.packs import Pack
+from monitor.rules.roster import COLUMNS, COMPUTED_COLUMNS
 
-#: (column name, Chinese header, required)
-COLUMNS: tuple[tuple[str, str, bool], ...] = (
-    ("id", "集群编号", True),
-    ("name", "集群名称", True),
-    ("regime", "适用办法", True),
-    ("certified_on", "认定日期", True),
-    ("region", "盟市/地州市", False),
-    ("operator", "运营管理机构", False),
-    ("operator_email", "运营机构邮箱", False),
-    ("bureau_email", "工信局邮箱", False),
-    ("batch", "认定批次", False),
-    ("valid_until", "有效期至", False),
-    ("publicity_start", "公示开始日期", False),
-)
-#: (column name, Chinese header) of the columns `monitor export` computes after the roster's own; import skips them
-COMPUTED_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("state", "状态"),
-    ("valid_until_computed", "有效期截止（计算）"),
-    ("next_due", "下一截止日"),
-    ("next_item", "下一事项"),
-    ("top_severity", "最高警示"),
-    ("warnings", "警示数"),
-)
 _ALIASES = {alias: name for name, chinese, _ in COLUMNS for alias in (name, chinese)}
 _COMPUTED = {alias for pair in COMPUTED_COLUMNS for alias in pair}
 _DATE_COLUMNS = ("certified_on", "valid_until", "publicity_start")
@@ -152,8 +130,8 @@ def check_row(row: RosterRow, packs: Mapping[str, Pack]) -> tuple[dict[str, Any]
     if regime and pack is None:
         problems.append(f"regime: {regime!r} is not a regime (known: {', '.join(sorted(packs))})")
     batch = values.get("batch")
-    if pack is not None and batch and batch not in pack.batches:
-        known = ", ".join(pack.batches) or "none"
+    if pack is not None and batch and batch not in pack.batch_ids:
+        known = ", ".join(pack.batch_ids) or "none"
         problems.append(f"batch: {batch!r} is not a batch of {pack.id} (known: {known})")
     if pack is not None and pack.validity is None and values.get("valid_until"):
         problems.append(f"valid_until: {pack.id} has no validity period")

@@ -13,9 +13,9 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from monitor.facts import Cluster
-from monitor.packs import Pack
-from monitor.verdict import Obligation, Verdict
+from monitor.rules.facts import Cluster
+from monitor.rules.packs import Pack
+from monitor.rules.verdict import Obligation, Verdict
 
 #: the pack section whose ``notify`` roles receive an obligation's or a warning's reminders
 OBLIGATION_SECTION = {"renewal_review": "validity", "annual_report": "annual_report", "change_filing": "change_filing"}

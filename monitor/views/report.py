@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,37 +20,19 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from monitor.app import App
-from monitor.engine import evaluate
-from monitor.files import write_whole
-from monitor.messages import term, warning_message
-from monitor.verdict import SEVERITY_RANK
+from monitor.rules.engine import evaluate
+from monitor.rules.listing import Evaluated
+from monitor.rules.packs import Pack
+from monitor.rules.states import Severity
+from monitor.rules.workdays import WorkCalendar
+from monitor.views.files import write_whole
+from monitor.views.words import term, warning_message, words
 
 MONTHS = 12
 MAX_WARNINGS = 2000
 #: regime colours, in the order of the regimes' ids (colour-blind safe, Okabe–Ito)
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 CHART = {"width": 960, "height": 280, "left": 48, "bottom": 36, "top": 16}
-
-WORDS = {
-    "zh": {"title": "产业集群动态管理报告", "as_of": "截至", "generated": "生成于", "clusters": "集群",
-           "states": "集群状态", "severities": "警示级别", "obligations": "待办事项", "timeline":
-           "未来十二个月到期事项（按适用办法）",
-           "timeline_note": "按截止日期所在月份统计未完成的事项，含届时才产生的年度报告。",
-           "warnings": "警示", "cluster": "集群", "regime": "适用办法",
-           "severity": "级别", "warning": "警示", "due": "截止日期", "basis": "依据条款", "all": "全部",
-           "search": "搜索集群或警示", "more": "另有{count}条警示未列出，完整清单请用 monitor export。",
-           "none": "没有警示。", "count": "项"},
-    "en": {"title": "Industrial cluster monitoring report", "as_of": "as of", "generated": "generated",
-           "clusters": "clusters", "states": "Clusters by state", "severities": "Warnings by severity",
-           "obligations": "Open obligations", "timeline": "Obligations due in the next twelve months, by regime",
-           "timeline_note": "Not yet done, by the month they fall due; includes annual reports that become due within it.",
-           "warnings": "Warnings", "cluster": "Cluster", "regime": "Regime", "severity": "Severity",
-           "warning": "Warning", "due": "Due", "basis": "Article", "all": "all", "search": "Search clusters or warnings",
-           "more": "{count} more warnings are not listed: monitor export has them all.", "none": "No warnings.",
-           "count": "items"},
-}
-
 
 @dataclass
 class Tally:
@@ -77,36 +59,34 @@ class Tally:
 
 
 def _warning_order(row: dict[str, Any]) -> tuple[int, str, str]:
-    return -SEVERITY_RANK[row["severity"]], row["cluster_id"], row["key"]
+    return -Severity(row["severity"]).rank, row["cluster_id"], row["key"]
 
 
-def tally(app: App, as_of: dt.date, cluster_ids: Sequence[str] | None = None, regime: str | None = None) -> Tally:
-    lang = app.settings.language
+def tally(items: Iterable[Evaluated], as_of: dt.date, lang: str, packs: Mapping[str, Pack],
+          calendar: WorkCalendar) -> Tally:
     start = as_of.replace(day=1)
     result = Tally(as_of, [start + relativedelta(months=n) for n in range(MONTHS)])
     horizon = start + relativedelta(months=MONTHS) - dt.timedelta(days=1)
-    calendar = app.calendar
-    for pairs in app.evaluate_slices(as_of, cluster_ids, regime):
-        for facts, verdict in pairs:
-            cluster = facts.cluster
-            result.clusters += 1
-            result.states[verdict.state] += 1
-            for o in verdict.obligations:
-                if o.is_open:
-                    result.obligations[o.state] += 1
-            # the chart also counts what becomes known within the window (next year's annual reports from
-            # January 1): the same facts evaluated at the window's end, minus what was done by as_of
-            if verdict.state != "revoked":
-                for o in evaluate(app.pack(cluster.regime), facts, horizon, calendar).obligations:
-                    month = result.month_of(o.due) if o.due is not None else None
-                    if month is not None and not (o.done_on is not None and o.done_on <= as_of):
-                        result.timeline.setdefault(cluster.regime, [0] * MONTHS)[month] += 1
-            for w in verdict.warnings:
-                result.severities[w.severity] += 1
-                result.warnings.append({
-                    "cluster_id": cluster.id, "cluster_name": cluster.name, "regime": cluster.regime,
-                    "severity": w.severity, "severity_label": term(w.severity, lang), "key": w.key,
-                    "message": warning_message(w, lang), "due": w.due, "basis": w.basis})
+    for facts, verdict in items:
+        cluster = facts.cluster
+        result.clusters += 1
+        result.states[verdict.state] += 1
+        for o in verdict.obligations:
+            if o.is_open:
+                result.obligations[o.state] += 1
+        # the chart also counts what becomes known within the window (next year's annual reports from
+        # January 1): the same facts evaluated at the window's end, minus what was done by as_of
+        if verdict.state != "revoked":
+            for o in evaluate(packs[cluster.regime], facts, horizon, calendar).obligations:
+                month = result.month_of(o.due) if o.due is not None else None
+                if month is not None and not (o.done_on is not None and o.done_on <= as_of):
+                    result.timeline.setdefault(cluster.regime, [0] * MONTHS)[month] += 1
+        for w in verdict.warnings:
+            result.severities[w.severity] += 1
+            result.warnings.append({
+                "cluster_id": cluster.id, "cluster_name": cluster.name, "regime": cluster.regime,
+                "severity": w.severity, "severity_label": term(w.severity, lang), "key": w.key,
+                "message": warning_message(w, lang), "due": w.due, "basis": w.basis})
         result.keep_most_severe()
     result.warnings.sort(key=_warning_order)
     result.hidden += max(0, len(result.warnings) - MAX_WARNINGS)
@@ -157,23 +137,22 @@ def _nice_step(peak: int) -> int:
 
 @cache
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("monitor", "templates"), undefined=StrictUndefined,
+    return Environment(loader=PackageLoader("monitor.views", "templates"), undefined=StrictUndefined,
                        autoescape=select_autoescape(enabled_extensions=("html",)), trim_blocks=True,
                        lstrip_blocks=True)
 
 
-def write_report(app: App, path: Path, as_of: dt.date, now: dt.datetime, cluster_ids: Sequence[str] | None = None,
-                 regime: str | None = None) -> Tally:
-    lang = app.settings.language
-    result = tally(app, as_of, cluster_ids, regime)
-    words = WORDS[lang]
+def write_report(path: Path, items: Iterable[Evaluated], as_of: dt.date, now: dt.datetime, lang: str, timezone: str,
+                 packs: Mapping[str, Pack], calendar: WorkCalendar) -> Tally:
+    result = tally(items, as_of, lang, packs, calendar)
+    said = words("report", lang)
     page = _environment().get_template("report.html").render(
-        lang=lang, words=words, result=result, chart=chart(result, lang),
-        generated=now.astimezone(ZoneInfo(app.settings.timezone)).strftime("%Y-%m-%d %H:%M"),
+        lang=lang, words=said, result=result, chart=chart(result, lang),
+        generated=now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M"),
         states=[(s, term(s, lang), result.states[s]) for s in ("in_force", "expired", "revoked")],
         severities=[(s, term(s, lang), result.severities[s]) for s in ("revocation", "risk", "notice")],
         obligations=[(s, term(s, lang), result.obligations[s]) for s in ("overdue", "pending")],
-        documents={p.id: f"{p.title}（{p.document}）" for p in app.packs.values()},
-        more=words["more"].format(count=result.hidden))
+        documents={p.id: f"{p.title}（{p.document}）" for p in packs.values()},
+        more=said["more"].format(count=result.hidden))
     write_whole(path, lambda out: out.write(page.encode("utf-8")))
     return result

@@ -21,13 +21,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from monitor.app import App
-from monitor.facts import Cluster
-from monitor.files import write_whole
-from monitor.messages import obligation_label, term, warning_message
-from monitor.roster import COLUMNS, COMPUTED_COLUMNS
-from monitor.status import listed, warnings_sorted
-from monitor.verdict import Obligation, Verdict
+from monitor.rules.facts import Cluster
+from monitor.rules.listing import Evaluated
+from monitor.rules.packs import Pack
+from monitor.rules.roster import COLUMNS, COMPUTED_COLUMNS
+from monitor.rules.verdict import Obligation, Verdict
+from monitor.views.files import write_whole
+from monitor.views.words import obligation_label, term, warning_message
 
 DATE_FORMAT = "yyyy-mm-dd"
 #: severity → (fill, font colour): Excel's own "Bad" and "Neutral" cell styles, and a light blue for notices
@@ -107,7 +107,7 @@ def roster_values(cluster: Cluster) -> list[Any]:
 
 def _cluster_row(sheet: Worksheet, cluster: Cluster, verdict: Verdict, lang: str) -> list[Cell]:
     following = _next_open(verdict)
-    top = warnings_sorted(verdict)[0].severity if verdict.warnings else None
+    top = verdict.warnings[0].severity if verdict.warnings else None
     return [*(_cell(sheet, value) for value in roster_values(cluster)),
             _cell(sheet, term(verdict.state, lang), STATE_COLOURS.get(verdict.state)),
             _cell(sheet, verdict.valid_until),
@@ -117,39 +117,34 @@ def _cluster_row(sheet: Worksheet, cluster: Cluster, verdict: Verdict, lang: str
             _cell(sheet, len(verdict.warnings))]
 
 
-def export_workbook(app: App, path: Path, as_of: dt.date, cluster_ids: Sequence[str] | None = None,
-                    regime: str | None = None) -> tuple[int, int, int]:
+def export_workbook(path: Path, items: Iterable[Evaluated], lang: str) -> tuple[int, int, int]:
     """Write the three sheets; the number of clusters, obligations and warnings written."""
-    return write_whole(path, lambda out: _export(app, out, as_of, cluster_ids, regime))
+    return write_whole(path, lambda out: _export(out, items, lang))
 
 
-def _export(app: App, out: BinaryIO, as_of: dt.date, cluster_ids: Sequence[str] | None,
-            regime: str | None) -> tuple[int, int, int]:
-    lang = app.settings.language
+def _export(out: BinaryIO, items: Iterable[Evaluated], lang: str) -> tuple[int, int, int]:
     book = Workbook(write_only=True)
     sheets = [book.create_sheet(title) for title in SHEET_NAMES[lang]]
     for sheet, columns in zip(sheets, (CLUSTERS, OBLIGATIONS, WARNINGS), strict=True):
         _setup(sheet, columns, lang)
     clusters_sheet, obligations_sheet, warnings_sheet = sheets
     counts = [0, 0, 0]
-    for pairs in app.evaluate_slices(as_of, cluster_ids, regime):
-        for facts, verdict in pairs:
-            cluster = facts.cluster
-            who = [cluster.id, cluster.name, cluster.regime]
-            clusters_sheet.append(_cluster_row(clusters_sheet, cluster, verdict, lang))
-            counts[0] += 1
-            for o in verdict.obligations:
-                if listed(o, as_of):
-                    obligations_sheet.append([*who, *(_cell(obligations_sheet, v) for v in (
-                        term(o.kind, lang), obligation_label(o, lang), o.due, o.days_left)),
-                        _cell(obligations_sheet, term(o.state, lang), STATE_COLOURS.get(o.state)),
-                        *(_cell(obligations_sheet, v) for v in (o.done_on, o.basis, o.key))])
-                    counts[1] += 1
-            for w in warnings_sorted(verdict):
-                warnings_sheet.append([*who, _cell(warnings_sheet, term(w.severity, lang), SEVERITY_COLOURS[w.severity]),
-                                       *(_cell(warnings_sheet, v) for v in (warning_message(w, lang), w.due, w.basis,
-                                                                            w.code, w.key))])
-                counts[2] += 1
+    for facts, verdict in items:
+        cluster = facts.cluster
+        who = [cluster.id, cluster.name, cluster.regime]
+        clusters_sheet.append(_cluster_row(clusters_sheet, cluster, verdict, lang))
+        counts[0] += 1
+        for o in verdict.obligations:
+            obligations_sheet.append([*who, *(_cell(obligations_sheet, v) for v in (
+                term(o.kind, lang), obligation_label(o, lang), o.due, o.days_left)),
+                _cell(obligations_sheet, term(o.state, lang), STATE_COLOURS.get(o.state)),
+                *(_cell(obligations_sheet, v) for v in (o.done_on, o.basis, o.key))])
+            counts[1] += 1
+        for w in verdict.warnings:
+            warnings_sheet.append([*who, _cell(warnings_sheet, term(w.severity, lang), SEVERITY_COLOURS[w.severity]),
+                                   *(_cell(warnings_sheet, v) for v in (warning_message(w, lang), w.due, w.basis,
+                                                                        w.code, w.key))])
+            counts[2] += 1
     book.save(out)
     return counts[0], counts[1], counts[2]
 
@@ -179,9 +174,8 @@ INSTRUCTIONS = {
 }
 
 
-def write_template(app: App, path: Path) -> None:
+def write_template(path: Path, packs: Iterable[Pack], lang: str) -> None:
     """An empty roster: the import's columns, a regime drop-down, date checks, and an instructions sheet."""
-    lang = app.settings.language
     (help_title, roster_title, column_word, name_word, required_word, what_word, yes, no, regime_word, title_word,
      document_word, how) = INSTRUCTIONS[lang]
     book = Workbook()
@@ -196,7 +190,7 @@ def write_template(app: App, path: Path) -> None:
     rows = [[column.header(lang), column.key, yes if required[column.key] else no,
              ROSTER_HELP[column.key][0 if lang == "zh" else 1]] for column in ROSTER]
     _table(help_sheet, [column_word, name_word, required_word, what_word], rows, [16, 16, 8, 60], first_row=3)
-    packs = sorted(app.packs.values(), key=lambda p: p.id)
+    packs = sorted(packs, key=lambda p: p.id)
     regimes_at = 3 + len(rows) + 2
     _table(help_sheet, [regime_word, title_word, document_word], [[p.id, p.title, p.document] for p in packs],
            [], first_row=regimes_at)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from monitor.dates import add_months
+from monitor.rules.dates import add_months
 
 
 class Coverage(StrEnum):

@@ -1,4 +1,4 @@
-"""Turning warnings and notes into sentences, in Chinese or English (``monitor/messages.toml``)."""
+"""Every word monitor shows, in Chinese or English, from one catalogue (``monitor/views/words.toml``)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from monitor.verdict import Obligation, Warning
+from monitor.rules.verdict import Alert, Obligation
+from monitor.rules.workdays import Coverage
 
 LANGUAGES = ("zh", "en")
 
 
 @cache
 def _catalog() -> dict[str, Any]:
-    return tomllib.loads(resources.files("monitor").joinpath("messages.toml").read_text(encoding="utf-8"))
+    return tomllib.loads(resources.files("monitor.views").joinpath("words.toml").read_text(encoding="utf-8"))
 
 
 def term(word: str, lang: str) -> str:
@@ -28,7 +29,7 @@ def _text(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-def warning_message(warning: Warning, lang: str) -> str:
+def warning_message(warning: Alert, lang: str) -> str:
     params = {key: _text(value) for key, value in warning.params}
     for key in ("change_kind", "ground"):
         if key in params:
@@ -42,7 +43,7 @@ def warning_message(warning: Warning, lang: str) -> str:
     return template.format(**params)
 
 
-def calendar_note(item: Obligation | Warning, lang: str) -> str | None:
+def calendar_note(item: Obligation | Alert, lang: str) -> str | None:
     """Said next to a due day that rests on a calendar other than the official one."""
     if item.calendar is None or item.due is None:
         return None
@@ -58,16 +59,20 @@ def obligation_label(obligation: Obligation, lang: str) -> str:
                            changed_on=_text(obligation.changed_on))
 
 
+def words(section: str, lang: str) -> dict[str, Any]:
+    """One view's words in the language: ``digest``, ``table``, ``report``, ``ics``."""
+    found: dict[str, Any] = _catalog()[section][lang]
+    return found
+
+
 def digest_words(lang: str) -> dict[str, str]:
     """The digest's headings and sentences in the language."""
-    words: dict[str, str] = _catalog()["digest"][lang]
-    return words
+    return words("digest", lang)
 
 
-def coverage_note(coverage: object, year: int, lang: str) -> str | None:
+def coverage_note(coverage: Coverage, year: int, lang: str) -> str | None:
     """The calendar note for a day computed without the official calendar (None when it was official)."""
-    value = str(coverage)
-    if value == "official":
+    if coverage is Coverage.OFFICIAL:
         return None
-    template: str = _catalog()["calendar"][value][lang]
+    template: str = _catalog()["calendar"][coverage.value][lang]
     return template.format(year=year)

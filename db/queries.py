@@ -1,4 +1,4 @@
-"""Reading facts for the engine and writing recorded facts. No rules here: monitor/ decides what is valid."""
+"""Reading the roster and its facts for the engine, as frozen values. No rules here: monitor/rules decides."""
 
 from __future__ import annotations
 
@@ -9,21 +9,19 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from monitor.facts import AssessmentResult, Change, Cluster, Facts, Incident, Report, Review
+from monitor.rules.facts import AssessmentResult, Change, Cluster, Facts, Incident, Report, Review
 
 
 def split_emails(text: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(";") if part.strip())
 
 
-def load_facts(conn: Connection, cluster_ids: Sequence[str] | None = None, regime: str | None = None,
-               id_range: tuple[str | None, str | None] = (None, None)) -> list[Facts]:
-    """Every cluster (or the ones asked for, or those with ids in ``id_range``) with its facts, a query a table.
+IdRange = tuple[str | None, str | None]
 
-    Rows are read through the driver and dates converted here with the C ``date.fromisoformat``: on
-    SQLite, SQLAlchemy's per-row date processing was most of the time of a status run over 100,000 clusters.
-    """
-    as_date = _date_converter(conn)
+
+def _scope(cluster_ids: Sequence[str] | None, regime: str | None, region: str | None,
+           id_range: IdRange) -> tuple[str, dict[str, object]]:
+    """The WHERE clause (on ``cluster_id``) and its parameters selecting clusters."""
     where, params = "", dict[str, object]()
     if cluster_ids is not None:
         names = [f"c{i}" for i in range(len(cluster_ids))]
@@ -32,13 +30,28 @@ def load_facts(conn: Connection, cluster_ids: Sequence[str] | None = None, regim
     if regime is not None:
         where += " AND cluster_id IN (SELECT id FROM cluster WHERE regime = :regime)"
         params["regime"] = regime
-    low, high = id_range  # a slice of the roster, for one worker: low <= id < high
+    if region is not None:
+        where += " AND cluster_id IN (SELECT id FROM cluster WHERE region = :region)"
+        params["region"] = region
+    low, high = id_range  # a slice of the roster: low <= id < high
     if low is not None:
         where += " AND cluster_id >= :low"
         params["low"] = low
     if high is not None:
         where += " AND cluster_id < :high"
         params["high"] = high
+    return where, params
+
+
+def load_facts(conn: Connection, cluster_ids: Sequence[str] | None = None, regime: str | None = None,
+               id_range: IdRange = (None, None), region: str | None = None) -> list[Facts]:
+    """Every cluster (or the ones asked for, or those with ids in ``id_range``) with its facts, a query a table.
+
+    Rows are read through the driver and dates converted here with the C ``date.fromisoformat``: on
+    SQLite, SQLAlchemy's per-row date processing was most of the time of a status run over 100,000 clusters.
+    """
+    as_date = _date_converter(conn)
+    where, params = _scope(cluster_ids, regime, region, id_range)
 
     def rows(table: str, columns: str) -> Sequence[Any]:
         key = "id" if table == "cluster" else "cluster_id"
@@ -86,18 +99,22 @@ def load_facts(conn: Connection, cluster_ids: Sequence[str] | None = None, regim
     ]
 
 
-def cluster_ids_sorted(conn: Connection) -> list[str]:
-    return list(conn.execute(text("SELECT id FROM cluster ORDER BY id")).scalars())
+def cluster_ids_sorted(conn: Connection, regime: str | None = None, region: str | None = None) -> list[str]:
+    """The ids of the clusters of a regime and a region (or of all), in order."""
+    where, params = _scope(None, regime, region, (None, None))
+    return list(conn.execute(text(f"SELECT id FROM cluster WHERE 1=1{where.replace('cluster_id', 'id')} ORDER BY id"),
+                             params).scalars())
 
 
 #: clusters loaded at a time by the passes over a whole roster (scan, calendar, export, report): bounds memory
 CHUNK = 1000
 
 
-def id_ranges(conn: Connection, chunk: int = CHUNK) -> list[tuple[str | None, str | None]]:
-    """The roster cut into ranges of at most ``chunk`` cluster ids: (low inclusive, high exclusive)."""
-    bounds = cluster_ids_sorted(conn)[chunk::chunk]
-    return list(zip([None, *bounds], [*bounds, None], strict=True))
+def id_ranges(ids: Sequence[str], chunk: int = CHUNK, end: str | None = None) -> list[IdRange]:
+    """Sorted ids cut into ranges of at most ``chunk``: (low inclusive, high exclusive), the last one ending at
+    ``end`` (the first id after these, None for the end of the roster)."""
+    lows = list(ids[::chunk])
+    return list(zip(lows, [*lows[1:], end], strict=True))
 
 
 def existing_ids(conn: Connection, cluster_ids: Sequence[str]) -> set[str]:

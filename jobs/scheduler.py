@@ -1,0 +1,64 @@
+"""`monitor run`: APScheduler as a timer only (the one file that knows it). Every tick is a step of
+jobs/daemon.py, which reads and writes the ledger; nothing lives in the scheduler's memory.
+
+Jobs (static ids, re-registered at every start): ``startup`` (once: scan, resend what is owed, catch up a
+missed digest round), ``scan`` every ``daemon.scan_every_minutes``, ``digest-HH:MM`` at each configured time,
+``heartbeat`` every minute. One worker thread, so ticks never overlap; coalescing and a misfire grace for a
+suspended machine; every missed run is logged, and a missed digest round is caught up at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from types import FrameType
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from jobs.daemon import Daemon
+from monitor.app import App
+
+log = logging.getLogger("monitor.daemon")
+
+
+def run_daemon(app: App) -> None:
+    """Run until SIGTERM or SIGINT; the running tick finishes first."""
+    daemon = Daemon(app)
+    settings = daemon.app.settings
+    scheduler = BlockingScheduler(
+        timezone=daemon.zone, executors={"default": ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.misfire_grace_seconds})
+    scheduler.add_job(daemon.startup, id="startup", replace_existing=True)
+    scheduler.add_job(daemon.scan_tick, IntervalTrigger(minutes=settings.scan_every_minutes), id="scan",
+                      replace_existing=True)
+    for t in settings.digest_times:
+        hour, minute = t.split(":")
+        scheduler.add_job(daemon.digest_tick, CronTrigger(hour=int(hour), minute=int(minute), timezone=daemon.zone),
+                          id=f"digest-{t}", replace_existing=True)
+    scheduler.add_job(daemon.heartbeat, IntervalTrigger(minutes=1), id="heartbeat", replace_existing=True)
+
+    def on_event(event: JobExecutionEvent) -> None:
+        if event.code == EVENT_JOB_MISSED:
+            log.warning("missed run of %s scheduled for %s", event.job_id, event.scheduled_run_time)
+            if event.job_id.startswith("digest-"):
+                scheduler.add_job(daemon.catch_up, id="catch-up", replace_existing=True)
+        else:
+            log.error("job %s failed: %r", event.job_id, event.exception)
+
+    scheduler.add_listener(on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: stopping after the running tick", signal.Signals(signum).name)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("daemon %s starting: scans every %d min, digests at %s (%s)", daemon.owner,
+             settings.scan_every_minutes, ", ".join(settings.digest_times), settings.timezone)
+    scheduler.start()
+    daemon.heartbeat("stopped")
+    log.info("daemon %s stopped", daemon.owner)

@@ -1,0 +1,1 @@
+"""Actions: validate what a user gives, then write it through db/ in the caller's transaction."""

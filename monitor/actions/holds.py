@@ -1,0 +1,22 @@
+"""`monitor ack` and `monitor snooze`: a warning acknowledged or an obligation snoozed until a date, with why."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from db.models import AckRow, SnoozeRow
+from monitor.errors import InputError
+
+TABLES: dict[str, type[AckRow | SnoozeRow]] = {"ack": AckRow, "snooze": SnoozeRow}
+
+
+def record_hold(session: Session, kind: str, cluster_id: str, subject: str, until: dt.date, note: str,
+                today: dt.date, who: str, now: dt.datetime) -> None:
+    if until < today:
+        raise InputError(f"--until {until}: is before today ({today})")
+    if not note.strip():
+        raise InputError("--note: say why (it is recorded with who and when)")
+    session.add(TABLES[kind](cluster_id=cluster_id, subject=subject, until=until, note=note.strip(),
+                             recorded_at=now, recorded_by=who))

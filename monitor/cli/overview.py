@@ -1,0 +1,194 @@
+"""The overview and its outputs: status (table, JSON), calendar, export, template, report; regimes; working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from monitor.app import App
+from monitor.cli.base import DATE, config_option, pass_app, selection_options
+
+if TYPE_CHECKING:
+    from monitor.overview import Selection
+    from monitor.rules.holds import Hold
+
+
+@click.command()
+@config_option
+@selection_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def status(app: App, selection: Selection, fmt: str) -> None:
+    """The overview: every cluster's state, open obligations and warnings, the most urgent first."""
+    from monitor.overview import ranked
+
+    lang = app.settings.language
+    holds, daemon = _holds_and_daemon(app, selection)
+    if fmt == "json":
+        from monitor.views.document import write_document
+
+        indent = sys.stdout.isatty()   # indented for a person; compact for scripts and pipes
+        ranking = ranked(app, selection, functools.partial(_json_item, lang=lang, indent=indent))
+        write_document(sys.stdout.buffer, selection.as_of, ranking.payloads, {"daemon": daemon, "holds": [
+            {"kind": h.kind, "cluster": h.cluster_id, "subject": h.subject, "until": h.until.isoformat(),
+             "note": h.note, "by": h.recorded_by, "at": _aware(h.recorded_at).isoformat(timespec="seconds")}
+            for h in holds]}, indent)
+        sys.stdout.buffer.flush()
+        return
+    from rich.console import Console
+
+    from monitor.views.table import print_ledger, print_table, table_row
+
+    console = Console()
+    table = ranked(app, selection, functools.partial(table_row, as_of=selection.as_of, lang=lang))
+    print_table(table.summaries, table.payloads, selection.as_of, lang, console)
+    print_ledger(holds, daemon, lang, console)
+
+
+def _json_item(item: Any, lang: str, indent: bool) -> tuple[bytes, None]:
+    from monitor.views.document import cluster_json, encode
+
+    return encode(cluster_json(item, lang), indent, 2), None
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    from db.ledger import aware
+
+    return aware(value)
+
+
+def _holds_and_daemon(app: App, selection: Selection) -> tuple[list[Hold], dict[str, Any]]:
+    from db.ledger import active_holds, daemon_summary
+    from db.session import transaction
+    from monitor import clock
+
+    with transaction(app.sessions) as session:
+        holds = active_holds(session, selection.as_of)
+        daemon = daemon_summary(session, clock.now_utc(), app.settings.timezone)
+    if selection.cluster_ids is not None:
+        holds = [h for h in holds if h.cluster_id in selection.cluster_ids]
+    return holds, daemon
+
+
+@click.command()
+@config_option
+@selection_options
+@pass_app
+def calendar(app: App, selection: Selection) -> None:
+    """The dated obligations as an iCalendar file on stdout: monitor calendar > deadlines.ics"""
+    from monitor import clock
+    from monitor.overview import evaluated
+    from monitor.views.ics import write_calendar
+
+    out = sys.stdout.buffer
+    write_calendar(out, evaluated(app, selection), clock.now_utc(), app.settings)
+    out.flush()
+
+
+def _xlsx(path: Path) -> Path:
+    from monitor.errors import InputError
+
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(f"{path}: writes an Excel workbook, so the file name must end in .xlsx")
+    return path
+
+
+@click.command()
+@config_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@selection_options
+@pass_app
+def export(app: App, file: Path, selection: Selection) -> None:
+    """The overview as an Excel workbook: clusters, obligations and warnings (imports back as a roster)."""
+    from monitor.overview import evaluated
+    from monitor.views.xlsx import export_workbook
+
+    clusters, obligations, warnings = export_workbook(_xlsx(file), evaluated(app, selection), app.settings.language)
+    click.echo(f"{file}: {clusters} clusters, {obligations} obligations, {warnings} warnings as of {selection.as_of}")
+
+
+@click.command()
+@config_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_app
+def template(app: App, file: Path) -> None:
+    """An empty roster workbook to fill in: the columns, a regime drop-down and an instructions sheet."""
+    from monitor.views.xlsx import write_template
+
+    write_template(_xlsx(file), app.packs.values(), app.settings.language)
+    click.echo(f"{file}: an empty roster with {len(app.packs)} regimes to choose from")
+
+
+@click.command()
+@config_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@selection_options
+@pass_app
+def report(app: App, file: Path, selection: Selection) -> None:
+    """One self-contained HTML page: counts, a twelve-month chart of due dates, the warnings with their articles."""
+    from monitor import clock
+    from monitor.overview import evaluated
+    from monitor.views.report import write_report
+
+    settings = app.settings
+    result = write_report(file, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
+                          settings.timezone, app.packs, app.calendar)
+    click.echo(f"{file}: {result.clusters} clusters, {sum(result.severities.values())} warnings "
+               f"as of {selection.as_of}")
+
+
+@click.group()
+def workdays() -> None:
+    """Working days of the official Chinese calendar (调休 included), with config overrides."""
+
+
+@workdays.command("add")
+@config_option
+@click.argument("start", type=DATE)
+@click.argument("count", type=click.IntRange(min=1))
+@pass_app
+def workdays_add(app: App, start: dt.date, count: int) -> None:
+    """The COUNT-th working day after START (START itself is not counted)."""
+    from monitor.views.words import coverage_note
+
+    day, coverage = app.calendar.add_workdays(start, count)
+    note = coverage_note(coverage, day.year, app.settings.language)
+    click.echo(f"{day} ({day:%a})" + (f"  * {note}" if note else ""))
+
+
+@click.command()
+@config_option
+@click.argument("start", type=DATE)
+@click.option("--days", type=click.IntRange(min=1), help="Working days (default: the regimes' 公示5个工作日).")
+@pass_app
+def publicity(app: App, start: dt.date, days: int | None) -> None:
+    """When a publicity (公示) starting on START ends: START counts as its first day if it is a working day."""
+    from monitor.views.words import coverage_note
+
+    periods = sorted({(p.publicity.working_days, f"{p.id} {p.publicity.basis}") for p in app.packs.values()
+                      if p.publicity is not None})
+    count = days or (periods[0][0] if periods else 5)
+    end, coverage = app.calendar.add_workdays(start - dt.timedelta(days=1), count)
+    note = coverage_note(coverage, end.year, app.settings.language)
+    click.echo(f"{start} + {count} working days: ends {end} ({end:%a}); objections are due by then"
+               + (f"  * {note}" if note else ""))
+    if days is None:
+        click.echo("basis: " + "; ".join(name for n, name in periods if n == count))
+
+
+@click.command()
+@config_option
+@pass_app
+def regimes(app: App) -> None:
+    """The loaded regime packs, with their rules and articles."""
+    from monitor.views.regimes import describe
+
+    click.echo(describe(app.packs.values()))
+
+
+COMMANDS = (status, calendar, export, template, report, workdays, publicity, regimes)

@@ -1,0 +1,87 @@
+"""Reminders: acknowledge or snooze, one digest round by hand, and the daemon."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from monitor.app import App, who
+from monitor.cli.base import DATE, cluster_argument, config_option, pass_app
+
+
+def _hold(app: App, kind: str, cluster: str, given: str, until: dt.date, note: str) -> None:
+    from db.session import transaction
+    from monitor import clock
+    from monitor.actions.holds import record_hold
+    from monitor.overview import Selection, evaluated
+    from monitor.rules.holds import resolve_subject
+
+    today = app.today()
+    (found,) = evaluated(app, Selection.of(app, today, [cluster]))
+    subject = resolve_subject(found.verdict, kind, given)
+    with transaction(app.sessions) as session:
+        record_hold(session, kind, cluster, subject, until, note, today, who(), clock.now_utc())
+    click.echo(f"{cluster} {subject}: {'acknowledged' if kind == 'ack' else 'snoozed'} until {until}")
+
+
+@click.command()
+@config_option
+@cluster_argument
+@click.argument("warning")
+@click.option("--until", type=DATE, required=True, help="Last day the warning's reminders stay quiet.")
+@click.option("--note", required=True, help="Why (recorded with who and when).")
+@pass_app
+def ack(app: App, cluster: str, warning: str, until: dt.date, note: str) -> None:
+    """Acknowledge a warning (its key, or its code if the cluster has one such warning) until a date."""
+    _hold(app, "ack", cluster, warning, until, note)
+
+
+@click.command()
+@config_option
+@cluster_argument
+@click.argument("obligation")
+@click.option("--until", type=DATE, required=True, help="Last day the obligation's reminders stay quiet.")
+@click.option("--note", required=True, help="Why (recorded with who and when).")
+@pass_app
+def snooze(app: App, cluster: str, obligation: str, until: dt.date, note: str) -> None:
+    """Snooze an open obligation's reminders (its key, or its kind if it is the only open one) until a date."""
+    _hold(app, "snooze", cluster, obligation, until, note)
+
+
+@click.command()
+@config_option
+@pass_app
+def run(app: App) -> None:
+    """The daemon: scans, reminders and digests on schedule; stops cleanly on SIGTERM/SIGINT."""
+    from jobs.logs import configure
+    from jobs.scheduler import run_daemon
+
+    configure()
+    run_daemon(app)
+
+
+@click.command()
+@config_option
+@click.option("--as-of", type=DATE, help="The round's day (default: today in the configured zone).")
+@click.option("--send", "mode", flag_value="send", help="Send the round now.")
+@click.option("--preview", type=click.Path(path_type=Path, file_okay=False),
+              help="Write the round's messages to DIR as .eml files; nothing is sent or recorded.")
+@pass_app
+def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | None) -> None:
+    """One digest round by hand: --preview DIR writes it, --send sends it (and records it, as the daemon does)."""
+    from jobs.manual import preview_round, send_round
+
+    if (mode is None) == (preview is None):
+        raise click.UsageError("give exactly one of --send and --preview DIR")
+    day = as_of or app.today()
+    if preview is not None:
+        paths = preview_round(app, day, preview)
+        click.echo(f"{len(paths)} messages written to {preview}")
+        return
+    counts = send_round(app, day)
+    click.echo(", ".join(f"{key} {value}" for key, value in counts.items()))
+
+
+COMMANDS = (ack, snooze, run, digest)

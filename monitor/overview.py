@@ -1,0 +1,168 @@
+"""The one overview pipeline: which clusters (a Selection), read from db/, evaluated by the rules, listed and
+ordered once. Status (table and JSON), calendar, export, report, digests and the scan all consume it.
+
+Two shapes:
+
+- ``slices(app, selection)`` / ``evaluated(…)``: roster order, a slice of CHUNK clusters at a time; memory
+  stays bounded on any roster. For the passes that do not need an order (calendar, export, report, scan).
+- ``ranked(app, selection, render)``: most urgent first. Each cluster is rendered (a JSON object, a table
+  row) as soon as it is evaluated and its rendering spilled to a temporary file, so only the sort keys stay in
+  memory; the renderings are then read back in order. Above PARALLEL_FROM clusters the roster is cut into
+  one id range per core and each range is evaluated and rendered in a forked worker: parallelism is a detail
+  of this module, invisible to its callers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Generic, NamedTuple, TypeVar
+
+from db.queries import CHUNK, IdRange, cluster_ids_sorted, existing_ids, id_ranges, load_facts
+from monitor.app import App
+from monitor.errors import UnknownClusterError
+from monitor.rules.engine import evaluate
+from monitor.rules.listing import Evaluated, Urgency, shown, urgency
+
+#: from this many clusters on, ranked() evaluates in one forked process per core
+PARALLEL_FROM = 20_000
+
+P = TypeVar("P")
+M = TypeVar("M")
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which clusters, evaluated as of which day. Built once per command (``Selection.of``), checked there."""
+    as_of: dt.date
+    cluster_ids: tuple[str, ...] | None = None
+    regime: str | None = None
+    region: str | None = None
+
+    @classmethod
+    def of(cls, app: App, as_of: dt.date | None = None, cluster_ids: Sequence[str] = (), regime: str | None = None,
+           region: str | None = None) -> Selection:
+        """As of today unless given; an unknown regime or cluster is an error here, not empty output later."""
+        if regime is not None:
+            app.pack(regime)
+        if cluster_ids:
+            with app.engine.connect() as conn:
+                missing = sorted(set(cluster_ids) - existing_ids(conn, cluster_ids))
+            if missing:
+                raise UnknownClusterError(missing[0])
+        return cls(as_of or app.today(), tuple(dict.fromkeys(cluster_ids)) or None, regime, region)
+
+
+class Slice(NamedTuple):
+    id_range: IdRange
+    items: list[Evaluated]
+
+
+def _ids(app: App, selection: Selection) -> list[str]:
+    if selection.cluster_ids is not None:
+        return sorted(selection.cluster_ids)
+    with app.engine.connect() as conn:
+        return cluster_ids_sorted(conn, selection.regime, selection.region)
+
+
+def _evaluate(app: App, selection: Selection, id_range: IdRange) -> list[Evaluated]:
+    with app.engine.connect() as conn:
+        all_facts = load_facts(conn, selection.cluster_ids, selection.regime, id_range, selection.region)
+    calendar, as_of = app.calendar, selection.as_of
+    return [shown(facts, evaluate(app.pack(facts.cluster.regime), facts, as_of, calendar), as_of)
+            for facts in all_facts]
+
+
+def slices(app: App, selection: Selection, ids: Sequence[str] | None = None, end: str | None = None) -> Iterator[Slice]:
+    """The selection evaluated CHUNK clusters at a time, in id order. ``ids`` (sorted) and ``end`` (the first id
+    after them): a share of the selection, as a worker takes it."""
+    for id_range in id_ranges(_ids(app, selection) if ids is None else ids, CHUNK, end):
+        yield Slice(id_range, _evaluate(app, selection, id_range))
+
+
+def evaluated(app: App, selection: Selection) -> Iterator[Evaluated]:
+    """The selection evaluated, one cluster at a time, in id order."""
+    for part in slices(app, selection):
+        yield from part.items
+
+
+# --- most urgent first ------------------------------------------------------------------------------------------
+
+class Ranking(NamedTuple, Generic[P, M]):
+    summaries: list[M]          # most urgent first, all of them (they are small)
+    payloads: Iterator[P]       # in the same order, read back one at a time
+
+
+_Entry = tuple[Urgency, Any, int, int]     # sort key, summary, where the payload is in its spill file, its size
+
+
+def _spill(app: App, selection: Selection, render: Callable[[Evaluated], tuple[Any, Any]],
+           ids: Sequence[str], end: str | None, out: IO[bytes]) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for part in slices(app, selection, ids, end):
+        for item in part.items:
+            payload, summary = render(item)
+            data = pickle.dumps(payload, pickle.HIGHEST_PROTOCOL)
+            entries.append((urgency(item), summary, out.tell(), len(data)))
+            out.write(data)
+    out.flush()
+    return entries
+
+
+_worker: tuple[App, Selection, Callable[[Evaluated], tuple[Any, Any]]] | None = None
+
+
+def _init(app: App, selection: Selection, render: Callable[[Evaluated], tuple[Any, Any]]) -> None:
+    global _worker
+    app.engine.dispose(close=False)  # a forked child must not share the parent's connections
+    _worker = (app, selection, render)
+
+
+def _work(ids: Sequence[str], end: str | None, path: Path) -> list[_Entry]:
+    assert _worker is not None
+    with path.open("wb") as out:
+        return _spill(*_worker, ids, end, out)
+
+
+def ranked(app: App, selection: Selection, render: Callable[[Evaluated], tuple[P, M]],
+           workers: int | None = None) -> Ranking[P, M]:
+    """The selection rendered, most urgent first (monitor.rules.listing.urgency). ``render`` makes of one cluster
+    a payload, streamed back in order, and a small summary, all of which are kept (column widths, counts)."""
+    ids = _ids(app, selection)
+    workers = min(workers or os.cpu_count() or 1, 8)
+    directory = tempfile.TemporaryDirectory(prefix="monitor-overview-")
+    paths = [Path(directory.name) / f"part{n}" for n in range(workers)]
+    if workers == 1 or len(ids) < PARALLEL_FROM:
+        paths = paths[:1]
+        with paths[0].open("wb") as out:
+            parts = [_spill(app, selection, render, ids, None, out)]
+    else:
+        cuts = [len(ids) * n // workers for n in range(workers + 1)]
+        shares = [ids[cuts[n]:cuts[n + 1]] for n in range(workers)]
+        ends = [ids[cut] for cut in cuts[1:-1]] + [None]
+        app.packs, app.calendar  # noqa: B018 - loaded once here, inherited by the forked workers
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
+                                 initargs=(app, selection, render)) as pool:
+            parts = list(pool.map(_work, shares, ends, paths))
+    order = sorted(((entry, n) for n, entries in enumerate(parts) for entry in entries), key=lambda e: e[0][0])
+    del parts
+
+    def payloads() -> Iterator[P]:
+        files = [path.open("rb") for path in paths]
+        try:
+            for (_key, _summary, offset, size), n in order:
+                yield pickle.loads(os.pread(files[n].fileno(), size, offset))
+        finally:
+            for file in files:
+                file.close()
+            directory.cleanup()
+
+    return Ranking([entry[1] for entry, _ in order], payloads())

@@ -1,0 +1,1 @@
+"""Pure rules: facts in, verdicts out. No session, no clock, no I/O (RULES.md)."""

@@ -1,0 +1,233 @@
+"""Regime packs: one TOML file per policy, holding every parameter of RULES.md with its article.
+
+The format is declared once, below, as msgspec structures: types, defaults and constraints. Loading a pack
+validates it against that declaration (an unknown key, a missing basis, an impossible date or a wrong type
+is refused with the file and the dotted key named), and ``pack_json_schema()`` gives the same declaration as
+a JSON Schema. Packs ship in ``monitor/packs/``; config can add a directory of more. Code never branches on
+a regime id: everything regime-specific is here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, Struct
+
+from monitor import schema
+from monitor.errors import PackError
+from monitor.rules.dates import month_day
+from monitor.rules.states import Severity
+
+ROLES = ("operator", "bureau")
+CHANGE_KINDS = ("leading_industry", "spatial_scope", "operator")
+INCIDENT_GROUNDS = ("false_declaration", "violation", "major_accident", "non_cooperation")
+REPORTERS = ("cluster", "bureau")
+
+Role = Literal["operator", "bureau"]
+DEFAULT_NOTIFY: tuple[Role, ...] = ("operator", "bureau")
+Positive = Annotated[int, Meta(ge=1, description="a whole number, at least 1")]
+Article = Annotated[str, Meta(min_length=1, description="the article it comes from, e.g. 第十五条（三）")]
+Text = Annotated[str, Meta(min_length=1)]
+MonthDay = Annotated[str, Meta(min_length=1, description="a day every year has, MM-DD, e.g. 04-30")]
+Notify = Annotated[tuple[Role, ...], Meta(description="who is reminded: operator and/or bureau")]
+
+
+class _Section(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A table of a pack: unknown keys are refused."""
+
+
+def _month_day(key: str, text: str) -> tuple[int, int]:
+    try:
+        return month_day(text)
+    except ValueError as exc:
+        raise ValueError(f"{key}: {exc}") from None
+
+
+class Validity(_Section, frozen=True, kw_only=True):
+    years: Positive
+    basis: Article
+    extension_years: Positive
+    extension_basis: Article
+    review_by_application: bool = False
+    application_basis: Article | None = None
+    review_failed_basis: Article
+    expired_basis: Article
+    expired_unapplied_severity: Severity = Severity.RISK
+    notify: Notify = DEFAULT_NOTIFY
+
+    def __post_init__(self) -> None:
+        if self.review_by_application and self.application_basis is None:
+            raise ValueError("application_basis: is missing (review_by_application needs its article)")
+
+
+class AnnualReport(_Section, frozen=True, kw_only=True):
+    due: MonthDay
+    reporter: Literal["cluster", "bureau"]
+    basis: Article
+    overdue_severity: Severity
+    overdue_basis: Article
+    notify: Notify = DEFAULT_NOTIFY
+
+    def __post_init__(self) -> None:
+        _month_day("due", self.due)
+
+    @property
+    def due_day(self) -> tuple[int, int]:
+        """(month, day) of the yearly due day."""
+        return month_day(self.due)
+
+
+class ChangeFiling(_Section, frozen=True, kw_only=True):
+    window_months: Positive | None = None
+    basis: Article
+    pending_severity: Severity = Severity.RISK
+    overdue_severity: Severity
+    overdue_basis: Article
+    notify: Notify = DEFAULT_NOTIFY
+
+
+class Assessment(_Section, frozen=True, kw_only=True):
+    consecutive_failures: Positive
+    basis: Article
+    notify: Notify = DEFAULT_NOTIFY
+
+
+class Incidents(_Section, frozen=True, kw_only=True):
+    notice_basis: Article
+    revocation_grounds: dict[str, Article] = {}
+    notify: Notify = DEFAULT_NOTIFY
+
+    def __post_init__(self) -> None:
+        for ground in self.revocation_grounds:
+            if ground not in INCIDENT_GROUNDS:
+                raise ValueError(f"revocation_grounds.{ground}: unknown ground (known: {', '.join(INCIDENT_GROUNDS)})")
+
+
+class Publicity(_Section, frozen=True, kw_only=True):
+    working_days: Positive
+    basis: Article
+
+
+class Batch(_Section, frozen=True, kw_only=True):
+    id: Text
+    notice: Text
+    valid_until: dt.date | None = None
+    validity_years: Positive | None = None
+    report_due: MonthDay | None = None
+
+    def __post_init__(self) -> None:
+        if self.valid_until and self.validity_years:
+            raise ValueError("valid_until: give valid_until or validity_years, not both")
+        if self.report_due is not None:
+            _month_day("report_due", self.report_due)
+
+    @property
+    def report_due_day(self) -> tuple[int, int] | None:
+        return None if self.report_due is None else month_day(self.report_due)
+
+
+class PackFile(_Section, frozen=True, kw_only=True):
+    """What a pack file holds (the JSON Schema of the format is this declaration)."""
+    id: Text
+    title: Text
+    document: Text
+    validity: Validity | None = None
+    annual_report: AnnualReport | None = None
+    change_filing: ChangeFiling | None = None
+    assessment: Assessment | None = None
+    incidents: Incidents
+    publicity: Publicity | None = None
+    batches: tuple[Batch, ...] = ()
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for index, batch in enumerate(self.batches):
+            if batch.id in seen:
+                raise ValueError(f"batches[{index}].id: '{batch.id}' is listed twice")
+            seen.add(batch.id)
+            if batch.report_due and self.annual_report is None:
+                raise ValueError(f"batches[{index}].report_due: the pack has no [annual_report]")
+            if (batch.valid_until or batch.validity_years) and self.validity is None:
+                raise ValueError(f"batches[{index}]: sets validity but the pack has no [validity]")
+
+
+class Pack(PackFile, frozen=True, kw_only=True):
+    """A loaded pack: the file's content and where it came from."""
+    source: str = ""
+
+    def batch(self, batch_id: str | None) -> Batch | None:
+        return next((b for b in self.batches if b.id == batch_id), None) if batch_id else None
+
+    @property
+    def batch_ids(self) -> tuple[str, ...]:
+        return tuple(b.id for b in self.batches)
+
+    def notify(self, section: str) -> tuple[str, ...]:
+        """Who is reminded of a section's obligations and warnings (``notify`` in the pack)."""
+        rule = getattr(self, section, None)
+        return rule.notify if rule is not None else DEFAULT_NOTIFY
+
+
+def parse_pack(data: Mapping[str, Any], source: str, expected_id: str | None = None) -> Pack:
+    if "incidents" not in data:
+        raise PackError(f"{source}: incidents: is missing (every regime can record incidents: give notice_basis)")
+    try:
+        content = schema.convert(data, PackFile, source)
+    except ValueError as exc:
+        raise PackError(str(exc)) from None
+    if expected_id is not None and content.id != expected_id:
+        raise PackError(f"{source}: id: '{content.id}' does not match the file name '{expected_id}'")
+    return Pack(**{name: getattr(content, name) for name in PackFile.__struct_fields__}, source=source)
+
+
+def pack_json_schema() -> dict[str, Any]:
+    return schema.json_schema(PackFile, "monitor regime pack")
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path | resources.abc.Traversable, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(f"{source}: not valid TOML: {exc}") from None
+
+
+def load_packs(
+    extra_dir: Path | None = None, overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Pack]:
+    """The bundled packs, then those in ``extra_dir`` (a pack there may replace a bundled one).
+
+    ``overrides`` (from config ``[pack_overrides.ID]``) is merged into a pack's data before validation.
+    """
+    files: dict[str, tuple[Path | resources.abc.Traversable, str]] = {}
+    for entry in resources.files("monitor").joinpath("packs").iterdir():
+        if entry.name.endswith(".toml"):
+            files[entry.name.removesuffix(".toml")] = (entry, f"monitor/packs/{entry.name}")
+    if extra_dir is not None:
+        if not extra_dir.is_dir():
+            raise PackError(f"{extra_dir}: the packs directory does not exist")
+        for extra in sorted(extra_dir.glob("*.toml")):
+            files[extra.stem] = (extra, str(extra))
+    overrides = overrides or {}
+    unknown = sorted(set(overrides) - set(files))
+    if unknown:
+        raise PackError(f"pack_overrides.{unknown[0]}: no regime pack has that id")
+    packs = {}
+    for stem, (location, source) in sorted(files.items()):
+        data = _merge(_read_toml(location, source), overrides.get(stem, {}))
+        packs[stem] = parse_pack(data, source, expected_id=stem)
+    return packs

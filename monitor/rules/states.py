@@ -1,0 +1,89 @@
+"""Every state and severity monitor knows, as enums, with the allowed moves of the ledger's rows in one place.
+
+They are ``StrEnum``s: each compares equal to the word stored in the database and written in JSON, so a row
+read back as a plain string and an enum member are the same thing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """RULES.md: revocation where the regime names it a ground to revoke, risk one step from that, notice else."""
+    REVOCATION = "revocation"
+    RISK = "risk"
+    NOTICE = "notice"
+
+    @property
+    def rank(self) -> int:
+        """3 for revocation, 2 for risk, 1 for notice: higher is more severe."""
+        return _RANK[self]
+
+
+_RANK = {Severity.REVOCATION: 3, Severity.RISK: 2, Severity.NOTICE: 1}
+
+
+class ObligationState(StrEnum):
+    PENDING = "pending"     # not done, as_of <= due (or no due day)
+    OVERDUE = "overdue"     # not done, as_of > due
+    DONE = "done"           # done on or before due
+    LATE = "late"           # done after due
+
+    @property
+    def is_open(self) -> bool:
+        return self in (ObligationState.PENDING, ObligationState.OVERDUE)
+
+
+class ClusterState(StrEnum):
+    IN_FORCE = "in_force"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class DeliveryState(StrEnum):
+    """A reminder owed to one recipient."""
+    PENDING = "pending"         # recorded by a scan, in no message yet
+    QUEUED = "queued"           # claimed into a message
+    SENT = "sent"               # the server accepted its message
+    FAILED = "failed"           # the server refused its message for good
+    SUPPRESSED = "suppressed"   # held by an ack or a snooze when its round was built
+    OBSOLETE = "obsolete"       # done, gone or revoked before it was sent
+
+
+class MessageState(StrEnum):
+    """One digest e-mail to one recipient."""
+    CLAIMED = "claimed"     # owned by one daemon, being sent
+    RETRY = "retry"         # the last try failed for a reason that may pass
+    SENT = "sent"
+    FAILED = "failed"
+
+
+#: the only moves a delivery makes; anything else is a bug
+DELIVERY_MOVES: dict[DeliveryState, frozenset[DeliveryState]] = {
+    DeliveryState.PENDING: frozenset({DeliveryState.QUEUED, DeliveryState.SUPPRESSED, DeliveryState.OBSOLETE}),
+    DeliveryState.QUEUED: frozenset({DeliveryState.SENT, DeliveryState.FAILED}),
+    DeliveryState.SENT: frozenset(),
+    DeliveryState.FAILED: frozenset(),
+    DeliveryState.SUPPRESSED: frozenset(),
+    DeliveryState.OBSOLETE: frozenset(),
+}
+
+#: the only moves a message makes: a claim ends sent, failed or in retry; a retry (or a lapsed claim) is claimed again
+MESSAGE_MOVES: dict[MessageState, frozenset[MessageState]] = {
+    MessageState.CLAIMED: frozenset({MessageState.SENT, MessageState.FAILED, MessageState.RETRY,
+                                     MessageState.CLAIMED}),
+    MessageState.RETRY: frozenset({MessageState.CLAIMED}),
+    MessageState.SENT: frozenset(),
+    MessageState.FAILED: frozenset(),
+}
+
+
+def delivery_sources(target: DeliveryState) -> tuple[DeliveryState, ...]:
+    """The states a delivery may move to ``target`` from: the WHERE of a conditional UPDATE."""
+    return tuple(state for state, moves in DELIVERY_MOVES.items() if target in moves)
+
+
+def message_sources(target: MessageState) -> tuple[MessageState, ...]:
+    """The states a message may move to ``target`` from."""
+    return tuple(state for state, moves in MESSAGE_MOVES.items() if target in moves)

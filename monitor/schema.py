@@ -1,0 +1,150 @@
+"""Reading TOML into declared structures (msgspec), with errors in the user's words.
+
+Config and regime packs are each declared once, as frozen ``msgspec.Struct`` classes: types, defaults and
+constraints (``Annotated[int, Meta(ge=1)]``). From that one declaration come validation, the defaults and the
+JSON Schema. A failure becomes one line naming the file and the dotted key, quoting the value as written:
+``packs/x.toml: validity.years: 0 must be at least 1``. Checks a type cannot state live in a struct's
+``__post_init__`` and raise ``ValueError("key: problem")``, the key relative to that struct.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import msgspec
+from msgspec import inspect as mi
+
+T = TypeVar("T")
+
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def convert(data: Mapping[str, Any], kind: type[T], source: str, prefix: str = "") -> T:
+    """``data`` as ``kind``; a ValueError "source: key: problem" if it does not fit."""
+    try:
+        return msgspec.convert(data, kind)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"{source}: {explain(str(exc), data, kind, prefix)}") from None
+
+
+def explain(error: str, data: Any, kind: type, prefix: str = "") -> str:
+    """msgspec's message turned into "dotted.key: problem", with the value quoted as the user wrote it."""
+    match = _AT.match(error)
+    assert match is not None
+    message, path = match["message"], match["path"] or ""
+    steps: list[str | int] = [name if name else int(index) for name, index in _STEP.findall(path)]
+    field = re.match(r"Object (contains unknown|missing required) field `([^`]+)`", message)
+    if field is not None:
+        steps.append(field[2])
+        if field[1] == "missing required":
+            return f"{_dotted(prefix, steps)}: is missing"
+        allowed = _fields(kind, steps[:-1])
+        near = difflib.get_close_matches(field[2], allowed, n=1)
+        hint = f"did you mean {near[0]}?" if near else f"allowed here: {', '.join(allowed)}"
+        return f"{_dotted(prefix, steps)}: unknown key ({hint})"
+    value = _lookup(data, steps)
+    if message.startswith("Expected `int` >= "):
+        return f"{_dotted(prefix, steps)}: {show(value)} must be at least {message.rsplit(' ', 1)[1]}"
+    if message.startswith("Expected `str` of length >= 1"):
+        return f"{_dotted(prefix, steps)}: is empty"
+    if message.startswith(("Invalid enum value", "Expected `str` matching")):
+        choices = _choices(kind, steps)
+        return f"{_dotted(prefix, steps)}: {show(value)} is not one of {', '.join(choices)}"
+    if "date" in message and ("Invalid" in message or "Expected" in message):
+        return f"{_dotted(prefix, steps)}: {show(value)} is not a date (write it as 2027-01-01)"
+    expected = re.match(r"Expected `([^`]+)`, got `([^`]+)`", message)
+    if expected is not None:
+        return f"{_dotted(prefix, steps)}: {show(value)} is not {_WORDS.get(expected[1], expected[1])}"
+    if ": " in message and not path.endswith("]"):   # a __post_init__ check: "key: problem"
+        key, problem = message.split(": ", 1)
+        return f"{_dotted(prefix, [*steps, key])}: {problem}"
+    return f"{_dotted(prefix, steps)}: {message}"
+
+
+_WORDS = {
+    "int": "a whole number", "str": "text in quotes", "bool": "true or false", "float": "a number",
+    "int | float": "a number", "object": "a table", "array": "a list", "date": "a date",
+}
+
+
+def show(value: object) -> str:
+    """A value as the user wrote it: text in quotes, numbers and dates bare (never a Python repr)."""
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date | int | float):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "a table"
+    return str(value)
+
+
+def _dotted(prefix: str, steps: list[str | int]) -> str:
+    text = prefix.rstrip(".")
+    for step in steps:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
+
+
+def _lookup(data: Any, steps: list[str | int]) -> Any:
+    for step in steps:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _type_at(kind: type, steps: list[str | int]) -> mi.Type | None:
+    """The declared type at a path, through optionals, lists and tables."""
+    current: mi.Type | None = mi.type_info(kind)
+    for step in steps:
+        current = _unwrap(current)
+        if isinstance(current, mi.StructType) and isinstance(step, str):
+            current = next((f.type for f in current.fields if f.encode_name == step), None)
+        elif isinstance(current, mi.VarTupleType | mi.ListType) and isinstance(step, int):
+            current = current.item_type
+        elif isinstance(current, mi.DictType):
+            current = current.value_type
+        else:
+            return None
+    return _unwrap(current)
+
+
+def _unwrap(current: mi.Type | None) -> mi.Type | None:
+    while isinstance(current, mi.UnionType | mi.Metadata):
+        if isinstance(current, mi.Metadata):
+            current = current.type
+        else:
+            current = next((t for t in current.types if not isinstance(t, mi.NoneType)), None)
+    return current
+
+
+def _fields(kind: type, steps: list[str | int]) -> list[str]:
+    found = _type_at(kind, steps)
+    return [f.encode_name for f in found.fields] if isinstance(found, mi.StructType) else []
+
+
+def _choices(kind: type, steps: list[str | int]) -> list[str]:
+    found = _type_at(kind, steps)
+    if isinstance(found, mi.VarTupleType | mi.ListType):
+        found = _unwrap(found.item_type)
+    if isinstance(found, mi.EnumType):
+        return [str(member.value) for member in found.cls]
+    if isinstance(found, mi.LiteralType):
+        return [str(v) for v in found.values]
+    return []
+
+
+def json_schema(kind: type, title: str) -> dict[str, Any]:
+    """The JSON Schema of a declared structure (for editors that validate TOML as you type)."""
+    schema: dict[str, Any] = msgspec.json.schema(kind)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **schema}

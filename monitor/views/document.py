@@ -1,0 +1,95 @@
+"""`monitor status --format json`: one document, streamed a cluster at a time in the overview's order.
+
+The indent is chosen up front (indented for a person at a terminal, compact for scripts and pipes), each
+cluster is encoded as soon as it is rendered, and the document is written piece by piece: nothing is parsed
+back or held whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
+
+import msgspec
+
+from monitor.rules.listing import Evaluated
+from monitor.rules.verdict import Alert, Obligation
+from monitor.views.words import calendar_note, warning_message
+
+_encoder = msgspec.json.Encoder()
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def obligation_json(o: Obligation, lang: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": o.kind}
+    if o.year is not None:
+        data["year"] = o.year
+    if o.change_kind is not None:
+        data["change_kind"] = o.change_kind
+        data["changed_on"] = _iso(o.changed_on)
+    data.update(due=_iso(o.due), state=o.state, days_left=o.days_left, basis=o.basis, done_on=_iso(o.done_on),
+                key=o.key)
+    note = calendar_note(o, lang)
+    if note is not None:
+        data["calendar"] = o.calendar
+        data["calendar_note"] = note
+    return data
+
+
+def warning_json(w: Alert, lang: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": w.code, "severity": w.severity, "basis": w.basis,
+                            "message": warning_message(w, lang), "key": w.key}
+    note = calendar_note(w, lang)
+    if note is not None:
+        data["calendar"] = w.calendar
+        data["calendar_note"] = note
+    return data
+
+
+def cluster_json(item: Evaluated, lang: str) -> dict[str, Any]:
+    """One cluster of the document, as the overview shows it (listed obligations, warnings most severe first)."""
+    cluster, verdict = item.facts.cluster, item.verdict
+    return {
+        "id": cluster.id,
+        "name": cluster.name,
+        "regime": cluster.regime,
+        "region": cluster.region,
+        "batch": cluster.batch,
+        "state": verdict.state,
+        "valid_until": _iso(verdict.valid_until),
+        "revoked_on": _iso(item.facts.revoked_on) if verdict.state == "revoked" else None,
+        "obligations": [obligation_json(o, lang) for o in verdict.obligations],
+        "warnings": [warning_json(w, lang) for w in verdict.warnings],
+        "publicity": None if verdict.publicity is None else {
+            "start": _iso(verdict.publicity.start), "end": _iso(verdict.publicity.end),
+            "basis": verdict.publicity.basis, "calendar": verdict.publicity.calendar},
+    }
+
+
+def encode(value: Any, indent: bool, depth: int = 0) -> bytes:
+    """JSON bytes: compact through msgspec's C encoder, or indented one space a level at ``depth``."""
+    if not indent:
+        return _encoder.encode(value)
+    text = json.dumps(msgspec.to_builtins(value), ensure_ascii=False, indent=1)
+    return text.replace("\n", "\n" + " " * depth).encode("utf-8")
+
+
+def write_document(out: IO[bytes], as_of: dt.date, clusters: Iterable[bytes], tail: Mapping[str, Any],
+                   indent: bool) -> None:
+    """``{"as_of": …, "clusters": [...], **tail}``, the clusters already encoded (``encode(…, indent, 2)``)."""
+    gap, sep = ("\n ", "\n  ") if indent else ("", "")
+    out.write(b'{' + gap.encode() + b'"as_of": "' + as_of.isoformat().encode() + b'",' + gap.encode()
+              + b'"clusters": [')
+    first = True
+    for data in clusters:
+        out.write((b"" if first else b",") + sep.encode() + data)
+        first = False
+    out.write((gap.encode() if not first else b"") + b"]")
+    for key, value in tail.items():
+        out.write(b"," + gap.encode() + json.dumps(key).encode() + b": " + encode(value, indent, 1))
+    out.write(("\n" if indent else "").encode() + b"}\n")
