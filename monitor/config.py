@@ -1,7 +1,9 @@
-"""config.toml, parsed once into frozen values. Every error names the file and the key.
+"""config.toml, declared once (msgspec) and parsed once into frozen values. Every error names the file and the key.
 
 Lookup: ``--config PATH``, else ``./config.toml``, else the packaged default. ``MONITOR_DATABASE_URL``
-overrides the database URL; the default is an SQLite file ``monitor.db`` beside the config file.
+overrides the database URL; the default is an SQLite file ``monitor.db`` beside the config file. Relative
+paths (packs_dir, calendar_path, password_file, ca_file) resolve against the config file's folder.
+``config_json_schema()`` gives the declaration as a JSON Schema.
 """
 
 from __future__ import annotations
@@ -11,71 +13,177 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
+from msgspec import Meta, Struct
+
+from monitor import schema
 from monitor.errors import ConfigError
 
 DEFAULT_LEAD_DAYS = (60, 30, 14, 7, 3, 1, 0)
 SECURITY_MODES = ("starttls", "tls", "none")
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
+Positive = Annotated[int, Meta(ge=1)]
+NonNegative = Annotated[int, Meta(ge=0)]
+Seconds = Annotated[float, Meta(gt=0)]
+Port = Annotated[int, Meta(ge=1, le=65535)]
+HourMinute = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="a local time, HH:MM")]
+
 
 def is_email(text: str) -> bool:
     return _EMAIL.match(text) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class SmtpSettings:
-    host: str | None = None
-    port: int = 587
-    security: str = "starttls"
+class _Section(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A table of config.toml: unknown keys are refused."""
+
+
+class DatabaseSection(_Section, frozen=True, kw_only=True):
+    url: str = ""
+
+
+class GeneralSection(_Section, frozen=True, kw_only=True):
+    timezone: str = "Asia/Shanghai"
+    language: Literal["zh", "en"] = "zh"
+    packs_dir: str = ""
+    administrators: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone: '{self.timezone}' is not a time zone") from None
+        for address in self.administrators:
+            if not is_email(address):
+                raise ValueError(f"administrators: '{address}' is not an e-mail address")
+
+
+class CalendarSection(_Section, frozen=True, kw_only=True):
+    holidays: tuple[dt.date, ...] = ()
+    workdays: tuple[dt.date, ...] = ()
+
+
+class RemindersSection(_Section, frozen=True, kw_only=True):
+    overdue_every_days: Positive = 7
+    lead_days: dict[str, tuple[NonNegative, ...]] = {}
+
+
+class DigestSection(_Section, frozen=True, kw_only=True):
+    times: tuple[HourMinute, ...] = ("08:30",)
+    working_days_only: bool = True
+
+
+class DaemonSection(_Section, frozen=True, kw_only=True):
+    scan_every_minutes: Positive = 60
+    misfire_grace_seconds: Positive = 3600
+    claim_lease_seconds: Positive = 900
+    calendar_path: str = ""
+
+
+class SmtpSettings(_Section, frozen=True, kw_only=True):
+    host: str | None = None                 # empty or unset: digests can be previewed but not sent
+    port: Port | None = None                # default 465 for security = "tls", else 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
     username: str | None = None
     password_env: str = "MONITOR_SMTP_PASSWORD"
-    password_file: Path | None = None
-    ca_file: Path | None = None
+    password_file: str | None = None
+    ca_file: str | None = None
     sender: str = "monitor@localhost"
-    timeout: float = 30.0
-    retries: int = 3
-    backoff: float = 2.0
-    concurrency: int = 4
-    batch_size: int = 50
+    timeout: Seconds = 30.0
+    retries: NonNegative = 3
+    backoff: Annotated[float, Meta(ge=0)] = 2.0
+    concurrency: Positive = 4
+    batch_size: Positive = 50
 
     def password(self) -> str | None:
-        if self.password_file is not None:
+        if self.password_file:
             try:
-                return self.password_file.read_text(encoding="utf-8").strip()
+                return Path(self.password_file).read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise ConfigError(f"smtp.password_file: cannot read {str(self.password_file)!r}: {exc}") from None
+                raise ConfigError(f"smtp.password_file: cannot read '{self.password_file}': {exc.strerror}") from None
         return os.environ.get(self.password_env)
+
+
+class ConfigFile(_Section, frozen=True, kw_only=True):
+    """What config.toml holds (every key optional)."""
+    database: DatabaseSection = DatabaseSection()
+    general: GeneralSection = GeneralSection()
+    calendar: CalendarSection = CalendarSection()
+    reminders: RemindersSection = RemindersSection()
+    digest: DigestSection = DigestSection()
+    daemon: DaemonSection = DaemonSection()
+    smtp: SmtpSettings = SmtpSettings()
+    pack_overrides: dict[str, dict[str, Any]] = {}
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """The config as the program uses it: the file's values, with paths resolved and the environment applied."""
     source: str
     database_url: str
-    timezone: str = "Asia/Shanghai"
-    language: str = "zh"
-    packs_dir: Path | None = None
-    pack_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    administrators: tuple[str, ...] = ()
-    extra_holidays: tuple[dt.date, ...] = ()
-    extra_workdays: tuple[dt.date, ...] = ()
-    lead_days: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    overdue_every_days: int = 7
-    digest_times: tuple[str, ...] = ("08:30",)
-    digest_working_days_only: bool = True
-    scan_every_minutes: int = 60
-    misfire_grace_seconds: int = 3600
-    claim_lease_seconds: int = 900
-    calendar_path: Path | None = None
-    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    file: ConfigFile
+    smtp: SmtpSettings
+    packs_dir: Path | None
+    calendar_path: Path | None
+
+    @property
+    def timezone(self) -> str:
+        return self.file.general.timezone
+
+    @property
+    def language(self) -> str:
+        return self.file.general.language
+
+    @property
+    def administrators(self) -> tuple[str, ...]:
+        return self.file.general.administrators
+
+    @property
+    def pack_overrides(self) -> Mapping[str, Mapping[str, Any]]:
+        return self.file.pack_overrides
+
+    @property
+    def extra_holidays(self) -> tuple[dt.date, ...]:
+        return self.file.calendar.holidays
+
+    @property
+    def extra_workdays(self) -> tuple[dt.date, ...]:
+        return self.file.calendar.workdays
+
+    @property
+    def overdue_every_days(self) -> int:
+        return self.file.reminders.overdue_every_days
+
+    @property
+    def digest_times(self) -> tuple[str, ...]:
+        return self.file.digest.times
+
+    @property
+    def digest_working_days_only(self) -> bool:
+        return self.file.digest.working_days_only
+
+    @property
+    def scan_every_minutes(self) -> int:
+        return self.file.daemon.scan_every_minutes
+
+    @property
+    def misfire_grace_seconds(self) -> int:
+        return self.file.daemon.misfire_grace_seconds
+
+    @property
+    def claim_lease_seconds(self) -> int:
+        return self.file.daemon.claim_lease_seconds
 
     def lead_days_for(self, kind: str) -> tuple[int, ...]:
-        return self.lead_days.get(kind, self.lead_days.get("default", DEFAULT_LEAD_DAYS))
+        """Days before the due day at which an obligation of this kind is reminded, most distant first."""
+        lead = self.file.reminders.lead_days
+        return tuple(sorted(set(lead.get(kind, lead.get("default", DEFAULT_LEAD_DAYS))), reverse=True))
 
 
 def _default_config_text() -> str:
@@ -95,40 +203,13 @@ def find_config(path: Path | None) -> tuple[Path | None, str]:
     return None, _default_config_text()
 
 
-class _Table:
-    def __init__(self, source: str, data: Mapping[str, Any], prefix: str) -> None:
-        self.source, self.data, self.prefix = source, data, prefix
-
-    def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {self.prefix}{key}: {problem}")
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
-        value = self.data.get(key, default)
-        if value is not default and not isinstance(value, kind):
-            raise self.fail(key, f"{value!r} has the wrong type")
-        return value
-
-    def dates(self, key: str) -> tuple[dt.date, ...]:
-        values = self.get(key, list, [])
-        for value in values:
-            if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-                raise self.fail(key, f"{value!r} is not a date (write 2027-01-01 without quotes)")
-        return tuple(values)
-
-    def check_keys(self, known: set[str]) -> None:
-        unknown = sorted(set(self.data) - known)
-        if unknown:
-            raise self.fail(unknown[0], "unknown key")
-
-
-def _lease(daemon: _Table, smtp: SmtpSettings) -> int:
+def _lease(source: str, file: ConfigFile) -> None:
     """A claimed message is taken over by another daemon after this long: it must outlast one send's tries."""
-    lease: int = daemon.get("claim_lease_seconds", int, 900)
+    smtp, lease = file.smtp, file.daemon.claim_lease_seconds
     needed = smtp.timeout * (smtp.retries + 1) + smtp.backoff * (2 ** smtp.retries)
-    if lease < 1 or (lease < needed and smtp.host is not None):
-        raise daemon.fail("claim_lease_seconds", f"{lease!r} must be at least 1 and outlast one message's "
-                                                 f"tries ({needed:.0f} s with these smtp settings)")
-    return lease
+    if lease < needed and smtp.host:
+        raise ConfigError(f"{source}: daemon.claim_lease_seconds: {lease} must be at least 1 and outlast one "
+                          f"message's tries ({needed:.0f} s with these smtp settings)")
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -139,104 +220,31 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    base = config_path.resolve().parent if config_path else Path.cwd()
-    root = _Table(source, data, "")
-    root.check_keys({"database", "general", "calendar", "reminders", "digest", "daemon", "smtp", "pack_overrides"})
-    tables = {name: _Table(source, root.get(name, dict, {}), f"{name}.")
-                 for name in ("database", "general", "calendar", "reminders", "digest", "daemon", "smtp")}
-
-    db = tables["database"]
-    db.check_keys({"url"})
-    url = environ.get("MONITOR_DATABASE_URL") or db.get("url", str, "") or f"sqlite:///{base / 'monitor.db'}"
-
-    general = tables["general"]
-    general.check_keys({"timezone", "language", "packs_dir", "administrators"})
-    timezone = general.get("timezone", str, "Asia/Shanghai")
+    if "password" in data.get("smtp", {}):
+        raise ConfigError(f"{source}: smtp.password: never put the password in config.toml: "
+                          "set password_env or password_file")
     try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise general.fail("timezone", f"{timezone!r} is not a time zone") from None
-    language = general.get("language", str, "zh")
-    if language not in ("zh", "en"):
-        raise general.fail("language", f"{language!r} is not zh or en")
-    packs_dir = general.get("packs_dir", str, "")
-    administrators = tuple(general.get("administrators", list, []))
-    for address in administrators:
-        if not isinstance(address, str) or not is_email(address):
-            raise general.fail("administrators", f"{address!r} is not an e-mail address")
-
-    calendar = tables["calendar"]
-    calendar.check_keys({"holidays", "workdays"})
-
-    reminders = tables["reminders"]
-    reminders.check_keys({"lead_days", "overdue_every_days"})
-    lead = reminders.get("lead_days", dict, {})
-    lead_days: dict[str, tuple[int, ...]] = {}
-    for kind, days in lead.items():
-        if not isinstance(days, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
-                                                 for d in days):
-            raise reminders.fail(f"lead_days.{kind}", f"{days!r} is not a list of whole days >= 0")
-        lead_days[kind] = tuple(sorted(set(days), reverse=True))
-    overdue_every = reminders.get("overdue_every_days", int, 7)
-    if overdue_every < 1:
-        raise reminders.fail("overdue_every_days", f"{overdue_every!r} must be at least 1")
-
-    digest = tables["digest"]
-    digest.check_keys({"times", "working_days_only"})
-    times = tuple(digest.get("times", list, ["08:30"]))
-    for t in times:
-        if not isinstance(t, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", t):
-            raise digest.fail("times", f"{t!r} is not HH:MM")
-
-    daemon = tables["daemon"]
-    daemon.check_keys({"scan_every_minutes", "misfire_grace_seconds", "claim_lease_seconds", "calendar_path"})
-    calendar_path = daemon.get("calendar_path", str, "")
-
-    smtp = tables["smtp"]
-    smtp.check_keys({"host", "port", "security", "username", "password_env", "password_file", "sender",
-                     "timeout", "retries", "backoff", "concurrency", "batch_size", "password", "ca_file"})
-    if "password" in smtp.data:
-        raise smtp.fail("password", "never put the password in config.toml: set password_env or password_file")
-    security = smtp.get("security", str, "starttls")
-    if security not in SECURITY_MODES:
-        raise smtp.fail("security", f"{security!r} is not one of {', '.join(SECURITY_MODES)}")
-    sender = smtp.get("sender", str, "monitor@localhost")
-    password_file = smtp.get("password_file", str, "")
-    ca_file = smtp.get("ca_file", str, "")
-    smtp_settings = SmtpSettings(
-        host=smtp.get("host", str, "") or None,
-        port=smtp.get("port", int, 465 if security == "tls" else 587),
-        security=security,
-        username=smtp.get("username", str, "") or None,
-        password_env=smtp.get("password_env", str, "MONITOR_SMTP_PASSWORD"),
-        password_file=(base / password_file) if password_file else None,
-        ca_file=(base / ca_file) if ca_file else None,
-        sender=sender,
-        timeout=float(smtp.get("timeout", (int, float), 30.0)),
-        retries=smtp.get("retries", int, 3),
-        backoff=float(smtp.get("backoff", (int, float), 2.0)),
-        concurrency=smtp.get("concurrency", int, 4),
-        batch_size=smtp.get("batch_size", int, 50),
-    )
-
+        file = schema.convert(data, ConfigFile, source)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    _lease(source, file)
+    base = config_path.resolve().parent if config_path else Path.cwd()
+    url = environ.get("MONITOR_DATABASE_URL") or file.database.url or f"sqlite:///{base / 'monitor.db'}"
+    smtp = file.smtp
+    smtp = msgspec.structs.replace(
+        smtp, host=smtp.host or None, username=smtp.username or None,
+        port=smtp.port or (465 if smtp.security == "tls" else 587),
+        password_file=str(base / smtp.password_file) if smtp.password_file else None,
+        ca_file=str(base / smtp.ca_file) if smtp.ca_file else None)
     return Settings(
         source=source,
         database_url=url,
-        timezone=timezone,
-        language=language,
-        packs_dir=(base / packs_dir) if packs_dir else None,
-        pack_overrides=root.get("pack_overrides", dict, {}),
-        administrators=administrators,
-        extra_holidays=calendar.dates("holidays"),
-        extra_workdays=calendar.dates("workdays"),
-        lead_days=lead_days,
-        overdue_every_days=overdue_every,
-        digest_times=times,
-        digest_working_days_only=digest.get("working_days_only", bool, True),
-        scan_every_minutes=daemon.get("scan_every_minutes", int, 60),
-        misfire_grace_seconds=daemon.get("misfire_grace_seconds", int, 3600),
-        claim_lease_seconds=_lease(daemon, smtp_settings),
-        calendar_path=(base / calendar_path) if calendar_path else None,
-        smtp=smtp_settings,
+        file=file,
+        smtp=smtp,
+        packs_dir=(base / file.general.packs_dir) if file.general.packs_dir else None,
+        calendar_path=(base / file.daemon.calendar_path) if file.daemon.calendar_path else None,
     )
 
+
+def config_json_schema() -> dict[str, Any]:
+    return schema.json_schema(ConfigFile, "monitor config.toml")

@@ -48,8 +48,10 @@ def explain(error: str, data: Any, kind: type, prefix: str = "") -> str:
         hint = f"did you mean {near[0]}?" if near else f"allowed here: {', '.join(allowed)}"
         return f"{_dotted(prefix, steps)}: unknown key ({hint})"
     value = _lookup(data, steps)
-    if message.startswith("Expected `int` >= "):
-        return f"{_dotted(prefix, steps)}: {show(value)} must be at least {message.rsplit(' ', 1)[1]}"
+    bound = re.match(r"Expected `(?:int|float)` (>=|>|<=|<) (\S+)$", message)
+    if bound is not None:
+        limit = bound[2].removesuffix(".0")
+        return f"{_dotted(prefix, steps)}: {show(value)} must be {_BOUNDS[bound[1]]} {limit}"
     if message.startswith("Expected `str` of length >= 1"):
         return f"{_dotted(prefix, steps)}: is empty"
     if message.startswith(("Invalid enum value", "Expected `str` matching")):
@@ -66,6 +68,7 @@ def explain(error: str, data: Any, kind: type, prefix: str = "") -> str:
     return f"{_dotted(prefix, steps)}: {message}"
 
 
+_BOUNDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
 _WORDS = {
     "int": "a whole number", "str": "text in quotes", "bool": "true or false", "float": "a number",
     "int | float": "a number", "object": "a table", "array": "a list", "date": "a date",

@@ -1,0 +1,56 @@
+"""config.toml: one declaration gives validation, defaults and the JSON Schema; errors name file and key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.config import config_json_schema, load_settings
+from monitor.errors import ConfigError
+from monitor.rules.packs import pack_json_schema
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[smtp]\nport = 99999\n", "smtp.port: 99999 must be at most 65535"),
+    ("[smtp]\nretries = -1\n", "smtp.retries: -1 must be at least 0"),
+    ("[smtp]\ntimeout = 0\n", "smtp.timeout: 0 must be more than 0"),
+    ("[daemon]\nscan_every_minutes = -5\n", "daemon.scan_every_minutes: -5 must be at least 1"),
+    ("[daemon]\nmisfire_grace_seconds = 0\n", "daemon.misfire_grace_seconds: 0 must be at least 1"),
+    ("[daemon]\nscan_every_minute = 5\n", "daemon.scan_every_minute: unknown key (did you mean scan_every_minutes?)"),
+    ("[general]\nlanguage = \"fr\"\n", "general.language: 'fr' is not one of en, zh"),
+    ("[digest]\ntimes = [\"8:30\"]\n", "digest.times[0]: '8:30' is not one of"),
+    ("[calendar]\nholidays = [\"2027-02-30\"]\n", "calendar.holidays[0]: '2027-02-30' is not a date"),
+    ("[reminders]\noverdue_every_days = \"weekly\"\n", "reminders.overdue_every_days: 'weekly' is not a whole number"),
+    ("[smtp]\npassword = \"x\"\n", "smtp.password: never put the password in config.toml"),
+    ("[general]\nadministrators = [\"nobody\"]\n", "general.administrators: 'nobody' is not an e-mail address"),
+])
+def test_a_wrong_value_is_one_line_naming_file_key_and_value(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={})
+    said = str(raised.value)
+    assert said.startswith(f"{path}: ") and message in said and "\n" not in said, said
+    assert "datetime" not in said and "<" not in said    # no Python reprs
+
+
+def test_defaults_come_from_the_declaration(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[smtp]\nsecurity = \"tls\"\npassword_file = \"secret\"\n", encoding="utf-8")
+    settings = load_settings(path, environ={})
+    assert (settings.smtp.port, settings.smtp.retries, settings.scan_every_minutes) == (465, 3, 60)
+    assert settings.smtp.password_file == str(tmp_path / "secret")
+    assert settings.lead_days_for("annual_report") == (60, 30, 14, 7, 3, 1, 0)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'monitor.db'}"
+
+
+def test_the_json_schemas_describe_the_declarations() -> None:
+    config, pack = config_json_schema(), pack_json_schema()
+    assert set(config["$defs"]["ConfigFile"]["properties"]) == {
+        "database", "general", "calendar", "reminders", "digest", "daemon", "smtp", "pack_overrides"}
+    assert config["$defs"]["SmtpSettings"]["properties"]["port"]["anyOf"][0]["maximum"] == 65535
+    assert pack["$defs"]["Validity"]["properties"]["years"]["minimum"] == 1
+    assert "source" not in pack["$defs"]["PackFile"]["properties"]
+    json.dumps(config), json.dumps(pack)
