@@ -33,6 +33,7 @@ class Received:
     raw: bytes
     tls: bool
     user: str | None
+    peer: str = ""          # the client's address and port: one per SMTP connection
 
     @property
     def message(self) -> EmailMessage:
@@ -65,7 +66,7 @@ class Handler:
         login = session.auth_data if isinstance(session.auth_data, str) else None
         with self.lock:
             self.received.append(Received(list(envelope.rcpt_tos), envelope.original_content,
-                                          session.ssl is not None, login))
+                                          session.ssl is not None, login, str(session.peer)))
         return "250 OK"
 
 

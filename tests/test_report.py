@@ -3,6 +3,7 @@ scripts/test installs), with no network; assertions on what the browser laid out
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import struct
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -131,5 +133,26 @@ def test_screenshot(browser: webdriver.Chrome, page: tuple[Path, dict[str, Any],
     viewport = browser.execute_script("return [innerWidth * devicePixelRatio, innerHeight * devicePixelRatio]")
     assert [width, height] == viewport and width == WIDTH
     assert len(shot) > 10 * len(blank)                   # text, badges and a chart, not an empty page
+    # what is drawn: each bar segment of the chart shows its regime's colour where the browser laid it out
+    image = Image.open(io.BytesIO(shot)).convert("RGB")
+    ratio = browser.execute_script("return devicePixelRatio")
+    checked = 0
+    for rect in browser.find_elements(By.CSS_SELECTOR, "#timeline g.bar rect"):
+        box = rect.rect
+        if box["height"] < 6 or box["y"] + box["height"] > HEIGHT:
+            continue
+        colour = rect.get_attribute("fill") or ""
+        want = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        centre = (int((box["x"] + box["width"] / 2) * ratio), int((box["y"] + box["height"] / 2) * ratio))
+        got = image.getpixel(centre)
+        assert isinstance(got, tuple) and all(abs(a - b) <= 8 for a, b in zip(got, want, strict=True)), (
+            rect.get_attribute("data-regime"), got, want)
+        checked += 1
+    assert checked >= 3
+    # and the page's text was painted: the title's band holds dark pixels
+    title = browser.find_element(By.TAG_NAME, "h1").rect
+    band = image.crop((int(title["x"] * ratio), int(title["y"] * ratio), int((title["x"] + title["width"]) * ratio),
+                       int((title["y"] + title["height"]) * ratio))).convert("L")
+    assert sum(1 for value in band.tobytes() if value < 100) > 200
     target = Path(os.environ.get("MONITOR_REPORT_SCREENSHOT", tmp_path / "report.png"))
     target.write_bytes(shot)
