@@ -1,1 +1,4 @@
-"""Persistence: SQLAlchemy models, engines and sessions, Alembic migrations, and the fact repository."""
+"""The database: models, sessions, migrations (Alembic), and every query."""
+
+#: The newest migration; tests check that it matches db/migrations/versions.
+HEAD = "0003"

@@ -8,13 +8,10 @@ from importlib import resources
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, Insert, Result, create_engine, event, inspect, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import HEAD
 from monitor.errors import ConfigError
-
-#: The newest migration; tests check that it matches db/migrations/versions.
-HEAD = "0003"
 
 
 def make_engine(url: str) -> Engine:
@@ -75,6 +72,8 @@ def rowcount(result: Result[Any]) -> int:
 
 def dialect_insert(conn: Any, table: Any) -> Any:
     """The dialect's INSERT, which has ON CONFLICT on SQLite and PostgreSQL alike."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 

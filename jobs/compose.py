@@ -21,8 +21,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from db.ledger import active_holds, mark
+from db.ledger import mark
 from db.models import DeliveryRow, MessageRow, ReminderRow, RoundItemRow
+from db.queries import active_holds
+from db.read import SessionReads
 from db.session import rowcount
 from monitor.app import App
 from monitor.overview import Selection, evaluated
@@ -124,7 +126,7 @@ def held(found: Evaluated | None, subject: str, holds: set[tuple[str, str]]) -> 
 def _sort_out(app: App, session: Session, day: dt.date, now: dt.datetime, late: bool) -> dict[str, int]:
     """First pass, a slice of clusters at a time: settle what is obsolete or held, and write each delivery to
     claim, with the item it shows, to the round's scratch rows. Only one slice is ever in memory."""
-    holds = {(hold.cluster_id, hold.subject) for hold in active_holds(session, day)}
+    holds = {(hold.cluster_id, hold.subject) for hold in active_holds(SessionReads(session.connection()), day)}
     lang = app.settings.language
     counts = {"claimed": 0, DeliveryState.SUPPRESSED: 0, DeliveryState.OBSOLETE: 0}
     after: str | None = None

@@ -8,16 +8,19 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
-from db.session import ensure_schema, make_engine, session_factory
+from db import HEAD
+from db.read import Reader
 from monitor import clock
 from monitor.config import Settings, load_settings
 from monitor.errors import InputError
 from monitor.rules.packs import Pack, load_packs
 from monitor.rules.workdays import WorkCalendar
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def who() -> str:
@@ -47,13 +50,26 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
+        """SQLAlchemy's engine, the schema brought up to date (imported only by what writes or uses PostgreSQL)."""
+        from db.session import ensure_schema, make_engine
+
         engine = make_engine(self.settings.database_url)
         ensure_schema(engine)
         return engine
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
+        from db.session import session_factory
+
         return session_factory(self.engine)
+
+    @cached_property
+    def reader(self) -> Reader:
+        """Read connections through the driver (sqlite3 itself for SQLite), on a schema that is up to date."""
+        reader = Reader(self.settings.database_url, lambda: self.engine)
+        if reader.path is None or reader.current_revision() != HEAD:
+            self.engine  # noqa: B018 - creates or upgrades the schema
+        return reader
 
     def close(self) -> None:
         """Release the database connections, if any were opened."""

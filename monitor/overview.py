@@ -53,7 +53,7 @@ class Selection:
         if regime is not None:
             app.pack(regime)
         if cluster_ids:
-            with app.engine.connect() as conn:
+            with app.reader.connect() as conn:
                 missing = sorted(set(cluster_ids) - existing_ids(conn, cluster_ids))
             if missing:
                 raise UnknownClusterError(missing[0])
@@ -68,12 +68,12 @@ class Slice(NamedTuple):
 def _ids(app: App, selection: Selection) -> list[str]:
     if selection.cluster_ids is not None:
         return sorted(selection.cluster_ids)
-    with app.engine.connect() as conn:
+    with app.reader.connect() as conn:
         return cluster_ids_sorted(conn, selection.regime, selection.region)
 
 
 def _evaluate(app: App, selection: Selection, id_range: IdRange) -> list[Evaluated]:
-    with app.engine.connect() as conn:
+    with app.reader.connect() as conn:
         all_facts = load_facts(conn, selection.cluster_ids, selection.regime, id_range, selection.region)
     calendar, as_of = app.calendar, selection.as_of
     return [shown(facts, evaluate(app.pack(facts.cluster.regime), facts, as_of, calendar), as_of)
@@ -121,7 +121,8 @@ _worker: tuple[App, Selection, Callable[[Evaluated], tuple[Any, Any]]] | None = 
 
 def _init(app: App, selection: Selection, render: Callable[[Evaluated], tuple[Any, Any]]) -> None:
     global _worker
-    app.engine.dispose(close=False)  # a forked child must not share the parent's connections
+    if "engine" in app.__dict__:
+        app.engine.dispose(close=False)  # a forked child must not share the parent's connections
     _worker = (app, selection, render)
 
 
@@ -147,7 +148,7 @@ def ranked(app: App, selection: Selection, render: Callable[[Evaluated], tuple[P
         cuts = [len(ids) * n // workers for n in range(workers + 1)]
         shares = [ids[cuts[n]:cuts[n + 1]] for n in range(workers)]
         ends = [ids[cut] for cut in cuts[1:-1]] + [None]
-        app.packs, app.calendar  # noqa: B018 - loaded once here, inherited by the forked workers
+        app.packs, app.calendar, app.reader  # noqa: B018 - loaded once here, inherited by the forked workers
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
                                  initargs=(app, selection, render)) as pool:

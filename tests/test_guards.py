@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from db.ledger import daemon_summary, running_daemons
 from db.models import DeliveryRow, MessageRow, ReminderRow
+from db.queries import daemon_summary, running_daemons
 from db.session import transaction
 from jobs import compose
 from jobs.compose import ConcurrentRound, build_round
@@ -150,13 +150,13 @@ def test_a_fresh_heartbeat_says_running_and_a_stale_one_does_not(sqlite_app: App
     clock = Clock(at(DAY))
     worker = daemon(sqlite_app, clock, owner="host:1")
     worker.heartbeat()
-    with transaction(sqlite_app.sessions) as session:
-        assert running_daemons(session, clock().astimezone(dt.UTC)) == ["host:1"]
-        assert daemon_summary(session, clock().astimezone(dt.UTC), "Asia/Shanghai")["running"] == ["host:1"]
-        assert running_daemons(session, clock().astimezone(dt.UTC) + dt.timedelta(minutes=6)) == []
+    with sqlite_app.reader.connect() as reads:
+        assert running_daemons(reads, clock().astimezone(dt.UTC)) == ["host:1"]
+        assert daemon_summary(reads, clock().astimezone(dt.UTC), "Asia/Shanghai")["running"] == ["host:1"]
+        assert running_daemons(reads, clock().astimezone(dt.UTC) + dt.timedelta(minutes=6)) == []
     worker.heartbeat("stopped")
-    with transaction(sqlite_app.sessions) as session:
-        assert running_daemons(session, clock().astimezone(dt.UTC)) == []
+    with sqlite_app.reader.connect() as reads:
+        assert running_daemons(reads, clock().astimezone(dt.UTC)) == []
 
 
 def _evaluated(cid: str, states: Sequence[ObligationState], severity: Severity | None = None,

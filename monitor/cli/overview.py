@@ -36,7 +36,7 @@ def status(app: App, selection: Selection, fmt: str) -> None:
         ranking = ranked(app, selection, functools.partial(_json_item, lang=lang, indent=indent))
         write_document(sys.stdout.buffer, selection.as_of, ranking.payloads, {"daemon": daemon, "holds": [
             {"kind": h.kind, "cluster": h.cluster_id, "subject": h.subject, "until": h.until.isoformat(),
-             "note": h.note, "by": h.recorded_by, "at": _aware(h.recorded_at).isoformat(timespec="seconds")}
+             "note": h.note, "by": h.recorded_by, "at": h.recorded_at.isoformat(timespec="seconds")}
             for h in holds]}, indent)
         sys.stdout.buffer.flush()
         return
@@ -56,20 +56,13 @@ def _json_item(item: Any, lang: str, indent: bool) -> tuple[bytes, None]:
     return encode(cluster_json(item, lang), indent, 2), None
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    from db.ledger import aware
-
-    return aware(value)
-
-
 def _holds_and_daemon(app: App, selection: Selection) -> tuple[list[Hold], dict[str, Any]]:
-    from db.ledger import active_holds, daemon_summary
-    from db.session import transaction
+    from db.queries import active_holds, daemon_summary
     from monitor import clock
 
-    with transaction(app.sessions) as session:
-        holds = active_holds(session, selection.as_of)
-        daemon = daemon_summary(session, clock.now_utc(), app.settings.timezone)
+    with app.reader.connect() as reads:
+        holds = active_holds(reads, selection.as_of)
+        daemon = daemon_summary(reads, clock.now_utc(), app.settings.timezone)
     if selection.cluster_ids is not None:
         holds = [h for h in holds if h.cluster_id in selection.cluster_ids]
     return holds, daemon
