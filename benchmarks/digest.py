@@ -42,7 +42,8 @@ from status import facts_for, write_roster
 from db.session import ensure_schema, make_engine
 from monitor.config import SmtpSettings
 from notifications.digest import Digest, Item, build_message
-from notifications.smtp import Outcome, Outgoing, send_all, tls_context
+from notifications.sender import Ready
+from notifications.smtp import SmtpSender, tls_context
 
 DAY = dt.date(2027, 3, 1)
 
@@ -65,7 +66,7 @@ def free_port() -> int:
         return port
 
 
-def digests(count: int, raws: dict[str, bytes]) -> list[Outgoing]:
+def digests(count: int) -> list[Ready]:
     now = dt.datetime.now(dt.UTC)
     messages = []
     for n in range(count):
@@ -74,8 +75,7 @@ def digests(count: int, raws: dict[str, bytes]) -> list[Outgoing]:
             digest.add(Item(group, f"C-{n:04d}-{i}", f"合成集群{n}-{i}", f"{2025 - i}年度报告逾期未报",
                             DAY - dt.timedelta(days=3 * i), -3 * i, "第十二条", "risk", False))
         message = build_message("monitor@example.gov.cn", f"user{n}@example.cn", digest, DAY, "zh", now)
-        raws[message["Message-ID"]] = message.as_bytes()
-        messages.append(Outgoing(message["Message-ID"], f"user{n}@example.cn"))
+        messages.append(Ready(str(message["Message-ID"]), f"user{n}@example.cn", message.as_bytes()))
     return messages
 
 
@@ -122,21 +122,19 @@ def delivery(recipients: int, tmp: Path) -> None:
     port, ca_file = server.port, server.ca_file
     try:
         settings = SmtpSettings(host="127.0.0.1", port=port, security="starttls", sender="monitor@example.gov.cn",
-                                username="monitor", ca_file=ca_file)
+                                username="monitor", ca_file=str(ca_file))
         start = time.perf_counter()
-        raws: dict[str, bytes] = {}
-        messages = digests(recipients, raws)
+        messages = digests(recipients)
         render_s = time.perf_counter() - start
-        outcomes: list[Outcome] = []
+        os.environ.setdefault("MONITOR_SMTP_PASSWORD", "x")
         start = time.perf_counter()
-        asyncio.run(send_all(settings, settings.sender, messages, raws.get,
-                             lambda _id, outcome: outcomes.append(outcome)))
-        batched_s = time.perf_counter() - start
+        outcomes = [outcome for _, outcome in SmtpSender(settings).send(messages)]   # as jobs/deliver.py hands
+        batched_s = time.perf_counter() - start                                       # them over
         assert sum(o.state == "sent" for o in outcomes) == recipients, outcomes[:3]
 
         async def one_by_one() -> None:
             for message in messages:
-                await aiosmtplib.send(raws[message.id], sender=settings.sender, recipients=[message.recipient],
+                await aiosmtplib.send(message.raw, sender=settings.sender, recipients=[message.recipient],
                                       hostname="127.0.0.1", port=port, start_tls=True, tls_context=client,
                                       username="monitor", password="x")
 

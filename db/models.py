@@ -201,3 +201,12 @@ class RoundItemRow(Base):
     severity: Mapped[str | None] = mapped_column(String(32))
     late: Mapped[bool | None] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class ScanWatchRow(Base):
+    """When the scan must evaluate a cluster again (migration 0004); no row: at the next scan."""
+    __tablename__ = "scan_watch"
+    __table_args__ = (Index("ix_scan_watch_next_scan", "next_scan"),)
+    cluster_id: Mapped[str] = mapped_column(String(64), ForeignKey("cluster.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    next_scan: Mapped[dt.date] = mapped_column(Date)

@@ -52,6 +52,7 @@ class Daemon:
     def __init__(self, app: App, owner: str | None = None, now: Callable[[], dt.datetime] = clock.now_utc,
                  sender: Sender | None = None) -> None:
         self.app, self.owner, self._clock, self._sender = app, owner or owner_name(), now, sender
+        self.scanned = False     # whether this daemon has scanned every cluster once
         self.zone = ZoneInfo(app.settings.timezone)
 
     @property
@@ -76,10 +77,12 @@ class Daemon:
     # --- ticks --------------------------------------------------------------------------------------------
 
     def scan_tick(self) -> None:
-        """Record the reminders crossed so far and resend what is owed (retries, lapsed claims)."""
+        """Record the reminders crossed so far and resend what is owed (retries, lapsed claims). The first scan
+        of a daemon looks at every cluster; the next ones at those whose day has come or whose facts changed."""
         now = self.now()
         with transaction(self.app.sessions) as session:
-            scan(self.app, session, self.day(now), now)
+            scan(self.app, session, self.day(now), now, incremental=self.scanned, watching=True)
+        self.scanned = True
         self.resend()
         self.write_calendar(now)
 
@@ -123,7 +126,7 @@ class Daemon:
             return {}
         try:
             with transaction(self.app.sessions) as session:
-                scan(self.app, session, day, now)
+                scan(self.app, session, day, now, incremental=self.scanned and not by_hand, watching=not by_hand)
                 messages = build_round(self.app, session, day, now, self.owner, late)
         except ConcurrentRound as exc:   # rolled back whole: what it held is still pending for the next round
             log.warning("digest day=%s: %s", day, exc)

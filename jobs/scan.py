@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import func
 
+from db import watch
 from db.ledger import last_day, mark
 from db.models import DeliveryRow, ReminderRow
+from db.queries import CHUNK
 from db.session import insert_ignoring_duplicates
 from monitor.app import App
-from monitor.overview import Selection, slices
-from monitor.rules.stages import OBLIGATION_SECTION, candidates, recipients, warning_stage
+from monitor.overview import Selection, Slice, slices
+from monitor.rules.stages import OBLIGATION_SECTION, candidates, next_change, recipients, warning_stage
 from monitor.rules.states import DeliveryState
 
 log = logging.getLogger("monitor.scan")
@@ -30,23 +33,37 @@ class ScanResult(NamedTuple):
     reminders: int          # new reminders recorded
     deliveries: int         # new deliveries (reminder x recipient) queued
     late: int               # new reminders crossed on a day no scan ran
+    clusters: int           # clusters evaluated
 
 
-def scan(app: App, session: Session, day: dt.date, now: dt.datetime) -> ScanResult:
+def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental: bool = False,
+         watching: bool | None = None) -> ScanResult:
     """Record the reminders owed as of ``day``. A stage crossed after the previous scan's day and before
-    ``day`` was crossed while no scan ran: it is marked late (RULES.md: "sent once, marked as late")."""
+    ``day`` was crossed while no scan ran: it is marked late (RULES.md: "sent once, marked as late").
+
+    ``incremental`` (the daemon's ticks after its first): evaluate only the clusters whose next threshold day
+    has come or whose facts changed (db/watch.py); otherwise every cluster. ``watching`` (default: as
+    ``incremental``; the daemon's first scan too): store each evaluated cluster's next day. A scan by hand for
+    a day of its own choosing stores none, so it cannot move the daemon's watch."""
+    watching = incremental if watching is None else watching
     settings = app.settings
     previous = last_day(session, "scan")
     lead = {kind: settings.lead_days_for(kind) for kind in OBLIGATION_SECTION}
     every = settings.overdue_every_days
     conn = session.connection()
-    counts = [0, 0, 0]
-    for (low, high), items in slices(app, Selection(day)):
-        seen = _ledger_summary(session, low, high)
+    counts = [0, 0, 0, 0]
+    ids = watch.due(session, day) if incremental else None
+    for _, items in (_chunks(app, day, ids) if ids is not None else slices(app, Selection(day))):
+        seen = _ledger_summary(session, [facts.cluster.id for facts, _ in items])
         new: list[dict[str, Any]] = []
         addresses: dict[tuple[str, str, str], list[str]] = {}
+        next_scan: dict[str, dt.date] = {}
         for facts, verdict in items:
             pack = app.pack(facts.cluster.regime)
+            counts[3] += 1
+            if watching:
+                first_seen = {subject: first for (cid, subject), (first, _) in seen.items() if cid == facts.cluster.id}
+                next_scan[facts.cluster.id] = next_change(verdict, day, lead, every, first_seen)
             for c in candidates(pack, verdict, day, lead, every):
                 first, newest = seen.get((facts.cluster.id, c.subject), (None, None))
                 if c.stage is not None and c.crossed_on is not None:
@@ -60,6 +77,7 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime) -> ScanResu
                             "crossed_on": crossed_on, "found_on": day, "late": late, "created_at": now})
                 addresses[(facts.cluster.id, c.subject, stage)] = recipients(facts.cluster, c.roles,
                                                                              settings.administrators)
+        watch.watch(session, next_scan)
         if not new:
             continue
         inserted = session.execute(
@@ -76,19 +94,22 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime) -> ScanResu
         counts[2] += sum(1 for row in inserted if row.late)
     mark(session, "scan", now, day)
     result = ScanResult(day, *counts)
-    log.info("scan day=%s reminders=%d deliveries=%d late=%d", day, *counts)
+    log.info("scan day=%s reminders=%d deliveries=%d late=%d clusters=%d incremental=%s", day, *counts,
+             incremental)
     return result
 
 
-def _ledger_summary(session: Session, low: str | None, high: str | None) -> dict[tuple[str, str],
-                                                                                   tuple[dt.date, dt.date]]:
-    """For each (cluster, subject) in the id range: the first and the newest day a stage was crossed."""
-    query = select(ReminderRow.cluster_id, ReminderRow.subject, func.min(ReminderRow.crossed_on),
-                   func.max(ReminderRow.crossed_on)).group_by(ReminderRow.cluster_id, ReminderRow.subject)
-    if low is not None:
-        query = query.where(ReminderRow.cluster_id >= low)
-    if high is not None:
-        query = query.where(ReminderRow.cluster_id < high)
+def _chunks(app: App, day: dt.date, ids: list[str]) -> Iterator[Slice]:
+    """The clusters a watch list names, evaluated CHUNK at a time."""
+    for start in range(0, len(ids), CHUNK):
+        yield from slices(app, Selection(day, tuple(ids[start:start + CHUNK])))
+
+
+def _ledger_summary(session: Session, cluster_ids: list[str]) -> dict[tuple[str, str], tuple[dt.date, dt.date]]:
+    """For each (cluster, subject) of these clusters: the first and the newest day a stage was crossed."""
+    query = (select(ReminderRow.cluster_id, ReminderRow.subject, func.min(ReminderRow.crossed_on),
+                    func.max(ReminderRow.crossed_on)).where(ReminderRow.cluster_id.in_(cluster_ids))
+             .group_by(ReminderRow.cluster_id, ReminderRow.subject))
     return {(cid, subject): (_day(first), _day(newest)) for cid, subject, first, newest in session.execute(query)}
 
 

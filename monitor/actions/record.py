@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import AssessmentRow, ChangeRow, ClusterRow, IncidentRow, ReportRow, ReviewRow, RevocationRow
+from db.watch import touch
 from monitor.errors import ConflictError, InputError, UnknownClusterError
 from monitor.rules.packs import CHANGE_KINDS, INCIDENT_GROUNDS, Pack
 
@@ -29,9 +30,11 @@ class Recorder:
     today: dt.date            # no fact can be dated after today
 
     def _cluster(self, cluster_id: str) -> tuple[ClusterRow, Pack]:
+        """The cluster and its pack; its facts are about to change, so the daemon's next scan evaluates it."""
         row = self.session.get(ClusterRow, cluster_id)
         if row is None:
             raise UnknownClusterError(cluster_id)
+        touch(self.session, [cluster_id])
         pack = self.packs.get(row.regime)
         if pack is None:
             raise InputError(f"cluster {cluster_id!r} has regime {row.regime!r}, which no loaded pack defines")

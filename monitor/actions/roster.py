@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import ClusterRow
+from db.watch import touch
 from monitor.config import is_email
 from monitor.errors import ImportError_, InputError
 from monitor.rules.dates import parse_date
@@ -190,4 +191,5 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
         statement = update(ClusterRow).where(table.c.id == bindparam("_id")).values(
             {name: bindparam(name) for name in [*columns, "recorded_at", "recorded_by"] if name != "id"})
         session.connection().execute(statement, changed)
+        touch(session, [values["id"] for values in changed])   # the daemon's next scan evaluates them again
     return ImportResult(added=len(new), updated=len(changed))

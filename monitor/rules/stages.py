@@ -10,7 +10,7 @@ crossed is returned: when the daemon was down across several stages, one reminde
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from monitor.rules.facts import Cluster
@@ -76,6 +76,42 @@ def candidates(pack: Pack, verdict: Verdict, as_of: dt.date, lead_days: dict[str
         if w.obligation in reminded:
             continue        # an overdue obligation's reminders carry its warning
         yield Candidate(w.key, None, None, w.severity == "revocation", pack.notify(WARNING_SECTION[w.code]))
+
+
+#: the day a scan need never come back for a cluster (revoked: nothing is owed until its facts change)
+NEVER = dt.date(9999, 12, 31)
+
+
+def next_change(verdict: Verdict, as_of: dt.date, lead_days: dict[str, tuple[int, ...]], every: int,
+                first_seen: Mapping[str, dt.date]) -> dt.date:
+    """The first day after ``as_of`` on which ``candidates`` could owe a reminder it does not owe on ``as_of``,
+    the facts staying as they are: the daemon's scan comes back to the cluster then (or when its facts change).
+
+    Reminders move only at these days: an open obligation's next lead day, the day after it falls due (it turns
+    overdue, and its warning appears) and each overdue step after; a repeating warning's next repeat from the
+    day it was first seen (``first_seen``, by key); the day after the validity ends (validity_expired); and
+    January 1, when next year's annual reports become known.
+    """
+    if verdict.state == "revoked":
+        return NEVER
+    days = [dt.date(as_of.year + 1, 1, 1)]
+    if verdict.valid_until is not None and verdict.valid_until >= as_of:
+        days.append(verdict.valid_until + dt.timedelta(days=1))
+    reminded: set[str] = set()
+    for o in verdict.obligations:
+        if not o.is_open or o.due is None:
+            continue
+        reminded.add(o.key)
+        if o.due >= as_of:
+            days.extend(d for n in lead_days[o.kind] if (d := o.due - dt.timedelta(days=n)) > as_of)
+            days.append(o.due + dt.timedelta(days=1))
+        else:
+            days.append(o.due + dt.timedelta(days=1 + ((as_of - o.due).days - 1) // every * every + every))
+    for w in verdict.warnings:
+        if w.obligation not in reminded and w.severity == "revocation":
+            first = first_seen.get(w.key, as_of)
+            days.append(first + dt.timedelta(days=((as_of - first).days // every + 1) * every))
+    return min(days)
 
 
 def recipients(cluster: Cluster, roles: tuple[str, ...], administrators: tuple[str, ...]) -> list[str]:
