@@ -30,7 +30,7 @@ from monitor.app import App
 from monitor.overview import Selection, evaluated
 from monitor.rules.listing import Evaluated
 from monitor.rules.stages import open_item
-from monitor.rules.states import DeliveryState, MessageState
+from monitor.rules.states import DeliveryState, MessageState, delivery_sources
 from notifications.digest import Digest, Item, build_message, obligation_item, warning_item
 
 log = logging.getLogger("monitor.round")
@@ -184,7 +184,7 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
             id=message_id, recipient=recipient, state=MessageState.CLAIMED, late=digest.late, round_day=day,
             raw=message.as_bytes(), created_at=now, claimed_by=owner, claimed_at=now, attempts=0))
         done = rowcount(session.execute(
-            update(DeliveryRow).where(DeliveryRow.state == DeliveryState.PENDING, DeliveryRow.id.in_(
+            update(DeliveryRow).where(DeliveryRow.state.in_(delivery_sources(DeliveryState.QUEUED)), DeliveryRow.id.in_(
                 select(RoundItemRow.delivery_id).where(RoundItemRow.recipient == recipient)))
             .values(state=DeliveryState.QUEUED, message_id=message_id).execution_options(synchronize_session=False)))
         if done != claims:

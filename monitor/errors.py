@@ -6,10 +6,11 @@
     ├── InputError               a command-line value or a recorded fact is wrong
     │   ├── UnknownClusterError  no cluster has that id
     │   └── ConflictError        the fact contradicts one already recorded
-    ├── ImportError_             a roster file has bad rows (all of them are listed)
-    └── DeliveryError            an e-mail could not be handed to the SMTP server
+    └── ImportError_             a roster file has bad rows (all of them are listed)
 
-Anything else is a bug and keeps its traceback.
+Anything else is a bug and keeps its traceback. Conditions the program handles itself are not here: a round
+that another daemon raced (jobs.compose.ConcurrentRound) is rolled back and retried at the next tick, and a
+message the server refuses is recorded as failed in the ledger.
 """
 
 from __future__ import annotations
@@ -48,7 +49,3 @@ class ImportError_(MonitorError):
         self.source = source
         self.problems = problems
         super().__init__(f"{source}: {len(problems)} bad row(s), nothing imported")
-
-
-class DeliveryError(MonitorError):
-    pass

@@ -190,3 +190,15 @@ def test_the_report_lists_warnings_most_severe_first_then_by_cluster_and_key(pac
     result = tally(items, dt.date(2025, 1, 1), "zh", packs, calendar)  # type: ignore[arg-type]
     assert [(w["severity"], w["cluster_id"]) for w in result.warnings] == [
         ("revocation", "A2"), ("revocation", "C"), ("risk", "A"), ("notice", "B")]
+
+
+def test_the_ledger_states_move_only_forward() -> None:
+    from monitor.rules.states import DELIVERY_MOVES, MESSAGE_MOVES, delivery_sources, message_sources
+
+    assert set(DELIVERY_MOVES) == set(DeliveryState) and set(MESSAGE_MOVES) == set(MessageState)
+    assert delivery_sources(DeliveryState.QUEUED) == (DeliveryState.PENDING,)
+    assert set(delivery_sources(DeliveryState.SENT)) == {DeliveryState.QUEUED}
+    assert {s for s, moves in DELIVERY_MOVES.items() if not moves} == {
+        DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SUPPRESSED, DeliveryState.OBSOLETE}
+    assert set(message_sources(MessageState.CLAIMED)) == {MessageState.CLAIMED, MessageState.RETRY}
+    assert not MESSAGE_MOVES[MessageState.SENT] and not MESSAGE_MOVES[MessageState.FAILED]

@@ -27,7 +27,7 @@ from monitor.rules.packs import Pack
 from monitor.rules.roster import COLUMNS, COMPUTED_COLUMNS
 from monitor.rules.verdict import Obligation, Verdict
 from monitor.views.files import write_whole
-from monitor.views.words import obligation_label, term, warning_message
+from monitor.views.words import obligation_label, term, warning_message, words
 
 DATE_FORMAT = "yyyy-mm-dd"
 #: severity → (fill, font colour): Excel's own "Bad" and "Neutral" cell styles, and a light blue for notices
@@ -41,32 +41,25 @@ ROSTER_WIDTHS = {"id": 18, "name": 36, "regime": 16, "region": 14, "operator": 2
 
 class Column(NamedTuple):
     key: str
-    zh: str
-    en: str
     width: int = 14
+    sheet: str = ""            # where its header is in words.toml ([xlsx.LANG.SHEET]); "" for the roster's own
 
     def header(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        if not self.sheet:     # the import format's headers, so that an export imports back
+            return ROSTER_HEADERS[self.key] if lang == "zh" else self.key
+        found: str = words("xlsx", lang)[self.sheet][self.key]
+        return found
 
 
-ROSTER = tuple(Column(name, zh, name, ROSTER_WIDTHS.get(name, 12)) for name, zh, _ in COLUMNS)
-CLUSTERS = (*ROSTER, *(Column(key, zh, key, 14) for key, zh in COMPUTED_COLUMNS))
-OBLIGATIONS = (
-    Column("id", "集群编号", "cluster", 18), Column("name", "集群名称", "cluster name", 36),
-    Column("regime", "适用办法", "regime", 16), Column("kind", "类别", "kind", 14),
-    Column("item", "事项", "item", 40), Column("due", "截止日期", "due", 12),
-    Column("days_left", "剩余天数", "days left", 10), Column("state", "状态", "state", 10),
-    Column("done_on", "完成日期", "done on", 12), Column("basis", "依据条款", "article", 16),
-    Column("key", "键", "key", 30),
-)
-WARNINGS = (
-    Column("id", "集群编号", "cluster", 18), Column("name", "集群名称", "cluster name", 36),
-    Column("regime", "适用办法", "regime", 16), Column("severity", "级别", "severity", 10),
-    Column("message", "警示", "warning", 60), Column("due", "截止日期", "due", 12),
-    Column("basis", "依据条款", "article", 16), Column("code", "代码", "code", 28),
-    Column("key", "键", "key", 30),
-)
-SHEET_NAMES = {"zh": ("集群", "事项", "警示"), "en": ("clusters", "obligations", "warnings")}
+ROSTER_HEADERS = {name: zh for name, zh, _ in COLUMNS} | dict(COMPUTED_COLUMNS)
+ROSTER = tuple(Column(name, ROSTER_WIDTHS.get(name, 12)) for name, _, _ in COLUMNS)
+CLUSTERS = (*ROSTER, *(Column(key, 14) for key, _ in COMPUTED_COLUMNS))
+OBLIGATIONS = tuple(Column(key, width, "obligations") for key, width in (
+    ("id", 18), ("name", 36), ("regime", 16), ("kind", 14), ("item", 40), ("due", 12), ("days_left", 10),
+    ("state", 10), ("done_on", 12), ("basis", 16), ("key", 30)))
+WARNINGS = tuple(Column(key, width, "warnings") for key, width in (
+    ("id", 18), ("name", 36), ("regime", 16), ("severity", 10), ("message", 60), ("due", 12), ("basis", 16),
+    ("code", 28), ("key", 30)))
 
 
 def _setup(sheet: Worksheet, columns: Sequence[Column], lang: str) -> None:
@@ -124,7 +117,7 @@ def export_workbook(path: Path, items: Iterable[Evaluated], lang: str) -> tuple[
 
 def _export(out: BinaryIO, items: Iterable[Evaluated], lang: str) -> tuple[int, int, int]:
     book = Workbook(write_only=True)
-    sheets = [book.create_sheet(title) for title in SHEET_NAMES[lang]]
+    sheets = [book.create_sheet(title) for title in words("xlsx", lang)["sheets"]]
     for sheet, columns in zip(sheets, (CLUSTERS, OBLIGATIONS, WARNINGS), strict=True):
         _setup(sheet, columns, lang)
     clusters_sheet, obligations_sheet, warnings_sheet = sheets
@@ -149,35 +142,13 @@ def _export(out: BinaryIO, items: Iterable[Evaluated], lang: str) -> tuple[int, 
     return counts[0], counts[1], counts[2]
 
 
-#: what each roster column holds, for the template's instructions sheet
-ROSTER_HELP = {
-    "id": ("集群的唯一编号，不含空格；再次导入同一编号即更新该集群", "unique cluster id, no spaces; importing it again updates it"),
-    "name": ("集群名称", "cluster name"),
-    "regime": ("适用办法编号，从下拉列表选择（见下表）", "the regime id, from the drop-down list (see below)"),
-    "certified_on": ("认定日期（发文日期）", "the day of the certification notice"),
-    "region": ("所在盟市/地州市", "region"),
-    "operator": ("运营管理机构名称", "the operating organisation"),
-    "operator_email": ("运营管理机构邮箱，多个用分号分隔", "operator e-mail(s), separated by ;"),
-    "bureau_email": ("所在地工信局邮箱，多个用分号分隔", "local bureau e-mail(s), separated by ;"),
-    "batch": ("认定批次（如2022、2023），决定年度报告截止日和有效期", "batch (e.g. 2022), sets due days and validity"),
-    "valid_until": ("名单公告载明的有效期截止日；空则按办法计算", "validity end stated by the list notice; else computed"),
-    "publicity_start": ("公示开始日期（如有），status 显示公示截止日", "start of a publicity period, if any"),
-}
 TEMPLATE_ROWS = 2000
-INSTRUCTIONS = {
-    "zh": ("说明", "名册", "列名", "英文列名", "必填", "说明", "是", "否", "适用办法编号", "名称", "文件",
-           "填写“名册”工作表，每行一个集群，然后运行：monitor import 本文件.xlsx。日期填为Excel日期或 YYYY-MM-DD。"),
-    "en": ("instructions", "roster", "column", "name", "required", "what it holds", "yes", "no", "regime id",
-           "title", "document",
-           ("Fill in the roster sheet, one cluster a row, then run: monitor import this-file.xlsx. "
-            "Dates as Excel dates or YYYY-MM-DD.")),
-}
 
 
 def write_template(path: Path, packs: Iterable[Pack], lang: str) -> None:
     """An empty roster: the import's columns, a regime drop-down, date checks, and an instructions sheet."""
-    (help_title, roster_title, column_word, name_word, required_word, what_word, yes, no, regime_word, title_word,
-     document_word, how) = INSTRUCTIONS[lang]
+    said = words("xlsx", lang)
+    help_title, roster_title, how = said["instructions_sheet"], said["roster_sheet"], said["how"]
     book = Workbook()
     roster = book.active
     assert roster is not None
@@ -187,12 +158,13 @@ def write_template(path: Path, packs: Iterable[Pack], lang: str) -> None:
     help_sheet["A1"] = how
     help_sheet["A1"].alignment = Alignment(wrap_text=False)
     required = {name: needed for name, _, needed in COLUMNS}
-    rows = [[column.header(lang), column.key, yes if required[column.key] else no,
-             ROSTER_HELP[column.key][0 if lang == "zh" else 1]] for column in ROSTER]
-    _table(help_sheet, [column_word, name_word, required_word, what_word], rows, [16, 16, 8, 60], first_row=3)
+    rows = [[column.header(lang), column.key, said["yes"] if required[column.key] else said["no"],
+             said["roster_help"][column.key]] for column in ROSTER]
+    _table(help_sheet, [said["column"], said["name"], said["required"], said["what"]], rows, [16, 16, 8, 60],
+           first_row=3)
     packs = sorted(packs, key=lambda p: p.id)
     regimes_at = 3 + len(rows) + 2
-    _table(help_sheet, [regime_word, title_word, document_word], [[p.id, p.title, p.document] for p in packs],
+    _table(help_sheet, [said["regime_id"], said["title"], said["document"]], [[p.id, p.title, p.document] for p in packs],
            [], first_row=regimes_at)
     last = TEMPLATE_ROWS + 1
     letters = {column.key: get_column_letter(number) for number, column in enumerate(ROSTER, start=1)}
