@@ -34,19 +34,19 @@ def obligation_json(o: Obligation, lang: str) -> dict[str, Any]:
         data["changed_on"] = _iso(o.changed_on)
     data.update(due=_iso(o.due), state=o.state, days_left=o.days_left, basis=o.basis, done_on=_iso(o.done_on),
                 key=o.key)
-    note = calendar_note(o, lang)
-    if note is not None:
-        data["calendar"] = o.calendar
-        data["calendar_note"] = note
-    return data
+    return _with_calendar(data, o, lang)
 
 
 def warning_json(w: Alert, lang: str) -> dict[str, Any]:
-    data: dict[str, Any] = {"code": w.code, "severity": w.severity, "basis": w.basis,
-                            "message": warning_message(w, lang), "key": w.key}
-    note = calendar_note(w, lang)
+    return _with_calendar({"code": w.code, "severity": w.severity, "basis": w.basis,
+                           "message": warning_message(w, lang), "key": w.key}, w, lang)
+
+
+def _with_calendar(data: dict[str, Any], item: Obligation | Alert, lang: str) -> dict[str, Any]:
+    """Where a due day rests on a calendar other than the official one: which, and the note saying so."""
+    note = calendar_note(item, lang)
     if note is not None:
-        data["calendar"] = w.calendar
+        data["calendar"] = item.calendar
         data["calendar_note"] = note
     return data
 
