@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,16 @@ def test_the_json_schemas_describe_the_declarations() -> None:
     assert pack["$defs"]["Validity"]["properties"]["years"]["minimum"] == 1
     assert "source" not in pack["$defs"]["PackFile"]["properties"]
     json.dumps(config), json.dumps(pack)
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+@pytest.mark.parametrize(("name", "make"), [("config.schema.json", config_json_schema),
+                                            ("pack.schema.json", pack_json_schema)])
+def test_the_schema_files_in_docs_are_current(name: str, make: object) -> None:
+    """Regenerate with: MONITOR_WRITE_SCHEMAS=1 pytest tests/test_config.py"""
+    text = json.dumps(make(), ensure_ascii=False, indent=2) + "\n"  # type: ignore[operator]
+    if os.environ.get("MONITOR_WRITE_SCHEMAS"):
+        (DOCS / name).write_text(text, encoding="utf-8")
+    assert (DOCS / name).read_text(encoding="utf-8") == text, f"docs/{name} is stale: regenerate it"

@@ -55,3 +55,19 @@ def test_a_slice_of_an_id_range_stops_at_its_end(app: App, config_file: Path, tm
     parts = list(overview.slices(app, Selection(dt.date(2026, 1, 1)), share, end="C-006"))
     assert [e.facts.cluster.id for part in parts for e in part.items] == share
     assert functools.reduce(lambda n, part: n + len(part.items), parts, 0) == 3
+
+
+def test_the_indented_document_for_a_terminal_holds_the_same_as_the_compact_one(app: App, config_file: Path,
+                                                                                tmp_path: Path) -> None:
+    rows = [f"C-{i:03d},集群{i},nmg-sme-draft,2023-0{1 + i % 9}-10,,,,,," for i in range(5)]
+    assert monitor("import", str(write_roster(tmp_path / "r.csv", *rows)), config=config_file).exit_code == 0
+    selection = Selection(dt.date(2026, 11, 22))
+    documents = []
+    for indent in (False, True):
+        out = io.BytesIO()
+        ranking = ranked(app, selection, lambda e, indent=indent: (encode(cluster_json(e, "zh"), indent, 2), None))
+        write_document(out, selection.as_of, ranking.payloads, {"holds": [], "daemon": {"running": []}}, indent)
+        documents.append(out.getvalue())
+    compact, indented = documents
+    assert compact.count(b"\n") == 1 and indented.count(b"\n") > 50
+    assert json.loads(compact) == json.loads(indented) and len(json.loads(compact)["clusters"]) == 5

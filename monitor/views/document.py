@@ -82,14 +82,14 @@ def encode(value: Any, indent: bool, depth: int = 0) -> bytes:
 def write_document(out: IO[bytes], as_of: dt.date, clusters: Iterable[bytes], tail: Mapping[str, Any],
                    indent: bool) -> None:
     """``{"as_of": …, "clusters": [...], **tail}``, the clusters already encoded (``encode(…, indent, 2)``)."""
-    gap, sep = ("\n ", "\n  ") if indent else ("", "")
-    out.write(b'{' + gap.encode() + b'"as_of": "' + as_of.isoformat().encode() + b'",' + gap.encode()
-              + b'"clusters": [')
+    gap, sep, colon = (b"\n ", b"\n  ", b": ") if indent else (b"", b"", b":")
+    out.write(b"{" + gap + b'"as_of"' + colon + b'"' + as_of.isoformat().encode() + b'",' + gap + b'"clusters"'
+              + colon + b"[")
     first = True
     for data in clusters:
-        out.write((b"" if first else b",") + sep.encode() + data)
+        out.write((b"" if first else b",") + sep + data)
         first = False
-    out.write((gap.encode() if not first else b"") + b"]")
+    out.write((gap if not first else b"") + b"]")
     for key, value in tail.items():
-        out.write(b"," + gap.encode() + json.dumps(key).encode() + b": " + encode(value, indent, 1))
-    out.write(("\n" if indent else "").encode() + b"}\n")
+        out.write(b"," + gap + json.dumps(key).encode() + colon + encode(value, indent, 1))
+    out.write((b"\n" if indent else b"") + b"}\n")
