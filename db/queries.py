@@ -120,7 +120,7 @@ def id_ranges(ids: Sequence[str], chunk: int = CHUNK, end: str | None = None) ->
     """Sorted ids cut into ranges of at most ``chunk``: (low inclusive, high exclusive), the last one ending at
     ``end`` (the first id after these, None for the end of the roster)."""
     lows = list(ids[::chunk])
-    return list(zip(lows, [*lows[1:], end], strict=True))
+    return list(zip(lows, [*lows[1:], end], strict=True)) if lows else []
 
 
 def existing_ids(conn: Reads, cluster_ids: Sequence[str]) -> set[str]:
@@ -136,6 +136,7 @@ def _identity(value: Any) -> dt.date:
 def _date_converter(conn: Reads) -> Callable[[Any], dt.date]:
     """SQLite hands dates back as ISO strings; PostgreSQL's driver as dates already."""
     return dt.date.fromisoformat if conn.dates_as_text else _identity
+
 
 
 # --- the ledger as status shows it --------------------------------------------------------------------------------

@@ -243,3 +243,18 @@ def test_a_sixth_regime_is_one_file(app: App, tmp_path: Path, monkeypatch: pytes
     assert [(o["key"], o["due"], o["state"]) for o in cluster["obligations"]] == [
         ("annual_report:2025", "2026-05-31", "overdue")]
     assert [(w["severity"], w["basis"]) for w in cluster["warnings"]] == [("revocation", "第十二条（二）")]
+
+
+def test_region_selects_the_clusters_of_one_region_in_every_output(tmp_path: Path) -> None:
+    from tests.helpers import own_config
+
+    config = own_config(tmp_path)
+    ids = [c["id"] for c in status_json(config, "--as-of", "2026-11-22", "--region", "包头市")["clusters"]]
+    assert sorted(ids) == ["MIIT-2022-015", "NMG-AMC-2025-003"]
+    table = monitor("status", "--as-of", "2026-11-22", "--region", "包头市", config=config).output
+    assert "MIIT-2022-015" in table and "MIIT-2023-041" not in table and "共2个集群" in table
+    calendar = monitor("calendar", "--as-of", "2026-11-22", "--region", "昌吉州", config=config).output
+    assert "XJ-AMC-2025-001" not in calendar and "MIIT-2022-015" not in calendar   # xj-amc has no dated items
+    both = status_json(config, "--as-of", "2026-11-22", "--region", "包头市", "--regime", "miit-sme-2022")
+    assert [c["id"] for c in both["clusters"]] == ["MIIT-2022-015"]
+    assert status_json(config, "--as-of", "2026-11-22", "--region", "火星")["clusters"] == []

@@ -30,9 +30,12 @@ def _state(due: dt.date | None, done_on: dt.date | None, as_of: dt.date) -> Obli
 def _obligation(kind: str, key: str, due: dt.date | None, done_on: dt.date | None, as_of: dt.date, basis: str,
                 year: int | None = None, change_kind: str | None = None, changed_on: dt.date | None = None,
                 calendar: str | None = None) -> Obligation:
-    # positional: this runs for every obligation of every cluster
-    return Obligation(kind, key, due, _state(due, done_on, as_of), basis, done_on,
-                      None if due is None else (due - as_of).days, year, change_kind, changed_on, calendar)
+    # tuple.__new__ skips the NamedTuple's Python-level __new__: this runs for every obligation of every cluster
+    return _new(Obligation, (kind, key, due, _state(due, done_on, as_of), basis, done_on,
+                             None if due is None else (due - as_of).days, year, change_kind, changed_on, calendar))
+
+
+_new = tuple.__new__
 
 
 def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:

@@ -8,13 +8,12 @@ and the nearest due day; the id breaks ties.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import NamedTuple
 
 from monitor.rules.facts import Facts
-from monitor.rules.states import ClusterState, ObligationState
-from monitor.rules.verdict import Obligation, Verdict
+from monitor.rules.states import OPEN, ClusterState, ObligationState
+from monitor.rules.verdict import Alert, Obligation, Verdict
 
 #: done and late obligations stay listed while their due day (or their filing) lies within this many days
 HISTORY_DAYS = 365
@@ -37,10 +36,21 @@ def listed(obligation: Obligation, as_of: dt.date) -> bool:
 
 
 def shown(facts: Facts, verdict: Verdict, as_of: dt.date) -> Evaluated:
-    """The verdict with only its listed obligations, and its warnings most severe first."""
-    return Evaluated(facts, dataclasses.replace(
-        verdict, obligations=tuple(o for o in verdict.obligations if listed(o, as_of)),
-        warnings=tuple(sorted(verdict.warnings, key=lambda w: -w.severity.rank))))
+    """The verdict with only its listed obligations, and its warnings most severe first.
+
+    ``listed`` written out (this runs for every obligation of every cluster an overview shows)."""
+    oldest = as_of - dt.timedelta(days=HISTORY_DAYS)
+    obligations = tuple(o for o in verdict.obligations if o.state in OPEN or (
+        (day := o.due or o.done_on) is not None and day >= oldest))
+    warnings = verdict.warnings
+    if len(warnings) > 1:
+        warnings = tuple(sorted(warnings, key=_severity_first))
+    return Evaluated(facts, Verdict(verdict.cluster_id, verdict.state, verdict.valid_until, obligations, warnings,
+                                    verdict.publicity))
+
+
+def _severity_first(warning: Alert) -> int:
+    return -warning.severity.rank
 
 
 def urgency(item: Evaluated) -> Urgency:

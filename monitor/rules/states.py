@@ -32,7 +32,11 @@ class ObligationState(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        return self in (ObligationState.PENDING, ObligationState.OVERDUE)
+        return self in OPEN
+
+
+#: the states of an obligation still to be done
+OPEN = frozenset({ObligationState.PENDING, ObligationState.OVERDUE})
 
 
 class ClusterState(StrEnum):

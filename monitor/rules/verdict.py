@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from monitor.rules.states import ClusterState, ObligationState, Severity
+from monitor.rules.states import OPEN, ClusterState, ObligationState, Severity
 
 
 class Obligation(NamedTuple):
@@ -24,7 +24,7 @@ class Obligation(NamedTuple):
 
     @property
     def is_open(self) -> bool:
-        return self.state.is_open
+        return self.state in OPEN
 
 
 class Alert(NamedTuple):
