@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from monitor.rules.dates import add_years, default_valid_until
+from monitor.rules.dates import add_months, add_years, default_valid_until
 from monitor.rules.facts import Facts, Review
 from monitor.rules.packs import Pack
 from monitor.rules.states import ClusterState, ObligationState, Severity
@@ -29,13 +29,21 @@ def _state(due: dt.date | None, done_on: dt.date | None, as_of: dt.date) -> Obli
 
 def _obligation(kind: str, key: str, due: dt.date | None, done_on: dt.date | None, as_of: dt.date, basis: str,
                 year: int | None = None, change_kind: str | None = None, changed_on: dt.date | None = None,
-                calendar: str | None = None) -> Obligation:
+                calendar: str | None = None, opens: dt.date | None = None) -> Obligation:
     # tuple.__new__ skips the NamedTuple's Python-level __new__: this runs for every obligation of every cluster
     return _new(Obligation, (kind, key, due, _state(due, done_on, as_of), basis, done_on,
-                             None if due is None else (due - as_of).days, year, change_kind, changed_on, calendar))
+                             None if due is None else (due - as_of).days, year, change_kind, changed_on, calendar,
+                             opens))
+
+
+def window_opens(valid_until: dt.date, months: int | None) -> dt.date | None:
+    """The first day of "有效期满前N个月内申请": (last day + 1) - N months (2027-01-14, 3 gives 2026-10-15)."""
+    return None if months is None else add_months(valid_until + dt.timedelta(days=1), -months)
 
 
 _new = tuple.__new__
+#: a year's report fails when, as of the evaluation, it is overdue or was filed late
+FAILED = frozenset({ObligationState.OVERDUE, ObligationState.LATE})
 
 
 def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:
@@ -90,15 +98,22 @@ def _visible_reviews(facts: Facts, as_of: dt.date) -> list[Review]:
 
 def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligation],
              warnings: list[Alert]) -> dt.date | None:
-    """Renewal reviews, cycle by cycle: a pass extends from the old last day, a fail ends the chain."""
+    """Renewal reviews, cycle by cycle: a pass extends from the old last day, a fail ends the chain. With an
+    application window, an application dated before it counts for nothing and raises review_applied_early."""
     validity = pack.validity
     valid_until = initial_valid_until(pack, facts)
     if validity is None or valid_until is None:
         return None
+    basis, months = validity.review_basis or validity.basis, validity.application_window_months
     done_on: dt.date | None = None
     applied_in_time = False
     failed: Review | None = None
+    early: list[Review] = []
     for review in _visible_reviews(facts, as_of):
+        opens = window_opens(valid_until, months)
+        if review.result == "applied" and opens is not None and review.on < opens:
+            early.append(review)
+            continue
         applied_in_time = applied_in_time or review.on <= valid_until
         if review.result == "applied":
             if validity.review_by_application and done_on is None:
@@ -109,11 +124,15 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
             failed = review
             break
         obligations.append(_obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on,
-                                       as_of, validity.basis))
+                                       as_of, basis, opens=window_opens(valid_until, months)))
         valid_until = add_years(valid_until, validity.extension_years)
-        done_on, applied_in_time = None, False
-    obligations.append(_obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on,
-                                   as_of, validity.basis))
+        done_on, applied_in_time, early = None, False, []
+    current = _obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on, as_of, basis,
+                          opens=window_opens(valid_until, months))
+    obligations.append(current)
+    if current.is_open:
+        warnings.extend(Alert("review_applied_early", Severity.NOTICE, basis, f"review_applied_early:{review.on}",
+                              (("on", review.on), ("opens", current.opens))) for review in early)
     if failed is not None:
         warnings.append(Alert("review_failed", Severity.REVOCATION, validity.review_failed_basis,
                                 f"review_failed:{failed.on}", (("on", failed.on),)))
@@ -155,6 +174,9 @@ def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.da
         if report.filed_on <= as_of and (report.year not in filed or report.filed_on < filed[report.year]):
             filed[report.year] = report.filed_on
     late_year: int | None = None
+    limit = rule.consecutive_failures
+    run: list[int] = []                     # the latest consecutive years whose report failed (overdue or late)
+    failed_run: list[int] = []              # the latest run that reached the limit
     for year in _report_years(facts, as_of, valid_until):
         due = dt.date(year + 1, month, day)
         if revoked_on is not None and revoked_on <= due:
@@ -170,8 +192,20 @@ def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.da
             late_year = year
         elif obligation.state is ObligationState.DONE:
             late_year = None
+        if obligation.state in FAILED:
+            run = [*run, year] if run and run[-1] == year - 1 else [year]
+            if limit is not None and len(run) >= limit:
+                failed_run = run
+        else:
+            run = []
+    if failed_run:
+        warnings.append(Alert("annual_report_failed_consecutive", Severity.REVOCATION, rule.overdue_basis,
+                              f"annual_report_failed_consecutive:{failed_run[0]}",
+                              (("years", "、".join(map(str, failed_run))), ("limit", limit))))
     if late_year is not None:
-        warnings.append(Alert("annual_report_late", Severity.RISK, rule.overdue_basis, f"annual_report_late:{late_year}",
+        # with consecutive_failures, one late year is a failure short of the limit: the pack's overdue severity
+        late_severity = rule.overdue_severity if limit is not None else Severity.RISK
+        warnings.append(Alert("annual_report_late", late_severity, rule.overdue_basis, f"annual_report_late:{late_year}",
                                 (("year", late_year), ("filed_on", filed[late_year])),
                                 obligation=f"annual_report:{late_year}"))
 

@@ -30,11 +30,12 @@ REPORTERS = ("cluster", "bureau")
 
 Role = Literal["operator", "bureau"]
 DEFAULT_NOTIFY: tuple[Role, ...] = ("operator", "bureau")
-Positive = Annotated[int, Meta(ge=1, description="a whole number, at least 1")]
-Article = Annotated[str, Meta(min_length=1, description="the article it comes from, e.g. 第十五条（三）")]
-Text = Annotated[str, Meta(min_length=1)]
-MonthDay = Annotated[str, Meta(min_length=1, description="a day every year has, MM-DD, e.g. 04-30")]
-Notify = Annotated[tuple[Role, ...], Meta(description="who is reminded: operator and/or bureau")]
+Positive = Annotated[int, Meta(ge=1)]
+MonthDay = Annotated[str, Meta(min_length=1)]
+
+
+Article = Annotated[str, Meta(min_length=1)]
+NOTIFY_DOC = "who is reminded of this section's obligations and warnings: \"operator\" and/or \"bureau\""
 
 
 class _Section(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -49,16 +50,23 @@ def _month_day(key: str, text: str) -> tuple[int, int]:
 
 
 class Validity(_Section, frozen=True, kw_only=True):
-    years: Positive
-    basis: Article
-    extension_years: Positive
-    extension_basis: Article
-    review_by_application: bool = False
-    application_basis: Article | None = None
-    review_failed_basis: Article
-    expired_basis: Article
-    expired_unapplied_severity: Severity = Severity.RISK
-    notify: Notify = DEFAULT_NOTIFY
+    """The certification's validity and its renewal review (RULES.md, "Validity and renewal review"). Without
+    this table the certification is in force until revoked."""
+    years: Annotated[Positive, Meta(description="years of validity from the certification (e.g. 3: 2023-07-10 gives 2026-07-09)")]
+    basis: Annotated[Article, Meta(description="the article stating the validity")]
+    extension_years: Annotated[Positive, Meta(description="years a passed review adds to the old last day")]
+    extension_basis: Annotated[Article, Meta(description="the article stating the extension")]
+    review_by_application: Annotated[bool, Meta(description="true where an application for review, recorded by the last day, "
+                                      "completes the renewal review (第十七条（一） \"有效期满未申请复核\")")] = False
+    application_basis: Annotated[Article | None, Meta(description="the article on applying; required with review_by_application")] = None
+    review_basis: Annotated[Article | None, Meta(description="the article the renewal_review obligation cites (default: basis)")] = None
+    application_window_months: Annotated[Positive | None, Meta(description="\"有效期满前N个月内申请复核\": an application counts only from (last day + 1) - N "
+                                    "months to the last day, both included; one before raises review_applied_early")] = None
+    review_failed_basis: Annotated[Article, Meta(description="the article making a failed review a ground to revoke")]
+    expired_basis: Annotated[Article, Meta(description="the article cited once the validity has ended without a passed review")]
+    expired_unapplied_severity: Annotated[Severity, Meta(description="severity of validity_expired when no application was made in "
+                                               "time (revocation, risk or notice)")] = Severity.RISK
+    notify: Annotated[tuple[Role, ...], Meta(description=NOTIFY_DOC)] = DEFAULT_NOTIFY
 
     def __post_init__(self) -> None:
         if self.review_by_application and self.application_basis is None:
@@ -66,12 +74,16 @@ class Validity(_Section, frozen=True, kw_only=True):
 
 
 class AnnualReport(_Section, frozen=True, kw_only=True):
-    due: MonthDay
-    reporter: Literal["cluster", "bureau"]
-    basis: Article
-    overdue_severity: Severity
-    overdue_basis: Article
-    notify: Notify = DEFAULT_NOTIFY
+    """The yearly report (RULES.md, "Annual reports"): the report on year Y is due in Y+1."""
+    due: Annotated[MonthDay, Meta(description="the yearly due day, MM-DD (e.g. \"04-30\"); a day every year has")]
+    reporter: Annotated[Literal["cluster", "bureau"], Meta(description="who files it: \"cluster\" or \"bureau\"")]
+    basis: Annotated[Article, Meta(description="the article requiring the report")]
+    overdue_severity: Annotated[Severity, Meta(description="severity of annual_report_overdue (and, with consecutive_failures, of "
+                                     "annual_report_late)")]
+    overdue_basis: Annotated[Article, Meta(description="the article cited when a report is overdue or late")]
+    consecutive_failures: Annotated[Positive | None, Meta(description="\"连续N年未按时报送\": N consecutive years whose report is overdue or was filed late "
+                               "raise annual_report_failed_consecutive (revocation); a year not required breaks a run")] = None
+    notify: Annotated[tuple[Role, ...], Meta(description=NOTIFY_DOC)] = DEFAULT_NOTIFY
 
     def __post_init__(self) -> None:
         _month_day("due", self.due)
@@ -83,24 +95,29 @@ class AnnualReport(_Section, frozen=True, kw_only=True):
 
 
 class ChangeFiling(_Section, frozen=True, kw_only=True):
-    window_months: Positive | None = None
-    basis: Article
-    pending_severity: Severity = Severity.RISK
-    overdue_severity: Severity
-    overdue_basis: Article
-    notify: Notify = DEFAULT_NOTIFY
+    """Filing a major change (RULES.md, "Major-change filings")."""
+    window_months: Annotated[Positive | None, Meta(description="months after the change to file it, a Civil Code period; unset: no "
+                                         "window, the change stays pending until filed")] = None
+    basis: Annotated[Article, Meta(description="the article requiring the filing")]
+    pending_severity: Annotated[Severity, Meta(description="severity of change_filing_pending (no window)")] = Severity.RISK
+    overdue_severity: Annotated[Severity, Meta(description="severity of change_filing_overdue")]
+    overdue_basis: Annotated[Article, Meta(description="the article cited when a filing is overdue or late")]
+    notify: Annotated[tuple[Role, ...], Meta(description=NOTIFY_DOC)] = DEFAULT_NOTIFY
 
 
 class Assessment(_Section, frozen=True, kw_only=True):
-    consecutive_failures: Positive
-    basis: Article
-    notify: Notify = DEFAULT_NOTIFY
+    """Yearly assessment results (RULES.md, "Consecutive assessment failures")."""
+    consecutive_failures: Annotated[Positive, Meta(description="failures in this many consecutive years revoke")]
+    basis: Annotated[Article, Meta(description="the article stating it")]
+    notify: Annotated[tuple[Role, ...], Meta(description=NOTIFY_DOC)] = DEFAULT_NOTIFY
 
 
 class Incidents(_Section, frozen=True, kw_only=True):
-    notice_basis: Article
-    revocation_grounds: dict[str, Article] = {}
-    notify: Notify = DEFAULT_NOTIFY
+    """Incidents an administrator records (RULES.md, "Incidents"). Required: every regime can record them."""
+    notice_basis: Annotated[Article, Meta(description="the article cited for an incident that is not a ground to revoke")]
+    revocation_grounds: Annotated[dict[str, Article], Meta(description="the grounds that revoke, each with its article: "
+                                                 + ", ".join(INCIDENT_GROUNDS))] = {}
+    notify: Annotated[tuple[Role, ...], Meta(description=NOTIFY_DOC)] = DEFAULT_NOTIFY
 
     def __post_init__(self) -> None:
         for ground in self.revocation_grounds:
@@ -109,16 +126,18 @@ class Incidents(_Section, frozen=True, kw_only=True):
 
 
 class Publicity(_Section, frozen=True, kw_only=True):
-    working_days: Positive
-    basis: Article
+    """The publicity period before certification (公示N个工作日)."""
+    working_days: Annotated[Positive, Meta(description="working days of the period; its first day counts")]
+    basis: Annotated[Article, Meta(description="the article stating it")]
 
 
 class Batch(_Section, frozen=True, kw_only=True):
-    id: Text
-    notice: Text
-    valid_until: dt.date | None = None
-    validity_years: Positive | None = None
-    report_due: MonthDay | None = None
+    """A list notice's own terms for the clusters of its batch ([[batches]], one table each)."""
+    id: Annotated[Annotated[str, Meta(min_length=1)], Meta(description="the batch, as a roster's batch column names it (e.g. \"2023\")")]
+    notice: Annotated[Annotated[str, Meta(min_length=1)], Meta(description="the notice that set the terms")]
+    valid_until: Annotated[dt.date | None, Meta(description="the last day in force for the whole batch (a TOML date, 2025-12-31)")] = None
+    validity_years: Annotated[Positive | None, Meta(description="years of validity for the batch instead of [validity] years")] = None
+    report_due: Annotated[MonthDay | None, Meta(description="the batch's yearly report due day, MM-DD")] = None
 
     def __post_init__(self) -> None:
         if self.valid_until and self.validity_years:
@@ -132,10 +151,11 @@ class Batch(_Section, frozen=True, kw_only=True):
 
 
 class PackFile(_Section, frozen=True, kw_only=True):
-    """What a pack file holds (the JSON Schema of the format is this declaration)."""
-    id: Text
-    title: Text
-    document: Text
+    """A regime pack: one policy's rules, each with its article. The file is named after its id."""
+    id: Annotated[Annotated[str, Meta(min_length=1)], Meta(description="the regime id, as the roster's regime column names it; the "
+                                                 "file is ID.toml")]
+    title: Annotated[Annotated[str, Meta(min_length=1)], Meta(description="the policy's title (《…》 is added where it is cited)")]
+    document: Annotated[Annotated[str, Meta(min_length=1)], Meta(description="the document number, e.g. 工信部企业〔2022〕119号")]
     validity: Validity | None = None
     annual_report: AnnualReport | None = None
     change_filing: ChangeFiling | None = None

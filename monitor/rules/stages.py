@@ -20,8 +20,9 @@ from monitor.rules.verdict import Obligation, Verdict
 #: the pack section whose ``notify`` roles receive an obligation's or a warning's reminders
 OBLIGATION_SECTION = {"renewal_review": "validity", "annual_report": "annual_report", "change_filing": "change_filing"}
 WARNING_SECTION = {
-    "review_failed": "validity", "validity_expired": "validity",
+    "review_failed": "validity", "validity_expired": "validity", "review_applied_early": "validity",
     "annual_report_overdue": "annual_report", "annual_report_late": "annual_report",
+    "annual_report_failed_consecutive": "annual_report",
     "change_filing_overdue": "change_filing", "change_filing_pending": "change_filing",
     "change_filing_late": "change_filing",
     "assessment_failed_consecutive": "assessment", "assessment_failed": "assessment",
@@ -38,17 +39,20 @@ class Candidate(NamedTuple):
     roles: tuple[str, ...]
 
 
-def obligation_stage(due: dt.date, as_of: dt.date, lead_days: tuple[int, ...],
-                     every: int) -> tuple[str, dt.date] | None:
-    """The newest stage crossed by ``as_of`` and the day it was crossed; ``None`` before the first lead day."""
+def obligation_stage(due: dt.date, as_of: dt.date, lead_days: tuple[int, ...], every: int,
+                     opens: dt.date | None = None) -> tuple[str, dt.date] | None:
+    """The newest stage crossed by ``as_of`` and the day it was crossed; ``None`` before the first one. With
+    ``opens`` (an application window's first day), the window opening is a stage too (``opens``)."""
     if as_of > due:
         k = ((as_of - due).days - 1) // every + 1
         return f"overdue:{k}", due + dt.timedelta(days=1 + (k - 1) * every)
-    crossed = [n for n in lead_days if due - dt.timedelta(days=n) <= as_of]
+    crossed = [(due - dt.timedelta(days=n), f"lead:{n}") for n in lead_days if due - dt.timedelta(days=n) <= as_of]
+    if opens is not None and opens <= as_of:
+        crossed.append((opens, "opens"))
     if not crossed:
         return None
-    n = min(crossed)
-    return f"lead:{n}", due - dt.timedelta(days=n)
+    day, stage = max(crossed)
+    return stage, day
 
 
 def warning_stage(first_seen: dt.date | None, as_of: dt.date, repeats: bool, every: int) -> tuple[str, dt.date]:
@@ -69,7 +73,7 @@ def candidates(pack: Pack, verdict: Verdict, as_of: dt.date, lead_days: dict[str
         if not o.is_open or o.due is None:
             continue
         reminded.add(o.key)
-        stage = obligation_stage(o.due, as_of, lead_days[o.kind], every)
+        stage = obligation_stage(o.due, as_of, lead_days[o.kind], every, o.opens)
         if stage is not None:
             yield Candidate(o.key, stage[0], stage[1], False, pack.notify(OBLIGATION_SECTION[o.kind]))
     for w in verdict.warnings:
@@ -87,7 +91,8 @@ def next_change(verdict: Verdict, as_of: dt.date, lead_days: dict[str, tuple[int
     """The first day after ``as_of`` on which ``candidates`` could owe a reminder it does not owe on ``as_of``,
     the facts staying as they are: the daemon's scan comes back to the cluster then (or when its facts change).
 
-    Reminders move only at these days: an open obligation's next lead day, the day after it falls due (it turns
+    Reminders move only at these days: an open obligation's next lead day (or its application window's first
+    day), the day after it falls due (it turns
     overdue, and its warning appears) and each overdue step after; a repeating warning's next repeat from the
     day it was first seen (``first_seen``, by key); the day after the validity ends (validity_expired); and
     January 1, when next year's annual reports become known.
@@ -104,6 +109,8 @@ def next_change(verdict: Verdict, as_of: dt.date, lead_days: dict[str, tuple[int
         reminded.add(o.key)
         if o.due >= as_of:
             days.extend(d for n in lead_days[o.kind] if (d := o.due - dt.timedelta(days=n)) > as_of)
+            if o.opens is not None and o.opens > as_of:
+                days.append(o.opens)
             days.append(o.due + dt.timedelta(days=1))
         else:
             days.append(o.due + dt.timedelta(days=1 + ((as_of - o.due).days - 1) // every * every + every))

@@ -21,6 +21,7 @@ class Obligation(NamedTuple):
     change_kind: str | None = None
     changed_on: dt.date | None = None
     calendar: str | None = None     # set when the due day relied on a calendar that is not official
+    opens: dt.date | None = None    # renewal review with an application window: the window's first day
 
     @property
     def is_open(self) -> bool:

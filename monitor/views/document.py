@@ -34,6 +34,8 @@ def obligation_json(o: Obligation, lang: str) -> dict[str, Any]:
         data["changed_on"] = _iso(o.changed_on)
     data.update(due=_iso(o.due), state=o.state, days_left=o.days_left, basis=o.basis, done_on=_iso(o.done_on),
                 key=o.key)
+    if o.opens is not None:
+        data["opens"] = _iso(o.opens)
     return _with_calendar(data, o, lang)
 
 

@@ -54,6 +54,8 @@ def event(cluster: Cluster, obligation: Obligation, now: dt.datetime, lead_days:
     lines = [f"{words['cluster']}: {cluster.id} {cluster.name}", f"{words['item']}: {label}",
              f"{words['due']}: {obligation.due.isoformat()}", f"{words['state']}: {state}",
              f"{words['basis']}: {obligation.basis}"]
+    if obligation.opens is not None:
+        lines.append(f"{words['opens']}: {obligation.opens.isoformat()}")
     note = calendar_note(obligation, lang)
     if note:
         lines.append(note)
