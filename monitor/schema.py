@@ -61,7 +61,8 @@ def explain(error: str, data: Any, kind: type, prefix: str = "") -> str:
         return f"{_dotted(prefix, steps)}: {show(value)} is not a date (write it as 2027-01-01)"
     expected = re.match(r"Expected `([^`]+)`, got `([^`]+)`", message)
     if expected is not None:
-        return f"{_dotted(prefix, steps)}: {show(value)} is not {_WORDS.get(expected[1], expected[1])}"
+        wanted = expected[1].removesuffix(" | null")
+        return f"{_dotted(prefix, steps)}: {show(value)} is not {_WORDS.get(wanted, wanted)}"
     if ": " in message and not path.endswith("]"):   # a __post_init__ check: "key: problem"
         key, problem = message.split(": ", 1)
         return f"{_dotted(prefix, [*steps, key])}: {problem}"
@@ -143,7 +144,7 @@ def _choices(kind: type, steps: list[str | int]) -> list[str]:
     if isinstance(found, mi.EnumType):
         return [str(member.value) for member in found.cls]
     if isinstance(found, mi.LiteralType):
-        return [str(v) for v in found.values]
+        return sorted(str(v) for v in found.values)
     return []
 
 

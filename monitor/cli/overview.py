@@ -176,9 +176,27 @@ def publicity(app: App, start: dt.date, days: int | None) -> None:
 
 @click.command()
 @config_option
+@click.option("--check", "directory", type=click.Path(path_type=Path, file_okay=False),
+              help="Check the packs in DIR (one line per problem; nothing is loaded or stored).")
+@click.option("--reference", is_flag=True, help="Print the pack format's reference (docs/packs.md).")
 @pass_app
-def regimes(app: App) -> None:
+def regimes(app: App, directory: Path | None, reference: bool) -> None:
     """The loaded regime packs, with their rules and articles."""
+    if reference:
+        from monitor.views.packref import reference as page
+
+        click.echo(page(), nl=False)
+        return
+    if directory is not None:
+        from monitor.rules.packs import check_packs
+
+        problems = check_packs(directory)
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        if problems:
+            raise SystemExit(2)
+        click.echo(f"{directory}: {len(list(directory.glob('*.toml')))} packs, no problems")
+        return
     from monitor.views.regimes import describe
 
     click.echo(describe(app.packs.values()))

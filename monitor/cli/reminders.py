@@ -58,6 +58,7 @@ def run(app: App) -> None:
     from jobs.logs import configure
     from jobs.scheduler import run_daemon
 
+    app.packs  # noqa: B018 - a pack that fails to load stops the daemon before it starts, naming the file
     configure()
     run_daemon(app)
 

@@ -221,9 +221,29 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
 
 def _read_toml(path: Path | resources.abc.Traversable, source: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise PackError(f"{source}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PackError(f"{source}: cannot read it: {exc}") from None
+    if not {"id", "title", "document", "incidents"} & set(data):
+        raise PackError(f"{source}: not a regime pack (a pack has id, title, document and [incidents]: "
+                        "see docs/packs.md)")
+    return data
+
+
+def check_packs(directory: Path) -> list[str]:
+    """One line per problem in a directory of packs (each file checked on its own); none when all are sound."""
+    if not directory.is_dir():
+        return [f"{directory}: not a directory"]
+    problems = []
+    files = sorted(directory.glob("*.toml"))
+    for path in files:
+        try:
+            parse_pack(_read_toml(path, str(path)), str(path), expected_id=path.stem)
+        except PackError as exc:
+            problems.append(str(exc))
+    return problems if files else [f"{directory}: no *.toml files"]
 
 
 def load_packs(

@@ -8,7 +8,8 @@ from monitor.rules.packs import Pack
 
 
 def describe_pack(pack: Pack) -> list[str]:
-    lines = [f"{pack.id}  {pack.title}（{pack.document}）  [{pack.source}]"]
+    named = pack.title if pack.title.endswith(f"（{pack.document}）") else f"{pack.title}（{pack.document}）"
+    lines = [f"{pack.id}  {named}  [{pack.source}]"]
     v = pack.validity
     if v is None:
         lines.append("  validity: none stated (in force until revoked)")
