@@ -204,3 +204,16 @@ def test_a_run_of_n_failures_always_revokes_and_fewer_never_do(outcomes: list[st
     revoking = warnings(verdict(facts, as_of, rules), "annual_report_failed_consecutive")
     assert bool(revoking) is (longest >= limit)
     assert all(severity is Severity.REVOCATION for _, severity, _ in revoking)
+
+
+def test_the_window_shows_in_json_and_in_the_calendar_event() -> None:
+    from monitor.views.document import obligation_json
+    from monitor.views.ics import event
+
+    facts = cluster("2024-01-15")
+    renewal = next(o for o in verdict(facts, "2026-09-01").obligations if o.kind == "renewal_review")
+    assert obligation_json(renewal, "zh")["opens"] == "2026-10-15"
+    text = event(facts.cluster, renewal, dt.datetime(2026, 9, 1, tzinfo=dt.UTC), (60, 0), "zh").to_ical().decode()
+    assert "申请期始: 2026-10-15" in text.replace("\r\n ", "")
+    other = next(o for o in verdict(facts, "2026-09-01").obligations if o.kind == "annual_report")
+    assert "opens" not in obligation_json(other, "zh")
