@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 _NAMED = re.compile(r"(?<!:):(\w+)")
 
+#: how long an SQLite connection waits for another process's write lock before giving up ("database is locked")
+BUSY_TIMEOUT_SECONDS = 30.0
+
 
 class Reads(Protocol):
     """What the queries of db/ need of a connection: rows as tuples, and whether dates come back as text."""
@@ -81,7 +84,7 @@ class Reader:
     @contextmanager
     def connect(self) -> Iterator[Reads]:
         if self.path is not None:
-            conn = sqlite3.connect(self.path, timeout=30)
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
             try:
                 yield SqliteReads(conn)
             finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -11,21 +12,27 @@ from sqlalchemy import CursorResult, Engine, Insert, Result, create_engine, even
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import HEAD
+from db.read import BUSY_TIMEOUT_SECONDS
 from monitor.errors import ConfigError
+
+
+def masked(url: str) -> str:
+    """A database URL fit to print: its password (and anything in the error that repeats it) hidden."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
 def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(url, future=True)
     except Exception as exc:  # noqa: BLE001 - a malformed URL or a driver that is not installed
-        raise ConfigError(f"database url {url!r}: {exc}") from None
+        raise ConfigError(f"database url '{masked(url)}': {masked(str(exc))}") from None
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
     return engine

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -14,11 +15,13 @@ from jobs.daemon import Daemon
 from jobs.scan import scan
 from monitor import clock
 from monitor.app import App
+from monitor.errors import InputError
 
 
 def preview_round(app: App, day: dt.date, directory: Path) -> list[Path]:
-    """Write the messages a round on ``day`` would send as .eml files. The scan and the round run in a
-    transaction that is rolled back, so the ledger is exactly as it was."""
+    """Write the messages a round on ``day`` would send as .eml files into a new or empty ``directory``. The scan
+    and the round run in a transaction that is rolled back, so the ledger is exactly as it was."""
+    fresh_directory(directory)
     now = clock.now_utc()
     with app.sessions() as session:
         session.begin()
@@ -26,13 +29,32 @@ def preview_round(app: App, day: dt.date, directory: Path) -> list[Path]:
         messages = [(m.recipient, session.execute(select(MessageRow.raw).where(MessageRow.id == m.id)).scalar_one())
                     for m in build_round(app, session, day, now, "preview")]
         session.rollback()
-    directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for number, (recipient, raw) in enumerate(messages, 1):
         path = directory / f"{number:04d}-{re.sub(r'[^A-Za-z0-9@._-]', '_', recipient)}.eml"
-        path.write_bytes(raw)
+        # a new file, never through a link: O_EXCL refuses what exists, O_NOFOLLOW a link in its place
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as out:
+            out.write(raw)
         paths.append(path)
     return paths
+
+
+def fresh_directory(directory: Path) -> None:
+    """Where a preview goes: a new directory, or an empty one; never a link (the files would land elsewhere)."""
+    if directory.is_symlink():
+        raise InputError(f"--preview {directory}: is a symbolic link; give a directory of its own")
+    if directory.exists():
+        if not directory.is_dir():
+            raise InputError(f"--preview {directory}: is a file, not a directory")
+        if any(directory.iterdir()):
+            raise InputError(f"--preview {directory}: is not empty (an earlier preview's files would mix with "
+                             "this one's); give a new or an empty directory")
+        return
+    try:
+        directory.mkdir(parents=True)
+    except OSError as exc:
+        raise InputError(f"--preview {directory}: cannot create it: {exc.strerror}") from None
 
 
 def send_round(app: App, day: dt.date) -> dict[str, int]:

@@ -14,7 +14,7 @@ from db import HEAD
 from db.read import Reader
 from monitor import clock
 from monitor.config import Settings, load_settings
-from monitor.errors import InputError
+from monitor.errors import ConfigError, InputError
 from monitor.rules.packs import Pack, load_packs
 from monitor.rules.workdays import WorkCalendar
 
@@ -23,12 +23,19 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
 
+#: the longest name stored as who recorded a fact (db/models.py, recorded_by)
+MAX_WHO = 128
+
+
 def who() -> str:
     """Who records a fact: MONITOR_USER, else the login name."""
     try:
-        return os.environ.get("MONITOR_USER") or getpass.getuser()
+        name = os.environ.get("MONITOR_USER") or getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+    if len(name) > MAX_WHO or not name.isprintable():
+        raise ConfigError(f"MONITOR_USER: '{name[:40]}…' must be at most {MAX_WHO} printable characters")
+    return name
 
 
 @dataclass
@@ -51,10 +58,17 @@ class App:
     @cached_property
     def engine(self) -> Engine:
         """SQLAlchemy's engine, the schema brought up to date (imported only by what writes or uses PostgreSQL)."""
-        from db.session import ensure_schema, make_engine
+        from sqlalchemy.exc import DBAPIError
 
-        engine = make_engine(self.settings.database_url)
-        ensure_schema(engine)
+        from db.session import ensure_schema, make_engine, masked
+
+        url = self.settings.database_url
+        engine = make_engine(url)
+        try:
+            ensure_schema(engine)
+        except DBAPIError as exc:
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise ConfigError(f"database '{masked(url)}' cannot be used: {masked(first)}") from None
         return engine
 
     @cached_property

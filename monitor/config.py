@@ -27,7 +27,7 @@ from monitor.errors import ConfigError
 
 DEFAULT_LEAD_DAYS = (60, 30, 14, 7, 3, 1, 0)
 SECURITY_MODES = ("starttls", "tls", "none")
-_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+_EMAIL = re.compile(r"^[!#-'*+\-/-9=?A-Z^-~]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")   # printable ASCII, no quoting
 
 Positive = Annotated[int, Meta(ge=1)]
 NonNegative = Annotated[int, Meta(ge=0)]

@@ -15,6 +15,7 @@ Two shapes:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import multiprocessing
 import os
 import pickle
@@ -28,8 +29,10 @@ from typing import IO, Any, Generic, NamedTuple, TypeVar
 from db.queries import CHUNK, IdRange, cluster_ids_sorted, existing_ids, id_ranges, load_facts
 from monitor.app import App
 from monitor.errors import UnknownClusterError
-from monitor.rules.engine import evaluate
+from monitor.rules.engine import evaluate, failed_verdict
 from monitor.rules.listing import Evaluated, Urgency, shown, urgency
+
+log = logging.getLogger("monitor.overview")
 
 #: from this many clusters on, ranked() evaluates in one forked process per core
 PARALLEL_FROM = 20_000
@@ -76,8 +79,15 @@ def _evaluate(app: App, selection: Selection, id_range: IdRange) -> list[Evaluat
     with app.reader.connect() as conn:
         all_facts = load_facts(conn, selection.cluster_ids, selection.regime, id_range, selection.region)
     calendar, as_of = app.calendar, selection.as_of
-    return [shown(facts, evaluate(app.pack(facts.cluster.regime), facts, as_of, calendar), as_of)
-            for facts in all_facts]
+    found = []
+    for facts in all_facts:
+        try:
+            verdict = evaluate(app.pack(facts.cluster.regime), facts, as_of, calendar)
+        except Exception as exc:
+            log.exception("cluster %s could not be evaluated as of %s", facts.cluster.id, as_of)
+            verdict = failed_verdict(facts.cluster.id, f"{type(exc).__name__}: {exc}")
+        found.append(shown(facts, verdict, as_of))
+    return found
 
 
 def slices(app: App, selection: Selection, ids: Sequence[str] | None = None, end: str | None = None) -> Iterator[Slice]:

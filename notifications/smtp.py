@@ -114,7 +114,13 @@ class SmtpSender:
             try:
                 while not pending.empty():
                     message = pending.get_nowait()
-                    report((message, await self._with_retries(connection, message)))
+                    try:
+                        outcome = await self._with_retries(connection, message)
+                    except Exception as exc:
+                        log.exception("smtp: message %s to %s failed unexpectedly", message.id, message.recipient)
+                        outcome = Outcome(MessageState.FAILED, f"{type(exc).__name__}: {exc}")
+                        await connection.close()   # in an unknown state: the next message opens a new one
+                    report((message, outcome))
             finally:
                 await connection.close()
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from db.models import ChangeRow, IncidentRow, ReportRow, ReviewRow, RevocationRow
 from monitor.actions.record import Recorder
+from monitor.actions.roster import import_roster
 from monitor.app import App
 from monitor.cli import cli
 from tests.helpers import monitor, status_json, write_roster
@@ -166,7 +167,8 @@ def test_status_in_english(app: App, tmp_path: Path, roster: Path) -> None:
 
 def test_calendar_note_next_to_dates_it_affects(app: App, config_file: Path, tmp_path: Path) -> None:
     roster = write_roster(tmp_path / "r.csv", "NMG-9,新集群,nmg-sme-draft,2030-06-01,,,,,,")
-    monitor("import", str(roster), config=config_file)
+    with app.sessions() as session, session.begin():   # imported in 2030: a certification at most a year ahead
+        import_roster(session, roster, app.packs, "t", dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     with app.sessions() as session, session.begin():
         Recorder(session, app.packs, "t", dt.datetime.now(dt.UTC), dt.date(2031, 12, 31)).change(
             "NMG-9", "operator", dt.date(2031, 2, 5), None)

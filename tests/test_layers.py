@@ -13,10 +13,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("monitor", "jobs", "notifications", "db")
 
-BASE = ("monitor.errors", "monitor.schema")
+BASE = ("monitor.errors", "monitor.schema", "monitor.addresses")
 #: a module (by its longest matching prefix) may import only these of our modules
 ALLOWED: dict[str, tuple[str, ...]] = {
     "monitor.errors": (),
+    "monitor.addresses": (),
     "monitor.schema": ("monitor.errors",),
     "monitor.clock": BASE,
     "monitor.config": BASE,

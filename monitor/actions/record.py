@@ -119,6 +119,10 @@ class Recorder:
         existing = self.session.scalar(select(ReviewRow).filter_by(cluster_id=cluster_id, result=result, on_date=on))
         if existing is not None:
             return f"{cluster_id}: the review {result} of {on} was already recorded"
+        other = {"pass": "fail", "fail": "pass"}.get(result)
+        if other is not None and self.session.scalar(
+                select(ReviewRow).filter_by(cluster_id=cluster_id, result=other, on_date=on)) is not None:
+            raise ConflictError(f"{cluster_id}: the review of {on} is already recorded as {other}, not {result}")
         self.session.add(ReviewRow(cluster_id=cluster_id, result=result, on_date=on, **self._stamp()))
         return f"{cluster_id}: recorded the review {result} of {on}"
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from db.models import ClusterRow
 from db.watch import touch
-from monitor.config import is_email
+from monitor.addresses import address_problem
 from monitor.errors import ImportError_, InputError
 from monitor.rules.dates import parse_date
 from monitor.rules.packs import Pack
@@ -105,7 +105,11 @@ def _text(value: object) -> str | None:
     return str(value).strip()
 
 
-def check_row(row: RosterRow, packs: Mapping[str, Pack]) -> tuple[dict[str, Any], list[str]]:
+#: the days a roster's dates may fall on; a certification at most a year ahead of today
+EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2199, 12, 31)
+
+
+def check_row(row: RosterRow, packs: Mapping[str, Pack], today: dt.date) -> tuple[dict[str, Any], list[str]]:
     """The row as cluster fields, and what is wrong with it (empty when nothing)."""
     values: dict[str, Any] = {}
     problems: list[str] = []
@@ -142,10 +146,19 @@ def check_row(row: RosterRow, packs: Mapping[str, Pack]) -> tuple[dict[str, Any]
     for name in _EMAIL_COLUMNS:
         if values.get(name):
             addresses = [a.strip() for a in values[name].replace("；", ";").split(";") if a.strip()]
-            bad = [a for a in addresses if not is_email(a)]
-            if bad:
-                problems.append(f"{name}: {bad[0]!r} is not an e-mail address")
+            bad = next((problem for a in addresses if (problem := address_problem(a)) is not None), None)
+            if bad is not None:
+                problems.append(f"{name}: {bad}")
             values[name] = ";".join(addresses) or None
+    for name, value in values.items():
+        if isinstance(value, str) and not value.isprintable() and name not in _EMAIL_COLUMNS:
+            problems.append(f"{name}: {value.encode('unicode_escape').decode()[:60]!r} holds a control character "
+                            "(a line break or a tab): remove it")
+    for name in _DATE_COLUMNS:
+        day = values.get(name)
+        latest = today + dt.timedelta(days=366) if name == "certified_on" else LATEST
+        if day is not None and not EARLIEST <= day <= latest:
+            problems.append(f"{name}: {day} is out of range ({EARLIEST} to {latest})")
     return values, problems
 
 
@@ -165,7 +178,7 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
     problems: list[str] = []
     seen: dict[str, int] = {}
     for row in progress(rows, len(rows)) if progress else rows:
-        values, row_problems = check_row(row, packs)
+        values, row_problems = check_row(row, packs, now.date())
         cluster_id = values.get("id")
         if cluster_id in seen:
             row_problems.append(f"id: {cluster_id!r} is also on line {seen[cluster_id]}")

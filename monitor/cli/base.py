@@ -18,14 +18,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INPUT = 2
 
 
+#: the days a date typed on the command line may fall on: the rules' arithmetic (years ahead, months around)
+#: stays within what a date can hold, and no certification scheme reaches further
+EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2199, 12, 31)
+
+
 class DateType(click.ParamType):  # type: ignore[type-arg]
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
         try:
-            return parse_date(value)
+            day = parse_date(value)
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+        if not EARLIEST <= day <= LATEST:
+            self.fail(f"{day} is out of range ({EARLIEST} to {LATEST})", param, ctx)
+        return day
 
 
 DATE = DateType()
@@ -44,6 +52,16 @@ class MonitorGroup(click.Group):
             ctx.exit(EXIT_INPUT)
         except MonitorError as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_INPUT)
+        except Exception as exc:
+            if type(exc).__name__ != "OperationalError":   # sqlite3's or SQLAlchemy's, without importing either
+                raise
+            from db.session import masked
+
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            hint = (" (another process held it longer than the 30 s busy timeout: try again)" if "locked" in text
+                    else "")
+            click.echo(f"error: database: {masked(text)}{hint}", err=True)
             ctx.exit(EXIT_INPUT)
 
 

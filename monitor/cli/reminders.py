@@ -77,6 +77,11 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | No
     if (mode is None) == (preview is None):
         raise click.UsageError("give exactly one of --send and --preview DIR")
     day = as_of or app.today()
+    if mode == "send" and day > app.today():
+        from monitor.errors import InputError
+
+        raise InputError(f"--as-of {day}: a round is sent for today or a day past, never ahead "
+                         f"(today is {app.today()}); --preview DIR shows a future round")
     if preview is not None:
         paths = preview_round(app, day, preview)
         click.echo(f"{len(paths)} messages written to {preview}")

@@ -82,6 +82,13 @@ def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar) -
                    _publicity(pack, facts, calendar))
 
 
+def failed_verdict(cluster_id: str, error: str) -> Verdict:
+    """What an overview shows of a cluster whose facts could not be evaluated: one warning saying so, which the
+    administrators are reminded of, instead of nothing (or of an overview that stops)."""
+    return Verdict(cluster_id, ClusterState.IN_FORCE, None, (), (
+        Alert("evaluation_failed", Severity.RISK, "—", "evaluation_failed", (("error", error[:300]),)),))
+
+
 def _publicity(pack: Pack, facts: Facts, calendar: WorkCalendar) -> Publicity | None:
     """The publicity (公示) period the roster records, ending on its N-th working day (the start counts)."""
     start, rule = facts.cluster.publicity_start, pack.publicity

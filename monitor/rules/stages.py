@@ -79,7 +79,8 @@ def candidates(pack: Pack, verdict: Verdict, as_of: dt.date, lead_days: dict[str
     for w in verdict.warnings:
         if w.obligation in reminded:
             continue        # an overdue obligation's reminders carry its warning
-        yield Candidate(w.key, None, None, w.severity == "revocation", pack.notify(WARNING_SECTION[w.code]))
+        section = WARNING_SECTION.get(w.code)    # none (evaluation_failed): the administrators only
+        yield Candidate(w.key, None, None, w.severity == "revocation", pack.notify(section) if section else ())
 
 
 #: the day a scan need never come back for a cluster (revoked: nothing is owed until its facts change)

@@ -76,8 +76,18 @@ def _setup(sheet: Worksheet, columns: Sequence[Column], lang: str) -> None:
     sheet.append(header)
 
 
+#: the most characters an Excel cell holds
+CELL_LIMIT = 32_767
+
+
 def _cell(sheet: Worksheet, value: Any, colour: tuple[str, str] | None = None) -> Cell:
+    """A cell; text is always text: a name beginning with "=" is never written as a formula (OWASP formula
+    injection), and text is cut to what a cell holds."""
+    if isinstance(value, str) and len(value) > CELL_LIMIT:
+        value = value[:CELL_LIMIT - 1] + "…"
     cell = WriteOnlyCell(sheet, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
     if isinstance(value, dt.date):
         cell.number_format = DATE_FORMAT
     if colour is not None:
