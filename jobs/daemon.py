@@ -105,7 +105,8 @@ class Daemon:
         if not self.can_send():
             return {}
         messages = owed(self.app.sessions, self.owner, self.now(), self.app.settings.claim_lease_seconds)
-        return deliver(self.app.sessions, self.sender, self.owner, messages, self.now)
+        return deliver(self.app.sessions, self.sender, self.owner, messages, self.now,
+                       self.app.settings.smtp.round_deadline_seconds)
 
     def digest_tick(self, late: bool = False, day: dt.date | None = None) -> dict[str, int]:
         """A digest round: scan, build one message per recipient, send them (and anything else owed). With a
@@ -131,7 +132,8 @@ class Daemon:
         except ConcurrentRound as exc:   # rolled back whole: what it held is still pending for the next round
             log.warning("digest day=%s: %s", day, exc)
             messages = []
-        counts = deliver(self.app.sessions, self.sender, self.owner, messages, self.now)
+        counts = deliver(self.app.sessions, self.sender, self.owner, messages, self.now,
+                         self.app.settings.smtp.round_deadline_seconds)
         resent = self.resend()
         return {key: counts.get(key, 0) + resent.get(key, 0) for key in counts}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import or_, select, update
@@ -88,11 +89,35 @@ def _settle(sessions: sessionmaker[Session], owner: str, message: Ready, outcome
             outcome.error or "")
 
 
+def release(sessions: sessionmaker[Session], owner: str, messages: Sequence[Outgoing], at: dt.datetime,
+            why: str) -> int:
+    """Give back messages this round will not hand over (the server is down, the round's time is up): they wait
+    for a retry at the next tick instead of staying claimed until the lease lapses."""
+    released = 0
+    with transaction(sessions) as session:
+        for i in range(0, len(messages), CHUNK):
+            released += rowcount(session.execute(
+                update(MessageRow).where(MessageRow.id.in_([m.id for m in messages[i:i + CHUNK]]),
+                                         MessageRow.claimed_by == owner, MessageRow.state == MessageState.CLAIMED)
+                .values(state=MessageState.RETRY, next_attempt_at=at, error=why)
+                .execution_options(synchronize_session=False)))
+    if released:
+        log.warning("%d messages released for a retry: %s", released, why)
+    return released
+
+
 def deliver(sessions: sessionmaker[Session], sender: Sender, owner: str, messages: Sequence[Outgoing],
-            now: Callable[[], dt.datetime]) -> dict[str, int]:
-    """Send the messages, CHUNK at a time; each outcome is committed as soon as the sender reports it."""
+            now: Callable[[], dt.datetime], deadline_seconds: float = 900.0) -> dict[str, int]:
+    """Send the messages, CHUNK at a time; each outcome is committed as soon as the sender reports it. Once the
+    sender is halted (its circuit breaker open) or ``deadline_seconds`` have passed, the rest are released for
+    the next tick: a silent server never holds the daemon's thread for longer than that."""
     counts = {"sent": 0, "failed": 0, "retry": 0, "skipped": 0}
+    started = time.monotonic()
     for start in range(0, len(messages), CHUNK):
+        if start and (sender.halted or time.monotonic() - started > deadline_seconds):
+            counts["retry"] += release(sessions, owner, messages[start:], now(),
+                                       "the server is not answering" if sender.halted else "the round's time was up")
+            break
         ready = []
         for message in messages[start:start + CHUNK]:
             found = _still_ours(sessions, owner, message, now())

@@ -4,7 +4,9 @@ jobs/daemon.py, which reads and writes the ledger; nothing lives in the schedule
 Jobs (static ids, re-registered at every start): ``startup`` (once: scan, resend what is owed, catch up a
 missed digest round), ``scan`` every ``daemon.scan_every_minutes``, ``digest-HH:MM`` at each configured time,
 ``heartbeat`` every minute. One worker thread, so ticks never overlap; coalescing and a misfire grace for a
-suspended machine; every missed run is logged, and a missed digest round is caught up at once.
+suspended machine; every missed run is logged, and a missed digest round is caught up at once. Rounds run on
+one thread, heartbeats and scans on a second, so a round that is sending never silences the heartbeat (status
+would say no daemon runs) nor holds back the hourly scan.
 """
 
 from __future__ import annotations
@@ -30,16 +32,17 @@ def run_daemon(app: App) -> None:
     daemon = Daemon(app)
     settings = daemon.app.settings
     scheduler = BlockingScheduler(
-        timezone=daemon.zone, executors={"default": ThreadPoolExecutor(1)},
+        timezone=daemon.zone, executors={"default": ThreadPoolExecutor(1), "side": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.misfire_grace_seconds})
     scheduler.add_job(daemon.startup, id="startup", replace_existing=True)
     scheduler.add_job(daemon.scan_tick, IntervalTrigger(minutes=settings.scan_every_minutes), id="scan",
-                      replace_existing=True)
+                      replace_existing=True, executor="side")
     for t in settings.digest_times:
         hour, minute = t.split(":")
         scheduler.add_job(daemon.digest_tick, CronTrigger(hour=int(hour), minute=int(minute), timezone=daemon.zone),
                           id=f"digest-{t}", replace_existing=True)
-    scheduler.add_job(daemon.heartbeat, IntervalTrigger(minutes=1), id="heartbeat", replace_existing=True)
+    scheduler.add_job(daemon.heartbeat, IntervalTrigger(minutes=1), id="heartbeat", replace_existing=True,
+                      executor="side")
 
     def on_event(event: JobExecutionEvent) -> None:
         if event.code == EVENT_JOB_MISSED:

@@ -100,6 +100,8 @@ class SmtpSettings(_Section, frozen=True, kw_only=True):
     backoff: Annotated[float, Meta(ge=0)] = 2.0
     concurrency: Positive = 4
     batch_size: Positive = 50
+    breaker_after: Positive = 5             # failed attempts in a row (any message) before a round stops trying
+    round_deadline_seconds: Positive = 900  # what a round has not handed over by then waits for the next tick
 
     def password(self) -> str | None:
         if self.password_file:

@@ -25,6 +25,11 @@ class Outcome(NamedTuple):
 
 
 class Sender(Protocol):
+    @property
+    def halted(self) -> bool:
+        """True while the transport is known to be down (a circuit breaker is open): hand it nothing more now."""
+        ...
+
     def send(self, messages: Sequence[Ready]) -> Iterator[tuple[Ready, Outcome]]:
         """Send the messages; yield each one with its outcome as soon as it is known, in any order."""
         ...

@@ -77,7 +77,9 @@ def refused_outcome(code: int, text: str) -> Outcome:
 
 
 class SmtpSender:
-    """The Sender for e-mail."""
+    """The Sender for e-mail, with a circuit breaker: after ``smtp.breaker_after`` failed attempts in a row (any
+    message: the server is down, or silent) it stops trying, and reports what it was given as ``retry`` at once;
+    the next ``send`` probes with one message first, and a success closes the breaker."""
 
     def __init__(self, settings: SmtpSettings) -> None:
         if settings.host is None:
@@ -85,6 +87,11 @@ class SmtpSender:
                               "but not sent")
         self.settings = settings
         self.password = settings.password() if settings.username else None
+        self.failures = 0       # failed attempts in a row, across messages and rounds
+
+    @property
+    def halted(self) -> bool:
+        return self.failures >= self.settings.breaker_after
 
     def send(self, messages: Sequence[Ready]) -> Iterator[tuple[Ready, Outcome]]:
         results: queue.Queue[tuple[Ready, Outcome] | BaseException | None] = queue.Queue()
@@ -108,6 +115,13 @@ class SmtpSender:
         pending: asyncio.Queue[Ready] = asyncio.Queue()
         for message in messages:
             pending.put_nowait(message)
+        if self.halted and messages:   # the breaker is open: one message probes before the others are tried
+            probe = pending.get_nowait()
+            connection = _Connection(self.settings, self.password)
+            try:
+                report((probe, await self._with_retries(connection, probe, tries=1)))
+            finally:
+                await connection.close()
 
         async def worker() -> None:
             connection = _Connection(self.settings, self.password)
@@ -126,18 +140,25 @@ class SmtpSender:
 
         await asyncio.gather(*(worker() for _ in range(max(1, min(self.settings.concurrency, len(messages))))))
 
-    async def _with_retries(self, connection: _Connection, message: Ready) -> Outcome:
+    async def _with_retries(self, connection: _Connection, message: Ready, tries: int | None = None) -> Outcome:
         settings, error = self.settings, ""
-        for attempt in range(settings.retries + 1):
+        tries = settings.retries + 1 if tries is None else tries
+        for attempt in range(tries):
+            if self.halted and tries > 1:
+                return Outcome(MessageState.RETRY, error or f"not tried: the last {self.failures} attempts to reach "
+                               f"{settings.host} failed (circuit open until one succeeds)")
             try:
-                return await connection.send(settings.sender, message)
+                outcome = await connection.send(settings.sender, message)
+                self.failures = 0
+                return outcome
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                self.failures += 1
                 # the connection is gone or unusable; whether the server took the message is unknown, so it is
                 # sent again (byte for byte, same Message-ID) rather than risk losing it
                 error = f"{type(exc).__name__}: {exc}"
-                log.warning("smtp attempt %d/%d for %s to %s failed: %s", attempt + 1, settings.retries + 1,
+                log.warning("smtp attempt %d/%d for %s to %s failed: %s", attempt + 1, tries,
                             message.id, message.recipient, error)
                 connection.client = None
-                if attempt < settings.retries:
+                if attempt < tries - 1 and not self.halted:
                     await asyncio.sleep(settings.backoff * 2 ** attempt)
         return Outcome(MessageState.RETRY, error)

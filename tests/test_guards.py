@@ -36,6 +36,7 @@ DAY = dt.date(2025, 3, 3)        # a Monday: the 2024 report falls due on 03-10
 
 class FakeSender:
     """A Sender that answers from a script and remembers what it was handed."""
+    halted = False
 
     def __init__(self, state: MessageState = MessageState.SENT) -> None:
         self.state, self.handed = state, list[list[str]]()

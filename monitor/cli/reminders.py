@@ -88,6 +88,10 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | No
         return
     counts = send_round(app, day)
     click.echo(", ".join(f"{key} {value}" for key, value in counts.items()))
+    if not counts.get("sent") and (counts.get("retry") or counts.get("failed")):
+        click.echo(f"error: nothing could be sent: {counts.get('retry', 0)} messages wait for a retry, "
+                   f"{counts.get('failed', 0)} were refused (the daemon's log says why)", err=True)
+        raise SystemExit(1)
 
 
 COMMANDS = (ack, snooze, run, digest)
