@@ -72,9 +72,13 @@ class Recorder:
         if pack.annual_report is None:
             raise self._no_rule(cluster, pack, "annual report")
         self._begun(year)
+        certified = cluster.certified_on
+        first = certified.year - 1 if (certified.month, certified.day) == (1, 1) else certified.year
+        if year < first:
+            raise InputError(f"--year {year}: the first report {cluster_id} owes is on {first} (certified {certified})")
         if filed_on.year < year:
             raise InputError(f"a report on {year} cannot be filed on {filed_on}, before that year began")
-        self._not_future(filed_on, "--filed-on")
+        self._in_force_span(filed_on, "--filed-on", cluster)
         existing = self.session.scalar(select(ReportRow).filter_by(cluster_id=cluster_id, year=year))
         if existing is not None:
             if existing.filed_on == filed_on:
@@ -150,9 +154,9 @@ class Recorder:
 
     def incident(self, cluster_id: str, ground: str, on: dt.date, note: str | None,
                  dismissed_on: dt.date | None) -> str:
-        self._cluster(cluster_id)
+        cluster, _ = self._cluster(cluster_id)
         self._one_of("--ground", ground, INCIDENT_GROUNDS)
-        self._not_future(on, "--on")
+        self._in_force_span(on, "--on", cluster)
         if dismissed_on is not None:
             if dismissed_on < on:
                 raise InputError(f"--dismissed-on {dismissed_on} is before the incident on {on}")
