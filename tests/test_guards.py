@@ -203,3 +203,20 @@ def test_the_ledger_states_move_only_forward() -> None:
         DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SUPPRESSED, DeliveryState.OBSOLETE}
     assert set(message_sources(MessageState.CLAIMED)) == {MessageState.CLAIMED, MessageState.RETRY}
     assert not MESSAGE_MOVES[MessageState.SENT] and not MESSAGE_MOVES[MessageState.FAILED]
+
+
+@pytest.mark.parametrize(("due", "state", "shown_"), [
+    ("2025-01-01", ObligationState.DONE, True),      # 365 days before as_of: still listed
+    ("2024-12-31", ObligationState.DONE, False),     # 366 days: history
+    ("2024-12-31", ObligationState.LATE, False),
+    ("2020-01-01", ObligationState.OVERDUE, True),   # open: always
+    ("2027-01-01", ObligationState.DONE, True),      # ahead (filed early)
+])
+def test_an_overview_lists_open_obligations_and_a_year_of_history(due: str, state: ObligationState,
+                                                                 shown_: bool) -> None:
+    from monitor.rules.listing import shown
+
+    obligation = Obligation("annual_report", "annual_report:x", dt.date.fromisoformat(due), state, "第一条")
+    verdict = Verdict("A", ClusterState.IN_FORCE, None, (obligation,), ())
+    item = shown(Facts(Cluster("A", "A", "xj-amc", dt.date(2020, 1, 1))), verdict, dt.date(2026, 1, 1))
+    assert (item.verdict.obligations == (obligation,)) is shown_

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from monitor.rules.facts import Facts
 from monitor.rules.states import OPEN, ClusterState, ObligationState
-from monitor.rules.verdict import Alert, Obligation, Verdict
+from monitor.rules.verdict import Alert, Verdict
 
 #: done and late obligations stay listed while their due day (or their filing) lies within this many days
 HISTORY_DAYS = 365
@@ -27,18 +27,9 @@ class Evaluated(NamedTuple):
     verdict: Verdict
 
 
-def listed(obligation: Obligation, as_of: dt.date) -> bool:
-    """Every open obligation, and every one done or late whose due day lies within the last 365 days (or ahead)."""
-    if obligation.is_open:
-        return True
-    day = obligation.due or obligation.done_on
-    return day is not None and (as_of - day).days <= HISTORY_DAYS
-
-
 def shown(facts: Facts, verdict: Verdict, as_of: dt.date) -> Evaluated:
-    """The verdict with only its listed obligations, and its warnings most severe first.
-
-    ``listed`` written out (this runs for every obligation of every cluster an overview shows)."""
+    """The verdict as an overview shows it: every open obligation, and every one done or late whose due day (or,
+    with none, its done day) lies within the last HISTORY_DAYS or ahead; its warnings most severe first."""
     oldest = as_of - dt.timedelta(days=HISTORY_DAYS)
     obligations = tuple(o for o in verdict.obligations if o.state in OPEN or (
         (day := o.due or o.done_on) is not None and day >= oldest))
