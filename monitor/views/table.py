@@ -33,6 +33,7 @@ class Row(NamedTuple):
     cells: tuple[str, ...]
     style: str
     notes: tuple[str, ...]          # the calendar notes its cells mark, in the order of the marks
+    lengths: tuple[int, ...] | None = None  # without notes: each cell already cut to its column's limit, measured
 
 
 class RowSummary(NamedTuple):
@@ -80,7 +81,11 @@ def table_row(item: Evaluated, as_of: dt.date, lang: str) -> tuple[Row, RowSumma
              _next_due(verdict, as_of, lang, notes), _warnings(ordered, lang, notes))
     publicity = verdict.publicity
     running = publicity is not None and publicity.end >= as_of     # running or about to: objections still possible
-    return Row(cells, style, tuple(notes)), RowSummary(
+    # cut here, in the overview's workers: a column is never wider than its limit, so what is cut to the limit is
+    # what the layout would cut, and the parent only pads (a row with a footnote is laid out there, numbered)
+    cut = tuple(cell if cell_len(cell) <= limit else _fit(cell, limit) for cell, limit in zip(cells, LIMITS, strict=True))
+    row = Row(cells, style, tuple(notes)) if notes else Row(cut, style, (), tuple(cell_len(cell) for cell in cut))
+    return row, RowSummary(
         tuple(cell_len(cell.replace(NOTE_MARK, " *9")) for cell in cells), verdict.state,
         tuple(w.severity for w in ordered),
         (cluster.id, str(publicity.start), str(publicity.end), publicity.basis) if running and publicity else None)
@@ -119,12 +124,16 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
     console.print(said["title"].format(as_of=as_of), style="bold", highlight=False)
     console.print(line(headers), style="bold underline", highlight=False, soft_wrap=True)
     for row in rows:
-        pending = iter(row.notes)
-        cells = [numbered(cell, [next(pending) for _ in range(cell.count(NOTE_MARK))]) for cell in row.cells]
-        if write is not None:
-            write(line(cells) + "\n")
+        if row.lengths is not None:     # already cut: pad each cell to its column
+            text = "  ".join(cell + " " * (width - length)
+                             for cell, length, width in zip(row.cells, row.lengths, widths, strict=True)).rstrip()
         else:
-            console.print(line(cells), style=row.style, highlight=False, markup=False, soft_wrap=True)
+            pending = iter(row.notes)
+            text = line([numbered(cell, [next(pending) for _ in range(cell.count(NOTE_MARK))]) for cell in row.cells])
+        if write is not None:
+            write(text + "\n")
+        else:
+            console.print(text, style=row.style, highlight=False, markup=False, soft_wrap=True)
     for summary in sorted((s for s in summaries if s.publicity is not None), key=lambda s: s.publicity or ()):
         cid, start, end, basis = summary.publicity or ("", "", "", "")
         console.print(said["publicity"].format(id=cid, start=start, end=end, basis=basis), highlight=False,
