@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from db.models import DeliveryRow, MessageRow, ReminderRow
@@ -220,3 +222,15 @@ def test_an_overview_lists_open_obligations_and_a_year_of_history(due: str, stat
     verdict = Verdict("A", ClusterState.IN_FORCE, None, (obligation,), ())
     item = shown(Facts(Cluster("A", "A", "xj-amc", dt.date(2020, 1, 1))), verdict, dt.date(2026, 1, 1))
     assert (item.verdict.obligations == (obligation,)) is shown_
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab 1集群鄂尔多斯市（）…—-"), min_size=0, max_size=40),
+       st.integers(min_value=2, max_value=30))
+def test_the_tables_quick_cut_is_rich_s_cut(text: str, width: int) -> None:
+    from rich.cells import cell_len
+
+    from monitor.views.table import _fit, cut_to
+
+    if cell_len(text) > width:
+        assert cut_to(text, width) == _fit(text, width)
