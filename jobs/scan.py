@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -55,6 +56,9 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
     ids = watch.due(session, day) if incremental else None
     for _, items in (_chunks(app, day, ids) if ids is not None else slices(app, Selection(day))):
         seen = _ledger_summary(session, [facts.cluster.id for facts, _ in items])
+        first_seen: dict[str, dict[str, dt.date]] = defaultdict(dict)     # by cluster: subject -> first day
+        for (cid, subject), (crossed_first, _) in seen.items():
+            first_seen[cid][subject] = crossed_first
         new: list[dict[str, Any]] = []
         addresses: dict[tuple[str, str, str], list[str]] = {}
         next_scan: dict[str, dt.date] = {}
@@ -62,8 +66,7 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
             pack = app.pack(facts.cluster.regime)
             counts[3] += 1
             if watching:
-                first_seen = {subject: first for (cid, subject), (first, _) in seen.items() if cid == facts.cluster.id}
-                next_scan[facts.cluster.id] = next_change(verdict, day, lead, every, first_seen)
+                next_scan[facts.cluster.id] = next_change(verdict, day, lead, every, first_seen[facts.cluster.id])
             for c in candidates(pack, verdict, day, lead, every):
                 first, newest = seen.get((facts.cluster.id, c.subject), (None, None))
                 if c.stage is not None and c.crossed_on is not None:
