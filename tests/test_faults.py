@@ -41,9 +41,10 @@ def _roster(tmp: Path) -> Path:
     return write_roster(tmp / "roster.csv", *rows)
 
 
-def _reference(tmp: Path, server: MailServer, monkeypatch: pytest.MonkeyPatch) -> MailServer:
+def _reference(tmp: Path, server: MailServer, monkeypatch: pytest.MonkeyPatch,
+               refuse: set[str] | None = None) -> MailServer:
     """The same days run in this process, uninterrupted: what each recipient should get, exactly once."""
-    reference = MailServer(tmp).start()
+    reference = MailServer(tmp, refuse=refuse).start()
     (tmp / "ref").mkdir()
     app: App = make_app(tmp / "ref", f"sqlite:///{tmp / 'ref' / 'ref.db'}", _config(reference), monkeypatch)
     load_roster(app, _roster(tmp))
@@ -140,3 +141,71 @@ def test_two_daemons_on_one_postgresql_database(tmp_path: Path, postgres_server:
     finally:
         engine.dispose()
         server.stop()
+
+
+POISON = "op3@example.cn"
+
+
+def test_an_outage_a_refused_address_a_future_send_and_kills_lose_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Across the days: one address the server refuses throughout, a day on which the server accepts connections
+    and never answers, a by-hand send for a day ahead (refused), and kills; every good reminder arrives once."""
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from tests.test_outage import Silent
+
+    rng = random.Random(int(os.environ.get("MONITOR_FAULT_SEED", FAULT_SEED)))
+    server = MailServer(tmp_path, refuse={POISON})
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    config = _prepare(tmp_path, url, server, monkeypatch)
+    engine = create_engine(url)
+    days = DAYS[:7]
+    try:
+        for number, day in enumerate(days):
+            log = tmp_path / f"{day}.log"
+            if number == 2:                          # the server is up but silent all morning
+                silent = Silent(server.port)
+                try:
+                    daemon_process = procs.start(config, url, f"{day}T09:00+08:00", log)
+                    deadline = time.monotonic() + 120
+                    while b"startup done" not in log.read_bytes() and time.monotonic() < deadline:
+                        time.sleep(0.2)
+                    assert b"startup done" in log.read_bytes(), log.read_text()[-2000:]
+                    assert procs.stop(daemon_process) == 0
+                finally:
+                    silent.close()
+                with engine.connect() as conn:     # given back for a retry, none left claimed
+                    stuck = conn.execute(text("SELECT count(*) FROM message WHERE state = 'claimed'")).scalar()
+                assert stuck == 0
+                continue
+            server.start()
+            try:
+                if number == 3:                      # someone tries to send the round of a day ahead by hand
+                    result = CliRunner().invoke(cli, ["--config", str(config), "digest", "--send", "--as-of",
+                                                      str(days[-1] + dt.timedelta(days=30))],
+                                                env={"MONITOR_DATABASE_URL": url})
+                    assert result.exit_code == 2 and "never ahead" in result.output
+                if number in (1, 4, 5):              # killed at a random point, then started again
+                    victim = procs.start(config, url, f"{day}T09:00+08:00", tmp_path / f"{day}-killed.log")
+                    time.sleep(rng.uniform(0.0, 3.0))
+                    procs.kill(victim)
+                survivor = procs.start(config, url, f"{day}T09:10+08:00", log)
+                procs.wait_settled(engine, str(day), [log])
+                assert procs.stop(survivor) == 0, log.read_text()[-2000:]
+            finally:
+                server.stop()
+        received = list(server.received)
+        monkeypatch.setattr("tests.test_faults.DAYS", days)
+        reference = _reference(tmp_path, server, monkeypatch, refuse={POISON})
+        got, want = procs.item_counter(received), procs.item_counter(reference.received)
+        assert got == want, f"missing {want - got}; extra {got - want}"
+        assert got and max(got.values()) == 1 and not any(POISON in key[0] for key in got)
+        with engine.connect() as conn:
+            states = dict(conn.execute(text(
+                "SELECT d.state, count(*) FROM delivery d GROUP BY d.state")).all())
+            failed_to = set(conn.execute(text("SELECT DISTINCT recipient FROM delivery WHERE state = 'failed'"))
+                            .scalars())
+        assert set(states) <= {"sent", "failed"} and failed_to == {POISON}, (states, failed_to)
+    finally:
+        engine.dispose()
