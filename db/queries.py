@@ -138,7 +138,6 @@ def _date_converter(conn: Reads) -> Callable[[Any], dt.date]:
     return dt.date.fromisoformat if conn.dates_as_text else _identity
 
 
-
 # --- the ledger as status shows it --------------------------------------------------------------------------------
 
 def _moment(conn: Reads, value: Any) -> dt.datetime:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from db.ledger import last_at, mark
 from db.session import transaction
-from jobs.compose import ConcurrentRound, build_round
+from jobs.compose import ConcurrentRound, Outgoing, build_round
 from jobs.deliver import deliver, owed
 from jobs.scan import scan
 from monitor import clock
@@ -104,7 +104,9 @@ class Daemon:
     def resend(self) -> dict[str, int]:
         if not self.can_send():
             return {}
-        messages = owed(self.app.sessions, self.owner, self.now(), self.app.settings.claim_lease_seconds)
+        return self._deliver(owed(self.app.sessions, self.owner, self.now(), self.app.settings.claim_lease_seconds))
+
+    def _deliver(self, messages: list[Outgoing]) -> dict[str, int]:
         return deliver(self.app.sessions, self.sender, self.owner, messages, self.now,
                        self.app.settings.smtp.round_deadline_seconds)
 
@@ -132,8 +134,7 @@ class Daemon:
         except ConcurrentRound as exc:   # rolled back whole: what it held is still pending for the next round
             log.warning("digest day=%s: %s", day, exc)
             messages = []
-        counts = deliver(self.app.sessions, self.sender, self.owner, messages, self.now,
-                         self.app.settings.smtp.round_deadline_seconds)
+        counts = self._deliver(messages)
         resent = self.resend()
         return {key: counts.get(key, 0) + resent.get(key, 0) for key in counts}
 

@@ -111,7 +111,7 @@ def _type_at(kind: type, steps: list[str | int]) -> mi.Type | None:
     """The declared type at a path, through optionals, lists and tables."""
     current: mi.Type | None = mi.type_info(kind)
     for step in steps:
-        current = _unwrap(current)
+        current = unwrap(current)
         if isinstance(current, mi.StructType) and isinstance(step, str):
             current = next((f.type for f in current.fields if f.encode_name == step), None)
         elif isinstance(current, mi.VarTupleType | mi.ListType) and isinstance(step, int):
@@ -120,10 +120,11 @@ def _type_at(kind: type, steps: list[str | int]) -> mi.Type | None:
             current = current.value_type
         else:
             return None
-    return _unwrap(current)
+    return unwrap(current)
 
 
-def _unwrap(current: mi.Type | None) -> mi.Type | None:
+def unwrap(current: mi.Type | None) -> mi.Type | None:
+    """The type under its metadata and its ``| None``."""
     while isinstance(current, mi.UnionType | mi.Metadata):
         if isinstance(current, mi.Metadata):
             current = current.type
@@ -140,7 +141,7 @@ def _fields(kind: type, steps: list[str | int]) -> list[str]:
 def _choices(kind: type, steps: list[str | int]) -> list[str]:
     found = _type_at(kind, steps)
     if isinstance(found, mi.VarTupleType | mi.ListType):
-        found = _unwrap(found.item_type)
+        found = unwrap(found.item_type)
     if isinstance(found, mi.EnumType):
         return [str(member.value) for member in found.cls]
     if isinstance(found, mi.LiteralType):

@@ -30,14 +30,12 @@ def status(app: App, selection: Selection, fmt: str) -> None:
     lang = app.settings.language
     holds, daemon = _holds_and_daemon(app, selection)
     if fmt == "json":
-        from monitor.views.document import write_document
+        from monitor.views.document import holds_json, rendered, write_document
 
         indent = sys.stdout.isatty()   # indented for a person; compact for scripts and pipes
-        ranking = ranked(app, selection, functools.partial(_json_item, lang=lang, indent=indent))
-        write_document(sys.stdout.buffer, selection.as_of, ranking.payloads, {"daemon": daemon, "holds": [
-            {"kind": h.kind, "cluster": h.cluster_id, "subject": h.subject, "until": h.until.isoformat(),
-             "note": h.note, "by": h.recorded_by, "at": h.recorded_at.isoformat(timespec="seconds")}
-            for h in holds]}, indent)
+        ranking = ranked(app, selection, functools.partial(rendered, lang=lang, indent=indent))
+        write_document(sys.stdout.buffer, selection.as_of, ranking.payloads,
+                       {"daemon": daemon, "holds": holds_json(holds)}, indent)
         sys.stdout.buffer.flush()
         return
     from rich.console import Console
@@ -48,12 +46,6 @@ def status(app: App, selection: Selection, fmt: str) -> None:
     table = ranked(app, selection, functools.partial(table_row, as_of=selection.as_of, lang=lang))
     print_table(table.summaries, table.payloads, selection.as_of, lang, console)
     print_ledger(holds, daemon, lang, console)
-
-
-def _json_item(item: Any, lang: str, indent: bool) -> tuple[bytes, None]:
-    from monitor.views.document import cluster_json, encode
-
-    return encode(cluster_json(item, lang), indent, 2), None
 
 
 def _holds_and_daemon(app: App, selection: Selection) -> tuple[list[Hold], dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import msgspec
 
+from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated
 from monitor.rules.verdict import Alert, Obligation
 from monitor.views.words import calendar_note, warning_message
@@ -71,6 +72,17 @@ def cluster_json(item: Evaluated, lang: str) -> dict[str, Any]:
             "start": _iso(verdict.publicity.start), "end": _iso(verdict.publicity.end),
             "basis": verdict.publicity.basis, "calendar": verdict.publicity.calendar},
     }
+
+
+def rendered(item: Evaluated, lang: str, indent: bool) -> tuple[bytes, None]:
+    """One cluster of the document, encoded, for the overview's ``ranked`` (no summary is needed)."""
+    return encode(cluster_json(item, lang), indent, 2), None
+
+
+def holds_json(holds: Iterable[Hold]) -> list[dict[str, str]]:
+    """The acks and snoozes in force, as the document's ``holds``."""
+    return [{"kind": h.kind, "cluster": h.cluster_id, "subject": h.subject, "until": h.until.isoformat(),
+             "note": h.note, "by": h.recorded_by, "at": h.recorded_at.isoformat(timespec="seconds")} for h in holds]
 
 
 def encode(value: Any, indent: bool, depth: int = 0) -> bytes:

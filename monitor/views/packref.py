@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import inspect
-from typing import Any
 
 from msgspec import inspect as mi
 
 from monitor.rules.packs import PackFile
+from monitor.schema import unwrap
 
 EXAMPLE = '''\
 # 某省《先进制造业集群培育管理办法》: an example using every table (check it with `monitor regimes --check DIR`)
@@ -132,20 +132,14 @@ def _section(title: str, struct: mi.StructType) -> list[str]:
              "| key | type | default | required | meaning |", "|---|---|---|---|---|"]
     for field in struct.fields:
         kind = field.type
-        if isinstance(_unwrap(kind), mi.StructType) or (
-                isinstance(_unwrap(kind), mi.VarTupleType) and isinstance(_unwrap(_unwrap(kind).item_type), mi.StructType)):
-            continue
+        inner = unwrap(kind)
+        if isinstance(inner, mi.StructType) or (
+                isinstance(inner, mi.VarTupleType) and isinstance(unwrap(inner.item_type), mi.StructType)):
+            continue      # a table of its own: it has a section
         meaning = _description(kind).replace("|", "\\|")
         lines.append(f"| `{field.encode_name}` | {_words(kind)} | {_default(field)} | "
                      f"{'yes' if field.required else 'no'} | {meaning} |")
     return [*lines, ""]
-
-
-def _unwrap(kind: Any) -> Any:
-    while isinstance(kind, mi.Metadata | mi.UnionType):
-        kind = kind.type if isinstance(kind, mi.Metadata) else next(
-            t for t in kind.types if not isinstance(t, mi.NoneType))
-    return kind
 
 
 def reference() -> str:
@@ -167,9 +161,9 @@ def reference() -> str:
         *_section("The file", top),
     ]
     for field in top.fields:
-        kind = _unwrap(field.type)
+        kind = unwrap(field.type)
         if isinstance(kind, mi.VarTupleType):
-            lines += _section(f"[[{field.encode_name}]]", _unwrap(kind.item_type))
+            lines += _section(f"[[{field.encode_name}]]", unwrap(kind.item_type))  # type: ignore[arg-type]
         elif isinstance(kind, mi.StructType):
             lines += _section(f"[{field.encode_name}]", kind)
     lines += ["## An annotated example", "", "```toml", EXAMPLE.rstrip(), "```", ""]
