@@ -98,8 +98,8 @@ def table_row(item: Evaluated, as_of: dt.date, lang: str) -> tuple[Row, RowSumma
 
 
 def cut_to(text: str, width: int) -> str:
-    """``text`` (wider than ``width`` cells) cut to ``width`` cells ending in "…": what ``_fit`` gives, a character
-    at a time (rich's set_cell_size splits graphemes first, which was a third of the table's time)."""
+    """``text`` (wider than ``width`` cells) cut to ``width`` cells ending in "…", a character at a time (rich's
+    set_cell_size splits graphemes first, which was a third of the table's time)."""
     total = 0
     for index, char in enumerate(text):
         size = get_character_cell_size(char)
@@ -113,7 +113,7 @@ def _fit(text: str, width: int) -> str:
     """Pad or cut ``text`` to ``width`` terminal cells (a Chinese character takes two)."""
     if cell_len(text) <= width:
         return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
+    return cut_to(text, width)
 
 
 def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.date, lang: str,
