@@ -47,64 +47,35 @@ class ClusterRow(Recorded, Base):
     publicity_start: Mapped[dt.date | None] = mapped_column(Date)
 
 
-class ReportRow(Recorded, Base):
-    __tablename__ = "report"
-    __table_args__ = (UniqueConstraint("cluster_id", "year"),)
+class FactRow(Recorded, Base):
+    """One version of a recorded fact (migration 0005). Append-only: a correction is a new row that
+    ``replaces`` the version it corrects (an amendment), or withdraws it (``retracts``); the database refuses
+    an UPDATE or a DELETE of this table. The row's id is the fact number people see."""
+    __tablename__ = "fact"
+    __table_args__ = (Index("ix_fact_cluster", "cluster_id", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cluster_id: Mapped[str] = _cluster_fk()
-    year: Mapped[int] = mapped_column(Integer)
-    filed_on: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))         # report | change | review | assessment | incident | revocation
+    year: Mapped[int | None] = mapped_column(Integer)                 # report, assessment
+    on_date: Mapped[dt.date | None] = mapped_column(Date)             # changed on; review, assessment, incident ...
+    filed_on: Mapped[dt.date | None] = mapped_column(Date)            # report, change
+    detail: Mapped[str | None] = mapped_column(String(32))            # change kind, result, incident ground
+    note: Mapped[str | None] = mapped_column(Text)                    # incident, revocation
+    dismissed_on: Mapped[dt.date | None] = mapped_column(Date)        # incident
+    replaces: Mapped[int | None] = mapped_column(Integer, ForeignKey("fact.id", ondelete="RESTRICT"), unique=True)
+    retracts: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
-class ChangeRow(Recorded, Base):
-    __tablename__ = "change"
-    __table_args__ = (UniqueConstraint("cluster_id", "kind", "changed_on"),)
+class ArchiveRow(Recorded, Base):
+    """A cluster taken off (``archived``) or put back on the roster, with why. Append-only; the newest row of a
+    cluster says whether it is archived."""
+    __tablename__ = "archive"
+    __table_args__ = (Index("ix_archive_cluster", "cluster_id", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cluster_id: Mapped[str] = _cluster_fk()
-    kind: Mapped[str] = mapped_column(String(32))
-    changed_on: Mapped[dt.date] = mapped_column(Date)
-    filed_on: Mapped[dt.date | None] = mapped_column(Date)
-    filing_recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    filing_recorded_by: Mapped[str | None] = mapped_column(String(128))
-
-
-class ReviewRow(Recorded, Base):
-    __tablename__ = "review"
-    __table_args__ = (UniqueConstraint("cluster_id", "result", "on_date"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    cluster_id: Mapped[str] = _cluster_fk()
-    result: Mapped[str] = mapped_column(String(16))              # applied | pass | fail
-    on_date: Mapped[dt.date] = mapped_column(Date)
-
-
-class AssessmentRow(Recorded, Base):
-    __tablename__ = "assessment"
-    __table_args__ = (UniqueConstraint("cluster_id", "year"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    cluster_id: Mapped[str] = _cluster_fk()
-    year: Mapped[int] = mapped_column(Integer)
-    result: Mapped[str] = mapped_column(String(16))              # pass | fail
-    on_date: Mapped[dt.date] = mapped_column(Date)
-
-
-class IncidentRow(Recorded, Base):
-    __tablename__ = "incident"
-    __table_args__ = (UniqueConstraint("cluster_id", "ground", "on_date"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    cluster_id: Mapped[str] = _cluster_fk()
-    ground: Mapped[str] = mapped_column(String(32))
-    on_date: Mapped[dt.date] = mapped_column(Date)
-    note: Mapped[str | None] = mapped_column(Text)
-    dismissed_on: Mapped[dt.date | None] = mapped_column(Date)
-    dismissal_recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    dismissal_recorded_by: Mapped[str | None] = mapped_column(String(128))
-
-
-class RevocationRow(Recorded, Base):
-    __tablename__ = "revocation"
-    cluster_id: Mapped[str] = mapped_column(String(64), ForeignKey("cluster.id"), primary_key=True)
-    on_date: Mapped[dt.date] = mapped_column(Date)
-    note: Mapped[str | None] = mapped_column(Text)
+    archived: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 # --- the reminder ledger (migration 0002) -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,91 +25,121 @@ def split_emails(text: str | None) -> tuple[str, ...]:
 IdRange = tuple[str | None, str | None]
 
 
-def _scope(cluster_ids: Sequence[str] | None, regime: str | None, region: str | None,
-           id_range: IdRange) -> tuple[str, dict[str, object]]:
-    """The WHERE clause (on ``cluster_id``) and its parameters selecting clusters."""
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which clusters a read covers, and which record: as it stands, or as it stood at ``known_at``."""
+    cluster_ids: tuple[str, ...] | None = None
+    regime: str | None = None
+    region: str | None = None
+    known_at: dt.datetime | None = None     # the record as it was at this moment (UTC): later versions unseen
+    archived: bool = False                  # archived clusters too
+
+
+def moment(conn: Reads, value: dt.datetime) -> Any:
+    """A moment as the driver compares it with stored ones (SQLite keeps UTC as text, without its offset)."""
+    utc = value.astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if conn.dates_as_text else utc
+
+
+def _scope(conn: Reads, scope: Scope, id_range: IdRange, column: str) -> tuple[str, dict[str, object]]:
+    """The WHERE clause (on ``column``, the cluster id) and its parameters selecting clusters."""
     where, params = "", dict[str, object]()
-    if cluster_ids is not None:
-        names = [f"c{i}" for i in range(len(cluster_ids))]
-        where += f" AND cluster_id IN ({', '.join(':' + n for n in names)})"
-        params.update(zip(names, cluster_ids, strict=True))
-    if regime is not None:
-        where += " AND cluster_id IN (SELECT id FROM cluster WHERE regime = :regime)"
-        params["regime"] = regime
-    if region is not None:
-        where += " AND cluster_id IN (SELECT id FROM cluster WHERE region = :region)"
-        params["region"] = region
+    if scope.cluster_ids is not None:
+        names = [f"c{i}" for i in range(len(scope.cluster_ids))]
+        where += f" AND @id IN ({', '.join(':' + n for n in names)})"
+        params.update(zip(names, scope.cluster_ids, strict=True))
+    if scope.regime is not None:
+        where += " AND @id IN (SELECT id FROM cluster WHERE regime = :regime)"
+        params["regime"] = scope.regime
+    if scope.region is not None:
+        where += " AND @id IN (SELECT id FROM cluster WHERE region = :region)"
+        params["region"] = scope.region
+    if scope.known_at is not None:
+        params["known_at"] = moment(conn, scope.known_at)
+    if not scope.archived:
+        where += f" AND @id NOT IN ({_archived(scope.known_at is not None)})"
     low, high = id_range  # a slice of the roster: low <= id < high
     if low is not None:
-        where += " AND cluster_id >= :low"
+        where += " AND @id >= :low"
         params["low"] = low
     if high is not None:
-        where += " AND cluster_id < :high"
+        where += " AND @id < :high"
         params["high"] = high
-    return where, params
+    return where.replace("@id", column), params
 
 
-def load_facts(conn: Reads, cluster_ids: Sequence[str] | None = None, regime: str | None = None,
-               id_range: IdRange = (None, None), region: str | None = None) -> list[Facts]:
-    """Every cluster (or the ones asked for, or those with ids in ``id_range``) with its facts, a query a table.
+def _archived(known: bool) -> str:
+    """The ids of the archived clusters: those whose newest archive row (by ``:known_at``) archives them."""
+    by = " AND {t}.recorded_at <= :known_at" if known else ""
+    return ("SELECT a.cluster_id FROM archive a WHERE a.archived" + by.format(t="a")
+            + " AND NOT EXISTS (SELECT 1 FROM archive b WHERE b.cluster_id = a.cluster_id AND b.id > a.id"
+            + by.format(t="b") + ")")
+
+
+#: the versions of facts in force: not a retraction, not replaced (by ``:known_at``, when known-at)
+IN_FORCE = ("NOT f.retracts AND NOT EXISTS (SELECT 1 FROM fact g WHERE g.replaces = f.id{by})")
+
+
+def in_force(known: bool) -> str:
+    return (IN_FORCE.format(by=" AND g.recorded_at <= :known_at")
+            + " AND f.recorded_at <= :known_at") if known else IN_FORCE.format(by="")
+
+
+def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, None)) -> list[Facts]:
+    """Every cluster in scope (or those with ids in ``id_range``) with its facts in force, two queries.
 
     Rows are read through the driver and dates converted here with the C ``date.fromisoformat``: on
     SQLite, SQLAlchemy's per-row date processing was most of the time of a status run over 100,000 clusters.
     Facts are built with ``tuple.__new__`` (their NamedTuple ``__new__`` is a Python call: 2 million of them).
     """
     as_date = _date_converter(conn)
-    where, params = _scope(cluster_ids, regime, region, id_range)
-
-    def rows(table: str, columns: str) -> Sequence[Any]:
-        key = "id" if table == "cluster" else "cluster_id"
-        return conn.all(f"SELECT {columns} FROM {table} WHERE 1=1{where.replace('cluster_id', key)}", params)
-
+    where, params = _scope(conn, scope, id_range, "id")
     clusters = [
         Cluster(cid, name, regime_, as_date(certified), as_date(valid) if valid else None, batch, region, operator,
                 split_emails(op_email), split_emails(bureau_email), as_date(publicity) if publicity else None)
         for cid, name, regime_, certified, valid, batch, region, operator, op_email, bureau_email, publicity
-        in rows("cluster", "id, name, regime, certified_on, valid_until, batch, region, operator, operator_email, "
-                           "bureau_email, publicity_start")
+        in conn.all("SELECT id, name, regime, certified_on, valid_until, batch, region, operator, operator_email, "
+                    f"bureau_email, publicity_start FROM cluster WHERE 1=1{where}", params)
     ]
     if not clusters:
         return []
     clusters.sort(key=lambda c: c.id)
     new = tuple.__new__
-    reports: dict[str, list[Report]] = defaultdict(list)
-    for cid, year, filed_on in rows("report", "cluster_id, year, filed_on"):
-        reports[cid].append(new(Report, (year, as_date(filed_on))))
-    changes: dict[str, list[Change]] = defaultdict(list)
-    for cid, kind, changed_on, filed_on in rows("change", "cluster_id, kind, changed_on, filed_on"):
-        changes[cid].append(new(Change, (kind, as_date(changed_on), as_date(filed_on) if filed_on else None)))
-    reviews: dict[str, list[Review]] = defaultdict(list)
-    for cid, result, on in rows("review", "cluster_id, result, on_date"):
-        reviews[cid].append(new(Review, (result, as_date(on))))
-    assessments: dict[str, list[AssessmentResult]] = defaultdict(list)
-    for cid, year, result, on in rows("assessment", "cluster_id, year, result, on_date"):
-        assessments[cid].append(new(AssessmentResult, (year, result, as_date(on))))
-    incidents: dict[str, list[Incident]] = defaultdict(list)
-    for cid, ground, on, note, dismissed in rows("incident", "cluster_id, ground, on_date, note, dismissed_on"):
-        incidents[cid].append(Incident(ground, as_date(on), note, as_date(dismissed) if dismissed else None))
-    revoked = {cid: as_date(on) for cid, on in rows("revocation", "cluster_id, on_date")}
-    empty: tuple[()] = ()
-    return [
-        Facts(
-            cluster=c,
-            reports=tuple(reports.get(c.id, empty)),
-            changes=tuple(changes.get(c.id, empty)),
-            reviews=tuple(reviews.get(c.id, empty)),
-            assessments=tuple(assessments.get(c.id, empty)),
-            incidents=tuple(incidents.get(c.id, empty)),
-            revoked_on=revoked.get(c.id),
-        )
-        for c in clusters
-    ]
+    found: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    revoked: dict[str, dt.date] = {}
+    where, params = _scope(conn, scope, id_range, "f.cluster_id")
+    rows = conn.all("SELECT f.cluster_id, f.kind, f.year, f.on_date, f.filed_on, f.detail, f.note, f.dismissed_on "
+                    f"FROM fact f WHERE {in_force(scope.known_at is not None)}"
+                    f"{where} ORDER BY f.id", params)
+    for cid, kind, year, on_text, filed_on, detail, note, dismissed in rows:
+        if kind == "report":
+            found[cid][kind].append(new(Report, (year, as_date(filed_on))))
+            continue
+        on = as_date(on_text)         # every kind but a report has its day
+        if kind == "change":
+            found[cid][kind].append(new(Change, (detail, on, as_date(filed_on) if filed_on else None)))
+        elif kind == "review":
+            found[cid][kind].append(new(Review, (detail, on)))
+        elif kind == "assessment":
+            found[cid][kind].append(new(AssessmentResult, (year, detail, on)))
+        elif kind == "incident":
+            found[cid][kind].append(Incident(detail, on, note, as_date(dismissed) if dismissed else None))
+        elif kind == "revocation":
+            revoked[cid] = min(on, revoked.get(cid, on))
+    empty: dict[str, list[Any]] = {}
+    out = []
+    for c in clusters:
+        mine = found.get(c.id, empty)
+        out.append(Facts(cluster=c, reports=tuple(mine.get("report", ())), changes=tuple(mine.get("change", ())),
+                         reviews=tuple(mine.get("review", ())), assessments=tuple(mine.get("assessment", ())),
+                         incidents=tuple(mine.get("incident", ())), revoked_on=revoked.get(c.id)))
+    return out
 
 
-def cluster_ids_sorted(conn: Reads, regime: str | None = None, region: str | None = None) -> list[str]:
-    """The ids of the clusters of a regime and a region (or of all), in order."""
-    where, params = _scope(None, regime, region, (None, None))
-    return [row[0] for row in conn.all(f"SELECT id FROM cluster WHERE 1=1{where.replace('cluster_id', 'id')} "
+def cluster_ids_sorted(conn: Reads, scope: Scope = Scope()) -> list[str]:
+    """The ids of the clusters in scope, in order."""
+    where, params = _scope(conn, scope, (None, None), "id")
+    return [row[0] for row in conn.all(f"SELECT id FROM cluster WHERE 1=1{where} "
                                        "ORDER BY id", params)]
 
 
@@ -123,10 +154,18 @@ def id_ranges(ids: Sequence[str], chunk: int = CHUNK, end: str | None = None) ->
     return list(zip(lows, [*lows[1:], end], strict=True)) if lows else []
 
 
-def existing_ids(conn: Reads, cluster_ids: Sequence[str]) -> set[str]:
-    """Which of ``cluster_ids`` are known clusters."""
-    where, params = _scope(cluster_ids, None, None, (None, None))
-    return {row[0] for row in conn.all(f"SELECT id FROM cluster WHERE 1=1{where.replace('cluster_id', 'id')}", params)}
+def stored_ids(conn: Reads, typed: Sequence[str]) -> dict[str, str]:
+    """The stored id of each of ``typed`` that names a known cluster, matched without regard to (ASCII) case."""
+    wanted = {t.lower(): t for t in typed}
+    found: dict[str, str] = {}
+    keys = list(wanted)
+    for i in range(0, len(keys), 500):
+        part = keys[i:i + 500]
+        names = {f"c{n}": key for n, key in enumerate(part)}
+        for (stored,) in conn.all(f"SELECT id FROM cluster WHERE lower(id) IN ({', '.join(':' + n for n in names)})",
+                                  names):
+            found[wanted[stored.lower()]] = stored
+    return found
 
 
 def _identity(value: Any) -> dt.date:

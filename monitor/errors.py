@@ -5,6 +5,7 @@
     ├── PackError                a regime pack is wrong (names the file and the key)
     ├── InputError               a command-line value or a recorded fact is wrong
     │   ├── UnknownClusterError  no cluster has that id
+    │   ├── ArchivedClusterError the cluster is archived (and the command was not asked to include those)
     │   └── ConflictError        the fact contradicts one already recorded
     └── ImportError_             a roster file has bad rows (all of them are listed)
 
@@ -35,6 +36,13 @@ class InputError(MonitorError):
 class UnknownClusterError(InputError):
     def __init__(self, cluster_id: str) -> None:
         super().__init__(f"unknown cluster {cluster_id!r}: `monitor status` lists the known ones")
+        self.cluster_id = cluster_id
+
+
+class ArchivedClusterError(InputError):
+    def __init__(self, cluster_id: str) -> None:
+        super().__init__(f"cluster {cluster_id!r} is archived: add --include-archived, or "
+                         f"`monitor roster unarchive {cluster_id} --reason …`")
         self.cluster_id = cluster_id
 
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Generic, NamedTuple, TypeVar
 
-from db.queries import CHUNK, IdRange, cluster_ids_sorted, existing_ids, id_ranges, load_facts
+from db.queries import CHUNK, IdRange, Scope, cluster_ids_sorted, id_ranges, load_facts, stored_ids
 from monitor.app import App
-from monitor.errors import UnknownClusterError
+from monitor.errors import ArchivedClusterError, UnknownClusterError
 from monitor.rules.engine import evaluate, failed_verdict
 from monitor.rules.listing import Evaluated, Urgency, shown, urgency
 
@@ -48,19 +48,33 @@ class Selection:
     cluster_ids: tuple[str, ...] | None = None
     regime: str | None = None
     region: str | None = None
+    known_at: dt.datetime | None = None     # the record as it stood then (UTC): bitemporal with as_of
+    archived: bool = False                  # archived clusters too
 
     @classmethod
     def of(cls, app: App, as_of: dt.date | None = None, cluster_ids: Sequence[str] = (), regime: str | None = None,
-           region: str | None = None) -> Selection:
-        """As of today unless given; an unknown regime or cluster is an error here, not empty output later."""
+           region: str | None = None, known_at: dt.datetime | None = None, archived: bool = False) -> Selection:
+        """As of today unless given; an unknown regime or cluster is an error here, not empty output later.
+        Cluster ids are matched without regard to case; an archived one needs ``archived``."""
         if regime is not None:
             app.pack(regime)
+        ids: tuple[str, ...] | None = None
         if cluster_ids:
             with app.reader.connect() as conn:
-                missing = sorted(set(cluster_ids) - existing_ids(conn, cluster_ids))
-            if missing:
-                raise UnknownClusterError(missing[0])
-        return cls(as_of or app.today(), tuple(dict.fromkeys(cluster_ids)) or None, regime, region)
+                stored = stored_ids(conn, cluster_ids)
+                missing = [typed for typed in cluster_ids if typed not in stored]
+                if missing:
+                    raise UnknownClusterError(missing[0])
+                ids = tuple(dict.fromkeys(stored[typed] for typed in cluster_ids))
+                if not archived:
+                    hidden = set(ids) - set(cluster_ids_sorted(conn, Scope(cluster_ids=ids, known_at=known_at)))
+                    if hidden:
+                        raise ArchivedClusterError(min(hidden))
+        return cls(as_of or app.today(), ids, regime, region, known_at, archived)
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.cluster_ids, self.regime, self.region, self.known_at, self.archived)
 
 
 class Slice(NamedTuple):
@@ -72,12 +86,12 @@ def _ids(app: App, selection: Selection) -> list[str]:
     if selection.cluster_ids is not None:
         return sorted(selection.cluster_ids)
     with app.reader.connect() as conn:
-        return cluster_ids_sorted(conn, selection.regime, selection.region)
+        return cluster_ids_sorted(conn, selection.scope)
 
 
 def _evaluate(app: App, selection: Selection, id_range: IdRange) -> list[Evaluated]:
     with app.reader.connect() as conn:
-        all_facts = load_facts(conn, selection.cluster_ids, selection.regime, id_range, selection.region)
+        all_facts = load_facts(conn, selection.scope, id_range)
     calendar, as_of = app.calendar, selection.as_of
     found = []
     for facts in all_facts:

@@ -202,7 +202,8 @@ def test_the_ledger_states_move_only_forward() -> None:
     assert delivery_sources(DeliveryState.QUEUED) == (DeliveryState.PENDING,)
     assert set(delivery_sources(DeliveryState.SENT)) == {DeliveryState.QUEUED}
     assert {s for s, moves in DELIVERY_MOVES.items() if not moves} == {
-        DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SUPPRESSED, DeliveryState.OBSOLETE}
+        DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SUPPRESSED}
+    assert delivery_sources(DeliveryState.PENDING) == (DeliveryState.OBSOLETE,)   # revived by a correction only
     assert set(message_sources(MessageState.CLAIMED)) == {MessageState.CLAIMED, MessageState.RETRY}
     assert not MESSAGE_MOVES[MessageState.SENT] and not MESSAGE_MOVES[MessageState.FAILED]
 

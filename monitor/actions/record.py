@@ -1,6 +1,15 @@
-"""Recording facts as they happen. Each call checks the fact against the cluster's regime pack and what is
-already stored, then stores it, in the caller's transaction. Recording the same fact twice is harmless;
-a fact that contradicts a stored one is refused (ConflictError) rather than silently replacing it.
+"""Recording facts, and correcting them on the record. Each call checks the fact against the cluster's regime
+pack (monitor/rules/checks.py) and the facts in force, then appends a version, in the caller's transaction.
+
+- ``record``: a new fact gets the next number. The same fact again is harmless; one that adds what was
+  missing (a filing, a dismissal, a note) is a new version replacing the old; one that contradicts a fact in
+  force is refused (ConflictError) and names the fact to amend.
+- ``amend``: a new version of a fact in force, with some fields changed and a reason.
+- ``retract``: a version that withdraws a fact in force, with a reason.
+
+Nothing is updated or deleted: the old version stays, with who recorded it and when, and the new one says who,
+when and why. A correction may reopen an obligation, so the cluster is rescanned and its reminders that were
+settled as obsolete are owed again (db.facts.revive).
 """
 
 from __future__ import annotations
@@ -8,17 +17,51 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import AssessmentRow, ChangeRow, ClusterRow, IncidentRow, ReportRow, ReviewRow, RevocationRow
+from db import facts as record_db
+from db.models import ClusterRow
 from db.watch import touch
-from monitor.errors import ConflictError, InputError, UnknownClusterError
-from monitor.rules.packs import CHANGE_KINDS, INCIDENT_GROUNDS, Pack
+from monitor.errors import ArchivedClusterError, ConflictError, InputError, UnknownClusterError
+from monitor.rules.checks import OPTIONS, problem
+from monitor.rules.facts import FIELDS, Recorded, Version, current, identity, merged
+from monitor.rules.packs import Pack
 
-REVIEW_RESULTS = ("applied", "pass", "fail")
-ASSESSMENT_RESULTS = ("pass", "fail")
+#: the longest reason or note a correction may carry
+LONGEST_TEXT = 2000
+
+
+def describe(fact: Recorded) -> str:
+    """A fact in a few words, for messages: ``the report on 2024, filed 2025-03-12``."""
+    if fact.kind == "report":
+        return f"the report on {fact.year}, filed {fact.filed_on}"
+    if fact.kind == "change":
+        return f"the {fact.detail} change of {fact.on}" + (f", filed {fact.filed_on}" if fact.filed_on else "")
+    if fact.kind == "review":
+        return f"the review {fact.detail} of {fact.on}"
+    if fact.kind == "assessment":
+        return f"the {fact.year} assessment: {fact.detail} (announced {fact.on})"
+    if fact.kind == "incident":
+        return f"the {fact.detail} incident of {fact.on}" + (
+            f", dismissed {fact.dismissed_on}" if fact.dismissed_on else "")
+    return f"the revocation of {fact.on}"
+
+
+def text_value(option: str, value: str | None, required: bool = False) -> str | None:
+    """A reason or a note: stripped, one paragraph of printable text, not too long."""
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise InputError(f"{option} is required: say why the record is corrected")
+        return None
+    if len(text) > LONGEST_TEXT:
+        raise InputError(f"{option} is {len(text)} characters long (at most {LONGEST_TEXT})")
+    if any(ord(ch) < 32 and ch not in "\t\n" for ch in text):
+        raise InputError(f"{option} holds a control character")
+    return text
 
 
 @dataclass(frozen=True)
@@ -30,160 +73,110 @@ class Recorder:
     today: dt.date            # no fact can be dated after today
 
     def _cluster(self, cluster_id: str) -> tuple[ClusterRow, Pack]:
-        """The cluster and its pack; its facts are about to change, so the daemon's next scan evaluates it."""
-        row = self.session.get(ClusterRow, cluster_id)
+        """The cluster (its id matched without regard to case, its row locked until the transaction ends, so two
+        writers of one cluster take turns) and its pack."""
+        row = self.session.scalar(select(ClusterRow).where(func.lower(ClusterRow.id) == cluster_id.lower())
+                                  .with_for_update())
         if row is None:
             raise UnknownClusterError(cluster_id)
-        touch(self.session, [cluster_id])
+        if record_db.archived(self.session, row.id) is not None:
+            raise ArchivedClusterError(row.id)
         pack = self.packs.get(row.regime)
         if pack is None:
-            raise InputError(f"cluster {cluster_id!r} has regime {row.regime!r}, which no loaded pack defines")
+            raise InputError(f"cluster {row.id!r} has regime {row.regime!r}, which no loaded pack defines")
         return row, pack
 
-    def _stamp(self) -> dict[str, object]:
-        return {"recorded_at": self.now, "recorded_by": self.who}
+    def _check(self, cluster: ClusterRow, pack: Pack, fact: Recorded) -> None:
+        found = problem(fact, cluster.id, cluster.certified_on, pack, self.today)
+        if found is not None:
+            raise InputError(found)
 
-    def _not_future(self, day: dt.date, what: str) -> None:
-        if day > self.today:
-            raise InputError(f"{what} {day} is in the future (today is {self.today})")
+    def _append(self, cluster_id: str, fact: Recorded, replaces: int | None = None, retracts: bool = False,
+                reason: str | None = None) -> int:
+        """Store a version; the cluster is evaluated again by the next scan, and a correction revives reminders."""
+        stamp = {"recorded_at": self.now, "recorded_by": self.who}
+        [number] = record_db.append(self.session, [record_db.row_values(cluster_id, fact, stamp, replaces, retracts,
+                                                                        reason)])
+        touch(self.session, [cluster_id])
+        if replaces is not None:
+            record_db.revive(self.session, [cluster_id])
+        return number
 
-    def _in_force_span(self, day: dt.date, what: str, cluster: ClusterRow) -> None:
-        """Dated no earlier than the certification and no later than today."""
-        if day < cluster.certified_on:
-            raise InputError(f"{what} {day} is before the certification on {cluster.certified_on}")
-        self._not_future(day, what)
+    def _in_force(self, cluster_id: str) -> list[Version]:
+        return current(record_db.versions(self.session, [cluster_id]))
 
-    def _begun(self, year: int) -> None:
-        if not 1990 <= year <= self.today.year:
-            raise InputError(f"--year {year} is not a year that has begun")
-
-    @staticmethod
-    def _one_of(option: str, value: str, choices: tuple[str, ...]) -> None:
-        if value not in choices:
-            raise InputError(f"{option} {value!r} is not one of {', '.join(choices)}")
-
-    @staticmethod
-    def _no_rule(cluster: ClusterRow, pack: Pack, rule: str) -> InputError:
-        return InputError(f"cluster {cluster.id!r} is under {pack.id}, which has no {rule} rule "
-                          "(`monitor regimes` shows what each regime has)")
-
-    def report(self, cluster_id: str, year: int, filed_on: dt.date) -> str:
+    def record(self, cluster_id: str, fact: Recorded) -> str:
+        """Record ``fact`` (an assessment without ``on`` is announced January 1 of the next year)."""
         cluster, pack = self._cluster(cluster_id)
-        if pack.annual_report is None:
-            raise self._no_rule(cluster, pack, "annual report")
-        self._begun(year)
-        certified = cluster.certified_on
-        first = certified.year - 1 if (certified.month, certified.day) == (1, 1) else certified.year
-        if year < first:
-            raise InputError(f"--year {year}: the first report {cluster_id} owes is on {first} (certified {certified})")
-        if filed_on.year < year:
-            raise InputError(f"a report on {year} cannot be filed on {filed_on}, before that year began")
-        self._in_force_span(filed_on, "--filed-on", cluster)
-        existing = self.session.scalar(select(ReportRow).filter_by(cluster_id=cluster_id, year=year))
-        if existing is not None:
-            if existing.filed_on == filed_on:
-                return f"{cluster_id}: the report on {year} was already recorded as filed {filed_on}"
-            raise ConflictError(f"{cluster_id}: the report on {year} is already recorded as filed "
-                                f"{existing.filed_on}, not {filed_on}")
-        self.session.add(ReportRow(cluster_id=cluster_id, year=year, filed_on=filed_on, **self._stamp()))
-        return f"{cluster_id}: recorded the report on {year}, filed {filed_on}"
+        fact = fact._replace(note=text_value("--note", fact.note))
+        if fact.kind == "assessment" and fact.on is None and fact.year is not None:
+            fact = fact._replace(on=dt.date(fact.year + 1, 1, 1))
+            if fact.on is not None and fact.on > self.today:
+                raise InputError(f"the announcement date {fact.on} is in the future (today is {self.today}); "
+                                 "give --on with the day it was announced")
+        self._check(cluster, pack, fact)
+        key = identity(fact)
+        stored = next((v for v in self._in_force(cluster.id) if identity(v.fact) == key), None)
+        if stored is None:
+            number = self._append(cluster.id, fact)
+            return f"{cluster.id}: recorded fact {number}: {describe(fact)}"
+        both = merged(stored.fact, fact)
+        if both is None:
+            raise ConflictError(f"{cluster.id}: fact {stored.number} records {describe(stored.fact)}, not "
+                                f"{describe(fact)}: to correct it, `monitor amend {stored.number} … --reason …`")
+        if both == stored.fact:
+            return f"{cluster.id}: {describe(stored.fact)} was already recorded (fact {stored.number})"
+        added = ", ".join(name for name in FIELDS[fact.kind] if getattr(stored.fact, name) != getattr(both, name))
+        number = self._append(cluster.id, both, replaces=stored.number, reason=f"filled in: {added}")
+        return f"{cluster.id}: recorded fact {number}: {describe(both)} (fills in fact {stored.number})"
 
-    def change(self, cluster_id: str, kind: str, changed_on: dt.date, filed_on: dt.date | None) -> str:
-        cluster, pack = self._cluster(cluster_id)
-        if pack.change_filing is None:
-            raise self._no_rule(cluster, pack, "change filing")
-        self._one_of("--kind", kind, CHANGE_KINDS)
-        self._in_force_span(changed_on, "--changed-on", cluster)
-        if filed_on is not None:
-            if filed_on < changed_on:
-                raise InputError(f"--filed-on {filed_on} is before the change on {changed_on}")
-            self._not_future(filed_on, "--filed-on")
-        existing = self.session.scalar(
-            select(ChangeRow).filter_by(cluster_id=cluster_id, kind=kind, changed_on=changed_on))
-        if existing is None:
-            self.session.add(ChangeRow(
-                cluster_id=cluster_id, kind=kind, changed_on=changed_on, filed_on=filed_on, **self._stamp(),
-                filing_recorded_at=self.now if filed_on else None, filing_recorded_by=self.who if filed_on else None))
-            return f"{cluster_id}: recorded the {kind} change of {changed_on}" + (
-                f", filed {filed_on}" if filed_on else "")
-        if filed_on is None or existing.filed_on == filed_on:
-            return f"{cluster_id}: the {kind} change of {changed_on} was already recorded"
-        if existing.filed_on is not None:
-            raise ConflictError(f"{cluster_id}: the {kind} change of {changed_on} is already recorded as filed "
-                                f"{existing.filed_on}, not {filed_on}")
-        existing.filed_on, existing.filing_recorded_at, existing.filing_recorded_by = filed_on, self.now, self.who
-        return f"{cluster_id}: recorded the filing of the {kind} change of {changed_on} on {filed_on}"
+    def _in_force_version(self, number: int) -> Version:
+        found = record_db.version(self.session, number)
+        if found is None:
+            raise InputError(f"there is no fact {number}: `monitor history CLUSTER` lists a cluster's facts")
+        old, later = found
+        if old.retracts:
+            raise InputError(f"fact {number} is the retraction of fact {old.replaces}, not a fact to correct")
+        if later is not None:
+            verb = "retracted" if later.retracts else "superseded"
+            hint = "record it anew" if later.retracts else f"correct fact {later.number}"
+            raise ConflictError(f"fact {number} was {verb} by fact {later.number} ({later.recorded_by}, "
+                                f"{later.recorded_at:%Y-%m-%d %H:%M} UTC): {hint}")
+        return old
 
-    def review(self, cluster_id: str, result: str, on: dt.date) -> str:
-        cluster, pack = self._cluster(cluster_id)
-        if pack.validity is None:
-            raise self._no_rule(cluster, pack, "validity or renewal review")
-        self._one_of("--result", result, REVIEW_RESULTS)
-        self._in_force_span(on, "--on", cluster)
-        existing = self.session.scalar(select(ReviewRow).filter_by(cluster_id=cluster_id, result=result, on_date=on))
-        if existing is not None:
-            return f"{cluster_id}: the review {result} of {on} was already recorded"
-        other = {"pass": "fail", "fail": "pass"}.get(result)
-        if other is not None and self.session.scalar(
-                select(ReviewRow).filter_by(cluster_id=cluster_id, result=other, on_date=on)) is not None:
-            raise ConflictError(f"{cluster_id}: the review of {on} is already recorded as {other}, not {result}")
-        self.session.add(ReviewRow(cluster_id=cluster_id, result=result, on_date=on, **self._stamp()))
-        return f"{cluster_id}: recorded the review {result} of {on}"
+    def amend(self, number: int, options: Mapping[str, Any], reason: str | None) -> str:
+        """A new version of fact ``number`` with the values given (by option name, ``--filed-on``; None: not
+        given). Which options a fact takes depends on its kind (checks.OPTIONS)."""
+        why = text_value("--reason", reason, required=True)
+        old = self._in_force_version(number)
+        field = {option: name for name, option in OPTIONS[old.fact.kind].items()}
+        takes = ", ".join(field)
+        given = {option: value for option, value in options.items() if value is not None}
+        for option in given:
+            if option not in field:
+                raise InputError(f"{option} does not apply to a {old.fact.kind} (fact {number} is "
+                                 f"{describe(old.fact)}); it takes {takes}")
+        if not given:
+            raise InputError(f"give what to change: fact {number} is a {old.fact.kind}, which takes {takes}")
+        if "--note" in given:
+            given["--note"] = text_value("--note", given["--note"])
+        new = old.fact._replace(**{field[option]: value for option, value in given.items()})
+        if new == old.fact:
+            raise InputError(f"fact {number} already says that: {describe(old.fact)}")
+        cluster, pack = self._cluster(old.cluster_id)
+        self._check(cluster, pack, new)
+        key = identity(new)
+        clash = next((v for v in self._in_force(cluster.id) if v.number != number and identity(v.fact) == key), None)
+        if clash is not None:
+            raise ConflictError(f"{cluster.id}: fact {clash.number} already records {describe(clash.fact)}: "
+                                f"amend or retract that one instead")
+        new_number = self._append(cluster.id, new, replaces=number, reason=why)
+        return f"{cluster.id}: fact {new_number} amends fact {number}: {describe(new)} (was: {describe(old.fact)})"
 
-    def assessment(self, cluster_id: str, year: int, result: str, on: dt.date | None) -> str:
-        cluster, pack = self._cluster(cluster_id)
-        if pack.assessment is None:
-            raise self._no_rule(cluster, pack, "assessment")
-        self._one_of("--result", result, ASSESSMENT_RESULTS)
-        self._begun(year)
-        announced = on or dt.date(year + 1, 1, 1)
-        if announced.year < year:
-            raise InputError(f"--on {announced} is before the assessed year {year} began")
-        if announced > self.today:
-            raise InputError(f"the announcement date {announced} is in the future (today is {self.today}); "
-                             "give --on with the day it was announced")
-        existing = self.session.scalar(select(AssessmentRow).filter_by(cluster_id=cluster_id, year=year))
-        if existing is not None:
-            if (existing.result, existing.on_date) == (result, announced):
-                return f"{cluster_id}: the {year} assessment was already recorded as {result}"
-            raise ConflictError(f"{cluster_id}: the {year} assessment is already recorded as {existing.result} "
-                                f"on {existing.on_date}")
-        self.session.add(AssessmentRow(cluster_id=cluster_id, year=year, result=result, on_date=announced,
-                                       **self._stamp()))
-        return f"{cluster_id}: recorded the {year} assessment: {result} (announced {announced})"
-
-    def incident(self, cluster_id: str, ground: str, on: dt.date, note: str | None,
-                 dismissed_on: dt.date | None) -> str:
-        cluster, _ = self._cluster(cluster_id)
-        self._one_of("--ground", ground, INCIDENT_GROUNDS)
-        self._in_force_span(on, "--on", cluster)
-        if dismissed_on is not None:
-            if dismissed_on < on:
-                raise InputError(f"--dismissed-on {dismissed_on} is before the incident on {on}")
-            self._not_future(dismissed_on, "--dismissed-on")
-        existing = self.session.scalar(select(IncidentRow).filter_by(cluster_id=cluster_id, ground=ground, on_date=on))
-        if existing is None:
-            self.session.add(IncidentRow(
-                cluster_id=cluster_id, ground=ground, on_date=on, note=note, dismissed_on=dismissed_on,
-                dismissal_recorded_at=self.now if dismissed_on else None,
-                dismissal_recorded_by=self.who if dismissed_on else None, **self._stamp()))
-            return f"{cluster_id}: recorded the {ground} incident of {on}"
-        if dismissed_on is None or existing.dismissed_on == dismissed_on:
-            return f"{cluster_id}: the {ground} incident of {on} was already recorded"
-        if existing.dismissed_on is not None:
-            raise ConflictError(f"{cluster_id}: the {ground} incident of {on} is already recorded as dismissed "
-                                f"on {existing.dismissed_on}")
-        existing.dismissed_on, existing.dismissal_recorded_at = dismissed_on, self.now
-        existing.dismissal_recorded_by = self.who
-        return f"{cluster_id}: recorded the dismissal of the {ground} incident of {on} on {dismissed_on}"
-
-    def revocation(self, cluster_id: str, on: dt.date, note: str | None) -> str:
-        cluster, _ = self._cluster(cluster_id)
-        self._in_force_span(on, "--on", cluster)
-        existing = self.session.get(RevocationRow, cluster_id)
-        if existing is not None:
-            if existing.on_date == on:
-                return f"{cluster_id}: the revocation of {on} was already recorded"
-            raise ConflictError(f"{cluster_id}: a revocation is already recorded on {existing.on_date}")
-        self.session.add(RevocationRow(cluster_id=cluster_id, on_date=on, note=note, **self._stamp()))
-        return f"{cluster_id}: recorded the revocation of {on}"
+    def retract(self, number: int, reason: str | None) -> str:
+        """Withdraw fact ``number``: it no longer counts, and stays on the record as retracted."""
+        why = text_value("--reason", reason, required=True)
+        old = self._in_force_version(number)
+        cluster, _ = self._cluster(old.cluster_id)
+        new_number = self._append(cluster.id, old.fact, replaces=number, retracts=True, reason=why)
+        return f"{cluster.id}: fact {new_number} retracts fact {number} ({describe(old.fact)})"

@@ -9,113 +9,48 @@ Every bad row is reported by its line number (the header is line 1); if any row 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from db.facts import archived_among
 from db.models import ClusterRow
 from db.watch import touch
+from monitor.actions.archive import archive_note
+from monitor.actions.sheets import SheetRow, blank, read_sheet, text_of
 from monitor.addresses import address_problem
 from monitor.errors import ImportError_, InputError
 from monitor.rules.dates import parse_date
 from monitor.rules.packs import Pack
 from monitor.rules.roster import COLUMNS, COMPUTED_COLUMNS
 
-_ALIASES = {alias: name for name, chinese, _ in COLUMNS for alias in (name, chinese)}
 _COMPUTED = {alias for pair in COMPUTED_COLUMNS for alias in pair}
 _DATE_COLUMNS = ("certified_on", "valid_until", "publicity_start")
 _EMAIL_COLUMNS = ("operator_email", "bureau_email")
 MAX_ID_LENGTH = 64
 
 
-@dataclass(frozen=True)
-class RosterRow:
-    line: int
-    values: Mapping[str, Any]
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        isinstance(value, str) and not value.strip())
-
-
-def _decode(data: bytes, source: str) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{source}: not UTF-8 or GBK text; save the CSV as UTF-8 and import it again")
-
-
-def read_rows(path: Path) -> tuple[list[str], list[RosterRow]]:
-    """The file's column names (normalised) and its non-empty rows with their line numbers."""
-    import pandas as pd  # heavy: imported only when a roster is read
-
-    source = str(path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            text = _decode(path.read_bytes(), source)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
-        elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
-        else:
-            raise InputError(f"{source}: import reads .csv or .xlsx files, not {suffix or 'files without a suffix'}")
-    except (OSError, ValueError, KeyError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{source}: cannot read it as a {suffix} roster: {str(exc).splitlines()[0]}") from None
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises zipfile, XML and its own errors
-        raise InputError(f"{source}: cannot read it as a {suffix} roster: {type(exc).__name__}: {exc}") from None
-    columns: list[str] = []
-    for header in frame.columns:
-        name = _ALIASES.get(str(header).strip())
-        if name is None and str(header).strip() in _COMPUTED:
-            continue
-        if name is None:
-            if str(header).startswith("Unnamed:") and frame[header].map(_blank).all():
-                continue
-            raise InputError(f"{source}: line 1: unknown column {str(header).strip()!r} "
-                             f"(known: {', '.join(n for n, _, _ in COLUMNS)})")
-        if name in columns:
-            raise InputError(f"{source}: line 1: column {name!r} appears twice")
-        columns.append(name)
-    missing = [name for name, _, required in COLUMNS if required and name not in columns]
-    if missing:
-        raise InputError(f"{source}: line 1: missing column(s) {', '.join(missing)}")
-    frame.columns = [_ALIASES.get(str(h).strip(), str(h)) for h in frame.columns]
-    rows = []
-    for index, record in enumerate(frame[columns].to_dict("records")):
-        if all(_blank(v) for v in record.values()):
-            continue
-        rows.append(RosterRow(line=index + 2, values={str(k): v for k, v in record.items()}))
-    return columns, rows
-
-
-def _text(value: object) -> str | None:
-    if _blank(value):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+def read_rows(path: Path) -> tuple[list[str], list[SheetRow]]:
+    """The roster's column names (normalised) and its non-empty rows with their line numbers."""
+    return read_sheet(path, [(name, (name, chinese), required) for name, chinese, required in COLUMNS], _COMPUTED,
+                      "roster")
 
 
 #: the days a roster's dates may fall on; a certification at most a year ahead of today
 EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2199, 12, 31)
 
 
-def check_row(row: RosterRow, packs: Mapping[str, Pack], today: dt.date) -> tuple[dict[str, Any], list[str]]:
+def check_row(row: SheetRow, packs: Mapping[str, Pack], today: dt.date) -> tuple[dict[str, Any], list[str]]:
     """The row as cluster fields, and what is wrong with it (empty when nothing)."""
     values: dict[str, Any] = {}
     problems: list[str] = []
     for name, value in row.values.items():
         if name in _DATE_COLUMNS:
-            if _blank(value):
+            if blank(value):
                 values[name] = None
                 continue
             try:
@@ -123,7 +58,7 @@ def check_row(row: RosterRow, packs: Mapping[str, Pack], today: dt.date) -> tupl
             except ValueError as exc:
                 problems.append(f"{name}: {exc}")
         else:
-            values[name] = _text(value)
+            values[name] = text_of(value)
     for name, _, required in COLUMNS:
         if required and name in values and values[name] is None and not any(p.startswith(name) for p in problems):
             problems.append(f"{name}: is empty")
@@ -169,7 +104,7 @@ class ImportResult:
 
 
 def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: str, now: dt.datetime,
-                  progress: Callable[[Iterable[RosterRow], int], Iterable[RosterRow]] | None = None) -> ImportResult:
+                  progress: Callable[[Iterable[SheetRow], int], Iterable[SheetRow]] | None = None) -> ImportResult:
     """Check every row, then insert new clusters and update known ones, in the caller's transaction."""
     columns, rows = read_rows(path)
     if not rows:
@@ -180,23 +115,32 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
     for row in progress(rows, len(rows)) if progress else rows:
         values, row_problems = check_row(row, packs, now.date())
         cluster_id = values.get("id")
-        if cluster_id in seen:
-            row_problems.append(f"id: {cluster_id!r} is also on line {seen[cluster_id]}")
-        elif cluster_id:
-            seen[cluster_id] = row.line
+        key = cluster_id.lower() if isinstance(cluster_id, str) else None
+        if key in seen:
+            row_problems.append(f"id: {cluster_id!r} is also on line {seen[key]}")
+        elif key:
+            seen[key] = row.line
         problems.extend(f"{path}: line {row.line}: {p}" for p in row_problems)
         checked.append(values)
     if problems:
         raise ImportError_(str(path), problems)
     table = ClusterRow.__table__
-    known: set[str] = set()
-    ids = list(seen)
-    for start in range(0, len(ids), 5000):
-        known.update(session.scalars(select(table.c.id).where(table.c.id.in_(ids[start:start + 5000]))))
+    known: dict[str, str] = {}      # lower-cased id -> the id as stored: ids are matched without regard to case
+    keys = list(seen)
+    for start in range(0, len(keys), 5000):
+        known.update((stored.lower(), stored) for stored in session.scalars(
+            select(table.c.id).where(func.lower(table.c.id).in_(keys[start:start + 5000]))))
+    for values in checked:
+        values["id"] = known.get(values["id"].lower(), values["id"])
+    archived = archived_among(session, known.values())
+    if archived:
+        raise ImportError_(str(path), [
+            f"{path}: line {seen[cid.lower()]}: id: cluster {cid!r} is {archive_note(row)}: "
+            f"`monitor roster unarchive {cid} --reason …` first" for cid, row in sorted(archived.items())])
     stamp = {"recorded_at": now, "recorded_by": who}
     new = [{**{name: None for name, _, _ in COLUMNS}, **values, **stamp}
-           for values in checked if values["id"] not in known]
-    changed = [{**values, "_id": values["id"], **stamp} for values in checked if values["id"] in known]
+           for values in checked if values["id"].lower() not in known]
+    changed = [{**values, "_id": values["id"], **stamp} for values in checked if values["id"].lower() in known]
     if new:
         session.execute(insert(ClusterRow), new)
     if changed:

@@ -39,6 +39,52 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
 DATE = DateType()
 
 
+class MomentType(click.ParamType):  # type: ignore[type-arg]
+    """A moment: ``2026-03-01T09:30``, ``2026-03-01 09:30:00+08:00`` or a bare date (the end of that day). Without
+    an offset it is read in the configured zone (``moment`` turns it into UTC)."""
+    name = "timestamp"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                return dt.datetime.combine(DATE.convert(text, param, ctx), dt.time.max)
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{value!r} is not a timestamp such as 2026-03-01T09:30 or 2026-03-01T09:30+08:00", param, ctx)
+
+
+MOMENT = MomentType()
+
+
+def moment(app: App, value: dt.datetime | None) -> dt.datetime | None:
+    """A typed moment in UTC; one without an offset is in the configured zone."""
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    local = value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo(app.settings.timezone))
+    return local.astimezone(dt.UTC)
+
+
+class VocabularyType(click.ParamType):  # type: ignore[type-arg]
+    """A value of one of monitor/rules/vocabulary.py's vocabularies, in English or Chinese (通过, 主导产业 …)."""
+
+    def __init__(self, vocabulary: str, values: tuple[str, ...] | None = None) -> None:
+        self.vocabulary, self.values = vocabulary, values
+        self.name = vocabulary
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from monitor.rules.vocabulary import VALUES, canonical, choices
+
+        found = canonical(self.vocabulary, str(value))
+        if found is None or found not in (self.values or VALUES[self.vocabulary]):
+            self.fail(f"{value!r} is not one of {choices(self.vocabulary, self.values)}", param, ctx)
+        return found
+
+
 class MonitorGroup(click.Group):
     """Turns the errors that are the user's to fix into one line on stderr and exit status 2."""
 
@@ -85,13 +131,19 @@ def selection_options(f: F) -> F:
 
     @functools.wraps(f)
     def with_selection(*args: Any, as_of: dt.date | None, cluster_ids: tuple[str, ...], regime: str | None,
-                       region: str | None, **kwargs: Any) -> Any:
+                       region: str | None, known_at: dt.datetime | None, include_archived: bool, **kwargs: Any) -> Any:
         from monitor.overview import Selection
 
         app = click.get_current_context().ensure_object(App)
-        return f(*args, selection=Selection.of(app, as_of, cluster_ids, regime, region), **kwargs)
+        selection = Selection.of(app, as_of, cluster_ids, regime, region, moment(app, known_at), include_archived)
+        return f(*args, selection=selection, **kwargs)
 
-    wrapped = click.option("--region", help="Only the clusters of this region (盟市/地州市).")(with_selection)
+    wrapped = click.option("--include-archived", is_flag=True,
+                           help="Archived clusters too (`monitor roster archive`).")(with_selection)
+    wrapped = click.option("--known-at", type=MOMENT,
+                           help="The record as it stood at this moment (later corrections unseen); a bare date: "
+                                "the end of that day. Without an offset, in the configured zone.")(wrapped)
+    wrapped = click.option("--region", help="Only the clusters of this region (盟市/地州市).")(wrapped)
     wrapped = click.option("--regime", help="Only the clusters of this regime.")(wrapped)
     wrapped = click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")(wrapped)
     wrapped = click.option("--as-of", type=DATE,

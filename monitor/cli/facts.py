@@ -6,13 +6,15 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor.app import App, who
-from monitor.cli.base import DATE, cluster_argument, config_option, pass_app
-from monitor.rules.packs import CHANGE_KINDS, INCIDENT_GROUNDS
+from monitor.cli.base import DATE, MOMENT, VocabularyType, cluster_argument, config_option, moment, pass_app
+
+if TYPE_CHECKING:
+    from monitor.actions.record import Recorder
 
 
 @click.command("import")
@@ -40,22 +42,64 @@ def _progress(rows: Iterable[Any], total: int) -> Iterable[Any]:
     return track(rows, total=total, description="checking rows", console=Console(stderr=True), transient=True)
 
 
+@click.command("import-facts")
+@config_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--dry-run", is_flag=True, help="Say what each row would do; store nothing.")
+@pass_app
+def import_facts(app: App, file: Path, dry_run: bool) -> None:
+    """Import facts (.csv or .xlsx, one fact a row, English or Chinese headers) in one transaction: a repeated fact
+    changes nothing, a filing fills in a stored change, a contradiction refuses the file (use `monitor amend`)."""
+    from db.session import transaction
+    from monitor import clock
+    from monitor.actions.facts_import import plan_import, store
+    from monitor.actions.record import describe
+    from monitor.errors import ImportError_
+
+    with transaction(app.sessions) as session:
+        plan = plan_import(session, file, app.packs, app.today())
+        if dry_run:
+            said = {"add": "would add", "fill": "would fill in fact {0}:", "same": "already recorded (fact {0}):",
+                    "join": "adds to line {1}:"}
+            for p in plan.planned:
+                click.echo(f"line {p.line}: {said[p.action].format(p.replaces, p.joins)} {p.cluster_id} "
+                           f"{describe(p.fact)}")
+            click.echo(f"{file.name}: {plan.count('add')} to add, {plan.count('fill')} to fill in, "
+                       f"{plan.count('same')} already recorded, {len(plan.problems)} refused; nothing stored")
+            if plan.problems:
+                raise ImportError_(str(file), plan.problems)
+            return
+        store(session, plan, str(file), who(), clock.now_utc())
+    click.echo(f"imported {file.name}: {plan.count('add')} added, {plan.count('fill')} filled in, "
+               f"{plan.count('same')} already recorded")
+
+
 @click.group()
 def record() -> None:
-    """Record a fact as it happens (report, change, review, assessment, incident, revocation)."""
+    """Record a fact as it happens (report, change, review, assessment, incident, revocation); prints its number."""
 
 
-def _record(app: App, name: str, *args: Any) -> None:
-    """Run ``Recorder.<name>`` in one transaction and print what it says."""
+def _write(app: App, act: Callable[[Recorder], str]) -> None:
+    """Run one recording action in one transaction and print what it says."""
     from db.session import transaction
     from monitor import clock
     from monitor.actions.record import Recorder
 
     with transaction(app.sessions) as session:
-        recorder = Recorder(session, app.packs, who(), clock.now_utc(), app.today())
-        action: Callable[..., str] = getattr(recorder, name)
-        message = action(*args)
+        message = act(Recorder(session, app.packs, who(), clock.now_utc(), app.today()))
     click.echo(message)
+
+
+def _record(app: App, cluster: str, **fields: Any) -> None:
+    from monitor.rules.facts import Recorded
+
+    _write(app, lambda recorder: recorder.record(cluster, Recorded(**fields)))
+
+
+CHANGE = VocabularyType("change")
+REVIEW = VocabularyType("result")
+ASSESSMENT = VocabularyType("result", ("pass", "fail"))
+GROUND = VocabularyType("ground")
 
 
 @record.command("report")
@@ -66,48 +110,49 @@ def _record(app: App, name: str, *args: Any) -> None:
 @pass_app
 def record_report(app: App, cluster: str, year: int, filed_on: dt.date) -> None:
     """An annual report filed."""
-    _record(app, "report", cluster, year, filed_on)
+    _record(app, cluster, kind="report", year=year, filed_on=filed_on)
 
 
 @record.command("change")
 @config_option
 @cluster_argument
-@click.option("--kind", type=click.Choice(CHANGE_KINDS), required=True)
+@click.option("--kind", type=CHANGE, required=True, help="leading_industry (主导产业), spatial_scope (空间范围) or "
+                                                         "operator (运营管理机构).")
 @click.option("--changed-on", type=DATE, required=True, help="The day the change happened.")
 @click.option("--filed-on", type=DATE, help="The day it was filed (fills in a change recorded before).")
 @pass_app
 def record_change(app: App, cluster: str, kind: str, changed_on: dt.date, filed_on: dt.date | None) -> None:
     """A major change (重大变动), and its filing when it is filed."""
-    _record(app, "change", cluster, kind, changed_on, filed_on)
+    _record(app, cluster, kind="change", detail=kind, on=changed_on, filed_on=filed_on)
 
 
 @record.command("review")
 @config_option
 @cluster_argument
-@click.option("--result", type=click.Choice(["applied", "pass", "fail"]), required=True)
+@click.option("--result", type=REVIEW, required=True, help="applied (已申请), pass (通过) or fail (未通过).")
 @click.option("--on", "on", type=DATE, required=True, help="The day of the application or the result.")
 @pass_app
 def record_review(app: App, cluster: str, result: str, on: dt.date) -> None:
     """A renewal review: applied for, passed or failed."""
-    _record(app, "review", cluster, result, on)
+    _record(app, cluster, kind="review", detail=result, on=on)
 
 
 @record.command("assessment")
 @config_option
 @cluster_argument
 @click.option("--year", type=int, required=True)
-@click.option("--result", type=click.Choice(["pass", "fail"]), required=True)
+@click.option("--result", type=ASSESSMENT, required=True, help="pass (通过) or fail (未通过).")
 @click.option("--on", "on", type=DATE, help="The day it was announced (default January 1 of the next year).")
 @pass_app
 def record_assessment(app: App, cluster: str, year: int, result: str, on: dt.date | None) -> None:
     """A yearly assessment result."""
-    _record(app, "assessment", cluster, year, result, on)
+    _record(app, cluster, kind="assessment", year=year, detail=result, on=on)
 
 
 @record.command("incident")
 @config_option
 @cluster_argument
-@click.option("--ground", type=click.Choice(INCIDENT_GROUNDS), required=True)
+@click.option("--ground", type=GROUND, required=True)
 @click.option("--on", "on", type=DATE, required=True)
 @click.option("--note", help="What happened.")
 @click.option("--dismissed-on", type=DATE, help="The day the incident was dismissed (fills in one recorded before).")
@@ -115,7 +160,7 @@ def record_assessment(app: App, cluster: str, year: int, result: str, on: dt.dat
 def record_incident(app: App, cluster: str, ground: str, on: dt.date, note: str | None,
                     dismissed_on: dt.date | None) -> None:
     """An incident (false declaration, violation, major accident, non-cooperation), or its dismissal."""
-    _record(app, "incident", cluster, ground, on, note, dismissed_on)
+    _record(app, cluster, kind="incident", detail=ground, on=on, note=note, dismissed_on=dismissed_on)
 
 
 @record.command("revocation")
@@ -126,7 +171,109 @@ def record_incident(app: App, cluster: str, ground: str, on: dt.date, note: str 
 @pass_app
 def record_revocation(app: App, cluster: str, on: dt.date, note: str | None) -> None:
     """A revocation of the cluster's title; nothing falls due after it."""
-    _record(app, "revocation", cluster, on, note)
+    _record(app, cluster, kind="revocation", on=on, note=note)
 
 
-COMMANDS = (import_, record)
+reason_option = click.option("--reason", required=True, help="Why the record is corrected (kept with it).")
+
+
+@click.command()
+@config_option
+@click.argument("fact", type=click.IntRange(min=1))
+@click.option("--year", type=int)
+@click.option("--filed-on", type=DATE)
+@click.option("--changed-on", type=DATE)
+@click.option("--on", "on", type=DATE)
+@click.option("--kind", "change_kind", type=CHANGE, help="A change's kind.")
+@click.option("--result", type=REVIEW, help="A review's or an assessment's result.")
+@click.option("--ground", type=GROUND, help="An incident's ground.")
+@click.option("--note")
+@click.option("--dismissed-on", type=DATE)
+@reason_option
+@pass_app
+def amend(app: App, /, fact: int, reason: str, change_kind: str | None, **values: Any) -> None:
+    """Correct fact FACT: a new version with the values given replaces it; the old one stays on the record."""
+    options = {"--" + name.replace("_", "-"): value for name, value in values.items()}
+    options["--kind"] = change_kind
+    _write(app, lambda recorder: recorder.amend(fact, options, reason))
+
+
+@click.command()
+@config_option
+@click.argument("fact", type=click.IntRange(min=1))
+@reason_option
+@pass_app
+def retract(app: App, fact: int, reason: str) -> None:
+    """Withdraw fact FACT (recorded in error): it stops counting and stays on the record, retracted."""
+    _write(app, lambda recorder: recorder.retract(fact, reason))
+
+
+@click.command()
+@config_option
+@cluster_argument
+@click.option("--known-at", type=MOMENT, help="The record as it stood at this moment.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def history(app: App, cluster: str, known_at: dt.datetime | None, fmt: str) -> None:
+    """Everything on the record about CLUSTER, oldest first: each version of each fact (current, superseded or
+    retracted, who, when and why), archiving, acks and snoozes, and the reminders owed and sent."""
+    from sqlalchemy import func, select
+
+    from db.history import history as read_history
+    from db.models import ClusterRow
+    from db.session import transaction
+    from monitor.errors import UnknownClusterError
+    from monitor.rules.facts import Cluster
+    from monitor.views.document import encode
+    from monitor.views.history import history_json, history_lines
+
+    at = moment(app, known_at)
+    with transaction(app.sessions) as session:
+        row = session.scalar(select(ClusterRow).where(func.lower(ClusterRow.id) == cluster.lower()))
+        if row is None:
+            raise UnknownClusterError(cluster)
+        entries = read_history(session, row.id, at)
+        found = Cluster(row.id, row.name, row.regime, row.certified_on)
+    if fmt == "json":
+        sys.stdout.buffer.write(encode(history_json(found, entries, at), sys.stdout.isatty()) + b"\n")
+        return
+    click.echo("\n".join(history_lines(found, entries, at)))
+
+
+@click.group()
+def roster() -> None:
+    """Take a cluster off the roster (archive it) or put it back; nothing is deleted."""
+
+
+def _archive(app: App, cluster: str, archived: bool, reason: str) -> None:
+    from db.session import transaction
+    from monitor import clock
+    from monitor.actions.archive import set_archived
+
+    with transaction(app.sessions) as session:
+        message = set_archived(session, cluster, archived, reason, who(), clock.now_utc())
+    click.echo(message)
+
+
+@roster.command("archive")
+@config_option
+@cluster_argument
+@reason_option
+@pass_app
+def roster_archive(app: App, cluster: str, reason: str) -> None:
+    """Archive CLUSTER: hidden from status, digests, calendar and export (unless --include-archived); kept in
+    its history."""
+    _archive(app, cluster, True, reason)
+
+
+@roster.command("unarchive")
+@config_option
+@cluster_argument
+@reason_option
+@pass_app
+def roster_unarchive(app: App, cluster: str, reason: str) -> None:
+    """Put an archived CLUSTER back on the roster."""
+    _archive(app, cluster, False, reason)
+
+
+COMMANDS = (import_, import_facts, record, amend, retract, history, roster)

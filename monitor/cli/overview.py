@@ -100,11 +100,17 @@ def export(app: App, file: Path, selection: Selection) -> None:
 @click.command()
 @config_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--facts", is_flag=True, help="A facts file for `monitor import-facts` instead of a roster.")
 @pass_app
-def template(app: App, file: Path) -> None:
-    """An empty roster workbook to fill in: the columns, a regime drop-down and an instructions sheet."""
-    from monitor.views.xlsx import write_template
+def template(app: App, file: Path, facts: bool) -> None:
+    """An empty roster workbook to fill in: the columns, a regime drop-down and an instructions sheet (with
+    --facts: a facts workbook, with drop-downs of what each value accepts)."""
+    from monitor.views.xlsx import write_facts_template, write_template
 
+    if facts:
+        write_facts_template(_xlsx(file), app.settings.language)
+        click.echo(f"{file}: an empty facts file for `monitor import-facts`")
+        return
     write_template(_xlsx(file), app.packs.values(), app.settings.language)
     click.echo(f"{file}: an empty roster with {len(app.packs)} regimes to choose from")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +60,83 @@ class Facts:
     assessments: tuple[AssessmentResult, ...] = ()
     incidents: tuple[Incident, ...] = ()
     revoked_on: dt.date | None = None
+
+
+# --- facts as recorded: versions, corrections, and what each kind holds ------------------------------------------
+
+#: the kinds of fact, as ``monitor record`` names them
+FACT_KINDS = ("report", "change", "review", "assessment", "incident", "revocation")
+
+
+class Recorded(NamedTuple):
+    """What one fact says, whatever its kind; ``FIELDS`` names the fields each kind uses."""
+    kind: str
+    year: int | None = None
+    on: dt.date | None = None           # a change: the day it happened; otherwise the day of the fact
+    filed_on: dt.date | None = None     # a report's or a change's filing
+    detail: str | None = None           # a change's kind, a review's or an assessment's result, an incident's ground
+    note: str | None = None
+    dismissed_on: dt.date | None = None
+
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "report": ("year", "filed_on"),
+    "change": ("detail", "on", "filed_on"),
+    "review": ("detail", "on"),
+    "assessment": ("year", "detail", "on"),
+    "incident": ("detail", "on", "note", "dismissed_on"),
+    "revocation": ("on", "note"),
+}
+
+
+#: what a kind calls its fields where people read or type them (history, facts files): ``detail`` and ``on``
+#: by their meaning
+NAMES: dict[str, dict[str, str]] = {
+    kind: {field: {("change", "detail"): "change_kind", ("change", "on"): "changed_on",
+                   ("review", "detail"): "result", ("assessment", "detail"): "result",
+                   ("incident", "detail"): "ground"}.get((kind, field), field) for field in fields}
+    for kind, fields in FIELDS.items()
+}
+
+
+class Version(NamedTuple):
+    """One stored version of a fact: the fact number, what it says, and what it corrects."""
+    number: int
+    cluster_id: str
+    fact: Recorded
+    replaces: int | None
+    retracts: bool
+    reason: str | None
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+def identity(fact: Recorded) -> tuple[object, ...]:
+    """What makes two records the same fact: a cluster has one report a year, one assessment a year, one
+    revocation; a change by its kind and day; an incident by its ground and day; a review result by its day
+    (an application and a result may share a day)."""
+    if fact.kind in ("report", "assessment"):
+        return fact.kind, fact.year
+    if fact.kind in ("change", "incident"):
+        return fact.kind, fact.detail, fact.on
+    if fact.kind == "review":
+        return fact.kind, fact.detail == "applied", fact.on
+    return (fact.kind,)
+
+
+def merged(stored: Recorded, new: Recorded) -> Recorded | None:
+    """``stored`` with what ``new`` adds (a filing, a dismissal, a note), or ``None`` when they disagree on a
+    value both give. Equal to ``stored`` when ``new`` adds nothing."""
+    values: list[Any] = []
+    for mine, theirs in zip(stored, new, strict=True):
+        if mine is not None and theirs is not None and mine != theirs:
+            return None
+        values.append(mine if mine is not None else theirs)
+    return Recorded(*values)
+
+
+def current(versions: list[Version]) -> list[Version]:
+    """The versions in force: neither replaced by a later version nor a retraction, in number order."""
+    replaced = {v.replaces for v in versions if v.replaces is not None}
+    return [v for v in versions if not v.retracts and v.number not in replaced]
+

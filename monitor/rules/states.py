@@ -52,7 +52,7 @@ class DeliveryState(StrEnum):
     SENT = "sent"               # the server accepted its message
     FAILED = "failed"           # the server refused its message for good
     SUPPRESSED = "suppressed"   # held by an ack or a snooze when its round was built
-    OBSOLETE = "obsolete"       # done, gone or revoked before it was sent
+    OBSOLETE = "obsolete"       # done, gone or revoked before it was sent (pending again if a correction reopens it)
 
 
 class MessageState(StrEnum):
@@ -70,7 +70,7 @@ DELIVERY_MOVES: dict[DeliveryState, frozenset[DeliveryState]] = {
     DeliveryState.SENT: frozenset(),
     DeliveryState.FAILED: frozenset(),
     DeliveryState.SUPPRESSED: frozenset(),
-    DeliveryState.OBSOLETE: frozenset(),
+    DeliveryState.OBSOLETE: frozenset({DeliveryState.PENDING}),     # never sent, and a correction reopened it
 }
 
 #: the only moves a message makes: a claim ends sent, failed or in retry; a retry (or a lapsed claim) is claimed again

@@ -21,11 +21,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from monitor.rules.facts import Cluster
+from monitor.rules.facts import FACT_KINDS, NAMES, Cluster
 from monitor.rules.listing import Evaluated
 from monitor.rules.packs import Pack
 from monitor.rules.roster import COLUMNS, COMPUTED_COLUMNS
 from monitor.rules.verdict import Obligation, Verdict
+from monitor.rules.vocabulary import FACT_COLUMNS, VALUES, spelled
 from monitor.views.files import write_whole
 from monitor.views.words import obligation_label, term, warning_message, words
 
@@ -188,6 +189,39 @@ def write_template(path: Path, packs: Iterable[Pack], lang: str) -> None:
             roster[f"{letters[name]}{row}"].number_format = DATE_FORMAT
     roster.add_data_validation(choice)
     roster.add_data_validation(day)
+    write_whole(path, book.save)
+
+
+def write_facts_template(path: Path, lang: str) -> None:
+    """An empty facts file for `monitor import-facts`: its columns (Chinese headers, or English), drop-downs of
+    the words each value accepts, date checks, and an instructions sheet saying which columns each fact takes."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "事项" if lang == "zh" else "facts"
+    headers = [headers[-1] if lang == "zh" else name for name, headers, _ in FACT_COLUMNS]
+    _table(sheet, headers, [], [14] * len(headers))
+    last = TEMPLATE_ROWS + 1
+    letters = {name: get_column_letter(number) for number, (name, _, _) in enumerate(FACT_COLUMNS, start=1)}
+    lists = {"fact": "fact", "change_kind": "change", "result": "result", "ground": "ground"}
+    for column, vocabulary in lists.items():
+        offered = [spelled(vocabulary, v) if lang == "zh" else v for v in VALUES[vocabulary]]
+        choice = DataValidation(type="list", allow_blank=column != "fact", showErrorMessage=True,
+                                formula1='"' + ",".join(offered) + '"')
+        choice.add(f"{letters[column]}2:{letters[column]}{last}")
+        sheet.add_data_validation(choice)
+    day = DataValidation(type="date", operator="greaterThan", formula1="DATE(1990,1,1)", showErrorMessage=True)
+    for name in ("filed_on", "changed_on", "on", "dismissed_on"):
+        day.add(f"{letters[name]}2:{letters[name]}{last}")
+        for row in range(2, last + 1):
+            sheet[f"{letters[name]}{row}"].number_format = DATE_FORMAT
+    sheet.add_data_validation(day)
+    help_sheet = book.create_sheet("说明" if lang == "zh" else "instructions")
+    title = {name: headers[-1] if lang == "zh" else name for name, headers, _ in FACT_COLUMNS}
+    rows = [[spelled("fact", kind) if lang == "zh" else kind,
+             ", ".join(title[column] for column in NAMES[kind].values())] for kind in FACT_KINDS]
+    _table(help_sheet, ["事项" if lang == "zh" else "fact", "填写的列" if lang == "zh" else "columns it takes"], rows,
+           [14, 60])
     write_whole(path, book.save)
 
 

@@ -1,0 +1,100 @@
+"""The record of facts (``fact``) and of archiving (``archive``): read as versions, written only by appending.
+
+Nothing here updates or deletes a row of either table, and the database refuses it anyway (migration 0005's
+triggers). A correction reopens what it may have closed: ``revive`` puts back in the queue the reminders that
+were settled as obsolete and never sent, and the next round decides again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from db.models import ArchiveRow, DeliveryRow, FactRow, ReminderRow
+from db.queries import aware
+from db.session import rowcount
+from monitor.rules.facts import Recorded, Version
+from monitor.rules.states import DeliveryState, delivery_sources
+
+
+def as_version(row: FactRow) -> Version:
+    fact = Recorded(row.kind, row.year, row.on_date, row.filed_on, row.detail, row.note, row.dismissed_on)
+    return Version(row.id, row.cluster_id, fact, row.replaces, row.retracts, row.reason, aware(row.recorded_at),
+                   row.recorded_by)
+
+
+def versions(session: Session, cluster_ids: Sequence[str], known_at: dt.datetime | None = None) -> list[Version]:
+    """Every version of the facts of these clusters (recorded by ``known_at``, when given), in number order."""
+    found: list[Version] = []
+    for i in range(0, len(cluster_ids), 500):
+        query = select(FactRow).where(FactRow.cluster_id.in_(cluster_ids[i:i + 500]))
+        if known_at is not None:
+            query = query.where(FactRow.recorded_at <= known_at)
+        found.extend(as_version(row) for row in session.scalars(query.order_by(FactRow.id)))
+    return sorted(found, key=lambda v: v.number)
+
+
+def version(session: Session, number: int) -> tuple[Version, Version | None] | None:
+    """Fact ``number`` and the version that replaced or retracted it (None: it is in force), or None."""
+    row = session.get(FactRow, number)
+    if row is None:
+        return None
+    later = session.scalar(select(FactRow).where(FactRow.replaces == number))
+    return as_version(row), as_version(later) if later is not None else None
+
+
+def row_values(cluster_id: str, fact: Recorded, stamp: dict[str, Any], replaces: int | None = None,
+               retracts: bool = False, reason: str | None = None) -> dict[str, Any]:
+    """The column values of a new version."""
+    return {"cluster_id": cluster_id, "kind": fact.kind, "year": fact.year, "on_date": fact.on,
+            "filed_on": fact.filed_on, "detail": fact.detail, "note": fact.note, "dismissed_on": fact.dismissed_on,
+            "replaces": replaces, "retracts": retracts, "reason": reason, **stamp}
+
+
+def append(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Store new versions; their fact numbers, in order."""
+    if not rows:
+        return []
+    return list(session.scalars(insert(FactRow).returning(FactRow.id, sort_by_parameter_order=True), list(rows)))
+
+
+def archived(session: Session, cluster_id: str) -> ArchiveRow | None:
+    """The newest archive row of a cluster when it archives it (the cluster is off the roster), else None."""
+    row = session.scalar(select(ArchiveRow).where(ArchiveRow.cluster_id == cluster_id)
+                         .order_by(ArchiveRow.id.desc()).limit(1))
+    return row if row is not None and row.archived else None
+
+
+def archived_among(session: Session, cluster_ids: Iterable[str]) -> dict[str, ArchiveRow]:
+    """Of these clusters, those archived, with the row that archived them."""
+    ids = list(cluster_ids)
+    found: dict[str, ArchiveRow] = {}
+    for i in range(0, len(ids), 500):
+        newest = (select(func.max(ArchiveRow.id)).where(ArchiveRow.cluster_id.in_(ids[i:i + 500]))
+                  .group_by(ArchiveRow.cluster_id))
+        for row in session.scalars(select(ArchiveRow).where(ArchiveRow.id.in_(newest), ArchiveRow.archived)):
+            found[row.cluster_id] = row
+    return found
+
+
+def archive_history(session: Session, cluster_id: str) -> list[ArchiveRow]:
+    return list(session.scalars(select(ArchiveRow).where(ArchiveRow.cluster_id == cluster_id).order_by(ArchiveRow.id)))
+
+
+def revive(session: Session, cluster_ids: Iterable[str]) -> int:
+    """A correction of these clusters' facts may reopen an obligation: each subject's newest reminder that was
+    settled obsolete, and so never sent, is owed again. The next round sends it if it is open, or settles it
+    obsolete again. Deliveries revived."""
+    ids = list(cluster_ids)
+    r = ReminderRow.__table__.alias("r")
+    newest = (select(ReminderRow.id).where(ReminderRow.cluster_id.in_(ids), ReminderRow.crossed_on == (
+        select(func.max(r.c.crossed_on)).where(r.c.cluster_id == ReminderRow.cluster_id,
+                                               r.c.subject == ReminderRow.subject).scalar_subquery())))
+    return rowcount(session.execute(
+        update(DeliveryRow).where(DeliveryRow.reminder_id.in_(newest),
+                                  DeliveryRow.state.in_(delivery_sources(DeliveryState.PENDING)))
+        .values(state=DeliveryState.PENDING, settled_at=None).execution_options(synchronize_session=False)))

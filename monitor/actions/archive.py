@@ -1,0 +1,39 @@
+"""Taking a cluster off the roster (archiving it) and putting it back, on the record: each is a row saying who,
+when and why; nothing is deleted. An archived cluster is left out of status, digests, the calendar, exports and
+the scan unless a command is asked to include it; its facts and reminders stay in its history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db import facts as record_db
+from db.models import ArchiveRow, ClusterRow
+from db.watch import touch
+from monitor.actions.record import text_value
+from monitor.errors import InputError, UnknownClusterError
+
+
+def set_archived(session: Session, cluster_id: str, archived: bool, reason: str | None, who: str,
+                 now: dt.datetime) -> str:
+    """Archive (or unarchive) a cluster, with a reason."""
+    why = text_value("--reason", reason, required=True)
+    row = session.scalar(select(ClusterRow).where(func.lower(ClusterRow.id) == cluster_id.lower())
+                         .with_for_update())
+    if row is None:
+        raise UnknownClusterError(cluster_id)
+    current = record_db.archived(session, row.id)
+    if archived and current is not None:
+        raise InputError(f"cluster {row.id!r} is already archived ({archive_note(current)})")
+    if not archived and current is None:
+        raise InputError(f"cluster {row.id!r} is not archived")
+    session.add(ArchiveRow(cluster_id=row.id, archived=archived, reason=why, recorded_at=now, recorded_by=who))
+    touch(session, [row.id])
+    return f"{row.id}: {'archived' if archived else 'back on the roster'} ({why})"
+
+
+def archive_note(row: ArchiveRow) -> str:
+    """``archived 2026-11-23 by wang: 重复录入``."""
+    return f"archived {row.recorded_at:%Y-%m-%d} by {row.recorded_by}: {row.reason}"

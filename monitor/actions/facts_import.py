@@ -1,0 +1,191 @@
+"""`monitor import-facts`: many facts from one file (each spring's reports), checked like `monitor record`, stored
+in one transaction or not at all.
+
+Each row is one fact. A row that repeats a fact in force (or an earlier row) changes nothing, so importing the
+same file twice is harmless; a row that adds what a stored fact lacks (a filing) fills it in as a new version; a
+row that contradicts one is refused, naming the fact to `monitor amend`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from db import facts as record_db
+from db.models import ClusterRow, FactRow
+from db.watch import touch
+from monitor.actions.record import describe, text_value
+from monitor.actions.sheets import SheetRow, read_sheet, text_of
+from monitor.errors import ImportError_, InputError
+from monitor.rules.checks import problem
+from monitor.rules.dates import parse_date
+from monitor.rules.facts import NAMES, Recorded, Version, current, identity, merged
+from monitor.rules.packs import Pack
+from monitor.rules.vocabulary import FACT_COLUMNS, canonical, choices
+
+_VOCABULARY = {"change_kind": "change", "result": "result", "ground": "ground"}
+_DATES = ("filed_on", "changed_on", "on", "dismissed_on")
+
+
+class Planned(NamedTuple):
+    """What one row does: ``add`` a fact, ``fill`` in a stored one (``replaces``), ``join`` a row above (adding to
+    the version that row stores), or nothing (``same``)."""
+    line: int
+    action: str                 # add | fill | join | same
+    cluster_id: str
+    fact: Recorded
+    replaces: int | None        # the stored fact a fill-in replaces, or the one a repeat matches
+    joins: int | None = None    # the line above whose version this row adds to
+
+
+@dataclass
+class Plan:
+    planned: list[Planned] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for p in self.planned if p.action == action)
+
+
+def _cell(name: str, value: Any) -> Any:
+    """A cell as the field's type; ValueError names what is wrong."""
+    text = text_of(value)
+    if text is None:
+        return None
+    if name == "year":
+        year = text.removesuffix("年").removesuffix("年度")
+        if not year.isdigit():
+            raise ValueError(f"year {text!r} is not a year such as 2024")
+        return int(year)
+    if name in _DATES:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return parse_date(text)
+    if name in _VOCABULARY:
+        found = canonical(_VOCABULARY[name], text)
+        if found is None:
+            raise ValueError(f"{name} {text!r} is not one of {choices(_VOCABULARY[name])}")
+        return found
+    return text
+
+
+def _fact(row: SheetRow) -> tuple[str, Recorded]:
+    """The row's cluster id (as typed) and its fact; ValueError names the column and the value."""
+    cluster = text_of(row.values.get("cluster"))
+    if cluster is None:
+        raise ValueError("cluster: empty")
+    kind_text = text_of(row.values.get("fact"))
+    kind = canonical("fact", kind_text or "")
+    if kind is None:
+        raise ValueError(f"fact {kind_text!r} is not one of {choices('fact')}")
+    field_of = {column: name for name, column in NAMES[kind].items()}
+    values: dict[str, Any] = {}
+    for column, raw in row.values.items():
+        if column in ("cluster", "fact"):
+            continue
+        value = _cell(column, raw)
+        if value is None:
+            continue
+        if column not in field_of:
+            raise ValueError(f"{column}: a {kind} has no {column} (it takes {', '.join(field_of)})")
+        values[field_of[column]] = value
+    if "note" in values:
+        values["note"] = text_value("note", values["note"])
+    return cluster, Recorded(kind, **values)
+
+
+def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: dt.date) -> Plan:
+    """Read and check every row against the stored facts and the rows above it; store nothing."""
+    _, rows = read_sheet(path, FACT_COLUMNS, what="facts file")
+    if not rows:
+        raise InputError(f"{path}: the file has no rows")
+    plan = Plan()
+    parsed: list[tuple[SheetRow, str, Recorded]] = []
+    for row in rows:
+        try:
+            parsed.append((row, *_fact(row)))
+        except (ValueError, InputError) as exc:
+            plan.problems.append(f"{path}: line {row.line}: {exc}")
+    clusters = _clusters(session, {typed.lower() for _, typed, _ in parsed})
+    archived = record_db.archived_among(session, [c.id for c in clusters.values()])
+    known: dict[tuple[str, tuple[object, ...]], Version | Planned] = {}
+    for version in current(record_db.versions(session, [c.id for c in clusters.values()])):
+        known[(version.cluster_id, identity(version.fact))] = version
+    for row, typed, fact in parsed:
+        where = f"{path}: line {row.line}"
+        cluster = clusters.get(typed.lower())
+        if cluster is None:
+            plan.problems.append(f"{where}: cluster: unknown cluster {typed!r}")
+            continue
+        if cluster.id in archived:
+            plan.problems.append(f"{where}: cluster: {cluster.id!r} is archived")
+            continue
+        pack = packs.get(cluster.regime)
+        if pack is None:
+            plan.problems.append(f"{where}: cluster {cluster.id!r} has regime {cluster.regime!r}, which no loaded "
+                                 "pack defines")
+            continue
+        if fact.kind == "assessment" and fact.on is None and fact.year is not None:
+            fact = fact._replace(on=dt.date(fact.year + 1, 1, 1))
+        found = problem(fact, cluster.id, cluster.certified_on, pack, today, NAMES[fact.kind])
+        if found is not None:
+            plan.problems.append(f"{where}: {found}")
+            continue
+        key = (cluster.id, identity(fact))
+        stored = known.get(key)
+        if stored is None:
+            known[key] = planned = Planned(row.line, "add", cluster.id, fact, None)
+            plan.planned.append(planned)
+            continue
+        both = merged(stored.fact, fact)
+        if both is None:
+            plan.problems.append(f"{where}: {_contradiction(stored)}, not {describe(fact)}")
+            continue
+        if both == stored.fact:
+            number = stored.number if isinstance(stored, Version) else stored.replaces
+            plan.planned.append(Planned(row.line, "same", cluster.id, fact, number))
+            continue
+        if isinstance(stored, Version):
+            known[key] = planned = Planned(row.line, "fill", cluster.id, both, stored.number)
+            plan.planned.append(planned)
+        else:                                                   # a row above added or filled it: one version
+            known[key] = planned = stored._replace(fact=both)
+            plan.planned[plan.planned.index(stored)] = planned
+            plan.planned.append(Planned(row.line, "join", cluster.id, fact, stored.replaces, stored.line))
+    return plan
+
+
+def _contradiction(stored: Version | Planned) -> str:
+    if isinstance(stored, Version):
+        return (f"fact {stored.number} records {describe(stored.fact)} (`monitor amend {stored.number} … "
+                "--reason …` corrects it)")
+    return f"line {stored.line} says {describe(stored.fact)}"
+
+
+def _clusters(session: Session, lowered: set[str]) -> dict[str, ClusterRow]:
+    """The clusters these lower-cased ids name, by lower-cased id."""
+    keys = sorted(lowered)
+    found: dict[str, ClusterRow] = {}
+    for i in range(0, len(keys), 500):
+        found.update((row.id.lower(), row) for row in session.scalars(
+            select(ClusterRow).where(func.lower(ClusterRow.id).in_(keys[i:i + 500]))))
+    return found
+
+
+def store(session: Session, plan: Plan, source: str, who: str, now: dt.datetime) -> None:
+    """Append the plan's new versions, in the caller's transaction; refuse the whole file if any row is bad."""
+    if plan.problems:
+        raise ImportError_(source, plan.problems)
+    stamp = {"recorded_at": now, "recorded_by": who}
+    rows = [record_db.row_values(p.cluster_id, p.fact, stamp, replaces=p.replaces,
+                                 reason=f"filled in from {Path(source).name}, line {p.line}" if p.replaces else None)
+            for p in plan.planned if p.action in ("add", "fill")]
+    if rows:
+        session.connection().execute(insert(FactRow), rows)
+        touch(session, {row["cluster_id"] for row in rows})

@@ -1,0 +1,90 @@
+"""Reading a spreadsheet someone filled in (.csv in UTF-8, UTF-8 with BOM or GBK, or .xlsx): its columns by
+their English or Chinese headers, its non-empty rows with the line numbers a person sees in the file."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import InputError
+
+#: (column name, the headers that name it, required)
+Column = tuple[str, tuple[str, ...], bool]
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    line: int
+    values: Mapping[str, Any]
+
+
+def blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
+def text_of(value: object) -> str | None:
+    """A cell as stripped text (a whole number typed into Excel without its ``.0``), None when blank."""
+    if blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _decode(data: bytes, source: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{source}: not UTF-8 or GBK text; save the CSV as UTF-8 and import it again")
+
+
+def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] = (),
+               what: str = "sheet") -> tuple[list[str], list[SheetRow]]:
+    """The file's column names (normalised) and its non-empty rows; headers in ``skipped`` are ignored."""
+    import pandas as pd  # heavy: imported only when a file is read
+
+    aliases = {header.casefold(): name for name, headers, _ in columns for header in headers}
+    source = str(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            text = _decode(path.read_bytes(), source)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+        else:
+            raise InputError(f"{source}: reads .csv or .xlsx files, not {suffix or 'files without a suffix'}")
+    except (OSError, ValueError, KeyError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{source}: cannot read it as a {suffix} {what}: {str(exc).splitlines()[0]}") from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises zipfile, XML and its own errors
+        raise InputError(f"{source}: cannot read it as a {suffix} {what}: {type(exc).__name__}: {exc}") from None
+    found: list[str] = []
+    for header in frame.columns:
+        name = aliases.get(str(header).strip().casefold())
+        if name is None and str(header).strip() in skipped:
+            continue
+        if name is None:
+            if str(header).startswith("Unnamed:") and frame[header].map(blank).all():
+                continue
+            raise InputError(f"{source}: line 1: unknown column {str(header).strip()!r} "
+                             f"(known: {', '.join(n for n, _, _ in columns)})")
+        if name in found:
+            raise InputError(f"{source}: line 1: column {name!r} appears twice")
+        found.append(name)
+    missing = [name for name, _, required in columns if required and name not in found]
+    if missing:
+        raise InputError(f"{source}: line 1: missing column(s) {', '.join(missing)}")
+    frame.columns = [aliases.get(str(h).strip().casefold(), str(h)) for h in frame.columns]
+    rows = []
+    for index, record in enumerate(frame[found].to_dict("records")):
+        if all(blank(v) for v in record.values()):
+            continue
+        rows.append(SheetRow(line=index + 2, values={str(k): v for k, v in record.items()}))
+    return found, rows

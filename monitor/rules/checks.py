@@ -1,0 +1,95 @@
+"""Whether a fact can be true of a cluster: each refusal names the rule it breaks. Pure: the cluster's
+certification, its regime pack and today's date are all it needs. Used by `monitor record`, `amend` and
+`import-facts` alike, so a fact refused one way is refused every way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from monitor.rules.facts import Recorded
+from monitor.rules.packs import Pack
+from monitor.rules.vocabulary import ASSESSMENT_RESULTS, VALUES, choices
+
+#: how the command line names each field in its messages; a facts file passes its own column names
+OPTIONS: Mapping[str, Mapping[str, str]] = {
+    "report": {"year": "--year", "filed_on": "--filed-on"},
+    "change": {"detail": "--kind", "on": "--changed-on", "filed_on": "--filed-on"},
+    "review": {"detail": "--result", "on": "--on"},
+    "assessment": {"year": "--year", "detail": "--result", "on": "--on"},
+    "incident": {"detail": "--ground", "on": "--on", "note": "--note", "dismissed_on": "--dismissed-on"},
+    "revocation": {"on": "--on", "note": "--note"},
+}
+
+#: the pack section a kind of fact needs, and how a refusal names it
+RULE = {"report": ("annual_report", "annual report"), "change": ("change_filing", "change filing"),
+        "review": ("validity", "validity or renewal review"), "assessment": ("assessment", "assessment")}
+
+#: which vocabulary a kind's ``detail`` takes its value from
+DETAIL = {"change": "change", "review": "result", "assessment": "result", "incident": "ground"}
+
+#: the fields a kind cannot be recorded without (an assessment's day defaults before it is checked)
+REQUIRED = {"report": ("year", "filed_on"), "change": ("detail", "on"), "review": ("detail", "on"),
+            "assessment": ("year", "detail", "on"), "incident": ("detail", "on"), "revocation": ("on",)}
+
+
+def first_report_year(certified_on: dt.date) -> int:
+    """The first year a cluster reports on: its certification year (the year before, if certified January 1)."""
+    return certified_on.year - 1 if (certified_on.month, certified_on.day) == (1, 1) else certified_on.year
+
+
+def problem(fact: Recorded, cluster_id: str, certified_on: dt.date, pack: Pack, today: dt.date,
+            labels: Mapping[str, str] | None = None) -> str | None:
+    """Why ``fact`` cannot be recorded for this cluster, in one line; ``None`` when it can."""
+    label = {**OPTIONS[fact.kind], **(labels or {})}
+    section = RULE.get(fact.kind)
+    if section is not None and getattr(pack, section[0]) is None:
+        return (f"cluster {cluster_id!r} is under {pack.id}, which has no {section[1]} rule "
+                "(`monitor regimes` shows what each regime has)")
+    for name in REQUIRED[fact.kind]:
+        if getattr(fact, name) is None:
+            return f"{label[name]} is required for a {fact.kind}"
+    if fact.kind in DETAIL and fact.detail is not None:
+        allowed = ASSESSMENT_RESULTS if fact.kind == "assessment" else VALUES[DETAIL[fact.kind]]
+        if fact.detail not in allowed:
+            return f"{label['detail']} {fact.detail!r} is not one of {choices(DETAIL[fact.kind], allowed)}"
+    if fact.year is not None and not 1990 <= fact.year <= today.year:
+        return f"{label['year']} {fact.year} is not a year that has begun"
+    for name in ("on", "filed_on", "dismissed_on"):
+        day = getattr(fact, name)
+        if day is not None and day > today:
+            return f"{label[name]} {day} is in the future (today is {today})"
+    return _kind_problem(fact, cluster_id, certified_on, label)
+
+
+def _kind_problem(fact: Recorded, cluster_id: str, certified_on: dt.date, label: Mapping[str, str]) -> str | None:
+    """The rules of one kind: no fact before the certification, no filing before what it files."""
+    if fact.kind == "report":
+        assert fact.year is not None and fact.filed_on is not None
+        first = first_report_year(certified_on)
+        if fact.year < first:
+            return (f"{label['year']} {fact.year}: the first report {cluster_id} owes is on {first} "
+                    f"(certified {certified_on})")
+        if fact.filed_on.year < fact.year:
+            return f"a report on {fact.year} cannot be filed on {fact.filed_on}, before that year began"
+        return _not_before(fact.filed_on, certified_on, label["filed_on"])
+    if fact.kind == "assessment":
+        assert fact.year is not None and fact.on is not None
+        if fact.year < certified_on.year:
+            return (f"{label['year']} {fact.year}: {cluster_id} was not certified that year "
+                    f"(certified {certified_on})")
+        if fact.on.year < fact.year:
+            return f"{label['on']} {fact.on} is before the assessed year {fact.year} began"
+        return None
+    assert fact.on is not None
+    if fact.filed_on is not None and fact.filed_on < fact.on:
+        return f"{label['filed_on']} {fact.filed_on} is before the change on {fact.on}"
+    if fact.dismissed_on is not None and fact.dismissed_on < fact.on:
+        return f"{label['dismissed_on']} {fact.dismissed_on} is before the incident on {fact.on}"
+    return _not_before(fact.on, certified_on, label["on"])
+
+
+def _not_before(day: dt.date, certified_on: dt.date, label: str) -> str | None:
+    if day < certified_on:
+        return f"{label} {day} is before the certification on {certified_on}"
+    return None

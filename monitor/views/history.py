@@ -1,0 +1,63 @@
+"""`monitor history`: a cluster's record, oldest first, as lines for people or one JSON document."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from monitor.rules.facts import Cluster
+from monitor.rules.history import Entry
+
+
+def _value(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def history_json(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None) -> dict[str, Any]:
+    """``{"cluster": …, "known_at": …, "entries": [{"at", "type", "by", …what it says}]}``."""
+    return {
+        "cluster": {"id": cluster.id, "name": cluster.name, "regime": cluster.regime},
+        "known_at": _value(known_at),
+        "entries": [{"at": _value(e.at), "type": e.type, "by": e.by, **{k: _value(v) for k, v in e.fields.items()}}
+                    for e in entries],
+    }
+
+
+def _said(entry: Entry) -> str:
+    f = entry.fields
+    if entry.type == "fact":
+        values = " ".join(f"{name}={_value(f[name])}" for name in f
+                          if name not in ("number", "kind", "state", "replaces", "by_fact", "reason")
+                          and f[name] is not None)
+        if f["state"] == "retraction":
+            head = f"fact {f['number']} retracts fact {f['replaces']}"
+        else:
+            head = f"fact {f['number']} {f['kind']} {values}" + (
+                f" (amends fact {f['replaces']})" if f["replaces"] is not None else "")
+            head += f" [{f['state']}" + (f" by fact {f['by_fact']}]" if f["by_fact"] is not None else "]")
+        return head + (f": {f['reason']}" if f["reason"] else "")
+    if entry.type == "archive":
+        return f"{'archived' if f['archived'] else 'back on the roster'}: {f['reason']}"
+    if entry.type in ("ack", "snooze"):
+        return f"{entry.type} {f['subject']} until {_value(f['until'])}: {f['note']}"
+    sent = f" {_value(f['sent_at'])}" if f["sent_at"] else ""
+    late = " late" if f["late"] else ""
+    message = f" <{f['message_id']}>" if f["message_id"] else ""
+    return (f"reminder {f['subject']} {f['stage']} (crossed {_value(f['day'])}{late}) to {f['recipient']}: "
+            f"{f['state']}{sent}{message}")
+
+
+def history_lines(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None) -> list[str]:
+    """One line an entry: when (UTC), who, what."""
+    head = f"{cluster.id} {cluster.name} ({cluster.regime})" + (
+        f", as the record stood at {known_at.isoformat(timespec='seconds')}" if known_at else "")
+    lines = [head]
+    lines.extend(f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z  {e.by or 'daemon':<12} {_said(e)}" for e in entries)
+    if not entries:
+        lines.append("(nothing recorded)")
+    return lines
