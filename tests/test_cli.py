@@ -9,7 +9,7 @@ import click
 import pytest
 from sqlalchemy import func, select
 
-from db.models import ChangeRow, IncidentRow, ReportRow, ReviewRow, RevocationRow
+from db.models import FactRow
 from monitor.actions.record import Recorder
 from monitor.actions.roster import import_roster
 from monitor.app import App
@@ -37,11 +37,11 @@ def rows(app: App, model: type) -> int:
 
 def test_record_report_and_status_json(app: App, roster: Path) -> None:
     result = monitor("record", "report", "NMG-1", "--year", "2024", "--filed-on", "2025-03-12", config=roster)
-    assert (result.exit_code, result.stdout) == (0, "NMG-1: recorded the report on 2024, filed 2025-03-12\n")
+    assert (result.exit_code, result.stdout) == (0, "NMG-1: recorded fact 1: the report on 2024, filed 2025-03-12\n")
     again = monitor("record", "report", "NMG-1", "--year", "2024", "--filed-on", "2025-03-12", config=roster)
     assert again.exit_code == 0
     assert "already recorded" in again.stdout
-    assert rows(app, ReportRow) == 1
+    assert rows(app, FactRow) == 1
     [cluster] = status_json(roster, "--as-of", "2025-04-01", "--cluster", "NMG-1")["clusters"]
     reports = {o["year"]: o for o in cluster["obligations"] if o["kind"] == "annual_report"}
     assert reports[2024] == {"kind": "annual_report", "year": 2024, "due": "2025-03-10", "state": "late",
@@ -56,8 +56,9 @@ def test_change_filing_fills_in(app: App, roster: Path) -> None:
     assert first.exit_code == 0
     later = monitor("record", "change", "NMG-1", "--kind", "operator", "--changed-on", "2025-01-31",
                     "--filed-on", "2025-02-28", config=roster)
-    assert later.stdout == "NMG-1: recorded the filing of the operator change of 2025-01-31 on 2025-02-28\n"
-    assert rows(app, ChangeRow) == 1
+    assert later.stdout == ("NMG-1: recorded fact 2: the operator change of 2025-01-31, filed 2025-02-28 "
+                            "(fills in fact 1)\n")
+    assert rows(app, FactRow) == 2      # the change, then its version with the filing
     [cluster] = status_json(roster, "--as-of", "2025-03-01", "--cluster", "NMG-1")["clusters"]
     [change] = [o for o in cluster["obligations"] if o["kind"] == "change_filing"]
     assert change["due"] == "2025-02-28"
@@ -83,23 +84,22 @@ def test_bad_facts_exit_2_with_one_line_and_store_nothing(app: App, roster: Path
     assert result.exit_code == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 or "Usage:" in result.stderr
-    for model in (ReportRow, ChangeRow, ReviewRow, RevocationRow, IncidentRow):
-        assert rows(app, model) == 0
+    assert rows(app, FactRow) == 0
 
 
 def test_a_contradicting_fact_is_refused(app: App, roster: Path) -> None:
     monitor("record", "report", "NMG-1", "--year", "2024", "--filed-on", "2025-03-01", config=roster)
     result = monitor("record", "report", "NMG-1", "--year", "2024", "--filed-on", "2025-03-02", config=roster)
     assert result.exit_code == 2
-    assert result.stderr == ("error: NMG-1: the report on 2024 is already recorded as filed 2025-03-01, "
-                             "not 2025-03-02\n")
+    assert result.stderr == ("error: NMG-1: fact 1 records the report on 2024, filed 2025-03-01, not the report on "
+                             "2024, filed 2025-03-02: to correct it, `monitor amend 1 … --reason …`\n")
 
 
 def test_facts_are_stamped_with_who_and_when(app: App, roster: Path) -> None:
     monitor("record", "incident", "NMG-1", "--ground", "violation", "--on", "2025-05-01", "--note", "环保处罚",
             config=roster)
     with app.sessions() as session:
-        incident = session.scalars(select(IncidentRow)).one()
+        incident = session.scalars(select(FactRow)).one()
         assert incident.recorded_by == "tester"
         assert incident.recorded_at is not None
         assert incident.note == "环保处罚"

@@ -74,7 +74,7 @@ def test_a_name_with_a_line_break_is_refused(tmp_path: Path, config: Path) -> No
 def test_contradicting_review_results_on_one_day_are_refused(config: Path) -> None:
     assert monitor("record", "review", "NMG-1", "--result", "pass", "--on", "2026-10-10", config=config).exit_code == 0
     result = monitor("record", "review", "NMG-1", "--result", "fail", "--on", "2026-10-10", config=config)
-    assert result.exit_code == 2 and "already recorded as pass" in result.stderr
+    assert result.exit_code == 2 and "records the review pass of 2026-10-10, not the review fail" in result.stderr
 
 
 def test_export_writes_formulas_as_text_and_imports_them_back(tmp_path: Path) -> None:

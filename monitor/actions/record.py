@@ -180,3 +180,24 @@ class Recorder:
         cluster, _ = self._cluster(old.cluster_id)
         new_number = self._append(cluster.id, old.fact, replaces=number, retracts=True, reason=why)
         return f"{cluster.id}: fact {new_number} retracts fact {number} ({describe(old.fact)})"
+
+    # --- one method a kind, as `monitor record <kind>` takes its options ----------------------------------------
+
+    def report(self, cluster_id: str, year: int, filed_on: dt.date) -> str:
+        return self.record(cluster_id, Recorded("report", year=year, filed_on=filed_on))
+
+    def change(self, cluster_id: str, kind: str, changed_on: dt.date, filed_on: dt.date | None) -> str:
+        return self.record(cluster_id, Recorded("change", on=changed_on, filed_on=filed_on, detail=kind))
+
+    def review(self, cluster_id: str, result: str, on: dt.date) -> str:
+        return self.record(cluster_id, Recorded("review", on=on, detail=result))
+
+    def assessment(self, cluster_id: str, year: int, result: str, on: dt.date | None) -> str:
+        return self.record(cluster_id, Recorded("assessment", year=year, on=on, detail=result))
+
+    def incident(self, cluster_id: str, ground: str, on: dt.date, note: str | None,
+                 dismissed_on: dt.date | None) -> str:
+        return self.record(cluster_id, Recorded("incident", on=on, detail=ground, note=note, dismissed_on=dismissed_on))
+
+    def revocation(self, cluster_id: str, on: dt.date, note: str | None) -> str:
+        return self.record(cluster_id, Recorded("revocation", on=on, note=note))

@@ -93,7 +93,8 @@ def _write(app: App, act: Callable[[Recorder], str]) -> None:
 def _record(app: App, cluster: str, **fields: Any) -> None:
     from monitor.rules.facts import Recorded
 
-    _write(app, lambda recorder: recorder.record(cluster, Recorded(**fields)))
+    fact = Recorded(**fields)
+    _write(app, lambda recorder: recorder.record(cluster, fact))
 
 
 CHANGE = VocabularyType("change")
