@@ -200,7 +200,7 @@ def test_no_action_emits_an_update_or_delete_of_a_fact(app: App, roster: Path, t
             ok(roster, *step)
     finally:
         event.remove(Engine, "before_cursor_execute", watch)
-    writes = [s for s in seen if re.match(r"\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(fact|archive)\b", s, re.I)]
+    writes = [s for s in seen if re.match(r"\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(fact|archive)\b", s, re.IGNORECASE)]
     assert writes and all(s.lstrip().upper().startswith("INSERT") for s in writes)
 
 

@@ -48,7 +48,7 @@ def problem(fact: Recorded, cluster_id: str, certified_on: dt.date, pack: Pack, 
                 "(`monitor regimes` shows what each regime has)")
     for name in REQUIRED[fact.kind]:
         if getattr(fact, name) is None:
-            return f"{label[name]} is required for a {fact.kind}"
+            return f"{label[name]} is required for {'an' if fact.kind[0] in 'aei' else 'a'} {fact.kind}"
     if fact.kind in DETAIL and fact.detail is not None:
         allowed = ASSESSMENT_RESULTS if fact.kind == "assessment" else VALUES[DETAIL[fact.kind]]
         if fact.detail not in allowed:
