@@ -13,6 +13,7 @@ Create Date: 2026-11-23
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -109,9 +110,21 @@ def _copy_facts(fact: sa.Table) -> None:
     for r in read("SELECT * FROM revocation"):
         add(r, {"kind": "revocation", "on_date": r["on_date"], "note": r["note"]})
     for _, _, values, later in sorted(versions, key=lambda v: (v[0], v[1])):
-        number = conn.execute(sa.insert(fact).values(retracts=False, **values).returning(fact.c.id)).scalar_one()
+        number = conn.execute(sa.insert(fact).values(retracts=False, **_typed(values)).returning(fact.c.id)
+                              ).scalar_one()
         if later is not None:
-            conn.execute(sa.insert(fact).values(replaces=number, retracts=False, **later))
+            conn.execute(sa.insert(fact).values(replaces=number, retracts=False, **_typed(later)))
+
+
+def _typed(values: dict[str, Any]) -> dict[str, Any]:
+    """Dates and moments as Python values (SQLite hands back text from a plain SELECT)."""
+    typed = dict(values)
+    for key in ("on_date", "filed_on", "dismissed_on"):
+        if isinstance(typed.get(key), str):
+            typed[key] = dt.date.fromisoformat(typed[key])
+    if isinstance(typed["recorded_at"], str):
+        typed["recorded_at"] = dt.datetime.fromisoformat(typed["recorded_at"])
+    return typed
 
 
 def _append_only(table: str) -> None:
