@@ -25,14 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from db.models import (
-    AssessmentRow,
-    ChangeRow,
-    IncidentRow,
-    ReportRow,
-    ReviewRow,
-    RevocationRow,
-)
+from db.models import FactRow
 from db.session import ensure_schema, make_engine
 from monitor.rules.dates import add_years
 
@@ -56,33 +49,37 @@ def write_roster(path: Path, count: int, rng: random.Random) -> list[tuple[str, 
     return clusters
 
 
-def facts_for(clusters: list[tuple[str, str, dt.date]], rng: random.Random) -> dict[type, list[dict[str, object]]]:
-    rows: dict[type, list[dict[str, object]]] = {m: [] for m in (ReportRow, ChangeRow, ReviewRow, AssessmentRow,
-                                                                 IncidentRow, RevocationRow)}
+def fact(cid: str, kind: str, **fields: object) -> dict[str, object]:
+    """One fact version, as `monitor record` stores it."""
+    values: dict[str, object] = {"cluster_id": cid, "kind": kind, "year": None, "on_date": None, "filed_on": None,
+                                 "detail": None, "note": None, "dismissed_on": None, "replaces": None,
+                                 "retracts": False, "reason": None, **STAMP}
+    values.update(fields)
+    return values
+
+
+def facts_for(clusters: list[tuple[str, str, dt.date]], rng: random.Random) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
     for cid, regime, certified in clusters:
         for year in range(certified.year, 2026):       # ten years of reports (and assessments)
             filed = dt.date(year + 1, 3, 1) + dt.timedelta(days=rng.randrange(0, 70))
-            rows[ReportRow].append({"cluster_id": cid, "year": year, "filed_on": filed, **STAMP})
+            rows.append(fact(cid, "report", year=year, filed_on=filed))
             if regime == "ah-amc-2024":
-                rows[AssessmentRow].append({"cluster_id": cid, "year": year, "on_date": dt.date(year + 1, 1, 1),
-                                            "result": rng.choice(["pass", "pass", "fail"]), **STAMP})
+                rows.append(fact(cid, "assessment", year=year, on_date=dt.date(year + 1, 1, 1),
+                                 detail=rng.choice(["pass", "pass", "fail"])))
         for n in range(rng.randrange(3, 7)):
             changed = certified + dt.timedelta(days=200 * (n + 1) + rng.randrange(0, 100))
             filed = changed + dt.timedelta(days=rng.randrange(5, 45)) if rng.random() < 0.9 else None
-            rows[ChangeRow].append({"cluster_id": cid, "kind": KINDS[n % 3], "changed_on": changed,
-                                    "filed_on": filed, **STAMP})
+            rows.append(fact(cid, "change", detail=KINDS[n % 3], on_date=changed, filed_on=filed))
         valid = certified
         for _ in range(3):
             valid = add_years(valid, 3)
-            rows[ReviewRow].append({"cluster_id": cid, "result": "applied", "on_date": valid - dt.timedelta(60),
-                                    **STAMP})
-            rows[ReviewRow].append({"cluster_id": cid, "result": "pass", "on_date": valid - dt.timedelta(10),
-                                    **STAMP})
+            rows.append(fact(cid, "review", detail="applied", on_date=valid - dt.timedelta(60)))
+            rows.append(fact(cid, "review", detail="pass", on_date=valid - dt.timedelta(10)))
         if rng.random() < 0.1:
-            rows[IncidentRow].append({"cluster_id": cid, "ground": "violation", "on_date": dt.date(2025, 5, 1),
-                                      "note": None, **STAMP})
+            rows.append(fact(cid, "incident", detail="violation", on_date=dt.date(2025, 5, 1)))
         if rng.random() < 0.01:
-            rows[RevocationRow].append({"cluster_id": cid, "on_date": dt.date(2025, 6, 1), "note": None, **STAMP})
+            rows.append(fact(cid, "revocation", on_date=dt.date(2025, 6, 1)))
     return rows
 
 
@@ -114,7 +111,7 @@ def raw_read(path: Path) -> float:
 
     start = time.perf_counter()
     conn = sqlite3.connect(path)
-    for table in ("cluster", "report", "change", "review", "assessment", "incident", "revocation"):
+    for table in ("cluster", "fact"):
         conn.execute(f"SELECT * FROM {table}").fetchall()
     conn.close()
     return time.perf_counter() - start
@@ -126,7 +123,7 @@ def bare_read(url: str) -> tuple[float, int]:
     start = time.perf_counter()
     total = 0
     with engine.connect() as conn:
-        for table in ("cluster", "report", "change", "review", "assessment", "incident", "revocation"):
+        for table in ("cluster", "fact"):
             total += len(conn.exec_driver_sql(f"SELECT * FROM {table}").fetchall())
     engine.dispose()
     return time.perf_counter() - start, total
@@ -142,12 +139,11 @@ def build(base: Path, url: str, count: int, rng: random.Random, env: dict[str, s
     ensure_schema(engine)
     start = time.perf_counter()
     with engine.begin() as conn:
-        for model, batch in rows.items():
-            for i in range(0, len(batch), 20_000):
-                conn.execute(insert(model), batch[i:i + 20_000])
+        for i in range(0, len(rows), 20_000):
+            conn.execute(insert(FactRow), rows[i:i + 20_000])
     facts_s = time.perf_counter() - start
     engine.dispose()
-    return import_s, facts_s, sum(len(b) for b in rows.values())
+    return import_s, facts_s, len(rows)
 
 
 def main() -> None:
