@@ -4,6 +4,7 @@ reminders owed and sent, oldest first. ``at`` orders them; ``known_at`` cuts the
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from typing import NamedTuple
 
 from monitor.rules.facts import FIELDS, NAMES, Version
@@ -40,6 +41,9 @@ def fact_entries(versions: list[Version]) -> list[Entry]:
 
 
 def in_order(entries: list[Entry], known_at: dt.datetime | None = None) -> list[Entry]:
-    """Oldest first; only what was recorded by ``known_at``, when given."""
+    """Oldest first (facts in number order among themselves: two clocks may disagree, the numbers do not); only
+    what was recorded by ``known_at``, when given."""
     kept = [e for e in entries if known_at is None or e.at <= known_at]
-    return sorted(kept, key=lambda e: e.at)
+    facts = sorted((e for e in kept if e.type == "fact"), key=lambda e: e.fields["number"])  # type: ignore[arg-type,return-value]
+    others = sorted((e for e in kept if e.type != "fact"), key=lambda e: e.at)
+    return list(heapq.merge(facts, others, key=lambda e: e.at))
