@@ -1,4 +1,5 @@
-"""The record of facts (``fact``) and of archiving (``archive``): read as versions, written only by appending.
+"""The record of facts (``fact``) and of archiving (``archive``): read as versions, written only by appending;
+and the clusters they are about, found by id whatever its case.
 
 Nothing here updates or deletes a row of either table, and the database refuses it anyway (migration 0005's
 triggers). A correction reopens what it may have closed: ``revive`` puts back in the queue the reminders that
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.models import ArchiveRow, DeliveryRow, FactRow, ReminderRow
+from db.models import ArchiveRow, ClusterRow, DeliveryRow, FactRow, ReminderRow
 from db.queries import aware
 from db.session import rowcount
 from monitor.rules.facts import Recorded, Version
@@ -62,11 +63,26 @@ def append(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     return list(session.scalars(insert(FactRow).returning(FactRow.id, sort_by_parameter_order=True), list(rows)))
 
 
+def cluster(session: Session, typed: str, lock: bool = False) -> ClusterRow | None:
+    """The cluster ``typed`` names, matched without regard to (ASCII) case; with ``lock``, its row is locked until
+    the transaction ends, so two writers of one cluster take turns."""
+    query = select(ClusterRow).where(func.lower(ClusterRow.id) == typed.lower())
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def clusters(session: Session, lowered: Iterable[str]) -> dict[str, ClusterRow]:
+    """The clusters these lower-cased ids name, by lower-cased id."""
+    keys = sorted(lowered)
+    found: dict[str, ClusterRow] = {}
+    for i in range(0, len(keys), 500):
+        found.update((row.id.lower(), row) for row in session.scalars(
+            select(ClusterRow).where(func.lower(ClusterRow.id).in_(keys[i:i + 500]))))
+    return found
+
+
 def archived(session: Session, cluster_id: str) -> ArchiveRow | None:
-    """The newest archive row of a cluster when it archives it (the cluster is off the roster), else None."""
-    row = session.scalar(select(ArchiveRow).where(ArchiveRow.cluster_id == cluster_id)
-                         .order_by(ArchiveRow.id.desc()).limit(1))
-    return row if row is not None and row.archived else None
+    """The row that archived a cluster, when it is archived (off the roster), else None."""
+    return archived_among(session, [cluster_id]).get(cluster_id)
 
 
 def archived_among(session: Session, cluster_ids: Iterable[str]) -> dict[str, ArchiveRow]:

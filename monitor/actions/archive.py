@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import facts as record_db
-from db.models import ArchiveRow, ClusterRow
+from db.models import ArchiveRow
 from db.watch import touch
 from monitor.actions.record import text_value
 from monitor.errors import InputError, UnknownClusterError
@@ -20,8 +19,7 @@ def set_archived(session: Session, cluster_id: str, archived: bool, reason: str 
                  now: dt.datetime) -> str:
     """Archive (or unarchive) a cluster, with a reason."""
     why = text_value("--reason", reason, required=True)
-    row = session.scalar(select(ClusterRow).where(func.lower(ClusterRow.id) == cluster_id.lower())
-                         .with_for_update())
+    row = record_db.cluster(session, cluster_id, lock=True)
     if row is None:
         raise UnknownClusterError(cluster_id)
     current = record_db.archived(session, row.id)

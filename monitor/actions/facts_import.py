@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from db import facts as record_db
-from db.models import ClusterRow, FactRow
+from db.models import FactRow
 from db.watch import touch
 from monitor.actions.record import describe, text_value
 from monitor.actions.sheets import SheetRow, read_sheet, text_of
 from monitor.errors import ImportError_, InputError
-from monitor.rules.checks import problem
+from monitor.rules.checks import problem, with_default_day
 from monitor.rules.dates import parse_date
 from monitor.rules.facts import NAMES, Recorded, Version, current, identity, merged
 from monitor.rules.packs import Pack
@@ -112,7 +112,7 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
             parsed.append((row, *_fact(row)))
         except (ValueError, InputError) as exc:
             plan.problems.append(f"{path}: line {row.line}: {exc}")
-    clusters = _clusters(session, {typed.lower() for _, typed, _ in parsed})
+    clusters = record_db.clusters(session, {typed.lower() for _, typed, _ in parsed})
     archived = record_db.archived_among(session, [c.id for c in clusters.values()])
     known: dict[tuple[str, tuple[object, ...]], Version | Planned] = {}
     for version in current(record_db.versions(session, [c.id for c in clusters.values()])):
@@ -131,8 +131,7 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
             plan.problems.append(f"{where}: cluster {cluster.id!r} has regime {cluster.regime!r}, which no loaded "
                                  "pack defines")
             continue
-        if fact.kind == "assessment" and fact.on is None and fact.year is not None:
-            fact = fact._replace(on=dt.date(fact.year + 1, 1, 1))
+        fact = with_default_day(fact)
         found = problem(fact, cluster.id, cluster.certified_on, pack, today, NAMES[fact.kind])
         if found is not None:
             plan.problems.append(f"{where}: {found}")
@@ -166,16 +165,6 @@ def _contradiction(stored: Version | Planned) -> str:
         return (f"fact {stored.number} records {describe(stored.fact)} (`monitor amend {stored.number} … "
                 "--reason …` corrects it)")
     return f"line {stored.line} says {describe(stored.fact)}"
-
-
-def _clusters(session: Session, lowered: set[str]) -> dict[str, ClusterRow]:
-    """The clusters these lower-cased ids name, by lower-cased id."""
-    keys = sorted(lowered)
-    found: dict[str, ClusterRow] = {}
-    for i in range(0, len(keys), 500):
-        found.update((row.id.lower(), row) for row in session.scalars(
-            select(ClusterRow).where(func.lower(ClusterRow.id).in_(keys[i:i + 500]))))
-    return found
 
 
 def store(session: Session, plan: Plan, source: str, who: str, now: dt.datetime) -> None:

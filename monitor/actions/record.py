@@ -19,14 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import facts as record_db
 from db.models import ClusterRow
 from db.watch import touch
 from monitor.errors import ArchivedClusterError, ConflictError, InputError, UnknownClusterError
-from monitor.rules.checks import OPTIONS, problem
+from monitor.rules.checks import OPTIONS, problem, with_default_day
 from monitor.rules.facts import FIELDS, Recorded, Version, current, identity, merged
 from monitor.rules.packs import Pack
 
@@ -75,8 +74,7 @@ class Recorder:
     def _cluster(self, cluster_id: str) -> tuple[ClusterRow, Pack]:
         """The cluster (its id matched without regard to case, its row locked until the transaction ends, so two
         writers of one cluster take turns) and its pack."""
-        row = self.session.scalar(select(ClusterRow).where(func.lower(ClusterRow.id) == cluster_id.lower())
-                                  .with_for_update())
+        row = record_db.cluster(self.session, cluster_id, lock=True)
         if row is None:
             raise UnknownClusterError(cluster_id)
         if record_db.archived(self.session, row.id) is not None:
@@ -108,12 +106,11 @@ class Recorder:
     def record(self, cluster_id: str, fact: Recorded) -> str:
         """Record ``fact`` (an assessment without ``on`` is announced January 1 of the next year)."""
         cluster, pack = self._cluster(cluster_id)
-        fact = fact._replace(note=text_value("--note", fact.note))
-        if fact.kind == "assessment" and fact.on is None and fact.year is not None:
-            fact = fact._replace(on=dt.date(fact.year + 1, 1, 1))
-            if fact.on is not None and fact.on > self.today:
-                raise InputError(f"the announcement date {fact.on} is in the future (today is {self.today}); "
-                                 "give --on with the day it was announced")
+        given = fact._replace(note=text_value("--note", fact.note))
+        fact = with_default_day(given)
+        if fact.on != given.on and fact.on is not None and fact.on > self.today:
+            raise InputError(f"the announcement date {fact.on} is in the future (today is {self.today}); "
+                             "give --on with the day it was announced")
         self._check(cluster, pack, fact)
         key = identity(fact)
         stored = next((v for v in self._in_force(cluster.id) if identity(v.fact) == key), None)

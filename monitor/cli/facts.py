@@ -218,10 +218,8 @@ def retract(app: App, fact: int, reason: str) -> None:
 def history(app: App, cluster: str, known_at: dt.datetime | None, fmt: str) -> None:
     """Everything on the record about CLUSTER, oldest first: each version of each fact (current, superseded or
     retracted, who, when and why), archiving, acks and snoozes, and the reminders owed and sent."""
-    from sqlalchemy import func, select
-
+    from db import facts as record_db
     from db.history import history as read_history
-    from db.models import ClusterRow
     from db.session import transaction
     from monitor.errors import UnknownClusterError
     from monitor.rules.facts import Cluster
@@ -230,7 +228,7 @@ def history(app: App, cluster: str, known_at: dt.datetime | None, fmt: str) -> N
 
     at = moment(app, known_at)
     with transaction(app.sessions) as session:
-        row = session.scalar(select(ClusterRow).where(func.lower(ClusterRow.id) == cluster.lower()))
+        row = record_db.cluster(session, cluster)
         if row is None:
             raise UnknownClusterError(cluster)
         entries = read_history(session, row.id, at)

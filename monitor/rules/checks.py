@@ -33,6 +33,13 @@ REQUIRED = {"report": ("year", "filed_on"), "change": ("detail", "on"), "review"
             "assessment": ("year", "detail", "on"), "incident": ("detail", "on"), "revocation": ("on",)}
 
 
+def with_default_day(fact: Recorded) -> Recorded:
+    """An assessment given without its day is taken as announced January 1 of the next year."""
+    if fact.kind == "assessment" and fact.on is None and fact.year is not None:
+        return fact._replace(on=dt.date(fact.year + 1, 1, 1))
+    return fact
+
+
 def first_report_year(certified_on: dt.date) -> int:
     """The first year a cluster reports on: its certification year (the year before, if certified January 1)."""
     return certified_on.year - 1 if (certified_on.month, certified_on.day) == (1, 1) else certified_on.year
