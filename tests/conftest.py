@@ -21,6 +21,7 @@ from monitor.app import App
 from monitor.config import load_settings
 from monitor.rules.packs import Pack, load_packs
 from monitor.rules.workdays import WorkCalendar
+from tests.mailserver import MailServer
 
 PG_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -70,6 +71,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url: str = request.getfixturevalue("postgres_server")
     _reset_postgres(url)
     return url
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[MailServer]:
+    """A real SMTP server (aiosmtpd) on loopback, keeping what it receives."""
+    mail = MailServer(tmp_path).start()
+    yield mail
+    mail.stop()
 
 
 @pytest.fixture

@@ -24,13 +24,6 @@ from tests.reminder_helpers import Clock, at, daemon, items, load_roster, make_a
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[MailServer]:
-    mail = MailServer(tmp_path).start()
-    yield mail
-    mail.stop()
-
-
-@pytest.fixture
 def spring(tmp_path: Path, database_url: str, server: MailServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     config = '[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n' + server.config()
     app = make_app(tmp_path, database_url, config, monkeypatch)

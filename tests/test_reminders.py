@@ -45,13 +45,6 @@ def test_warning_stages_repeat_only_for_revocation_warnings() -> None:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[MailServer]:
-    mail = MailServer(tmp_path).start()
-    yield mail
-    mail.stop()
-
-
-@pytest.fixture
 def year_app(tmp_path: Path, database_url: str, server: MailServer,
              monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     config = '[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n' + server.config()
