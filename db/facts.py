@@ -63,20 +63,27 @@ def append(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     return list(session.scalars(insert(FactRow).returning(FactRow.id, sort_by_parameter_order=True), list(rows)))
 
 
-def cluster(session: Session, typed: str, lock: bool = False) -> ClusterRow | None:
+def cluster(session: Session, typed: str, lock: bool = False,
+            regions: Sequence[str] | None = None) -> ClusterRow | None:
     """The cluster ``typed`` names, matched without regard to (ASCII) case; with ``lock``, its row is locked until
-    the transaction ends, so two writers of one cluster take turns."""
+    the transaction ends, so two writers of one cluster take turns. With ``regions`` (an account's), a cluster
+    of another region is not found."""
     query = select(ClusterRow).where(func.lower(ClusterRow.id) == typed.lower())
+    if regions is not None:
+        query = query.where(ClusterRow.region.in_(list(regions)))
     return session.scalar(query.with_for_update() if lock else query)
 
 
-def clusters(session: Session, lowered: Iterable[str]) -> dict[str, ClusterRow]:
-    """The clusters these lower-cased ids name, by lower-cased id."""
+def clusters(session: Session, lowered: Iterable[str],
+             regions: Sequence[str] | None = None) -> dict[str, ClusterRow]:
+    """The clusters these lower-cased ids name, by lower-cased id (with ``regions``: those of these regions)."""
     keys = sorted(lowered)
     found: dict[str, ClusterRow] = {}
     for i in range(0, len(keys), 500):
-        found.update((row.id.lower(), row) for row in session.scalars(
-            select(ClusterRow).where(func.lower(ClusterRow.id).in_(keys[i:i + 500]))))
+        query = select(ClusterRow).where(func.lower(ClusterRow.id).in_(keys[i:i + 500]))
+        if regions is not None:
+            query = query.where(ClusterRow.region.in_(list(regions)))
+        found.update((row.id.lower(), row) for row in session.scalars(query))
     return found
 
 

@@ -181,3 +181,49 @@ class ScanWatchRow(Base):
     cluster_id: Mapped[str] = mapped_column(String(64), ForeignKey("cluster.id", ondelete="CASCADE"),
                                             primary_key=True)
     next_scan: Mapped[dt.date] = mapped_column(Date)
+
+
+# --- accounts of the web console and the API (migration 0006) --------------------------------------------------
+
+class AccountRow(Base):
+    """A person who signs in to the console or calls the API: a role (admin, bureau, viewer), the regions a
+    bureau account covers (account_region), an argon2 password hash, and the lock after failed logins."""
+    __tablename__ = "account"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean)
+    failed_logins: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountRegionRow(Base):
+    __tablename__ = "account_region"
+    account_id: Mapped[int] = mapped_column(Integer, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    region: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class TokenRow(Base):
+    """An API token (``api``) or a calendar subscription (``calendar``): only the SHA-256 of the secret is kept."""
+    __tablename__ = "token"
+    __table_args__ = (Index("ix_token_account", "account_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, ForeignKey("account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: the SHA-256 of its cookie, and the CSRF token its forms carry."""
+    __tablename__ = "web_session"
+    __table_args__ = (Index("ix_web_session_account", "account_id"),)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, ForeignKey("account.id", ondelete="CASCADE"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -33,6 +33,14 @@ class Scope:
     region: str | None = None
     known_at: dt.datetime | None = None     # the record as it was at this moment (UTC): later versions unseen
     archived: bool = False                  # archived clusters too
+    regions: tuple[str, ...] | None = None  # who reads may see only these regions' clusters (None: all)
+
+
+def _in(params: dict[str, object], prefix: str, values: Sequence[str]) -> str:
+    """``(:p0, :p1, …)`` for an IN list, its values added to ``params``."""
+    names = [f"{prefix}{i}" for i in range(len(values))]
+    params.update(zip(names, values, strict=True))
+    return "(" + ", ".join(":" + n for n in names) + ")" if names else "(NULL)"
 
 
 def moment(conn: Reads, value: dt.datetime) -> Any:
@@ -45,9 +53,9 @@ def _scope(conn: Reads, scope: Scope, id_range: IdRange, column: str) -> tuple[s
     """The WHERE clause (on ``column``, the cluster id) and its parameters selecting clusters."""
     where, params = "", dict[str, object]()
     if scope.cluster_ids is not None:
-        names = [f"c{i}" for i in range(len(scope.cluster_ids))]
-        where += f" AND @id IN ({', '.join(':' + n for n in names)})"
-        params.update(zip(names, scope.cluster_ids, strict=True))
+        where += f" AND @id IN {_in(params, 'c', scope.cluster_ids)}"
+    if scope.regions is not None:   # the one place an account's regions limit what it reads
+        where += f" AND @id IN (SELECT id FROM cluster WHERE region IN {_in(params, 'r', scope.regions)})"
     if scope.regime is not None:
         where += " AND @id IN (SELECT id FROM cluster WHERE regime = :regime)"
         params["regime"] = scope.regime
@@ -136,6 +144,12 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
     return out
 
 
+def regions_of(conn: Reads, scope: Scope = Scope()) -> list[str]:
+    """The regions of the clusters in scope, in order ("" for clusters without one)."""
+    where, params = _scope(conn, scope, (None, None), "id")
+    return sorted({row[0] or "" for row in conn.all(f"SELECT DISTINCT region FROM cluster WHERE 1=1{where}", params)})
+
+
 def cluster_ids_sorted(conn: Reads, scope: Scope = Scope()) -> list[str]:
     """The ids of the clusters in scope, in order."""
     where, params = _scope(conn, scope, (None, None), "id")
@@ -154,16 +168,18 @@ def id_ranges(ids: Sequence[str], chunk: int = CHUNK, end: str | None = None) ->
     return list(zip(lows, [*lows[1:], end], strict=True)) if lows else []
 
 
-def stored_ids(conn: Reads, typed: Sequence[str]) -> dict[str, str]:
-    """The stored id of each of ``typed`` that names a known cluster, matched without regard to (ASCII) case."""
+def stored_ids(conn: Reads, typed: Sequence[str], regions: Sequence[str] | None = None) -> dict[str, str]:
+    """The stored id of each of ``typed`` that names a known cluster, matched without regard to (ASCII) case;
+    with ``regions``, only the clusters of those regions are known."""
     wanted = {t.lower(): t for t in typed}
     found: dict[str, str] = {}
     keys = list(wanted)
     for i in range(0, len(keys), 500):
-        part = keys[i:i + 500]
-        names = {f"c{n}": key for n, key in enumerate(part)}
-        for (stored,) in conn.all(f"SELECT id FROM cluster WHERE lower(id) IN ({', '.join(':' + n for n in names)})",
-                                  names):
+        params: dict[str, object] = {}
+        query = f"SELECT id FROM cluster WHERE lower(id) IN {_in(params, 'c', keys[i:i + 500])}"
+        if regions is not None:
+            query += f" AND region IN {_in(params, 'r', regions)}"
+        for (stored,) in conn.all(query, params):
             found[wanted[stored.lower()]] = stored
     return found
 
@@ -184,13 +200,14 @@ def _moment(conn: Reads, value: Any) -> dt.datetime:
     return aware(dt.datetime.fromisoformat(value) if conn.dates_as_text else value)
 
 
-def active_holds(conn: Reads, day: dt.date) -> list[Hold]:
-    """Acks and snoozes in force on ``day``, the newest per subject."""
+def active_holds(conn: Reads, day: dt.date, scope: Scope = Scope()) -> list[Hold]:
+    """Acks and snoozes in force on ``day``, the newest per subject, of the clusters in scope."""
     as_date = _date_converter(conn)
     found: dict[tuple[str, str, str], Hold] = {}
+    where, params = _scope(conn, scope, (None, None), "cluster_id")
     for kind in ("ack", "snooze"):
         rows = conn.all(f"SELECT cluster_id, subject, until, note, recorded_by, recorded_at FROM {kind} "
-                        "WHERE until >= :day ORDER BY recorded_at", {"day": day.isoformat()})
+                        f"WHERE until >= :day{where} ORDER BY recorded_at", {"day": day.isoformat(), **params})
         for cid, subject, until, note, by, at in rows:
             found[(kind, cid, subject)] = Hold(kind, cid, subject, as_date(until), note, by, _moment(conn, at))
     return sorted(found.values(), key=lambda h: (h.cluster_id, h.subject))

@@ -26,10 +26,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Generic, NamedTuple, TypeVar
 
-from db.queries import CHUNK, IdRange, Scope, cluster_ids_sorted, id_ranges, load_facts, stored_ids
+from db.queries import (
+    CHUNK,
+    IdRange,
+    Scope,
+    active_holds,
+    cluster_ids_sorted,
+    daemon_summary,
+    id_ranges,
+    load_facts,
+    stored_ids,
+)
 from monitor.app import App
 from monitor.errors import ArchivedClusterError, UnknownClusterError
 from monitor.rules.engine import evaluate, failed_verdict
+from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated, Urgency, shown, urgency
 
 log = logging.getLogger("monitor.overview")
@@ -50,18 +61,21 @@ class Selection:
     region: str | None = None
     known_at: dt.datetime | None = None     # the record as it stood then (UTC): bitemporal with as_of
     archived: bool = False                  # archived clusters too
+    regions: tuple[str, ...] | None = None  # the reader's regions (monitor.rules.access): None, all
 
     @classmethod
     def of(cls, app: App, as_of: dt.date | None = None, cluster_ids: Sequence[str] = (), regime: str | None = None,
-           region: str | None = None, known_at: dt.datetime | None = None, archived: bool = False) -> Selection:
+           region: str | None = None, known_at: dt.datetime | None = None, archived: bool = False,
+           regions: tuple[str, ...] | None = None) -> Selection:
         """As of today unless given; an unknown regime or cluster is an error here, not empty output later.
-        Cluster ids are matched without regard to case; an archived one needs ``archived``."""
+        Cluster ids are matched without regard to case; an archived one needs ``archived``; one outside
+        ``regions`` is unknown."""
         if regime is not None:
             app.pack(regime)
         ids: tuple[str, ...] | None = None
         if cluster_ids:
             with app.reader.connect() as conn:
-                stored = stored_ids(conn, cluster_ids)
+                stored = stored_ids(conn, cluster_ids, regions)
                 missing = [typed for typed in cluster_ids if typed not in stored]
                 if missing:
                     raise UnknownClusterError(missing[0])
@@ -70,11 +84,21 @@ class Selection:
                     hidden = set(ids) - set(cluster_ids_sorted(conn, Scope(cluster_ids=ids, known_at=known_at)))
                     if hidden:
                         raise ArchivedClusterError(min(hidden))
-        return cls(as_of or app.today(), ids, regime, region, known_at, archived)
+        return cls(as_of or app.today(), ids, regime, region, known_at, archived, regions)
 
     @property
     def scope(self) -> Scope:
-        return Scope(self.cluster_ids, self.regime, self.region, self.known_at, self.archived)
+        return Scope(self.cluster_ids, self.regime, self.region, self.known_at, self.archived, self.regions)
+
+
+def ledger(app: App, selection: Selection) -> tuple[list[Hold], dict[str, Any]]:
+    """The acks and snoozes in force (of the selection's clusters), and what the daemon did last and has waiting."""
+    from monitor import clock
+
+    with app.reader.connect() as reads:
+        holds = active_holds(reads, selection.as_of, selection.scope)
+        daemon = daemon_summary(reads, clock.now_utc(), app.settings.timezone)
+    return holds, daemon
 
 
 class Slice(NamedTuple):

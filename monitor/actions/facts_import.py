@@ -23,7 +23,7 @@ from db.watch import touch
 from monitor.actions.record import describe, text_value
 from monitor.actions.sheets import SheetRow, read_sheet, text_of
 from monitor.errors import ImportError_, InputError
-from monitor.rules.checks import problem, with_default_day
+from monitor.rules.checks import OPTIONS, problem, with_default_day
 from monitor.rules.dates import parse_date
 from monitor.rules.facts import NAMES, Recorded, Version, current, identity, merged
 from monitor.rules.packs import Pack
@@ -75,18 +75,20 @@ def _cell(name: str, value: Any) -> Any:
     return text
 
 
-def _fact(row: SheetRow) -> tuple[str, Recorded]:
-    """The row's cluster id (as typed) and its fact; ValueError names the column and the value."""
-    cluster = text_of(row.values.get("cluster"))
+def fact_of(row: Mapping[str, Any]) -> tuple[str, Recorded]:
+    """A fact given as a facts file's row gives it (the columns of FACT_COLUMNS: ``cluster``, ``fact``, ``year``
+    …), as the web console's forms and the API give it too: the cluster id as typed, and the fact. ValueError
+    (or InputError) names the column and the value."""
+    cluster = text_of(row.get("cluster"))
     if cluster is None:
         raise ValueError("cluster: empty")
-    kind_text = text_of(row.values.get("fact"))
+    kind_text = text_of(row.get("fact"))
     kind = canonical("fact", kind_text or "")
     if kind is None:
         raise ValueError(f"fact {kind_text!r} is not one of {choices('fact')}")
     field_of = {column: name for name, column in NAMES[kind].items()}
     values: dict[str, Any] = {}
-    for column, raw in row.values.items():
+    for column, raw in row.items():
         if column in ("cluster", "fact"):
             continue
         value = _cell(column, raw)
@@ -100,8 +102,25 @@ def _fact(row: SheetRow) -> tuple[str, Recorded]:
     return cluster, Recorded(kind, **values)
 
 
-def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: dt.date) -> Plan:
-    """Read and check every row against the stored facts and the rows above it; store nothing."""
+def options_of(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A correction given by column (the console's amend form): the values by command-line option, as
+    Recorder.amend takes them. Blank fields are not given; ValueError names a column the kind has not."""
+    field_of = {column: name for name, column in NAMES[kind].items()}
+    options: dict[str, Any] = {}
+    for column, raw in row.items():
+        value = _cell(column, raw)
+        if value is None:
+            continue
+        if column not in field_of:
+            raise ValueError(f"{column}: a {kind} has no {column} (it takes {', '.join(field_of)})")
+        options[OPTIONS[kind][field_of[column]]] = value
+    return options
+
+
+def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: dt.date,
+                regions: tuple[str, ...] | None = None) -> Plan:
+    """Read and check every row against the stored facts and the rows above it; store nothing. With ``regions``
+    (a bureau account's), a cluster of another region is unknown."""
     _, rows = read_sheet(path, FACT_COLUMNS, what="facts file")
     if not rows:
         raise InputError(f"{path}: the file has no rows")
@@ -109,10 +128,10 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
     parsed: list[tuple[SheetRow, str, Recorded]] = []
     for row in rows:
         try:
-            parsed.append((row, *_fact(row)))
+            parsed.append((row, *fact_of(row.values)))
         except (ValueError, InputError) as exc:
             plan.problems.append(f"{path}: line {row.line}: {exc}")
-    clusters = record_db.clusters(session, {typed.lower() for _, typed, _ in parsed})
+    clusters = record_db.clusters(session, {typed.lower() for _, typed, _ in parsed}, regions)
     archived = record_db.archived_among(session, [c.id for c in clusters.values()])
     known: dict[tuple[str, tuple[object, ...]], Version | Planned] = {}
     for version in current(record_db.versions(session, [c.id for c in clusters.values()])):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -63,6 +63,16 @@ def text_value(option: str, value: str | None, required: bool = False) -> str | 
     return text
 
 
+class Outcome(NamedTuple):
+    """What a recording did: a sentence for the user, and the version it stored (None: nothing new)."""
+    message: str
+    number: int | None
+    cluster_id: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass(frozen=True)
 class Recorder:
     session: Session
@@ -70,11 +80,12 @@ class Recorder:
     who: str
     now: dt.datetime          # when it is recorded (UTC)
     today: dt.date            # no fact can be dated after today
+    regions: tuple[str, ...] | None = None   # who records may touch only these regions' clusters (None: all)
 
     def _cluster(self, cluster_id: str) -> tuple[ClusterRow, Pack]:
         """The cluster (its id matched without regard to case, its row locked until the transaction ends, so two
         writers of one cluster take turns) and its pack."""
-        row = record_db.cluster(self.session, cluster_id, lock=True)
+        row = record_db.cluster(self.session, cluster_id, lock=True, regions=self.regions)
         if row is None:
             raise UnknownClusterError(cluster_id)
         if record_db.archived(self.session, row.id) is not None:
@@ -103,7 +114,7 @@ class Recorder:
     def _in_force(self, cluster_id: str) -> list[Version]:
         return current(record_db.versions(self.session, [cluster_id]))
 
-    def record(self, cluster_id: str, fact: Recorded) -> str:
+    def record(self, cluster_id: str, fact: Recorded) -> Outcome:
         """Record ``fact`` (an assessment without ``on`` is announced January 1 of the next year)."""
         cluster, pack = self._cluster(cluster_id)
         given = fact._replace(note=text_value("--note", fact.note))
@@ -116,20 +127,23 @@ class Recorder:
         stored = next((v for v in self._in_force(cluster.id) if identity(v.fact) == key), None)
         if stored is None:
             number = self._append(cluster.id, fact)
-            return f"{cluster.id}: recorded fact {number}: {describe(fact)}"
+            return Outcome(f"{cluster.id}: recorded fact {number}: {describe(fact)}", number, cluster.id)
         both = merged(stored.fact, fact)
         if both is None:
             raise ConflictError(f"{cluster.id}: fact {stored.number} records {describe(stored.fact)}, not "
                                 f"{describe(fact)}: to correct it, `monitor amend {stored.number} … --reason …`")
         if both == stored.fact:
-            return f"{cluster.id}: {describe(stored.fact)} was already recorded (fact {stored.number})"
+            return Outcome(f"{cluster.id}: {describe(stored.fact)} was already recorded (fact {stored.number})", None,
+                           cluster.id)
         added = ", ".join(name for name in FIELDS[fact.kind] if getattr(stored.fact, name) != getattr(both, name))
         number = self._append(cluster.id, both, replaces=stored.number, reason=f"filled in: {added}")
-        return f"{cluster.id}: recorded fact {number}: {describe(both)} (fills in fact {stored.number})"
+        return Outcome(f"{cluster.id}: recorded fact {number}: {describe(both)} (fills in fact {stored.number})",
+                       number, cluster.id)
 
     def _in_force_version(self, number: int) -> Version:
         found = record_db.version(self.session, number)
-        if found is None:
+        if found is None or (self.regions is not None
+                             and record_db.cluster(self.session, found[0].cluster_id, regions=self.regions) is None):
             raise InputError(f"there is no fact {number}: `monitor history CLUSTER` lists a cluster's facts")
         old, later = found
         if old.retracts:
@@ -141,7 +155,7 @@ class Recorder:
                                 f"{later.recorded_at:%Y-%m-%d %H:%M} UTC): {hint}")
         return old
 
-    def amend(self, number: int, options: Mapping[str, Any], reason: str | None) -> str:
+    def amend(self, number: int, options: Mapping[str, Any], reason: str | None) -> Outcome:
         """A new version of fact ``number`` with the values given (by option name, ``--filed-on``; None: not
         given). Which options a fact takes depends on its kind (checks.OPTIONS)."""
         why = text_value("--reason", reason, required=True)
@@ -168,33 +182,35 @@ class Recorder:
             raise ConflictError(f"{cluster.id}: fact {clash.number} already records {describe(clash.fact)}: "
                                 f"amend or retract that one instead")
         new_number = self._append(cluster.id, new, replaces=number, reason=why)
-        return f"{cluster.id}: fact {new_number} amends fact {number}: {describe(new)} (was: {describe(old.fact)})"
+        return Outcome(f"{cluster.id}: fact {new_number} amends fact {number}: {describe(new)} "
+                       f"(was: {describe(old.fact)})", new_number, cluster.id)
 
-    def retract(self, number: int, reason: str | None) -> str:
+    def retract(self, number: int, reason: str | None) -> Outcome:
         """Withdraw fact ``number``: it no longer counts, and stays on the record as retracted."""
         why = text_value("--reason", reason, required=True)
         old = self._in_force_version(number)
         cluster, _ = self._cluster(old.cluster_id)
         new_number = self._append(cluster.id, old.fact, replaces=number, retracts=True, reason=why)
-        return f"{cluster.id}: fact {new_number} retracts fact {number} ({describe(old.fact)})"
+        return Outcome(f"{cluster.id}: fact {new_number} retracts fact {number} ({describe(old.fact)})", new_number,
+                       cluster.id)
 
     # --- one method a kind, as `monitor record <kind>` takes its options ----------------------------------------
 
-    def report(self, cluster_id: str, year: int, filed_on: dt.date) -> str:
+    def report(self, cluster_id: str, year: int, filed_on: dt.date) -> Outcome:
         return self.record(cluster_id, Recorded("report", year=year, filed_on=filed_on))
 
-    def change(self, cluster_id: str, kind: str, changed_on: dt.date, filed_on: dt.date | None) -> str:
+    def change(self, cluster_id: str, kind: str, changed_on: dt.date, filed_on: dt.date | None) -> Outcome:
         return self.record(cluster_id, Recorded("change", on=changed_on, filed_on=filed_on, detail=kind))
 
-    def review(self, cluster_id: str, result: str, on: dt.date) -> str:
+    def review(self, cluster_id: str, result: str, on: dt.date) -> Outcome:
         return self.record(cluster_id, Recorded("review", on=on, detail=result))
 
-    def assessment(self, cluster_id: str, year: int, result: str, on: dt.date | None) -> str:
+    def assessment(self, cluster_id: str, year: int, result: str, on: dt.date | None) -> Outcome:
         return self.record(cluster_id, Recorded("assessment", year=year, on=on, detail=result))
 
     def incident(self, cluster_id: str, ground: str, on: dt.date, note: str | None,
-                 dismissed_on: dt.date | None) -> str:
+                 dismissed_on: dt.date | None) -> Outcome:
         return self.record(cluster_id, Recorded("incident", on=on, detail=ground, note=note, dismissed_on=dismissed_on))
 
-    def revocation(self, cluster_id: str, on: dt.date, note: str | None) -> str:
+    def revocation(self, cluster_id: str, on: dt.date, note: str | None) -> Outcome:
         return self.record(cluster_id, Recorded("revocation", on=on, note=note))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from monitor.app import App
-from monitor.cli import facts, overview, reminders
+from monitor.cli import accounts, facts, overview, reminders
 from monitor.cli.base import MonitorGroup, config_option
 
 
@@ -23,7 +23,7 @@ def cli(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.ensure_object(App).close)
 
 
-for module in (facts, overview, reminders):
+for module in (facts, overview, reminders, accounts):
     for command in module.COMMANDS:
         cli.add_command(command)
 

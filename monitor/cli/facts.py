@@ -14,7 +14,7 @@ from monitor.app import App, who
 from monitor.cli.base import DATE, MOMENT, VocabularyType, cluster_argument, config_option, moment, pass_app
 
 if TYPE_CHECKING:
-    from monitor.actions.record import Recorder
+    from monitor.actions.record import Outcome, Recorder
 
 
 @click.command("import")
@@ -79,7 +79,7 @@ def record() -> None:
     """Record a fact as it happens (report, change, review, assessment, incident, revocation); prints its number."""
 
 
-def _write(app: App, act: Callable[[Recorder], str]) -> None:
+def _write(app: App, act: Callable[[Recorder], Outcome]) -> None:
     """Run one recording action in one transaction and print what it says."""
     from db.session import transaction
     from monitor import clock
@@ -87,7 +87,7 @@ def _write(app: App, act: Callable[[Recorder], str]) -> None:
 
     with transaction(app.sessions) as session:
         message = act(Recorder(session, app.packs, who(), clock.now_utc(), app.today()))
-    click.echo(message)
+    click.echo(message.message)
 
 
 def _record(app: App, cluster: str, **fields: Any) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,7 +15,6 @@ from monitor.cli.base import DATE, config_option, pass_app, selection_options
 
 if TYPE_CHECKING:
     from monitor.overview import Selection
-    from monitor.rules.holds import Hold
 
 
 @click.command()
@@ -25,10 +24,10 @@ if TYPE_CHECKING:
 @pass_app
 def status(app: App, selection: Selection, fmt: str) -> None:
     """The overview: every cluster's state, open obligations and warnings, the most urgent first."""
-    from monitor.overview import ranked
+    from monitor.overview import ledger, ranked
 
     lang = app.settings.language
-    holds, daemon = _holds_and_daemon(app, selection)
+    holds, daemon = ledger(app, selection)
     if fmt == "json":
         from monitor.views.document import holds_json, rendered, write_document
 
@@ -46,18 +45,6 @@ def status(app: App, selection: Selection, fmt: str) -> None:
     table = ranked(app, selection, functools.partial(table_row, as_of=selection.as_of, lang=lang))
     print_table(table.summaries, table.payloads, selection.as_of, lang, console)
     print_ledger(holds, daemon, lang, console)
-
-
-def _holds_and_daemon(app: App, selection: Selection) -> tuple[list[Hold], dict[str, Any]]:
-    from db.queries import active_holds, daemon_summary
-    from monitor import clock
-
-    with app.reader.connect() as reads:
-        holds = active_holds(reads, selection.as_of)
-        daemon = daemon_summary(reads, clock.now_utc(), app.settings.timezone)
-    if selection.cluster_ids is not None:
-        holds = [h for h in holds if h.cluster_id in selection.cluster_ids]
-    return holds, daemon
 
 
 @click.command()

@@ -28,7 +28,8 @@ def history_json(cluster: Cluster, entries: Sequence[Entry], known_at: dt.dateti
     }
 
 
-def _said(entry: Entry) -> str:
+def said(entry: Entry) -> str:
+    """What an entry says, in one line (history's lines, the console's timeline)."""
     f = entry.fields
     if entry.type == "fact":
         values = " ".join(f"{name}={_value(f[name])}" for name in f
@@ -57,7 +58,7 @@ def history_lines(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datet
     head = f"{cluster.id} {cluster.name} ({cluster.regime})" + (
         f", as the record stood at {known_at.isoformat(timespec='seconds')}" if known_at else "")
     lines = [head]
-    lines.extend(f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z  {e.by or 'daemon':<12} {_said(e)}" for e in entries)
+    lines.extend(f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z  {e.by or 'daemon':<12} {said(e)}" for e in entries)
     if not entries:
         lines.append("(nothing recorded)")
     return lines

@@ -1,0 +1,157 @@
+"""Accounts of the web console and the API (`monitor user …`), and the console itself (`monitor serve`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from monitor.app import App
+from monitor.cli.base import DATE, config_option, pass_app
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+def _in_transaction(app: App, act: Callable[[Session], T]) -> T:
+    from db.session import transaction
+
+    with transaction(app.sessions) as session:
+        return act(session)
+
+
+def read_password() -> str:
+    """From a prompt (typed twice) on a terminal; else the first line of standard input, and when a second line
+    follows, it must repeat the first. Never from the command line."""
+    from monitor.errors import InputError
+
+    if sys.stdin.isatty():
+        return str(click.prompt("password", hide_input=True, confirmation_prompt=True))
+    lines = [line.rstrip("\r\n") for line in sys.stdin.readlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise InputError("no password on standard input")
+    if len(lines) > 1 and lines[1] != lines[0]:
+        raise InputError("the two password lines on standard input differ")
+    return lines[0]
+
+
+@click.group()
+def user() -> None:
+    """Accounts of the web console and the API (admin, bureau, viewer)."""
+
+
+ROLE = click.Choice(["admin", "bureau", "viewer"])
+
+
+@user.command("add")
+@config_option
+@click.argument("name")
+@click.option("--role", type=ROLE, required=True,
+              help="admin: everything; bureau: its regions' clusters; viewer: reads everything, records nothing.")
+@click.option("--region", "regions", multiple=True, help="A region a bureau user covers (repeatable).")
+@pass_app
+def user_add(app: App, name: str, role: str, regions: tuple[str, ...]) -> None:
+    """Add a user; the password is read from a prompt, or from standard input when it is not a terminal."""
+    from monitor import clock
+    from monitor.actions.accounts import add_user
+
+    password = read_password()
+    account = _in_transaction(app, lambda s: add_user(s, name, role, regions, password, clock.now_utc()))
+    where = f" for {', '.join(account.covers)}" if account.covers else ""
+    click.echo(f"user {account.name} added: {account.role}{where}")
+
+
+@user.command("passwd")
+@config_option
+@click.argument("name")
+@pass_app
+def user_passwd(app: App, name: str) -> None:
+    """Set NAME's password (read as for `user add`); lifts a lock, ends NAME's sign-ins."""
+    from monitor.actions.accounts import set_password
+
+    password = read_password()
+    _in_transaction(app, lambda s: set_password(s, name, password))
+    click.echo(f"user {name}: password changed")
+
+
+@user.command("disable")
+@config_option
+@click.argument("name")
+@pass_app
+def user_disable(app: App, name: str) -> None:
+    """NAME can no longer sign in nor use its tokens."""
+    from monitor.actions.accounts import disable
+
+    _in_transaction(app, lambda s: disable(s, name))
+    click.echo(f"user {name}: disabled")
+
+
+@user.command("list")
+@config_option
+@pass_app
+def user_list(app: App) -> None:
+    """The users, their role, regions and state."""
+    from monitor import clock
+    from monitor.actions.accounts import list_users
+
+    listed = _in_transaction(app, lambda s: list_users(s, clock.now_utc()))
+    if not listed:
+        click.echo("no users: `monitor user add NAME --role admin` adds the first")
+    for item in listed:
+        state = ("disabled" if item.disabled
+                 else f"locked until {item.locked_until:%Y-%m-%d %H:%M} UTC" if item.locked_until else "active")
+        regions = ", ".join(item.account.covers) or "all regions"
+        click.echo(f"{item.account.name}\t{item.account.role}\t{regions}\t{state}\t{item.tokens} API token(s)")
+
+
+@user.command("token")
+@config_option
+@click.argument("name")
+@click.option("--expires", type=DATE, help="The last day the token works (default: until revoked).")
+@pass_app
+def user_token(app: App, name: str, expires: dt.date | None) -> None:
+    """A new API token for NAME, printed once as the last line (only its hash is stored)."""
+    from monitor import clock
+    from monitor.actions.accounts import issue_token
+
+    secret = _in_transaction(app, lambda s: issue_token(s, name, clock.now_utc(), "api", expires))
+    click.echo(f"API token for {name}" + (f", valid through {expires}" if expires else "")
+               + " (shown once; send it as 'Authorization: Bearer TOKEN'):")
+    click.echo(secret)
+
+
+@user.command("revoke-tokens")
+@config_option
+@click.argument("name")
+@pass_app
+def user_revoke_tokens(app: App, name: str) -> None:
+    """Every token of NAME (API and calendar) stops working at once."""
+    from monitor import clock
+    from monitor.actions.accounts import revoke_tokens
+
+    count = _in_transaction(app, lambda s: revoke_tokens(s, name, clock.now_utc()))
+    click.echo(f"user {name}: {count} token(s) revoked")
+
+
+@click.command()
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (use PostgreSQL for more than one).")
+@pass_app
+def serve(app: App, host: str, port: int, workers: int) -> None:
+    """The web console and the JSON API (/api/v1), under uvicorn."""
+    from monitor.web.server import run
+
+    app.packs  # noqa: B018 - a pack that fails to load stops the server before it starts
+    run(app, host, port, workers)
+
+
+COMMANDS = (user, serve)

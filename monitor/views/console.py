@@ -1,0 +1,198 @@
+"""The web console's pages (`monitor serve`): rendered on the server with Jinja2, from evaluated clusters, a
+cluster's history entries and the daemon's summary; never from a database session. Every article is cited with
+its policy's title. No script runs on these pages (the console's CSP forbids it): sorting, filtering and paging
+are links and forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from monitor.rules.facts import FACT_KINDS, NAMES
+from monitor.rules.history import Entry
+from monitor.rules.listing import Evaluated, urgency
+from monitor.rules.packs import Pack
+from monitor.rules.states import Severity
+from monitor.rules.verdict import Alert, Obligation
+from monitor.rules.vocabulary import ASSESSMENT_RESULTS, VALUES, spelled
+from monitor.views.history import said
+from monitor.views.words import obligation_label, term, warning_message, words
+
+PAGE_SIZE = 100
+SORTS = ("urgency", "id", "name", "region", "due", "warnings")
+_VOCABULARY = {"change_kind": "change", "result": "result", "ground": "ground"}
+_DATES = ("filed_on", "changed_on", "on", "dismissed_on")
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("monitor.views", "templates/console"), undefined=StrictUndefined,
+                       autoescape=select_autoescape(enabled_extensions=("html",), default=True), trim_blocks=True,
+                       lstrip_blocks=True)
+
+
+def render(template: str, lang: str, **context: Any) -> str:
+    """A page: the template, the console's words in the language, and the context."""
+    return _environment().get_template(template).render(lang=lang, w=words("console", lang), **context)
+
+
+def cite(packs: Mapping[str, Pack], regime: str, basis: str | None) -> str:
+    """An article with its policy: 《促进中小企业特色产业集群发展暂行办法》第十七条（三）."""
+    pack = packs.get(regime)
+    if pack is None:
+        return basis or ""
+    return f"《{pack.title}》{basis or ''}"
+
+
+# --- the overview -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One cluster as the overview lists it."""
+    id: str
+    name: str
+    region: str
+    regime: str
+    state: str
+    state_label: str
+    top: dict[str, str] | None       # the most severe warning: severity, label, message, basis
+    warnings: int
+    severities: frozenset[str]
+    overdue: int
+    next_due: dt.date | None
+    days_left: int | None
+    urgency: tuple[Any, ...]
+    text: str                        # what the search looks in, case-folded
+
+
+def _warning(w: Alert, regime: str, packs: Mapping[str, Pack], lang: str) -> dict[str, str]:
+    return {"severity": w.severity, "label": term(w.severity, lang), "message": warning_message(w, lang),
+            "basis": cite(packs, regime, w.basis), "key": w.key}
+
+
+def row(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> Row:
+    cluster, verdict = item.facts.cluster, item.verdict
+    open_due = [o for o in verdict.obligations if o.is_open and o.due is not None]
+    nearest = min(open_due, key=lambda o: o.due or dt.date.max, default=None)
+    messages = [warning_message(w, lang) for w in verdict.warnings]
+    return Row(
+        cluster.id, cluster.name, cluster.region or "", cluster.regime, verdict.state, term(verdict.state, lang),
+        _warning(verdict.warnings[0], cluster.regime, packs, lang) if verdict.warnings else None,
+        len(verdict.warnings), frozenset(w.severity for w in verdict.warnings),
+        sum(1 for o in verdict.obligations if o.state == "overdue"),
+        nearest.due if nearest else None, nearest.days_left if nearest else None, urgency(item),
+        " ".join([cluster.id, cluster.name, *messages]).casefold())
+
+
+def _sort_key(sort: str) -> Any:
+    if sort == "id":
+        return lambda r: r.id
+    if sort == "name":
+        return lambda r: (r.name, r.id)
+    if sort == "region":
+        return lambda r: (r.region, r.urgency)
+    if sort == "due":
+        return lambda r: (r.next_due is None, r.next_due or dt.date.max, r.id)
+    if sort == "warnings":
+        return lambda r: (-r.warnings, r.urgency)
+    return lambda r: r.urgency
+
+
+@dataclass(frozen=True)
+class Overview:
+    rows: list[Row]                   # this page's
+    count: int                        # clusters matching the filters
+    page: int
+    pages: int
+    per_region: list[tuple[str, int, Counter[str]]]   # region, clusters, warnings by severity
+
+
+def overview(items: Iterable[Evaluated], packs: Mapping[str, Pack], lang: str, severity: str | None = None,
+             search: str | None = None, sort: str = "urgency", page: int = 1) -> Overview:
+    """The clusters that match (a warning of ``severity``; ``search`` in the id, name or a warning), sorted,
+    one page of them, and the counts per region of all that match."""
+    needle = (search or "").strip().casefold()
+    rows = [r for r in (row(item, packs, lang) for item in items)
+            if (severity is None or severity in r.severities) and (not needle or needle in r.text)]
+    rows.sort(key=_sort_key(sort if sort in SORTS else "urgency"))
+    regions: dict[str, tuple[int, Counter[str]]] = {}
+    for r in rows:
+        count, severities = regions.get(r.region, (0, Counter[str]()))
+        severities.update(r.severities)
+        regions[r.region] = (count + 1, severities)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    return Overview(rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(rows), page, pages,
+                    [(region, *regions[region]) for region in sorted(regions)])
+
+
+# --- one cluster ------------------------------------------------------------------------------------------------
+
+def obligations(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[dict[str, Any]]:
+    regime = item.facts.cluster.regime
+    return [{"label": obligation_label(o, lang), "due": o.due, "days_left": o.days_left, "state": o.state,
+             "state_label": term(o.state, lang), "basis": cite(packs, regime, o.basis), "done_on": o.done_on,
+             "key": o.key, "open": o.is_open} for o in item.verdict.obligations]
+
+
+def warnings_of(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[dict[str, str]]:
+    return [_warning(w, item.facts.cluster.regime, packs, lang) for w in item.verdict.warnings]
+
+
+def open_keys(item: Evaluated) -> list[Obligation]:
+    return [o for o in item.verdict.obligations if o.is_open]
+
+
+def timeline(entries: Sequence[Entry], zone: dt.tzinfo) -> list[dict[str, Any]]:
+    """The history, newest first, each fact version with its number and state (current ones can be corrected)."""
+    return [{"at": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "type": e.type, "by": e.by or "daemon",
+             "text": said(e), "number": e.fields.get("number") if e.type == "fact" else None,
+             "kind": e.fields.get("kind"), "state": e.fields.get("state"),
+             "fields": {k: e.fields[k] for k in NAMES.get(str(e.fields.get("kind")), {}).values()}
+             if e.type == "fact" else {}} for e in reversed(entries)]
+
+
+# --- forms --------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str                                  # the facts file's column, as the form and the API name it
+    type: str                                  # number | date | choice | text
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label)
+    required: bool = False
+
+
+_REQUIRED = {"report": ("year", "filed_on"), "change": ("change_kind", "changed_on"), "review": ("result", "on"),
+             "assessment": ("year", "result"), "incident": ("ground", "on"), "revocation": ("on",)}
+
+
+def fact_fields(lang: str) -> dict[str, list[Field]]:
+    """For each kind of fact, the fields of its form."""
+    found: dict[str, list[Field]] = {}
+    for kind in FACT_KINDS:
+        fields = []
+        for name in NAMES[kind].values():
+            required = name in _REQUIRED[kind]
+            if name == "year":
+                fields.append(Field(name, "number", required=required))
+            elif name in _DATES:
+                fields.append(Field(name, "date", required=required))
+            elif name in _VOCABULARY:
+                vocabulary = _VOCABULARY[name]
+                values = ASSESSMENT_RESULTS if kind == "assessment" else VALUES[vocabulary]
+                fields.append(Field(name, "choice", tuple(
+                    (v, spelled(vocabulary, v) if lang == "zh" else term(v, lang)) for v in values), required))
+            else:
+                fields.append(Field(name, "text", required=required))
+        found[kind] = fields
+    return found
+
+
+SEVERITIES = tuple(s.value for s in sorted(Severity, key=lambda s: -s.rank))

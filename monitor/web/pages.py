@@ -1,0 +1,476 @@
+"""The console's pages: each reads through monitor.overview or db/, writes through monitor.actions, and renders
+through monitor.views.console. A page outside the account's regions is a 404, as in the API."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import re
+import secrets
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from db import facts as record_db
+from db.history import history
+from db.queries import regions_of
+from db.session import transaction
+from monitor import clock
+from monitor.actions.accounts import (
+    LoginRefused,
+    SignedIn,
+    close_session,
+    issue_token,
+    list_users,
+    login,
+    open_session,
+    revoke_tokens,
+)
+from monitor.actions.accounts import disable as disable_account
+from monitor.actions.facts_import import Plan, fact_of, options_of, plan_import, store
+from monitor.actions.holds import record_hold
+from monitor.actions.record import Outcome, Recorder, describe
+from monitor.app import App
+from monitor.errors import InputError, MonitorError
+from monitor.overview import Selection, evaluated, ledger
+from monitor.rules.access import Account
+from monitor.rules.dates import parse_date
+from monitor.rules.holds import resolve_subject
+from monitor.views import console
+from monitor.views.words import term
+from monitor.web.auth import COOKIE as SESSION_COOKIE
+from monitor.web.auth import LOGIN_COOKIE, checked_form, monitor_app, page_user, set_cookie, set_session
+
+router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
+#: the largest facts file the console takes
+LARGEST_UPLOAD = 10 * 1024 * 1024
+
+
+def _page(request: Request, template: str, signed: SignedIn | None, status: int = 200, **context: Any) -> HTMLResponse:
+    app = monitor_app(request)
+    return HTMLResponse(console.render(template, app.settings.language, user=signed.account if signed else None,
+                                       csrf=signed.csrf if signed else "", **context), status)
+
+
+def _date(text: str | None, name: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise InputError(f"{name}: {exc}") from None
+
+
+def _cluster_selection(app: App, account: Account, cluster_id: str, as_of: dt.date | None = None) -> Selection:
+    """One cluster the account may see (UnknownClusterError, a 404, otherwise)."""
+    return Selection.of(app, as_of, [cluster_id], regions=account.regions)
+
+
+def _write(app: App, act: Callable[[Session], T]) -> T:
+    with transaction(app.sessions) as session:
+        return act(session)
+
+
+def _recorder(app: App, session: Session, account: Account) -> Recorder:
+    if not account.can_record:
+        raise HTTPException(403, "forbidden")
+    return Recorder(session, app.packs, account.name, clock.now_utc(), app.today(), regions=account.regions)
+
+
+# --- signing in and out -------------------------------------------------------------------------------------------
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site (never //host or a scheme) is followed after signing in."""
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _login_page(request: Request, error: str | None = None, status: int = 200) -> HTMLResponse:
+    token = secrets.token_urlsafe(32)
+    response = _page(request, "login.html", None, status, login_csrf=token, error=error,
+                     next=_safe_next(request.query_params.get("next")))
+    set_cookie(request, response, LOGIN_COOKIE, token, 3600)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return _login_page(request)
+
+
+@router.post("/login")
+async def login_post(request: Request) -> Response:
+    form = await request.form()
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    given = str(form.get("csrf", ""))
+    if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(403, "bad_csrf")
+    return await run_in_threadpool(_sign_in, request, form)
+
+
+def _sign_in(request: Request, form: FormData) -> Response:
+    """Check the password (argon2: deliberately slow, so off the event loop), then a fresh session."""
+    app = monitor_app(request)
+    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    with transaction(app.sessions) as session:
+        try:
+            account = login(session, name, password, clock.now_utc())
+        except LoginRefused as exc:
+            refused: str | None = str(exc)
+        else:
+            refused = None
+            secret, _ = open_session(session, account, clock.now_utc())
+    if refused is not None:
+        return _login_page(request, refused, 401)
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:   # a session id from before signing in is never kept
+        _write(app, lambda s: close_session(s, old))
+    response = RedirectResponse(_safe_next(str(form.get("next", "/"))), 303)
+    set_session(request, response, secret)
+    response.delete_cookie(LOGIN_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    signed = page_user(request)
+    await checked_form(request, signed.csrf)
+    secret = request.cookies[SESSION_COOKIE]
+    _write(monitor_app(request), lambda s: close_session(s, secret))
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- the overview -----------------------------------------------------------------------------------------------
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, as_of: str | None = None, region: str | None = None, regime: str | None = None,
+             severity: str | None = None, q: str | None = None, sort: str = "urgency", page: int = 1) -> Response:
+    signed = page_user(request)
+    app = monitor_app(request)
+    account = signed.account
+    selection = Selection.of(app, _date(as_of, "as_of"), regime=regime or None, region=region or None,
+                             regions=account.regions)
+    shown = console.overview(evaluated(app, selection), app.packs, app.settings.language,
+                             severity if severity in console.SEVERITIES else None, q, sort, page)
+    with app.reader.connect() as conn:
+        regions = regions_of(conn, Selection.of(app, selection.as_of, regions=account.regions).scope)
+    filters = {"as_of": as_of or "", "region": region or "", "regime": regime or "", "severity": severity or "",
+               "q": q or ""}
+    return _page(request, "overview.html", signed, view=shown, as_of=selection.as_of, filters=filters, sort=sort,
+                 regions=regions, regimes=sorted(app.packs), severities=console.SEVERITIES,
+                 query=lambda **change: "?" + urlencode({k: v for k, v in {**filters, "sort": sort, **change}.items()
+                                                         if v}),
+                 terms=lambda word: term(word, app.settings.language))
+
+
+# --- one cluster ------------------------------------------------------------------------------------------------
+
+def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: int = 200,
+                  said: str | None = None, error: str | None = None, as_of: dt.date | None = None) -> HTMLResponse:
+    app = monitor_app(request)
+    lang = app.settings.language
+    selection = _cluster_selection(app, signed.account, cluster_id, as_of)
+    (item,) = evaluated(app, selection)
+    with transaction(app.sessions) as session:
+        entries = history(session, item.facts.cluster.id)
+    holds, _ = ledger(app, selection)
+    pack = app.packs.get(item.facts.cluster.regime)
+    return _page(request, "cluster.html", signed, status, item=item, cluster=item.facts.cluster,
+                 verdict=item.verdict, policy=f"《{pack.title}》（{pack.document}）" if pack else "",
+                 state_label=term(item.verdict.state, lang),
+                 obligations=console.obligations(item, app.packs, lang),
+                 warnings=console.warnings_of(item, app.packs, lang), holds=holds,
+                 timeline=console.timeline(entries, ZoneInfo(app.settings.timezone)),
+                 kinds=console.fact_fields(lang), as_of=selection.as_of, said=said, error=error,
+                 today=app.today())
+
+
+@router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
+def cluster_page(request: Request, cluster_id: str, as_of: str | None = None) -> Response:
+    return _cluster_page(request, page_user(request), cluster_id, as_of=_date(as_of, "as_of"))
+
+
+async def _act(request: Request, cluster_id: str, act: Callable[[App, SignedIn, FormData], str]) -> Response:
+    """A form's action on a cluster: done, the page again saying so; refused, the page with the one-line error
+    (422). The cluster must be one the account sees (404 otherwise)."""
+    signed = page_user(request)
+    form = await checked_form(request, signed.csrf)
+    app = monitor_app(request)
+
+    def done() -> Response:   # the database's work, off the event loop
+        _cluster_selection(app, signed.account, cluster_id)
+        try:
+            said = act(app, signed, form)
+        except MonitorError as exc:
+            return _cluster_page(request, signed, cluster_id, 422, error=str(exc))
+        return _cluster_page(request, signed, cluster_id, said=said)
+
+    return await run_in_threadpool(done)
+
+
+def _fields(form: FormData) -> dict[str, str]:
+    return {key: value for key, value in form.items() if isinstance(value, str) and key not in ("csrf", "reason")}
+
+
+def _recorded(app: App, account: Account, act: Callable[[Recorder], Outcome]) -> str:
+    return _write(app, lambda session: act(_recorder(app, session, account))).message
+
+
+@router.post("/clusters/{cluster_id}/facts")
+async def record_fact(request: Request, cluster_id: str) -> Response:
+    def act(app: App, signed: SignedIn, form: FormData) -> str:
+        try:
+            typed, fact = fact_of({**_fields(form), "cluster": cluster_id})
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        return _recorded(app, signed.account, lambda recorder: recorder.record(typed, fact))
+
+    return await _act(request, cluster_id, act)
+
+
+@router.post("/facts/{number}/amend")
+async def amend_fact(request: Request, number: int) -> Response:
+    return await _correct(request, number, "amend")
+
+
+@router.post("/facts/{number}/retract")
+async def retract_fact(request: Request, number: int) -> Response:
+    return await _correct(request, number, "retract")
+
+
+async def _correct(request: Request, number: int, how: str) -> Response:
+    page_user(request)   # signed in, or off to the sign-in page
+    app = monitor_app(request)
+    found = _write(app, lambda session: record_db.version(session, number))
+    if found is None:
+        raise HTTPException(404, "not_found")
+    cluster_id = found[0].cluster_id
+
+    def act(app: App, signed: SignedIn, form: FormData) -> str:
+        reason = str(form.get("reason", ""))
+        if how == "retract":
+            return _recorded(app, signed.account, lambda recorder: recorder.retract(number, reason))
+        try:
+            options = options_of(found[0].fact.kind, _fields(form))
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        return _recorded(app, signed.account, lambda recorder: recorder.amend(number, options, reason))
+
+    return await _act(request, cluster_id, act)
+
+
+@router.post("/clusters/{cluster_id}/hold")
+async def hold(request: Request, cluster_id: str) -> Response:
+    def act(app: App, signed: SignedIn, form: FormData) -> str:
+        if not signed.account.can_record:
+            raise HTTPException(403, "forbidden")
+        kind = str(form.get("kind", ""))
+        if kind not in ("ack", "snooze"):
+            raise InputError(f"kind {kind!r} is not ack or snooze")
+        today = app.today()
+        (item,) = evaluated(app, _cluster_selection(app, signed.account, cluster_id, today))
+        subject = resolve_subject(item.verdict, kind, str(form.get("subject", "")))
+        until = _date(str(form.get("until", "")), "until")
+        if until is None:
+            raise InputError("until: give the last day the reminders stay quiet")
+        _write(app, lambda s: record_hold(s, kind, item.facts.cluster.id, subject, until, str(form.get("note", "")),
+                                          today, signed.account.name, clock.now_utc()))
+        return f"{item.facts.cluster.id} {subject}: {kind} until {until}"
+
+    return await _act(request, cluster_id, act)
+
+
+# --- facts in bulk ------------------------------------------------------------------------------------------------
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_form(request: Request) -> Response:
+    signed = page_user(request)
+    if not signed.account.can_record:
+        raise HTTPException(403, "forbidden")
+    return _page(request, "upload.html", signed, plan=None, error=None, stored=None, content="", filename="")
+
+
+@router.post("/upload", response_class=HTMLResponse)
+async def upload(request: Request) -> Response:
+    """Preview (nothing stored), then commit the same bytes, which are planned again against the record as it is."""
+    signed = page_user(request)
+    form = await checked_form(request, signed.csrf)
+    if not signed.account.can_record:
+        raise HTTPException(403, "forbidden")
+    file = form.get("file")
+    if isinstance(file, UploadFile) and file.filename:
+        data, filename = await file.read(LARGEST_UPLOAD + 1), file.filename
+    else:
+        try:
+            data = base64.b64decode(str(form.get("content", "")), validate=True)
+        except binascii.Error:
+            data = b""
+        filename = str(form.get("filename", ""))
+    context: dict[str, Any] = {"plan": None, "error": None, "stored": None,
+                               "content": base64.b64encode(data).decode(), "filename": filename}
+    suffix = Path(filename).suffix.lower()
+    if not data or suffix not in (".csv", ".xlsx"):
+        context["error"] = f"{filename or 'file'}: choose a .csv or .xlsx facts file"
+        return _page(request, "upload.html", signed, 422, **context)
+    if len(data) > LARGEST_UPLOAD:
+        context["error"] = f"{filename}: larger than {LARGEST_UPLOAD // 1024 // 1024} MB"
+        return _page(request, "upload.html", signed, 422, **context)
+    commit = form.get("action") == "commit"
+    return await run_in_threadpool(_plan_upload, request, signed, data, filename, commit, context)
+
+
+def _plan_upload(request: Request, signed: SignedIn, data: bytes, filename: str, commit: bool,
+                 context: dict[str, Any]) -> Response:
+    app = monitor_app(request)
+    with tempfile.TemporaryDirectory(prefix="monitor-upload-") as directory:
+        path = Path(directory) / re.sub(r"[^\w.\-]", "_", Path(filename).name)
+        path.write_bytes(data)
+        try:
+            with transaction(app.sessions) as session:
+                plan = plan_import(session, path, app.packs, app.today(), signed.account.regions)
+                if commit and not plan.problems:
+                    store(session, plan, filename, signed.account.name, clock.now_utc())
+                    context["stored"] = plan
+        except MonitorError as exc:
+            context["error"] = str(exc)
+            return _page(request, "upload.html", signed, 422, **context)
+    context["plan"] = _planned(plan, path.name, filename)
+    return _page(request, "upload.html", signed, 422 if plan.problems and commit else 200, **context)
+
+
+def _planned(plan: Plan, stored_name: str, filename: str) -> dict[str, Any]:
+    return {"rows": [{"line": p.line, "action": p.action, "replaces": p.replaces, "joins": p.joins,
+                      "cluster": p.cluster_id, "what": describe(p.fact)} for p in plan.planned],
+            "problems": [problem.replace(stored_name, filename) for problem in plan.problems],
+            "counts": {action: plan.count(action) for action in ("add", "fill", "same", "join")}}
+
+
+# --- the report, the export, the daemon -------------------------------------------------------------------------
+
+def _selection(request: Request, signed: SignedIn) -> Selection:
+    app = monitor_app(request)
+    params = request.query_params
+    return Selection.of(app, _date(params.get("as_of"), "as_of"), regime=params.get("regime") or None,
+                        region=params.get("region") or None, regions=signed.account.regions)
+
+
+def _hashes(tag: str, page: str) -> str:
+    """The CSP sources allowing exactly the page's own inline ``<tag>`` blocks."""
+    blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", page, re.DOTALL)
+    return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'"
+                    for b in blocks) or "'none'"
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report(request: Request) -> Response:
+    """The report's page, as `monitor report` writes it; its own script is allowed by its hash, nothing else."""
+    from monitor.views.report import write_report
+
+    signed = page_user(request)
+    app = monitor_app(request)
+    selection = _selection(request, signed)
+    settings = app.settings
+    with tempfile.TemporaryDirectory(prefix="monitor-report-") as directory:
+        path = Path(directory) / "report.html"
+        write_report(path, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
+                     settings.timezone, app.packs, app.calendar)
+        page = path.read_text(encoding="utf-8")
+    policy = (f"default-src 'none'; script-src {_hashes('script', page)}; style-src {_hashes('style', page)}; "
+              "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return HTMLResponse(page, headers={"content-security-policy": policy})
+
+
+@router.get("/export.xlsx")
+def export(request: Request) -> Response:
+    from monitor.views.xlsx import export_workbook
+
+    signed = page_user(request)
+    app = monitor_app(request)
+    selection = _selection(request, signed)
+    with tempfile.TemporaryDirectory(prefix="monitor-export-") as directory:
+        path = Path(directory) / "export.xlsx"
+        export_workbook(path, evaluated(app, selection), app.settings.language)
+        data = path.read_bytes()
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"content-disposition": f'attachment; filename="monitor-{selection.as_of}.xlsx"'})
+
+
+@router.get("/daemon", response_class=HTMLResponse)
+def daemon(request: Request) -> Response:
+    signed = page_user(request)
+    app = monitor_app(request)
+    _, summary = ledger(app, Selection.of(app, regions=signed.account.regions))
+    return _page(request, "daemon.html", signed, daemon=summary)
+
+
+# --- the account: calendar subscription; the users (admin) ----------------------------------------------------
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request) -> Response:
+    return _page(request, "account.html", page_user(request), calendar_url=None)
+
+
+@router.post("/account/calendar", response_class=HTMLResponse)
+async def account_calendar(request: Request) -> Response:
+    """A new subscription address (the old ones stop), or none."""
+    signed = page_user(request)
+    form = await checked_form(request, signed.csrf)
+    app = monitor_app(request)
+    name, now = signed.account.name, clock.now_utc()
+
+    def renew(session: Session) -> str | None:
+        revoke_tokens(session, name, now, "calendar")
+        return issue_token(session, name, now, "calendar") if form.get("action") == "new" else None
+
+    secret = _write(app, renew)
+    url = str(request.url_for("calendar_feed", token=secret)) if secret else None
+    return _page(request, "account.html", signed, calendar_url=url)
+
+
+@router.get("/calendar/{token}.ics", name="calendar_feed")
+def calendar_feed(request: Request, token: str) -> Response:
+    """The subscribed account's due dates (its regions only); 404 for a token not in force."""
+    import io
+
+    from monitor.actions.accounts import token_account
+    from monitor.views.ics import write_calendar
+
+    app = monitor_app(request)
+    found = _write(app, lambda s: token_account(s, token, "calendar", app.today()))
+    if found is None:
+        raise HTTPException(404, "not_found")
+    out = io.BytesIO()
+    write_calendar(out, evaluated(app, Selection.of(app, regions=found.regions)), clock.now_utc(), app.settings)
+    return Response(out.getvalue(), media_type="text/calendar; charset=utf-8")
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(request: Request) -> Response:
+    signed = page_user(request)
+    if not signed.account.can_manage:
+        raise HTTPException(403, "forbidden")
+    listed = _write(monitor_app(request), lambda s: list_users(s, clock.now_utc()))
+    return _page(request, "users.html", signed, listed=listed)
+
+
+@router.post("/users/{name}/disable")
+async def users_disable(request: Request, name: str) -> Response:
+    signed = page_user(request)
+    await checked_form(request, signed.csrf)
+    if not signed.account.can_manage:
+        raise HTTPException(403, "forbidden")
+    _write(monitor_app(request), lambda s: disable_account(s, name))
+    return RedirectResponse("/users", 303)

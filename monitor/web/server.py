@@ -1,0 +1,40 @@
+"""Serving the console under uvicorn: one process with the App given, or several workers that each build their
+own from the config file (MONITOR_WEB_CONFIG); several workers need PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from monitor.app import App
+from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+CONFIG_VARIABLE = "MONITOR_WEB_CONFIG"
+
+
+def factory() -> FastAPI:
+    """A worker's application (uvicorn --factory)."""
+    from monitor.web.app import create
+
+    path = os.environ.get(CONFIG_VARIABLE)
+    return create(App(Path(path) if path else None))
+
+
+def run(app: App, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from monitor.web.app import create
+
+    options = {"host": host, "port": port, "proxy_headers": True, "server_header": False, "log_level": "info"}
+    if workers == 1:
+        uvicorn.run(create(app), **options)  # type: ignore[arg-type]
+        return
+    if app.settings.database_url.startswith("sqlite"):
+        raise ConfigError("--workers above 1 needs PostgreSQL ([database] url): SQLite serves one process")
+    if app.config_path is not None:
+        os.environ[CONFIG_VARIABLE] = str(app.config_path.resolve())
+    uvicorn.run("monitor.web.server:factory", factory=True, workers=workers, **options)  # type: ignore[arg-type]

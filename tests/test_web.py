@@ -1,0 +1,259 @@
+"""`monitor serve` as a real process on a loopback port, on SQLite and PostgreSQL: accounts, who sees what, the
+API, CSRF, sessions, headers, bulk upload and the calendar subscription, through HTTP as a client sends it."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import _reset_postgres
+from tests.web_helpers import ROSTER, Console, add_user, console, csrf_of, login, run_cli
+
+
+@dataclass
+class Site:
+    console: Console
+    config: Path
+    database_url: str
+    tokens: dict[str, str]
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("web")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'monitor.db'}"
+    else:
+        url = request.getfixturevalue("postgres_server")
+        _reset_postgres(url)
+    config = tmp / "config.toml"
+    config.write_text('[general]\nadministrators = ["admin@example.gov.cn"]\n', encoding="utf-8")
+    roster = tmp / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    run_cli(config, url, "import", str(roster))
+    tokens = {"admin": add_user(config, url, "admin", "admin"), "bao": add_user(config, url, "bao", "bureau", "包头市"),
+              "viewer": add_user(config, url, "viewer", "viewer")}
+    with console(tmp, url, config) as running:
+        yield Site(running, config, url, tokens)
+
+
+def _ids(document: dict[str, object]) -> list[str]:
+    return [c["id"] for c in document["clusters"]]  # type: ignore[attr-defined,index]
+
+
+def test_api_needs_a_valid_token(site: Site) -> None:
+    with site.console.client() as client:
+        assert client.get("/api/v1/status").status_code == 401
+        bad = client.get("/api/v1/status", headers={"Authorization": "Bearer mon_not-a-token"})
+        assert bad.status_code == 401 and bad.headers["www-authenticate"] == "Bearer"
+        assert client.get("/api/v1/clusters/BT-001").status_code == 401
+
+
+def test_status_is_the_cli_document_limited_to_the_regions(site: Site) -> None:
+    with site.console.api(site.tokens["admin"]) as api:
+        everything = api.get("/api/v1/status", params={"as_of": "2026-11-23"}).json()
+    cli = json.loads(run_cli(site.config, site.database_url, "status", "--as-of", "2026-11-23", "--format", "json"))
+    assert everything["clusters"] == cli["clusters"]
+    assert sorted(_ids(everything)) == ["BT-001", "BT-002", "ORD-001"]
+    with site.console.api(site.tokens["bao"]) as api:
+        mine = api.get("/api/v1/status", params={"as_of": "2026-11-23"}).json()
+        assert sorted(_ids(mine)) == ["BT-001", "BT-002"]
+        assert api.get("/api/v1/status", params={"region": "鄂尔多斯市"}).json()["clusters"] == []
+        assert api.get("/api/v1/status", params={"cluster": "ORD-001"}).status_code == 404
+        assert api.get("/api/v1/clusters/ORD-001").status_code == 404
+        assert api.get("/api/v1/clusters/ord-001").status_code == 404
+        one = api.get("/api/v1/clusters/bt-001").json()
+        assert one["status"]["id"] == "BT-001" and one["history"]["cluster"]["id"] == "BT-001"
+
+
+def test_facts_through_the_api(site: Site) -> None:
+    fact = {"cluster": "ORD-001", "fact": "report", "year": 2025, "filed_on": "2026-03-02"}
+    with site.console.api(site.tokens["bao"]) as api:
+        assert api.post("/api/v1/facts", json=fact).status_code == 404       # not its region
+    with site.console.api(site.tokens["viewer"]) as api:
+        assert api.post("/api/v1/facts", json=fact).status_code == 403
+    with site.console.api(site.tokens["admin"]) as api:
+        made = api.post("/api/v1/facts", json=fact)
+        assert made.status_code == 201, made.text
+        number = made.json()["fact"]
+        again = api.post("/api/v1/facts", json=fact)
+        assert again.status_code == 200 and again.json()["fact"] is None
+        wrong = api.post("/api/v1/facts", json={**fact, "filed_on": "2026-02-30"})
+        assert wrong.status_code == 422 and "2026-02-30" in wrong.json()["error"]
+        future = api.post("/api/v1/facts", json={**fact, "year": 2026, "filed_on": "2027-01-05"})
+        assert future.status_code == 422 and "future" in future.json()["error"]
+        chinese = api.post("/api/v1/facts", json={"cluster": "ord-001", "fact": "重大变动",
+                                                   "change_kind": "主导产业", "changed_on": "2026-11-02"})
+        assert chinese.status_code == 201, chinese.text
+        history = api.get("/api/v1/clusters/ORD-001").json()["history"]["entries"]
+    facts = {e["number"]: e for e in history if e["type"] == "fact"}
+    assert facts[number]["by"] == "admin" and facts[number]["filed_on"] == "2026-03-02"
+    assert "annual_report_overdue:2025" not in {w["key"] for w in
+                                                 json.loads(run_cli(site.config, site.database_url, "status", "--cluster",
+                                                                    "ORD-001", "--format", "json"))["clusters"][0]["warnings"]}
+
+
+def test_openapi_describes_the_api(site: Site) -> None:
+    with site.console.client() as client:
+        document = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/status", "/api/v1/clusters/{cluster_id}", "/api/v1/facts"} <= set(document["paths"])
+    assert not any(not path.startswith("/api/v1/") for path in document["paths"])
+
+
+def test_a_revoked_token_and_a_disabled_user_get_401(site: Site, tmp_path: Path) -> None:
+    token = add_user(site.config, site.database_url, "leaving", "viewer")
+    second = run_cli(site.config, site.database_url, "user", "token", "leaving", "--expires", "2027-01-01").split()[-1]
+    with site.console.api(token) as api:
+        assert api.get("/api/v1/status").status_code == 200
+    assert "2 token(s) revoked" in run_cli(site.config, site.database_url, "user", "revoke-tokens", "leaving")
+    for secret in (token, second):
+        with site.console.api(secret) as api:
+            assert api.get("/api/v1/status").status_code == 401
+    fresh = run_cli(site.config, site.database_url, "user", "token", "leaving").split()[-1]
+    run_cli(site.config, site.database_url, "user", "disable", "leaving")
+    with site.console.api(fresh) as api:
+        assert api.get("/api/v1/status").status_code == 401
+
+
+def test_pages_need_a_session_and_forms_need_the_csrf_token(site: Site) -> None:
+    with site.console.client() as client:
+        bounced = client.get("/clusters/BT-001")
+        assert bounced.status_code == 303 and bounced.headers["location"] == "/login?next=/clusters/BT-001"
+        assert client.post("/login", data={"name": "admin", "password": "x"}).status_code == 403   # no csrf
+    with site.console.signed_in("admin") as client:
+        page = client.get("/clusters/BT-002")
+        assert page.status_code == 200
+        token = csrf_of(page.text)
+        form = {"fact": "review", "result": "applied", "on": "2026-11-01"}
+        assert client.post("/clusters/BT-002/facts", data=form).status_code == 403
+        assert client.post("/clusters/BT-002/facts", data={**form, "csrf": "forged"}).status_code == 403
+        assert "已申请" not in client.get("/clusters/BT-002").text.split('id="history"')[1]
+        done = client.post("/clusters/BT-002/facts", data={**form, "csrf": token})
+        assert done.status_code == 200 and 'id="said"' in done.text
+
+
+def test_login_makes_a_fresh_session_and_logout_ends_it(site: Site) -> None:
+    with site.console.client() as client:
+        client.cookies.set("monitor_session", "planted-by-an-attacker", domain="127.0.0.1")
+        assert login(client, "admin", "wrong password").status_code == 401
+        response = login(client, "admin", "correct horse 42")
+        assert response.status_code == 303
+        cookie = response.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("SameSite=Lax", "SameSite=lax")
+        secret = client.cookies["monitor_session"]
+        assert secret != "planted-by-an-attacker"
+        page = client.get("/")
+        assert page.status_code == 200
+        client.post("/logout", data={"csrf": csrf_of(page.text)})
+    with site.console.client() as replay:   # the old cookie, sent again after logout
+        replay.cookies.set("monitor_session", secret)
+        assert replay.get("/").status_code == 303
+
+
+def test_security_headers(site: Site) -> None:
+    with site.console.client() as client:
+        headers = client.get("/login").headers
+    csp = headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp and "unsafe-inline" not in csp
+    assert "script-src" not in csp    # default-src 'none': no script at all
+    assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+    with site.console.signed_in("admin") as client:
+        report = client.get("/report")
+    assert report.status_code == 200 and "'sha256-" in report.headers["content-security-policy"]
+    assert "unsafe-inline" not in report.headers["content-security-policy"]
+
+
+def test_a_bureau_sees_only_its_region(site: Site) -> None:
+    with site.console.signed_in("bao") as client:
+        overview = client.get("/")
+        assert "BT-001" in overview.text and "ORD-001" not in overview.text and "鄂尔多斯" not in overview.text
+        assert client.get("/clusters/ORD-001").status_code == 404
+        assert client.get("/clusters/BT-001").status_code == 200
+        token = csrf_of(overview.text)
+        refused = client.post("/clusters/ORD-001/facts", data={"csrf": token, "fact": "revocation", "on": "2026-11-01"})
+        assert refused.status_code == 404
+        feed = client.post("/account/calendar", data={"csrf": token, "action": "new"})
+        url = feed.text.split('id="calendar-url">')[1].split("<")[0]
+        assert client.get("/users").status_code == 403
+    with site.console.client() as anyone:
+        calendar = anyone.get(url.replace(site.console.base, ""))
+        assert calendar.status_code == 200 and "BT-001" in calendar.text and "ORD-001" not in calendar.text
+        run_cli(site.config, site.database_url, "user", "revoke-tokens", "bao")
+        assert anyone.get(url.replace(site.console.base, "")).status_code == 404
+
+
+def test_a_viewer_reads_and_records_nothing(site: Site) -> None:
+    with site.console.signed_in("viewer") as client:
+        page = client.get("/clusters/ORD-001")
+        assert page.status_code == 200 and 'id="record-report"' not in page.text
+        refused = client.post("/clusters/ORD-001/facts", data={"csrf": csrf_of(page.text), "fact": "revocation",
+                                                               "on": "2026-11-01"})
+        assert refused.status_code == 403
+        assert client.get("/upload").status_code == 403
+
+
+def test_upload_previews_then_stores(site: Site, tmp_path: Path) -> None:
+    rows = "cluster,fact,year,filed_on\nbt-001,年度报告,2024,2025-03-20\nBT-001,report,2024,2025-03-20\n"
+    with site.console.signed_in("bao") as client:
+        token = csrf_of(client.get("/upload").text)
+        preview = client.post("/upload", data={"csrf": token, "action": "preview"},
+                              files={"file": ("facts.csv", rows.encode(), "text/csv")})
+        assert preview.status_code == 200 and 'id="commit"' in preview.text
+        before = client.get("/api/v1/status")   # pages' cookies do not open the API
+        assert before.status_code == 401
+        page = client.get("/clusters/BT-001").text
+        assert "annual_report_overdue:2024" in page
+        content = preview.text.split('name="content" value="')[1].split('"')[0]
+        stored = client.post("/upload", data={"csrf": token, "action": "commit", "filename": "facts.csv",
+                                              "content": content})
+        assert stored.status_code == 200 and 'id="said"' in stored.text
+        assert "annual_report_overdue:2024" not in client.get("/clusters/BT-001").text.split('id="obligations"')[0]
+        other = "cluster,fact,year,filed_on\nORD-001,report,2024,2025-03-20\n"
+        refused = client.post("/upload", data={"csrf": token, "action": "preview"},
+                              files={"file": ("other.csv", other.encode(), "text/csv")})
+        assert "unknown cluster 'ORD-001'" in html.unescape(refused.text) and 'id="commit"' not in refused.text
+
+
+def test_the_daemon_and_export_pages(site: Site) -> None:
+    with site.console.signed_in("bao") as client:
+        assert 'id="daemon"' in client.get("/daemon").text
+        export = client.get("/export.xlsx")
+    assert export.status_code == 200 and export.content[:2] == b"PK"
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(export.content))
+    ids = {row[0] for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert ids == {"BT-001", "BT-002"}
+
+
+def test_failed_logins_lock_the_account(site: Site) -> None:
+    add_user(site.config, site.database_url, "clumsy", "viewer")
+    with site.console.client() as client:
+        for _ in range(5):
+            assert login(client, "clumsy", "wrong password").status_code == 401
+        locked = login(client, "clumsy", "correct horse 42")
+        assert locked.status_code == 401 and "locked" in locked.text
+    assert "locked until" in run_cli(site.config, site.database_url, "user", "list")
+    assert "locked" in site.console.log.read_text(errors="replace")
+    run_cli(site.config, site.database_url, "user", "passwd", "clumsy", stdin="correct horse 42\n")
+    with site.console.client() as client:
+        assert login(client, "clumsy", "correct horse 42").status_code == 303
+
+
+def test_sessions_survive_in_the_database_only_as_hashes(site: Site) -> None:
+    with site.console.signed_in("admin") as client:
+        secret = client.cookies["monitor_session"]
+    engine = create_engine(site.database_url)
+    with engine.connect() as conn:
+        stored = [row[0] for row in conn.execute(text("SELECT digest FROM web_session"))]
+        tokens = [row[0] for row in conn.execute(text("SELECT digest FROM token"))]
+    engine.dispose()
+    assert secret not in stored and site.tokens["admin"] not in tokens and len(stored[0]) == 64
