@@ -241,3 +241,11 @@ def daemon_summary(conn: Reads, now: dt.datetime, timezone: str) -> dict[str, An
 def aware(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive UTC date-times; PostgreSQL aware ones."""
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def record_stamp(conn: Reads) -> tuple[Any, ...]:
+    """What changes whenever anything an evaluation reads changes: the newest fact and archive rows (both tables
+    are append-only), and the roster's size and newest recording (an import stamps every row it adds or updates).
+    Equal stamps: the same record, so the same evaluation for the same day."""
+    return tuple(conn.all("SELECT (SELECT MAX(id) FROM fact), (SELECT MAX(id) FROM archive), "
+                          "(SELECT COUNT(*) FROM cluster), (SELECT MAX(recorded_at) FROM cluster)")[0])

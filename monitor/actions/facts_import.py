@@ -66,7 +66,10 @@ def _cell(name: str, value: Any) -> Any:
     if name in _DATES:
         if isinstance(value, dt.datetime):
             return value.date()
-        return parse_date(text)
+        try:
+            return parse_date(text)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
     if name in _VOCABULARY:
         found = canonical(_VOCABULARY[name], text)
         if found is None:

@@ -144,7 +144,7 @@ def user_revoke_tokens(app: App, name: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes (use PostgreSQL for more than one).")
+              help="Worker processes (one per core; each keeps its own cache).")
 @pass_app
 def serve(app: App, host: str, port: int, workers: int) -> None:
     """The web console and the JSON API (/api/v1), under uvicorn."""

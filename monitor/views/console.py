@@ -114,12 +114,17 @@ class Overview:
     per_region: list[tuple[str, int, Counter[str]]]   # region, clusters, warnings by severity
 
 
-def overview(items: Iterable[Evaluated], packs: Mapping[str, Pack], lang: str, severity: str | None = None,
-             search: str | None = None, sort: str = "urgency", page: int = 1) -> Overview:
-    """The clusters that match (a warning of ``severity``; ``search`` in the id, name or a warning), sorted,
-    one page of them, and the counts per region of all that match."""
+def rows(items: Iterable[Evaluated], packs: Mapping[str, Pack], lang: str) -> list[Row]:
+    """Every cluster as the overview lists it, in urgency order."""
+    return sorted((row(item, packs, lang) for item in items), key=_sort_key("urgency"))
+
+
+def overview(listed: Sequence[Row], severity: str | None = None, search: str | None = None, sort: str = "urgency",
+             page: int = 1) -> Overview:
+    """Of the ``listed`` clusters, those that match (a warning of ``severity``; ``search`` in the id, name or a
+    warning), sorted, one page of them, and the counts per region of all that match."""
     needle = (search or "").strip().casefold()
-    rows = [r for r in (row(item, packs, lang) for item in items)
+    rows = [r for r in listed
             if (severity is None or severity in r.severities) and (not needle or needle in r.text)]
     rows.sort(key=_sort_key(sort if sort in SORTS else "urgency"))
     regions: dict[str, tuple[int, Counter[str]]] = {}

@@ -24,6 +24,7 @@ from monitor.rules.dates import parse_date
 from monitor.views.document import cluster_json, holds_json, rendered, write_document
 from monitor.views.history import history_json
 from monitor.web.auth import api_user, monitor_app
+from monitor.web.cache import EVALUATIONS
 
 router = APIRouter(prefix="/api/v1", tags=["monitor"])
 Caller = Annotated[Account, Depends(api_user)]
@@ -53,9 +54,10 @@ def status(request: Request, caller: Caller, as_of: str | None = None,
     app = monitor_app(request)
     selection = Selection.of(app, _day(as_of), cluster or (), regime, region, regions=caller.regions)
     holds, daemon = ledger(app, selection)
-    ranking = ranked(app, selection, functools.partial(rendered, lang=app.settings.language, indent=False), workers=1)
+    render = functools.partial(rendered, lang=app.settings.language, indent=False)
+    clusters = EVALUATIONS.get(app, ("status", selection), lambda: list(ranked(app, selection, render, workers=1).payloads))
     out = io.BytesIO()
-    write_document(out, selection.as_of, ranking.payloads, {"daemon": daemon, "holds": holds_json(holds)}, False)
+    write_document(out, selection.as_of, clusters, {"daemon": daemon, "holds": holds_json(holds)}, False)
     return Response(out.getvalue(), media_type="application/json")
 
 

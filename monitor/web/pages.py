@@ -51,6 +51,7 @@ from monitor.views import console
 from monitor.views.words import term
 from monitor.web.auth import COOKIE as SESSION_COOKIE
 from monitor.web.auth import LOGIN_COOKIE, checked_form, monitor_app, page_user, set_cookie, set_session
+from monitor.web.cache import EVALUATIONS
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -163,8 +164,10 @@ def overview(request: Request, as_of: str | None = None, region: str | None = No
     account = signed.account
     selection = Selection.of(app, _date(as_of, "as_of"), regime=regime or None, region=region or None,
                              regions=account.regions)
-    shown = console.overview(evaluated(app, selection), app.packs, app.settings.language,
-                             severity if severity in console.SEVERITIES else None, q, sort, page)
+    lang = app.settings.language
+    listed = EVALUATIONS.get(app, ("rows", selection, lang),
+                             lambda: console.rows(evaluated(app, selection), app.packs, lang))
+    shown = console.overview(listed, severity if severity in console.SEVERITIES else None, q, sort, page)
     with app.reader.connect() as conn:
         regions = regions_of(conn, Selection.of(app, selection.as_of, regions=account.regions).scope)
     filters = {"as_of": as_of or "", "region": region or "", "regime": regime or "", "severity": severity or "",

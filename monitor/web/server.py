@@ -1,5 +1,6 @@
 """Serving the console under uvicorn: one process with the App given, or several workers that each build their
-own from the config file (MONITOR_WEB_CONFIG); several workers need PostgreSQL."""
+own from the config file (MONITOR_WEB_CONFIG). Several workers share SQLite well enough for reading (WAL, a
+busy timeout); PostgreSQL is the database for many writers."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.app import App
-from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -33,8 +33,6 @@ def run(app: App, host: str, port: int, workers: int) -> None:
     if workers == 1:
         uvicorn.run(create(app), **options)  # type: ignore[arg-type]
         return
-    if app.settings.database_url.startswith("sqlite"):
-        raise ConfigError("--workers above 1 needs PostgreSQL ([database] url): SQLite serves one process")
     if app.config_path is not None:
         os.environ[CONFIG_VARIABLE] = str(app.config_path.resolve())
     uvicorn.run("monitor.web.server:factory", factory=True, workers=workers, **options)  # type: ignore[arg-type]
