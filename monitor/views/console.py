@@ -20,7 +20,7 @@ from monitor.rules.history import Entry
 from monitor.rules.listing import Evaluated, urgency
 from monitor.rules.packs import Pack
 from monitor.rules.states import Severity
-from monitor.rules.verdict import Alert, Obligation
+from monitor.rules.verdict import Alert
 from monitor.rules.vocabulary import ASSESSMENT_RESULTS, VALUES, spelled
 from monitor.views.history import said
 from monitor.views.words import obligation_label, term, warning_message, words
@@ -149,10 +149,6 @@ def obligations(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[d
 
 def warnings_of(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[dict[str, str]]:
     return [_warning(w, item.facts.cluster.regime, packs, lang) for w in item.verdict.warnings]
-
-
-def open_keys(item: Evaluated) -> list[Obligation]:
-    return [o for o in item.verdict.obligations if o.is_open]
 
 
 def timeline(entries: Sequence[Entry], zone: dt.tzinfo) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ for its account, which sees and records what the account may (404 for a cluster 
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import io
 from typing import Annotated, Any
@@ -20,11 +19,11 @@ from monitor.actions.record import Recorder
 from monitor.errors import InputError
 from monitor.overview import Selection, evaluated, ledger, ranked
 from monitor.rules.access import Account
-from monitor.rules.dates import parse_date
 from monitor.views.document import cluster_json, holds_json, rendered, write_document
 from monitor.views.history import history_json
 from monitor.web.auth import api_user, monitor_app
 from monitor.web.cache import EVALUATIONS
+from monitor.web.params import day
 
 router = APIRouter(prefix="/api/v1", tags=["monitor"])
 Caller = Annotated[Account, Depends(api_user)]
@@ -35,15 +34,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _day(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise InputError(f"as_of: {exc}") from None
-
-
 @router.get("/status", responses={200: {"description": "The document of `monitor status --format json`.",
                                         "content": {"application/json": {}}}, **ERRORS})
 def status(request: Request, caller: Caller, as_of: str | None = None,
@@ -52,7 +42,7 @@ def status(request: Request, caller: Caller, as_of: str | None = None,
     """Every cluster the token's account may see (or those asked for), most urgent first, with the acks and
     snoozes in force and the daemon's state: the same document as `monitor status --format json`."""
     app = monitor_app(request)
-    selection = Selection.of(app, _day(as_of), cluster or (), regime, region, regions=caller.regions)
+    selection = Selection.of(app, day(as_of, "as_of"), cluster or (), regime, region, regions=caller.regions)
     holds, daemon = ledger(app, selection)
     render = functools.partial(rendered, lang=app.settings.language, indent=False)
     clusters = EVALUATIONS.get(app, ("status", selection), lambda: list(ranked(app, selection, render, workers=1).payloads))
@@ -67,7 +57,7 @@ def status(request: Request, caller: Caller, as_of: str | None = None,
 def cluster(request: Request, caller: Caller, cluster_id: str, as_of: str | None = None) -> dict[str, Any]:
     """One cluster: its status and its whole record."""
     app = monitor_app(request)
-    (item,) = evaluated(app, Selection.of(app, _day(as_of), [cluster_id], regions=caller.regions))
+    (item,) = evaluated(app, Selection.of(app, day(as_of, "as_of"), [cluster_id], regions=caller.regions))
     with transaction(app.sessions) as session:
         entries = history(session, item.facts.cluster.id)
     return {"status": cluster_json(item, app.settings.language),

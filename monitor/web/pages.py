@@ -45,13 +45,13 @@ from monitor.app import App
 from monitor.errors import InputError, MonitorError
 from monitor.overview import Selection, evaluated, ledger
 from monitor.rules.access import Account
-from monitor.rules.dates import parse_date
 from monitor.rules.holds import resolve_subject
 from monitor.views import console
-from monitor.views.words import term
+from monitor.views.words import obligation_label, term
 from monitor.web.auth import COOKIE as SESSION_COOKIE
 from monitor.web.auth import LOGIN_COOKIE, checked_form, monitor_app, page_user, set_cookie, set_session
 from monitor.web.cache import EVALUATIONS
+from monitor.web.params import day
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -63,15 +63,6 @@ def _page(request: Request, template: str, signed: SignedIn | None, status: int 
     app = monitor_app(request)
     return HTMLResponse(console.render(template, app.settings.language, user=signed.account if signed else None,
                                        csrf=signed.csrf if signed else "", **context), status)
-
-
-def _date(text: str | None, name: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise InputError(f"{name}: {exc}") from None
 
 
 def _cluster_selection(app: App, account: Account, cluster_id: str, as_of: dt.date | None = None) -> Selection:
@@ -162,7 +153,7 @@ def overview(request: Request, as_of: str | None = None, region: str | None = No
     signed = page_user(request)
     app = monitor_app(request)
     account = signed.account
-    selection = Selection.of(app, _date(as_of, "as_of"), regime=regime or None, region=region or None,
+    selection = Selection.of(app, day(as_of, "as_of"), regime=regime or None, region=region or None,
                              regions=account.regions)
     lang = app.settings.language
     listed = EVALUATIONS.get(app, ("rows", selection, lang),
@@ -198,12 +189,14 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
                  warnings=console.warnings_of(item, app.packs, lang), holds=holds,
                  timeline=console.timeline(entries, ZoneInfo(app.settings.timezone)),
                  kinds=console.fact_fields(lang), as_of=selection.as_of, said=said, error=error,
+                 ack_choices=[(w.key, w.key) for w in item.verdict.warnings],
+                 snooze_choices=[(o.key, obligation_label(o, lang)) for o in item.verdict.obligations if o.is_open],
                  today=app.today())
 
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
 def cluster_page(request: Request, cluster_id: str, as_of: str | None = None) -> Response:
-    return _cluster_page(request, page_user(request), cluster_id, as_of=_date(as_of, "as_of"))
+    return _cluster_page(request, page_user(request), cluster_id, as_of=day(as_of, "as_of"))
 
 
 async def _act(request: Request, cluster_id: str, act: Callable[[App, SignedIn, FormData], str]) -> Response:
@@ -286,7 +279,7 @@ async def hold(request: Request, cluster_id: str) -> Response:
         today = app.today()
         (item,) = evaluated(app, _cluster_selection(app, signed.account, cluster_id, today))
         subject = resolve_subject(item.verdict, kind, str(form.get("subject", "")))
-        until = _date(str(form.get("until", "")), "until")
+        until = day(str(form.get("until", "")), "until")
         if until is None:
             raise InputError("until: give the last day the reminders stay quiet")
         _write(app, lambda s: record_hold(s, kind, item.facts.cluster.id, subject, until, str(form.get("note", "")),
@@ -366,7 +359,7 @@ def _planned(plan: Plan, stored_name: str, filename: str) -> dict[str, Any]:
 def _selection(request: Request, signed: SignedIn) -> Selection:
     app = monitor_app(request)
     params = request.query_params
-    return Selection.of(app, _date(params.get("as_of"), "as_of"), regime=params.get("regime") or None,
+    return Selection.of(app, day(params.get("as_of"), "as_of"), regime=params.get("regime") or None,
                         region=params.get("region") or None, regions=signed.account.regions)
 
 
