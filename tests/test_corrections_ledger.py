@@ -42,8 +42,8 @@ def correct(app: App, day: dt.date, hour: int, action: str, *args: object) -> st
 
     with transaction(app.sessions) as session:
         recorder = Recorder(session, app.packs, "tester", at(day, hour).astimezone(dt.UTC), day)
-        message: str = getattr(recorder, action)(*args)
-    return message
+        outcome = getattr(recorder, action)(*args)
+    return str(outcome.message)
 
 
 def test_corrections_mid_spring_resume_and_move_reminders_exactly_once(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import _reset_postgres
-from tests.web_helpers import ROSTER, Console, add_user, console, csrf_of, login, run_cli
+from tests.web_helpers import ROSTER, Console, add_user, cli_env, console, csrf_of, login, run_cli
 
 
 @dataclass
@@ -241,7 +244,10 @@ def test_failed_logins_lock_the_account(site: Site) -> None:
             assert login(client, "clumsy", "wrong password").status_code == 401
         locked = login(client, "clumsy", "correct horse 42")
         assert locked.status_code == 401 and "locked" in locked.text
-    assert "locked until" in run_cli(site.config, site.database_url, "user", "list")
+    listed = subprocess.run([sys.executable, "-m", "monitor", "--config", str(site.config), "user", "list"],
+                            env={**os.environ, **cli_env(site.database_url)}, capture_output=True, text=True,
+                            check=True).stdout   # a process of its own: its clock is pinned as the server's is
+    assert "clumsy\tviewer\tall regions\tlocked until" in listed
     assert "locked" in site.console.log.read_text(errors="replace")
     run_cli(site.config, site.database_url, "user", "passwd", "clumsy", stdin="correct horse 42\n")
     with site.console.client() as client:

@@ -36,6 +36,7 @@ def _sign_in(browser: webdriver.Chrome, site: Console, name: str) -> None:
     browser.find_element(By.ID, "name").send_keys(name)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     _submit(browser, "login")
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.ID, "user"))
     assert browser.find_element(By.ID, "user").text == name
 
 
@@ -44,6 +45,7 @@ def _submit(browser: webdriver.Chrome, element_id: str) -> None:
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, element_id).click()
     WebDriverWait(browser, 20).until(staleness_of(page))
+    WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def _warning_keys(browser: webdriver.Chrome) -> set[str]:
