@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Engine, Insert, Result, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import HEAD
 from db.read import BUSY_TIMEOUT_SECONDS
 from monitor.errors import ConfigError
+
+T = TypeVar("T")
 
 
 def masked(url: str) -> str:
@@ -70,6 +72,12 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: committed whole or rolled back whole."""
     with factory() as session, session.begin():
         yield session
+
+
+def in_transaction(factory: sessionmaker[Session], act: Callable[[Session], T]) -> T:
+    """``act(session)`` as one unit of work, and what it returns."""
+    with transaction(factory) as session:
+        return act(session)
 
 
 def rowcount(result: Result[Any]) -> int:

@@ -91,14 +91,23 @@ class Selection:
         return Scope(self.cluster_ids, self.regime, self.region, self.known_at, self.archived, self.regions)
 
 
-def ledger(app: App, selection: Selection) -> tuple[list[Hold], dict[str, Any]]:
-    """The acks and snoozes in force (of the selection's clusters), and what the daemon did last and has waiting."""
+def holds(app: App, selection: Selection) -> list[Hold]:
+    """The acks and snoozes in force on the selection's day, of its clusters."""
+    with app.reader.connect() as reads:
+        return active_holds(reads, selection.as_of, selection.scope)
+
+
+def daemon(app: App) -> dict[str, Any]:
+    """What the daemon did last and has waiting."""
     from monitor import clock
 
     with app.reader.connect() as reads:
-        holds = active_holds(reads, selection.as_of, selection.scope)
-        daemon = daemon_summary(reads, clock.now_utc(), app.settings.timezone)
-    return holds, daemon
+        return daemon_summary(reads, clock.now_utc(), app.settings.timezone)
+
+
+def ledger(app: App, selection: Selection) -> tuple[list[Hold], dict[str, Any]]:
+    """Both, as status shows them under its clusters."""
+    return holds(app, selection), daemon(app)
 
 
 class Slice(NamedTuple):

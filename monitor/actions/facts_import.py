@@ -27,10 +27,7 @@ from monitor.rules.checks import OPTIONS, problem, with_default_day
 from monitor.rules.dates import parse_date
 from monitor.rules.facts import NAMES, Recorded, Version, current, identity, merged
 from monitor.rules.packs import Pack
-from monitor.rules.vocabulary import FACT_COLUMNS, canonical, choices
-
-_VOCABULARY = {"change_kind": "change", "result": "result", "ground": "ground"}
-_DATES = ("filed_on", "changed_on", "on", "dismissed_on")
+from monitor.rules.vocabulary import COLUMN_VOCABULARY, DATE_COLUMNS, FACT_COLUMNS, canonical, choices
 
 
 class Planned(NamedTuple):
@@ -63,17 +60,17 @@ def _cell(name: str, value: Any) -> Any:
         if not year.isdigit():
             raise ValueError(f"year {text!r} is not a year such as 2024")
         return int(year)
-    if name in _DATES:
+    if name in DATE_COLUMNS:
         if isinstance(value, dt.datetime):
             return value.date()
         try:
             return parse_date(text)
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
-    if name in _VOCABULARY:
-        found = canonical(_VOCABULARY[name], text)
+    if name in COLUMN_VOCABULARY:
+        found = canonical(COLUMN_VOCABULARY[name], text)
         if found is None:
-            raise ValueError(f"{name} {text!r} is not one of {choices(_VOCABULARY[name])}")
+            raise ValueError(f"{name} {text!r} is not one of {choices(COLUMN_VOCABULARY[name])}")
         return found
     return text
 

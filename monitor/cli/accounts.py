@@ -19,10 +19,9 @@ T = TypeVar("T")
 
 
 def _in_transaction(app: App, act: Callable[[Session], T]) -> T:
-    from db.session import transaction
+    from db.session import in_transaction
 
-    with transaction(app.sessions) as session:
-        return act(session)
+    return in_transaction(app.sessions, act)
 
 
 def read_password() -> str:

@@ -78,3 +78,8 @@ FACT_COLUMNS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("dismissed_on", ("dismissed_on", "解除日期"), False),
     ("note", ("note", "备注"), False),
 )
+
+#: the facts-file columns whose values come from a vocabulary (which one), and those that hold a day; a form or
+#: an API body names its fields by the same columns
+COLUMN_VOCABULARY = {"change_kind": "change", "result": "result", "ground": "ground"}
+DATE_COLUMNS = ("filed_on", "changed_on", "on", "dismissed_on")

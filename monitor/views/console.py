@@ -15,20 +15,19 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from monitor.rules.checks import REQUIRED
 from monitor.rules.facts import FACT_KINDS, NAMES
 from monitor.rules.history import Entry
 from monitor.rules.listing import Evaluated, urgency
 from monitor.rules.packs import Pack
 from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert
-from monitor.rules.vocabulary import ASSESSMENT_RESULTS, VALUES, spelled
+from monitor.rules.vocabulary import ASSESSMENT_RESULTS, COLUMN_VOCABULARY, DATE_COLUMNS, VALUES, spelled
 from monitor.views.history import said
 from monitor.views.words import obligation_label, term, warning_message, words
 
 PAGE_SIZE = 100
 SORTS = ("urgency", "id", "name", "region", "due", "warnings")
-_VOCABULARY = {"change_kind": "change", "result": "result", "ground": "ground"}
-_DATES = ("filed_on", "changed_on", "on", "dismissed_on")
 
 
 @cache
@@ -72,8 +71,10 @@ class Row:
     text: str                        # what the search looks in, case-folded
 
 
-def _warning(w: Alert, regime: str, packs: Mapping[str, Pack], lang: str) -> dict[str, str]:
-    return {"severity": w.severity, "label": term(w.severity, lang), "message": warning_message(w, lang),
+def _warning(w: Alert, regime: str, packs: Mapping[str, Pack], lang: str,
+             message: str | None = None) -> dict[str, str]:
+    """A warning as a page shows it (``message``: its text, when already made)."""
+    return {"severity": w.severity, "label": term(w.severity, lang), "message": message or warning_message(w, lang),
             "basis": cite(packs, regime, w.basis), "key": w.key}
 
 
@@ -84,7 +85,7 @@ def row(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> Row:
     messages = [warning_message(w, lang) for w in verdict.warnings]
     return Row(
         cluster.id, cluster.name, cluster.region or "", cluster.regime, verdict.state, term(verdict.state, lang),
-        _warning(verdict.warnings[0], cluster.regime, packs, lang) if verdict.warnings else None,
+        _warning(verdict.warnings[0], cluster.regime, packs, lang, messages[0]) if verdict.warnings else None,
         len(verdict.warnings), frozenset(w.severity for w in verdict.warnings),
         sum(1 for o in verdict.obligations if o.state == "overdue"),
         nearest.due if nearest else None, nearest.days_left if nearest else None, urgency(item),
@@ -170,23 +171,20 @@ class Field:
     required: bool = False
 
 
-_REQUIRED = {"report": ("year", "filed_on"), "change": ("change_kind", "changed_on"), "review": ("result", "on"),
-             "assessment": ("year", "result"), "incident": ("ground", "on"), "revocation": ("on",)}
-
-
 def fact_fields(lang: str) -> dict[str, list[Field]]:
     """For each kind of fact, the fields of its form."""
     found: dict[str, list[Field]] = {}
     for kind in FACT_KINDS:
         fields = []
-        for name in NAMES[kind].values():
-            required = name in _REQUIRED[kind]
+        for field, name in NAMES[kind].items():
+            # what the checker requires, but the day an assessment defaults to (checks.with_default_day)
+            required = field in REQUIRED[kind] and (kind, field) != ("assessment", "on")
             if name == "year":
                 fields.append(Field(name, "number", required=required))
-            elif name in _DATES:
+            elif name in DATE_COLUMNS:
                 fields.append(Field(name, "date", required=required))
-            elif name in _VOCABULARY:
-                vocabulary = _VOCABULARY[name]
+            elif name in COLUMN_VOCABULARY:
+                vocabulary = COLUMN_VOCABULARY[name]
                 values = ASSESSMENT_RESULTS if kind == "assessment" else VALUES[vocabulary]
                 fields.append(Field(name, "choice", tuple(
                     (v, spelled(vocabulary, v) if lang == "zh" else term(v, lang)) for v in values), required))

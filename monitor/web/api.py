@@ -45,7 +45,8 @@ def status(request: Request, caller: Caller, as_of: str | None = None,
     selection = Selection.of(app, day(as_of, "as_of"), cluster or (), regime, region, regions=caller.regions)
     holds, daemon = ledger(app, selection)
     render = functools.partial(rendered, lang=app.settings.language, indent=False)
-    clusters = EVALUATIONS.get(app, ("status", selection), lambda: list(ranked(app, selection, render, workers=1).payloads))
+    clusters = EVALUATIONS.get(app, ("status", selection),
+                               lambda: list(ranked(app, selection, render, workers=1).payloads))
     out = io.BytesIO()
     write_document(out, selection.as_of, clusters, {"daemon": daemon, "holds": holds_json(holds)}, False)
     return Response(out.getvalue(), media_type="application/json")

@@ -12,7 +12,7 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -24,8 +24,8 @@ from starlette.datastructures import FormData, UploadFile
 
 from db import facts as record_db
 from db.history import history
-from db.queries import regions_of
-from db.session import transaction
+from db.queries import Scope, regions_of
+from db.session import in_transaction, transaction
 from monitor import clock
 from monitor.actions.accounts import (
     LoginRefused,
@@ -43,7 +43,8 @@ from monitor.actions.holds import record_hold
 from monitor.actions.record import Outcome, Recorder, describe
 from monitor.app import App
 from monitor.errors import InputError, MonitorError
-from monitor.overview import Selection, evaluated, ledger
+from monitor.overview import Selection, evaluated, holds
+from monitor.overview import daemon as daemon_state
 from monitor.rules.access import Account
 from monitor.rules.holds import resolve_subject
 from monitor.views import console
@@ -54,7 +55,6 @@ from monitor.web.cache import EVALUATIONS
 from monitor.web.params import day
 
 router = APIRouter(include_in_schema=False)
-T = TypeVar("T")
 #: the largest facts file the console takes
 LARGEST_UPLOAD = 10 * 1024 * 1024
 
@@ -68,11 +68,6 @@ def _page(request: Request, template: str, signed: SignedIn | None, status: int 
 def _cluster_selection(app: App, account: Account, cluster_id: str, as_of: dt.date | None = None) -> Selection:
     """One cluster the account may see (UnknownClusterError, a 404, otherwise)."""
     return Selection.of(app, as_of, [cluster_id], regions=account.regions)
-
-
-def _write(app: App, act: Callable[[Session], T]) -> T:
-    with transaction(app.sessions) as session:
-        return act(session)
 
 
 def _recorder(app: App, session: Session, account: Account) -> Recorder:
@@ -127,7 +122,7 @@ def _sign_in(request: Request, form: FormData) -> Response:
         return _login_page(request, refused, 401)
     old = request.cookies.get(SESSION_COOKIE)
     if old:   # a session id from before signing in is never kept
-        _write(app, lambda s: close_session(s, old))
+        in_transaction(app.sessions, lambda s: close_session(s, old))
     response = RedirectResponse(_safe_next(str(form.get("next", "/"))), 303)
     set_session(request, response, secret)
     response.delete_cookie(LOGIN_COOKIE, path="/")
@@ -139,7 +134,7 @@ async def logout(request: Request) -> Response:
     signed = page_user(request)
     await checked_form(request, signed.csrf)
     secret = request.cookies[SESSION_COOKIE]
-    _write(monitor_app(request), lambda s: close_session(s, secret))
+    in_transaction(monitor_app(request).sessions, lambda s: close_session(s, secret))
     response = RedirectResponse("/login", 303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -160,7 +155,7 @@ def overview(request: Request, as_of: str | None = None, region: str | None = No
                              lambda: console.rows(evaluated(app, selection), app.packs, lang))
     shown = console.overview(listed, severity if severity in console.SEVERITIES else None, q, sort, page)
     with app.reader.connect() as conn:
-        regions = regions_of(conn, Selection.of(app, selection.as_of, regions=account.regions).scope)
+        regions = regions_of(conn, Scope(regions=account.regions))
     filters = {"as_of": as_of or "", "region": region or "", "regime": regime or "", "severity": severity or "",
                "q": q or ""}
     return _page(request, "overview.html", signed, view=shown, as_of=selection.as_of, filters=filters, sort=sort,
@@ -180,13 +175,12 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
     (item,) = evaluated(app, selection)
     with transaction(app.sessions) as session:
         entries = history(session, item.facts.cluster.id)
-    holds, _ = ledger(app, selection)
     pack = app.packs.get(item.facts.cluster.regime)
     return _page(request, "cluster.html", signed, status, item=item, cluster=item.facts.cluster,
                  verdict=item.verdict, policy=f"《{pack.title}》（{pack.document}）" if pack else "",
                  state_label=term(item.verdict.state, lang),
                  obligations=console.obligations(item, app.packs, lang),
-                 warnings=console.warnings_of(item, app.packs, lang), holds=holds,
+                 warnings=console.warnings_of(item, app.packs, lang), holds=holds(app, selection),
                  timeline=console.timeline(entries, ZoneInfo(app.settings.timezone)),
                  kinds=console.fact_fields(lang), as_of=selection.as_of, said=said, error=error,
                  ack_choices=[(w.key, w.key) for w in item.verdict.warnings],
@@ -222,7 +216,7 @@ def _fields(form: FormData) -> dict[str, str]:
 
 
 def _recorded(app: App, account: Account, act: Callable[[Recorder], Outcome]) -> str:
-    return _write(app, lambda session: act(_recorder(app, session, account))).message
+    return in_transaction(app.sessions, lambda session: act(_recorder(app, session, account))).message
 
 
 @router.post("/clusters/{cluster_id}/facts")
@@ -250,7 +244,7 @@ async def retract_fact(request: Request, number: int) -> Response:
 async def _correct(request: Request, number: int, how: str) -> Response:
     page_user(request)   # signed in, or off to the sign-in page
     app = monitor_app(request)
-    found = _write(app, lambda session: record_db.version(session, number))
+    found = in_transaction(app.sessions, lambda session: record_db.version(session, number))
     if found is None:
         raise HTTPException(404, "not_found")
     cluster_id = found[0].cluster_id
@@ -282,8 +276,9 @@ async def hold(request: Request, cluster_id: str) -> Response:
         until = day(str(form.get("until", "")), "until")
         if until is None:
             raise InputError("until: give the last day the reminders stay quiet")
-        _write(app, lambda s: record_hold(s, kind, item.facts.cluster.id, subject, until, str(form.get("note", "")),
-                                          today, signed.account.name, clock.now_utc()))
+        note = str(form.get("note", ""))
+        in_transaction(app.sessions, lambda s: record_hold(s, kind, item.facts.cluster.id, subject, until, note, today,
+                                                           signed.account.name, clock.now_utc()))
         return f"{item.facts.cluster.id} {subject}: {kind} until {until}"
 
     return await _act(request, cluster_id, act)
@@ -406,10 +401,7 @@ def export(request: Request) -> Response:
 
 @router.get("/daemon", response_class=HTMLResponse)
 def daemon(request: Request) -> Response:
-    signed = page_user(request)
-    app = monitor_app(request)
-    _, summary = ledger(app, Selection.of(app, regions=signed.account.regions))
-    return _page(request, "daemon.html", signed, daemon=summary)
+    return _page(request, "daemon.html", page_user(request), daemon=daemon_state(monitor_app(request)))
 
 
 # --- the account: calendar subscription; the users (admin) ----------------------------------------------------
@@ -431,7 +423,7 @@ async def account_calendar(request: Request) -> Response:
         revoke_tokens(session, name, now, "calendar")
         return issue_token(session, name, now, "calendar") if form.get("action") == "new" else None
 
-    secret = _write(app, renew)
+    secret = in_transaction(app.sessions, renew)
     url = str(request.url_for("calendar_feed", token=secret)) if secret else None
     return _page(request, "account.html", signed, calendar_url=url)
 
@@ -445,7 +437,7 @@ def calendar_feed(request: Request, token: str) -> Response:
     from monitor.views.ics import write_calendar
 
     app = monitor_app(request)
-    found = _write(app, lambda s: token_account(s, token, "calendar", app.today()))
+    found = in_transaction(app.sessions, lambda s: token_account(s, token, "calendar", app.today()))
     if found is None:
         raise HTTPException(404, "not_found")
     out = io.BytesIO()
@@ -458,7 +450,7 @@ def users(request: Request) -> Response:
     signed = page_user(request)
     if not signed.account.can_manage:
         raise HTTPException(403, "forbidden")
-    listed = _write(monitor_app(request), lambda s: list_users(s, clock.now_utc()))
+    listed = in_transaction(monitor_app(request).sessions, lambda s: list_users(s, clock.now_utc()))
     return _page(request, "users.html", signed, listed=listed)
 
 
@@ -468,5 +460,5 @@ async def users_disable(request: Request, name: str) -> Response:
     await checked_form(request, signed.csrf)
     if not signed.account.can_manage:
         raise HTTPException(403, "forbidden")
-    _write(monitor_app(request), lambda s: disable_account(s, name))
+    in_transaction(monitor_app(request).sessions, lambda s: disable_account(s, name))
     return RedirectResponse("/users", 303)
