@@ -58,10 +58,10 @@ def api_user(request: Request) -> Account:
 
 
 async def checked_form(request: Request, expected: str) -> FormData:
-    """The posted form, if it carries the CSRF token ``expected``; 403 if not."""
+    """The posted form, if it carries the CSRF token ``expected`` (none expected: refused); 403 if not."""
     form = await request.form()
     given = form.get("csrf")
-    if not isinstance(given, str) or not secrets.compare_digest(given.encode(), expected.encode()):
+    if not expected or not isinstance(given, str) or not secrets.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(403, "bad_csrf")
     return form
 

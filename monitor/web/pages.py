@@ -98,11 +98,7 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 async def login_post(request: Request) -> Response:
-    form = await request.form()
-    expected = request.cookies.get(LOGIN_COOKIE, "")
-    given = str(form.get("csrf", ""))
-    if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(403, "bad_csrf")
+    form = await checked_form(request, request.cookies.get(LOGIN_COOKIE, ""))
     return await run_in_threadpool(_sign_in, request, form)
 
 
@@ -117,12 +113,12 @@ def _sign_in(request: Request, form: FormData) -> Response:
             refused: str | None = str(exc)
         else:
             refused = None
+            old = request.cookies.get(SESSION_COOKIE)
+            if old:   # a session id from before signing in is never kept
+                close_session(session, old)
             secret, _ = open_session(session, account, clock.now_utc())
     if refused is not None:
         return _login_page(request, refused, 401)
-    old = request.cookies.get(SESSION_COOKIE)
-    if old:   # a session id from before signing in is never kept
-        in_transaction(app.sessions, lambda s: close_session(s, old))
     response = RedirectResponse(_safe_next(str(form.get("next", "/"))), 303)
     set_session(request, response, secret)
     response.delete_cookie(LOGIN_COOKIE, path="/")
