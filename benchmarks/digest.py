@@ -41,7 +41,7 @@ from status import facts_for, write_roster
 
 from db.session import ensure_schema, make_engine
 from monitor.config import SmtpSettings
-from notifications.digest import Digest, Item, build_message
+from notifications.digest import Digest, Item, Letterhead, build_message
 from notifications.sender import Ready
 from notifications.smtp import SmtpSender, tls_context
 
@@ -74,7 +74,7 @@ def digests(count: int) -> list[Ready]:
         for i, group in enumerate(["revocation", "overdue", "week", "month"] * 3):
             digest.add(Item(group, f"C-{n:04d}-{i}", f"合成集群{n}-{i}", f"{2025 - i}年度报告逾期未报",
                             DAY - dt.timedelta(days=3 * i), -3 * i, "第十二条", "risk", False))
-        message = build_message("monitor@example.gov.cn", f"user{n}@example.cn", digest, DAY, "zh", now)
+        message = build_message(Letterhead("monitor@example.gov.cn"), f"user{n}@example.cn", digest, DAY, "zh", now)
         messages.append(Ready(str(message["Message-ID"]), f"user{n}@example.cn", message.as_bytes()))
     return messages
 

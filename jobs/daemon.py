@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from db.ledger import last_at, mark
 from db.session import transaction
-from jobs.compose import ConcurrentRound, Outgoing, build_round
+from jobs.compose import ConcurrentRound, Outgoing, Transports, build_round
 from jobs.deliver import deliver, owed
 from jobs.scan import scan
 from monitor import clock
@@ -57,12 +57,21 @@ class Daemon:
 
     @property
     def sender(self) -> Sender:
-        """The e-mail sender, unless one was given (tests give a fake)."""
+        """E-mail (if smtp.host is set) and the configured channels, unless a sender was given (tests give one)."""
         if self._sender is None:
+            from notifications.channels import ChannelSender
+            from notifications.router import Router
             from notifications.smtp import SmtpSender
 
-            self._sender = SmtpSender(self.app.settings.smtp)
+            settings = self.app.settings
+            self._sender = Router(SmtpSender(settings.smtp) if settings.smtp.host else None,
+                                  ChannelSender(settings.channels) if settings.channels else None)
         return self._sender
+
+    def transports(self) -> Transports:
+        """What a round can send now: deliveries to anything else wait, pending, until it is configured."""
+        return Transports(self._sender is not None or self.app.settings.smtp.host is not None,
+                          self.app.settings.channels)
 
     def now(self) -> dt.datetime:
         """The injected clock, in UTC (SQLite keeps no offset)."""
@@ -99,7 +108,8 @@ class Daemon:
         log.info("calendar %s written: %d events", path, count)
 
     def can_send(self) -> bool:
-        return self._sender is not None or self.app.settings.smtp.host is not None
+        transports = self.transports()
+        return transports.email or bool(transports.channels)
 
     def resend(self) -> dict[str, int]:
         if not self.can_send():
@@ -121,8 +131,8 @@ class Daemon:
             log.info("digest day=%s skipped: not a working day", day)
             return {}
         if not self.can_send():
-            problem = ("smtp.host is not set: the round was not built, and its reminders wait until it is "
-                       "(monitor digest --preview DIR shows them)")
+            problem = ("neither smtp.host nor a channel is set: the round was not built, and its reminders wait "
+                       "until one is (monitor digest --preview DIR shows them)")
             if by_hand:
                 raise ConfigError(problem)
             log.warning("digest day=%s: %s", day, problem)
@@ -130,7 +140,7 @@ class Daemon:
         try:
             with transaction(self.app.sessions) as session:
                 scan(self.app, session, day, now, incremental=self.scanned and not by_hand, watching=not by_hand)
-                messages = build_round(self.app, session, day, now, self.owner, late)
+                messages = build_round(self.app, session, day, now, self.owner, self.transports(), late)
         except ConcurrentRound as exc:   # rolled back whole: what it held is still pending for the next round
             log.warning("digest day=%s: %s", day, exc)
             messages = []

@@ -10,28 +10,31 @@ from pathlib import Path
 from sqlalchemy import select
 
 from db.models import MessageRow
-from jobs.compose import build_round
+from jobs.compose import Transports, build_round
 from jobs.daemon import Daemon
 from jobs.scan import scan
 from monitor import clock
 from monitor.app import App
 from monitor.errors import InputError
+from monitor.rules.routes import is_channel
 
 
 def preview_round(app: App, day: dt.date, directory: Path) -> list[Path]:
-    """Write the messages a round on ``day`` would send as .eml files into a new or empty ``directory``. The scan
-    and the round run in a transaction that is rolled back, so the ledger is exactly as it was."""
+    """Write the messages a round on ``day`` would send into a new or empty ``directory``: each e-mail as an .eml
+    file, each channel's message as the .json body it would be posted with (before its signature). The scan and
+    the round run in a transaction that is rolled back, so the ledger is exactly as it was."""
     fresh_directory(directory)
     now = clock.now_utc()
     with app.sessions() as session:
         session.begin()
         scan(app, session, day, now)
         messages = [(m.recipient, session.execute(select(MessageRow.raw).where(MessageRow.id == m.id)).scalar_one())
-                    for m in build_round(app, session, day, now, "preview")]
+                    for m in build_round(app, session, day, now, "preview", Transports.every(app.settings))]
         session.rollback()
     paths = []
     for number, (recipient, raw) in enumerate(messages, 1):
-        path = directory / f"{number:04d}-{re.sub(r'[^A-Za-z0-9@._-]', '_', recipient)}.eml"
+        kind = "json" if is_channel(recipient) else "eml"
+        path = directory / f"{number:04d}-{re.sub(r'[^A-Za-z0-9@._-]', '_', recipient)}.{kind}"
         # a new file, never through a link: O_EXCL refuses what exists, O_NOFOLLOW a link in its place
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         with os.fdopen(fd, "wb") as out:
@@ -59,4 +62,5 @@ def fresh_directory(directory: Path) -> None:
 
 def send_round(app: App, day: dt.date) -> dict[str, int]:
     """Scan, build and send the round for ``day`` now, and resend anything owed."""
+    app.settings.check_channels()
     return Daemon(app).digest_tick(day=day)

@@ -1,4 +1,5 @@
-"""The scan: record in the ledger every reminder stage crossed and not yet recorded, with its recipients.
+"""The scan: record in the ledger every reminder stage crossed and not yet recorded, with its recipients: the
+e-mail addresses, and the group chats (``channel:NAME``) whose routes carry it.
 
 Runs in the caller's transaction (the daemon commits it; a preview rolls it back). Safe to run twice or in
 two daemons at once: a reminder is unique by (cluster, subject, stage) and a delivery by (reminder,
@@ -24,6 +25,7 @@ from db.queries import CHUNK
 from db.session import insert_ignoring_duplicates
 from monitor.app import App
 from monitor.overview import Selection, Slice, slices
+from monitor.rules.routes import routed
 from monitor.rules.stages import OBLIGATION_SECTION, candidates, next_change, recipients, warning_stage
 from monitor.rules.states import DeliveryState
 
@@ -78,8 +80,9 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
                 late = previous is not None and previous < crossed_on < day
                 new.append({"cluster_id": facts.cluster.id, "subject": c.subject, "stage": stage,
                             "crossed_on": crossed_on, "found_on": day, "late": late, "created_at": now})
-                addresses[(facts.cluster.id, c.subject, stage)] = recipients(facts.cluster, c.roles,
-                                                                             settings.administrators)
+                addresses[(facts.cluster.id, c.subject, stage)] = [
+                    *recipients(facts.cluster, c.roles, settings.administrators),
+                    *routed(facts.cluster, c.roles, settings.channels)]
         watch.watch(session, next_scan)
         if not new:
             continue

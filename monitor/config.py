@@ -51,6 +51,7 @@ class DatabaseSection(_Section, frozen=True, kw_only=True):
 class GeneralSection(_Section, frozen=True, kw_only=True):
     timezone: str = "Asia/Shanghai"
     language: Literal["zh", "en"] = "zh"
+    department: str = ""                    # the department's name, as digests and reports title it
     packs_dir: str = ""
     administrators: tuple[str, ...] = ()
 
@@ -77,6 +78,15 @@ class RemindersSection(_Section, frozen=True, kw_only=True):
 class DigestSection(_Section, frozen=True, kw_only=True):
     times: tuple[HourMinute, ...] = ("08:30",)
     working_days_only: bool = True
+    contact: str = ""                       # who to call or write to, in every digest's footer
+
+
+class WebSection(_Section, frozen=True, kw_only=True):
+    base_url: str = ""                      # the console's public address: digests link each cluster to it
+
+    def __post_init__(self) -> None:
+        if self.base_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", self.base_url):
+            raise ValueError(f"base_url: '{self.base_url}' is not an http(s) address")
 
 
 class DaemonSection(_Section, frozen=True, kw_only=True):
@@ -95,6 +105,8 @@ class SmtpSettings(_Section, frozen=True, kw_only=True):
     password_file: str | None = None
     ca_file: str | None = None
     sender: str = "monitor@localhost"
+    sender_name: str = "产业集群动态管理"     # the From header's display name
+    reply_to: str = ""                      # where replies go (a bureau's desk, say); empty: none set
     timeout: Seconds = 30.0
     retries: NonNegative = 3
     backoff: Annotated[float, Meta(ge=0)] = 2.0
@@ -103,13 +115,82 @@ class SmtpSettings(_Section, frozen=True, kw_only=True):
     breaker_after: Positive = 5             # failed attempts in a row (any message) before a round stops trying
     round_deadline_seconds: Positive = 900  # what a round has not handed over by then waits for the next tick
 
+    def __post_init__(self) -> None:
+        if self.reply_to and not is_email(self.reply_to):
+            raise ValueError(f"reply_to: '{self.reply_to}' is not an e-mail address")
+        if any(ord(c) < 32 for c in self.sender_name):
+            raise ValueError("sender_name: holds a control character")
+
     def password(self) -> str | None:
-        if self.password_file:
-            try:
-                return Path(self.password_file).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ConfigError(f"smtp.password_file: cannot read '{self.password_file}': {exc.strerror}") from None
-        return os.environ.get(self.password_env)
+        return secret("smtp.password", self.password_env, self.password_file)
+
+
+def secret(key: str, env: str | None, file: str | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """A credential, from a file (``*_file``) or an environment variable (``*_env``), never from config.toml."""
+    if file:
+        try:
+            return Path(file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{key}_file: cannot read '{file}': {exc.strerror}") from None
+    return (os.environ if environ is None else environ).get(env) if env else None
+
+
+#: what each kind of channel is: the size its message may have (bytes of UTF-8) and the pace its service allows
+CHANNEL_KINDS: dict[str, tuple[int, int]] = {
+    "wecom": (4096, 20),         # 企业微信群机器人: markdown.content at most 4,096 bytes; 20 messages a minute
+    "dingtalk": (20000, 20),     # 钉钉自定义机器人: 20 messages a minute (more: throttled for 10 minutes)
+    "feishu": (20000, 100),      # 飞书自定义机器人: request body at most 20 KB; 100 a minute, 5 a second
+    "webhook": (1 << 20, 60),    # a JSON POST of the digest to a system of the department's own
+}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+
+
+class ChannelSettings(_Section, frozen=True, kw_only=True):
+    """A group chat robot or webhook that digests are posted to; its address and secret come from outside."""
+    name: str
+    type: Literal["wecom", "dingtalk", "feishu", "webhook"]
+    url_env: str = ""
+    url_file: str = ""
+    secret_env: str = ""
+    secret_file: str = ""
+    roles: tuple[Literal["administrator", "bureau", "operator"], ...] = ("administrator",)
+    regions: tuple[str, ...] = ()           # empty: every region
+    regimes: tuple[str, ...] = ()           # empty: every regime
+    timeout: Seconds = 10.0
+    per_minute: Positive | None = None      # default: the service's own limit (CHANNEL_KINDS)
+    max_bytes: Positive | None = None       # default: the service's own limit (CHANNEL_KINDS)
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ValueError(f"name: '{self.name}' must be letters, digits, '-', '_' or '.' (at most 63)")
+        if bool(self.url_env) == bool(self.url_file):
+            raise ValueError("url_env: give exactly one of url_env and url_file (the robot's address is a secret)")
+
+    @property
+    def recipient(self) -> str:
+        """How the ledger names this channel as a recipient."""
+        return f"channel:{self.name}"
+
+    @property
+    def size_limit(self) -> int:
+        return self.max_bytes or CHANNEL_KINDS[self.type][0]
+
+    @property
+    def rate(self) -> int:
+        return self.per_minute or CHANNEL_KINDS[self.type][1]
+
+    def url(self, environ: Mapping[str, str] | None = None) -> str:
+        found = secret(f"channels.{self.name}.url", self.url_env, self.url_file, environ)
+        if not found:
+            raise ConfigError(f"channels.{self.name}: no address: set the environment variable {self.url_env}"
+                              if self.url_env else f"channels.{self.name}: url_file '{self.url_file}' is empty")
+        if not re.match(r"^https?://\S+$", found):
+            raise ConfigError(f"channels.{self.name}: the address from "
+                              f"{self.url_env or self.url_file} is not an http(s) URL")
+        return found
+
+    def signing_secret(self, environ: Mapping[str, str] | None = None) -> str | None:
+        return secret(f"channels.{self.name}.secret", self.secret_env, self.secret_file, environ) or None
 
 
 class ConfigFile(_Section, frozen=True, kw_only=True):
@@ -121,7 +202,15 @@ class ConfigFile(_Section, frozen=True, kw_only=True):
     digest: DigestSection = DigestSection()
     daemon: DaemonSection = DaemonSection()
     smtp: SmtpSettings = SmtpSettings()
+    web: WebSection = WebSection()
+    channels: tuple[ChannelSettings, ...] = ()
     pack_overrides: dict[str, dict[str, Any]] = {}
+
+    def __post_init__(self) -> None:
+        names = [channel.name for channel in self.channels]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"channels: two channels are named '{name}'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +222,7 @@ class Settings:
     smtp: SmtpSettings
     packs_dir: Path | None
     calendar_path: Path | None
+    channels: tuple[ChannelSettings, ...] = ()
 
     @property
     def timezone(self) -> str:
@@ -145,6 +235,19 @@ class Settings:
     @property
     def administrators(self) -> tuple[str, ...]:
         return self.file.general.administrators
+
+    @property
+    def department(self) -> str:
+        return self.file.general.department
+
+    @property
+    def base_url(self) -> str:
+        """The web console's public address without a trailing slash; empty when not set."""
+        return self.file.web.base_url.rstrip("/")
+
+    @property
+    def digest_contact(self) -> str:
+        return self.file.digest.contact
 
     @property
     def pack_overrides(self) -> Mapping[str, Mapping[str, Any]]:
@@ -181,6 +284,12 @@ class Settings:
     @property
     def claim_lease_seconds(self) -> int:
         return self.file.daemon.claim_lease_seconds
+
+    def check_channels(self) -> None:
+        """Every channel's address and secret can be read (the daemon checks at start, naming what is missing)."""
+        for channel in self.channels:
+            channel.url()
+            channel.signing_secret()
 
     def lead_days_for(self, kind: str) -> tuple[int, ...]:
         """Days before the due day at which an obligation of this kind is reminded, most distant first."""
@@ -225,6 +334,13 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     if "password" in data.get("smtp", {}):
         raise ConfigError(f"{source}: smtp.password: never put the password in config.toml: "
                           "set password_env or password_file")
+    for number, channel in enumerate(data.get("channels", []) if isinstance(data.get("channels"), list) else []):
+        for key in ("url", "secret", "webhook", "key", "access_token", "token"):
+            if isinstance(channel, dict) and key in channel:
+                what = "signing secret" if key == "secret" else "robot's address (it holds its key)"
+                raise ConfigError(f"{source}: channels[{number}].{key}: never put the {what} in config.toml: "
+                                  f"set {'secret' if key == 'secret' else 'url'}_env or "
+                                  f"{'secret' if key == 'secret' else 'url'}_file")
     try:
         file = schema.convert(data, ConfigFile, source)
     except ValueError as exc:
@@ -238,6 +354,9 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         port=smtp.port or (465 if smtp.security == "tls" else 587),
         password_file=str(base / smtp.password_file) if smtp.password_file else None,
         ca_file=str(base / smtp.ca_file) if smtp.ca_file else None)
+    channels = tuple(msgspec.structs.replace(
+        channel, url_file=str(base / channel.url_file) if channel.url_file else "",
+        secret_file=str(base / channel.secret_file) if channel.secret_file else "") for channel in file.channels)
     return Settings(
         source=source,
         database_url=url,
@@ -245,6 +364,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         smtp=smtp,
         packs_dir=(base / file.general.packs_dir) if file.general.packs_dir else None,
         calendar_path=(base / file.daemon.calendar_path) if file.daemon.calendar_path else None,
+        channels=channels,
     )
 
 

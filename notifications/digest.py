@@ -1,23 +1,32 @@
-"""One recipient's digest: the items grouped as RULES.md says, rendered by Jinja2 as text and HTML in one e-mail.
+"""One recipient's digest: the items grouped as RULES.md says, rendered by Jinja2 as text and HTML in one e-mail
+(and, by notifications/posts.py, as a group chat's message).
 
 Nothing from the roster reaches a header: the subject holds only a count and a date, and the recipient is an
-address checked at import. In the HTML part every value is escaped (autoescape).
+address checked at import. In the HTML part every value is escaped (autoescape). The HTML is one table for all
+groups (one width), with due days and day counts that never wrap; each cluster links to its console page when
+``web.base_url`` is set, and the footer tells a bureau or an operator what to do and whom to ask.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from functools import cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from monitor.rules.facts import Cluster
 from monitor.rules.verdict import Alert, Obligation, Verdict
-from monitor.views.words import calendar_note, digest_words, obligation_label, term, warning_message
+from monitor.views.words import calendar_note, cited, digest_words, obligation_label, term, warning_message
+
+if TYPE_CHECKING:
+    from monitor.config import Settings
 
 #: RULES.md: "revocation warnings first, then overdue, due within 7 days, due within 30 days"; then the
 #: 60-day lead reminders and the warnings that are neither
@@ -41,8 +50,31 @@ class Item:
     note: str | None = None
 
 
-def obligation_item(cluster: Cluster, obligation: Obligation, verdict: Verdict, late: bool, lang: str) -> Item:
-    """An open obligation, carrying the warning about it (an overdue report under a revocation rule, say)."""
+@dataclass(frozen=True, slots=True)
+class Letterhead:
+    """Who sends digests and what their footer says, from config.toml."""
+    sender: str
+    sender_name: str = ""
+    reply_to: str = ""
+    base_url: str = ""          # the web console; empty: no links
+    contact: str = ""
+    department: str = ""
+
+    @classmethod
+    def of(cls, settings: Settings) -> Letterhead:
+        smtp = settings.smtp
+        return cls(smtp.sender, smtp.sender_name, smtp.reply_to, settings.base_url, settings.digest_contact,
+                   settings.department)
+
+    def link(self, cluster_id: str) -> str | None:
+        """The cluster's page in the console, if the console's address is known."""
+        return f"{self.base_url}/clusters/{quote(cluster_id, safe='')}" if self.base_url else None
+
+
+def obligation_item(cluster: Cluster, obligation: Obligation, verdict: Verdict, late: bool, lang: str,
+                    policy: str | None = None) -> Item:
+    """An open obligation, carrying the warning about it (an overdue report under a revocation rule, say). The
+    article is cited with its ``policy``'s title."""
     warning = next((w for w in verdict.warnings if w.obligation == obligation.key), None)
     days = obligation.days_left if obligation.days_left is not None else 1 << 30
     if warning is not None and warning.severity == "revocation":
@@ -52,14 +84,15 @@ def obligation_item(cluster: Cluster, obligation: Obligation, verdict: Verdict, 
     else:
         group = "week" if days <= 7 else "month" if days <= 30 else "later"
     what = obligation_label(obligation, lang) if warning is None else warning_message(warning, lang)
-    basis = warning.basis if warning is not None else obligation.basis
+    basis = cited(policy, warning.basis if warning is not None else obligation.basis)
     return Item(group, cluster.id, cluster.name, what, obligation.due, obligation.days_left, basis,
                 warning.severity if warning is not None else None, late, calendar_note(obligation, lang))
 
 
-def warning_item(cluster: Cluster, warning: Alert, late: bool, lang: str) -> Item:
+def warning_item(cluster: Cluster, warning: Alert, late: bool, lang: str, policy: str | None = None) -> Item:
     group = "revocation" if warning.severity == "revocation" else "other"
-    return Item(group, cluster.id, cluster.name, warning_message(warning, lang), warning.due, None, warning.basis,
+    return Item(group, cluster.id, cluster.name, warning_message(warning, lang), warning.due, None,
+                cited(policy, warning.basis),
                 warning.severity, late, calendar_note(warning, lang))
 
 
@@ -96,29 +129,78 @@ class Digest:
         return len(self.items) + sum(self.hidden.values())
 
 
+#: what a chat's markdown would read as markup in a name or a text from the roster, and its plain stand-in
+_MARKUP = str.maketrans({"[": "［", "]": "］", "*": "＊", "_": "＿", "`": "｀", "<": "＜", ">": "＞", "#": "＃",
+                         "\\": "＼", "~": "～", "|": "｜"})
+
+
+def markdown_text(value: object) -> str:
+    """A value shown as itself in a chat's markdown: markup characters become their full-width forms."""
+    return str(value).translate(_MARKUP)
+
+
 @cache
-def _environment() -> Environment:
-    return Environment(loader=PackageLoader("notifications", "templates"), undefined=StrictUndefined,
-                       autoescape=select_autoescape(enabled_extensions=("html",), default=False),
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("notifications", "templates"), undefined=StrictUndefined,
+                      autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["md"] = markdown_text
+    return env
 
 
-def render(digest: Digest, day: dt.date, lang: str) -> tuple[str, str, str]:
-    """The subject, the text part and the HTML part."""
+def groups(digest: Digest, lang: str, shown: int = MAX_PER_GROUP) -> list[dict[str, Any]]:
+    """The digest's groups in RULES.md's order: name, title, items (at most ``shown``, most urgent first), more
+    (how many are counted, not shown) and count (all of them)."""
     ordered = sorted(digest.items, key=_order)
     words = digest_words(lang)
-    groups = []
+    found = []
     for group in GROUPS:
         members = [item for item in ordered if item.group == group]
-        more = len(members) - MAX_PER_GROUP + digest.hidden[group]
         if members:
-            groups.append({"name": group, "title": words[group], "items": members[:MAX_PER_GROUP], "more": more})
-    context = {"day": day.isoformat(), "words": words, "groups": groups, "late": digest.late,
-               "severity": lambda s: term(s, lang) if s else "",
-               "days": lambda i: _days(i, words), "detail": lambda i: _detail(i, words, lang)}
-    subject = words["subject_late" if digest.late else "subject"].format(count=len(digest), day=day.isoformat())
-    env = _environment()
-    return subject, env.get_template("digest.txt").render(context), env.get_template("digest.html").render(context)
+            found.append({"name": group, "title": words[group], "items": members[:shown],
+                               "more": len(members) - min(shown, len(members)) + digest.hidden[group],
+                               "count": len(members) + digest.hidden[group]})
+    return found
+
+
+def subject(digest: Digest, day: dt.date, lang: str) -> str:
+    words = digest_words(lang)
+    return words["subject_late" if digest.late else "subject"].format(count=len(digest), day=day.isoformat())
+
+
+def context(digest: Digest, day: dt.date, lang: str, letterhead: Letterhead, shown: int = MAX_PER_GROUP,
+            reference: str = "") -> dict[str, Any]:
+    """What every rendering of a digest (text, HTML, a chat's markdown) is made from."""
+    words = digest_words(lang)
+    footer = [words["footer"]]
+    if letterhead.contact:
+        footer.append(words["footer_contact"].format(contact=letterhead.contact))
+    if letterhead.base_url:
+        footer.append(words["footer_console"].format(url=letterhead.base_url))
+    footer.append(words["footer_auto"].format(sender=letterhead.department or letterhead.sender_name
+                                              or letterhead.sender))
+    if reference:
+        footer.append(f"{words['reference']} {reference}")
+
+    def more(count: int) -> str:
+        if letterhead.base_url:
+            return words["more_console"].format(count=count, url=letterhead.base_url)
+        return words["more"].format(count=count)
+
+    return {"lang": "zh-CN" if lang == "zh" else "en", "colon": "：" if lang == "zh" else ": ",
+            "day": day.isoformat(), "words": words, "groups": groups(digest, lang, shown), "late": digest.late,
+            "subject": subject(digest, day, lang), "footer": footer, "more": more,
+            "link": letterhead.link, "department": letterhead.department,
+            "severity": lambda s: term(s, lang) if s else "",
+            "days": lambda i: _days(i, words), "detail": lambda i: _detail(i, words, lang)}
+
+
+def render(digest: Digest, day: dt.date, lang: str, letterhead: Letterhead) -> tuple[str, str, str]:
+    """The subject, the text part and the HTML part."""
+    values = context(digest, day, lang, letterhead)
+    env = environment()
+    return (values["subject"], env.get_template("digest.txt").render(values),
+            env.get_template("digest.html").render(values))
 
 
 def _detail(item: Item, words: dict[str, str], lang: str) -> str:
@@ -144,16 +226,20 @@ def _days(item: Item, words: dict[str, str]) -> str:
     return str(item.days_left)
 
 
-def build_message(sender: str, recipient: str, digest: Digest, day: dt.date, lang: str,
+def build_message(letterhead: Letterhead, recipient: str, digest: Digest, day: dt.date, lang: str,
                   now: dt.datetime) -> EmailMessage:
     """The whole e-mail, with a fresh Message-ID (kept with the message in the ledger for any resend)."""
-    subject, text, html = render(digest, day, lang)
+    title, text, html = render(digest, day, lang, letterhead)
+    sender = letterhead.sender
     message = EmailMessage(policy=SMTP)
-    message["Subject"] = subject
-    message["From"] = sender
+    message["Subject"] = title
+    local, _, domain = sender.rpartition("@")
+    message["From"] = Address(letterhead.sender_name, local, domain) if letterhead.sender_name else sender
     message["To"] = recipient
+    if letterhead.reply_to:
+        message["Reply-To"] = letterhead.reply_to
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(idstring=day.strftime("%Y%m%d"), domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = make_msgid(idstring=day.strftime("%Y%m%d"), domain=domain or None)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")

@@ -46,7 +46,7 @@ def test_digest_needs_send_or_preview(roster_config: Path) -> None:
 
 def test_digest_send_without_a_server_says_so(roster_config: Path) -> None:
     result = monitor("digest", "--send", config=roster_config)
-    assert result.exit_code == 2 and "smtp.host is not set" in result.output
+    assert result.exit_code == 2 and "neither smtp.host nor a channel is set" in result.output
     assert status_json(roster_config)["daemon"]["last_round"] is None
 
 

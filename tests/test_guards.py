@@ -16,7 +16,7 @@ from db.models import DeliveryRow, MessageRow, ReminderRow
 from db.queries import daemon_summary, running_daemons
 from db.session import transaction
 from jobs import compose
-from jobs.compose import ConcurrentRound, build_round
+from jobs.compose import ConcurrentRound, Transports, build_round
 from jobs.daemon import latest_slot
 from jobs.scan import scan
 from monitor.app import App
@@ -73,7 +73,7 @@ def test_a_round_whose_deliveries_another_process_claimed_is_rolled_back_whole(
 
     monkeypatch.setattr(compose, "_sort_out", and_another_claims)
     with pytest.raises(ConcurrentRound), transaction(sqlite_app.sessions) as session:
-        build_round(sqlite_app, session, DAY, now, "me")
+        build_round(sqlite_app, session, DAY, now, "me", Transports.every(sqlite_app.settings))
     with transaction(sqlite_app.sessions) as session:
         assert session.scalar(select(func.count()).select_from(MessageRow)) == 0
         states = set(session.scalars(select(DeliveryRow.state)))
@@ -144,7 +144,7 @@ def test_a_reminder_crossed_while_no_daemon_ran_is_marked_late_in_an_on_time_rou
         scan(sqlite_app, session, DAY, now)
         session.execute(update(ReminderRow).where(ReminderRow.subject == "annual_report:2024").values(late=True))
     with transaction(sqlite_app.sessions) as session:
-        outgoing = build_round(sqlite_app, session, DAY, now, "me", late=False)
+        outgoing = build_round(sqlite_app, session, DAY, now, "me", Transports.every(sqlite_app.settings))
         late = dict(session.execute(select(MessageRow.recipient, MessageRow.late)).all())
     assert outgoing and late == dict.fromkeys(late, True)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from db.models import DeliveryRow, MessageRow
 from db.session import transaction
 from monitor.app import App
-from notifications.digest import MAX_PER_GROUP, Digest, Item, build_message
+from notifications.digest import MAX_PER_GROUP, Digest, Item, Letterhead, build_message
 from tests.conftest import d
 from tests.helpers import write_roster
 from tests.mailserver import PASSWORD, USER, MailServer
@@ -123,7 +123,7 @@ def test_no_header_can_be_injected_and_html_is_escaped() -> None:
                 "第十二条", None, False)
     digest = Digest()
     digest.add(item)
-    message = build_message("monitor@example.gov.cn", "admin@example.gov.cn", digest, DAY, "en",
+    message = build_message(Letterhead("monitor@example.gov.cn"), "admin@example.gov.cn", digest, DAY, "en",
                             dt.datetime(2027, 1, 11, tzinfo=dt.UTC))
     raw = message.as_bytes()
     headers = raw.split(b"\r\n\r\n", 1)[0].decode()
@@ -140,7 +140,7 @@ def test_a_digest_keeps_the_most_urgent_items_and_counts_the_rest() -> None:
     for n in range(1000):
         digest.add(Item("overdue", f"C{n:04d}", "x", "report", DAY, -n, "第十二条", None, n == 3))
     assert len(digest) == 1000 and len(digest.items) <= 4 * MAX_PER_GROUP * 6
-    message = build_message("monitor@example.gov.cn", "admin@example.gov.cn", digest, DAY, "en",
+    message = build_message(Letterhead("monitor@example.gov.cn"), "admin@example.gov.cn", digest, DAY, "en",
                             dt.datetime(2027, 1, 11, tzinfo=dt.UTC))
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "1000 items" in str(message["Subject"]) and "sent late" in str(message["Subject"])

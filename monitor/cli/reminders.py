@@ -59,6 +59,7 @@ def run(app: App) -> None:
     from jobs.scheduler import run_daemon
 
     app.packs  # noqa: B018 - a pack that fails to load stops the daemon before it starts, naming the file
+    app.settings.check_channels()   # so does a channel whose address or secret cannot be read
     configure()
     run_daemon(app)
 
@@ -68,7 +69,7 @@ def run(app: App) -> None:
 @click.option("--as-of", type=DATE, help="The round's day (default: today in the configured zone).")
 @click.option("--send", "mode", flag_value="send", help="Send the round now.")
 @click.option("--preview", type=click.Path(path_type=Path, file_okay=False),
-              help="Write the round's messages to DIR as .eml files; nothing is sent or recorded.")
+              help="Write the round's messages to DIR (.eml e-mails, .json chat posts); nothing is sent or recorded.")
 @pass_app
 def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | None) -> None:
     """One digest round by hand: --preview DIR writes it, --send sends it (and records it, as the daemon does)."""

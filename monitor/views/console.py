@@ -24,7 +24,7 @@ from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert
 from monitor.rules.vocabulary import ASSESSMENT_RESULTS, COLUMN_VOCABULARY, DATE_COLUMNS, VALUES, spelled
 from monitor.views.history import said
-from monitor.views.words import obligation_label, term, warning_message, words
+from monitor.views.words import cited, obligation_label, term, warning_message, words
 
 PAGE_SIZE = 100
 SORTS = ("urgency", "id", "name", "region", "due", "warnings")
@@ -45,9 +45,7 @@ def render(template: str, lang: str, **context: Any) -> str:
 def cite(packs: Mapping[str, Pack], regime: str, basis: str | None) -> str:
     """An article with its policy: 《促进中小企业特色产业集群发展暂行办法》第十七条（三）."""
     pack = packs.get(regime)
-    if pack is None:
-        return basis or ""
-    return f"《{pack.title}》{basis or ''}"
+    return cited(pack.title if pack is not None else None, basis)
 
 
 # --- the overview -------------------------------------------------------------------------------------------------

@@ -65,6 +65,11 @@ def words(section: str, lang: str) -> dict[str, Any]:
     return found
 
 
+def cited(title: str | None, basis: str | None) -> str:
+    """An article with its policy: 《促进中小企业特色产业集群发展暂行办法》第十七条（三）."""
+    return f"《{title}》{basis or ''}" if title else (basis or "")
+
+
 def digest_words(lang: str) -> dict[str, str]:
     """The digest's headings and sentences in the language."""
     return words("digest", lang)
