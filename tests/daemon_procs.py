@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from tests.chatservers import Post
 from tests.mailserver import Received
 from tests.reminder_helpers import ITEM, round_day_of
 
@@ -82,3 +84,28 @@ def item_counter(received: list[Received]) -> collections.Counter[tuple[str, str
         for cluster, what in ITEM.findall(mail.text):
             counter[(mail.recipients[0], round_day_of(mail), cluster, what)] += 1
     return counter
+
+
+CHAT_ITEM = re.compile(r"^- \*\*(\S+)\*\* .*?: (.*)$", re.MULTILINE)
+CHAT_DAY = re.compile(r"\((\d{4}-\d{2}-\d{2})[,)]")
+CHAT_REFERENCE = re.compile(r"^Ref\. (\S+)$", re.MULTILINE)
+
+
+def chat_counter(posts: list[Post]) -> tuple[collections.Counter[tuple[str, str, str]], int]:
+    """(round day, cluster, item) over distinct chat messages (by the reference each carries), and how many posts
+    repeated a message (asserted byte-identical): each reminder should count once."""
+    counter: collections.Counter[tuple[str, str, str]] = collections.Counter()
+    seen: dict[str, bytes] = {}
+    repeats = 0
+    for post in posts:
+        reference = CHAT_REFERENCE.search(post.text)
+        day = CHAT_DAY.search(post.text)
+        assert reference is not None and day is not None, post.text
+        if reference[1] in seen:
+            assert seen[reference[1]] == post.raw, f"{reference[1]} was posted twice with different content"
+            repeats += 1
+            continue
+        seen[reference[1]] = post.raw
+        for cluster, what in CHAT_ITEM.findall(post.text):
+            counter[(day[1], cluster, what)] += 1
+    return counter, repeats

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from monitor.app import App
 from tests import daemon_procs as procs
+from tests.chatservers import ChatServer
 from tests.conftest import d
 from tests.helpers import write_roster
 from tests.mailserver import MailServer
@@ -24,12 +25,13 @@ DAYS = [d("2027-02-22") + dt.timedelta(days=i) for i in range(18)]
 DAYS = [day for day in DAYS if day.weekday() < 5]
 
 
-def _config(server: MailServer) -> str:
+def _config(server: MailServer, chat: ChatServer | None = None) -> str:
     # a claim lapses after 60 s; each restart runs 10 minutes later on the injected clock, so a dead
-    # daemon's claims are taken over by the next one
+    # daemon's claims are taken over by the next one. With a chat server, a WeCom group gets every reminder too.
     return ('[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n'
             "[daemon]\nclaim_lease_seconds = 60\n"
-            + server.config().replace("timeout = 5", "timeout = 10").replace("retries = 1", "retries = 2"))
+            + server.config().replace("timeout = 5", "timeout = 10").replace("retries = 1", "retries = 2")
+            + ("\n" + chat.config("wecom") if chat is not None else ""))
 
 
 def _roster(tmp: Path) -> Path:
@@ -42,11 +44,12 @@ def _roster(tmp: Path) -> Path:
 
 
 def _reference(tmp: Path, server: MailServer, monkeypatch: pytest.MonkeyPatch,
-               refuse: set[str] | None = None) -> MailServer:
-    """The same days run in this process, uninterrupted: what each recipient should get, exactly once."""
+               refuse: set[str] | None = None, chat: ChatServer | None = None) -> MailServer:
+    """The same days run in this process, uninterrupted: what each recipient should get, exactly once (and what
+    the ``chat`` server, if given, should get: the caller points the channel's address at it)."""
     reference = MailServer(tmp, refuse=refuse).start()
     (tmp / "ref").mkdir()
-    app: App = make_app(tmp / "ref", f"sqlite:///{tmp / 'ref' / 'ref.db'}", _config(reference), monkeypatch)
+    app: App = make_app(tmp / "ref", f"sqlite:///{tmp / 'ref' / 'ref.db'}", _config(reference, chat), monkeypatch)
     load_roster(app, _roster(tmp))
     clock = Clock(at(DAYS[0], 9, 0))
     run = daemon(app, clock)
@@ -62,9 +65,10 @@ def _reference(tmp: Path, server: MailServer, monkeypatch: pytest.MonkeyPatch,
 FAULT_SEED = 20261123
 
 
-def _prepare(tmp: Path, database_url: str, server: MailServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _prepare(tmp: Path, database_url: str, server: MailServer, monkeypatch: pytest.MonkeyPatch,
+             chat: ChatServer | None = None) -> Path:
     config = tmp / "config.toml"
-    app = make_app(tmp, database_url, _config(server), monkeypatch)
+    app = make_app(tmp, database_url, _config(server, chat), monkeypatch)
     load_roster(app, _roster(tmp))
     app.close()
     return config
@@ -76,8 +80,11 @@ def test_sigkill_at_random_points_loses_nothing_and_sends_nothing_twice(
     print(f"fault test seed {seed} (MONITOR_FAULT_SEED={seed} replays it)")
     rng = random.Random(seed)
     server = MailServer(tmp_path).start()
+    chat = ChatServer(per_minute=1000).start()      # the daemons (child processes) post to it through the env
+    for key, value in chat.env().items():
+        monkeypatch.setenv(key, value)
     url = f"sqlite:///{tmp_path / 'monitor.db'}"
-    config = _prepare(tmp_path, url, server, monkeypatch)
+    config = _prepare(tmp_path, url, server, monkeypatch, chat)
     engine = create_engine(url)
     kills = 0
     try:
@@ -97,21 +104,33 @@ def test_sigkill_at_random_points_loses_nothing_and_sends_nothing_twice(
             if number == 0:
                 full = time.monotonic() - began
             assert procs.stop(survivor) == 0, log.read_text()[-2000:]
-        reference = _reference(tmp_path, server, monkeypatch)
+        chat_reference = ChatServer(per_minute=1000).start()
+        monkeypatch.setenv("MONITOR_TEST_WECOM_URL", chat_reference.urls()["wecom"])
+        reference = _reference(tmp_path, server, monkeypatch, chat=chat_reference)
+        chat_reference.stop()
         unique, repeats = procs.by_message_id(server.received)
         got, want = procs.item_counter(server.received), procs.item_counter(reference.received)
         assert got == want, f"seed {seed}: {kills} kills; missing {want - got}; extra {got - want}"
         assert max(got.values()) == 1
+        # the WeCom group got every reminder once too; a repeat is the same post (same reference), byte for byte
+        posted, chat_repeats = procs.chat_counter(chat.posts("wecom"))
+        expected, _ = procs.chat_counter(chat_reference.posts("wecom"))
+        assert posted == expected and max(posted.values()) == 1, f"seed {seed}: {posted - expected} {expected - posted}"
+        # (a WeCom post lists what fits in 4,096 bytes and counts the rest; there is one for each of the days)
+        assert {key[0] for key in posted} == {key[1] for key in got if key[0] == "admin@example.gov.cn"}
         with engine.connect() as conn:
             states = dict(conn.execute(text("SELECT state, count(*) FROM delivery GROUP BY state")).all())
-            sent_ids = set(conn.execute(text("SELECT id FROM message WHERE state = 'sent'")).scalars())
+            sent_ids = set(conn.execute(text("SELECT id FROM message WHERE state = 'sent' "
+                                             "AND recipient NOT LIKE 'channel:%'")).scalars())
         assert set(states) == {"sent"}, states
         assert sent_ids == set(unique), f"seed {seed}"
         # a kill between the server's acceptance and our commit resends the same bytes, same Message-ID
-        print(f"seed {seed}: {kills} kills, {len(unique)} messages, {repeats} identical resends")
+        print(f"seed {seed}: {kills} kills, {len(unique)} messages, {repeats} identical resends; "
+              f"{len(chat.posts('wecom'))} chat posts, {chat_repeats} identical reposts")
     finally:
         engine.dispose()
         server.stop()
+        chat.stop()
 
 
 @pytest.mark.postgres

@@ -16,7 +16,9 @@ import pytest
 from monitor.app import App
 from monitor.rules.stages import obligation_stage, warning_stage
 from monitor.rules.workdays import WorkCalendar
+from tests.chatservers import ChatServer
 from tests.conftest import d
+from tests.daemon_procs import chat_counter
 from tests.helpers import write_roster
 from tests.mailserver import MailServer
 from tests.reminder_helpers import Clock, at, daemon, items, load_roster, make_app, record, round_day_of
@@ -45,9 +47,20 @@ def test_warning_stages_repeat_only_for_revocation_warnings() -> None:
 
 
 @pytest.fixture
-def year_app(tmp_path: Path, database_url: str, server: MailServer,
+def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
+    found = ChatServer(per_minute=1000).start()
+    for key, value in found.env().items():
+        monkeypatch.setenv(key, value)
+    yield found
+    found.stop()
+
+
+@pytest.fixture
+def year_app(tmp_path: Path, database_url: str, server: MailServer, chat: ChatServer,
              monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    config = '[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n' + server.config()
+    # a DingTalk group (signed) gets every reminder too; a year runs in seconds, so its pace is lifted
+    config = ('[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n' + server.config() + "\n"
+              + chat.config("dingtalk", extra="per_minute = 1000\n"))
     app = make_app(tmp_path, database_url, config, monkeypatch)
     roster = write_roster(
         tmp_path / "roster.csv",
@@ -85,7 +98,8 @@ def _subject(cluster: str, what: str) -> str:
     raise AssertionError(f"unexpected item for {cluster}: {what}")
 
 
-def test_a_year_of_daily_ticks_sends_what_the_rules_imply(year_app: App, server: MailServer) -> None:
+def test_a_year_of_daily_ticks_sends_what_the_rules_imply(year_app: App, server: MailServer,
+                                                          chat: ChatServer) -> None:
     app, calendar = year_app, year_app.calendar
     clock = Clock(at(d("2026-12-01")))
     run = daemon(app, clock)
@@ -143,4 +157,9 @@ def test_a_year_of_daily_ticks_sends_what_the_rules_imply(year_app: App, server:
     assert operator_items == {("A", "renewal_review")}
     rounds = [(m.recipients[0], round_day_of(m)) for m in server.received]
     assert len(rounds) == len(set(rounds))
+    # the group chat got what the administrator got, once each, one post a round
+    posted, repeats = chat_counter(chat.posts("dingtalk"))
+    assert {(day_, cluster, _subject(cluster, what)) for day_, cluster, what in posted} == expected
+    assert max(posted.values()) == 1 and repeats == 0
+    assert len(chat.posts("dingtalk")) == len({r for r in rounds if r[0] == "admin@example.gov.cn"})
 
