@@ -155,11 +155,13 @@ class DaemonRow(Base):
 
 
 class RoundItemRow(Base):
-    """Scratch for a round being built (migration 0003): one claimed delivery and, unless another stage of the
-    same subject already shows it, the digest item it shows. Empty outside the transaction that builds a round."""
+    """Scratch for a round being built (migrations 0003, 0007): one delivery to claim and, unless another stage of
+    the same subject already shows it, the digest item it shows; named by its round. Removed when the round ends
+    (a dead round's rows by a later round)."""
     __tablename__ = "round_item"
-    __table_args__ = (Index("ix_round_item_recipient", "recipient", "id"),)
+    __table_args__ = (Index("ix_round_item_round", "round_id", "recipient", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[str] = mapped_column(String(96), server_default="")
     recipient: Mapped[str] = mapped_column(String(320))
     delivery_id: Mapped[int] = mapped_column(Integer)
     grp: Mapped[str | None] = mapped_column(String(16))            # the item's group; None: shown by another row

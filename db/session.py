@@ -74,6 +74,15 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def stepwise(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Work that commits as it goes (its steps call ``session.commit()``), and at the end; on an error, what was
+    not yet committed is rolled back. For long jobs (a scan, a round) that must not hold a write lock."""
+    with factory() as session:
+        yield session
+        session.commit()
+
+
 def in_transaction(factory: sessionmaker[Session], act: Callable[[Session], T]) -> T:
     """``act(session)`` as one unit of work, and what it returns."""
     with transaction(factory) as session:

@@ -1,13 +1,20 @@
 """Composing a digest round: pending deliveries become one stored message per recipient (jobs/deliver.py sends).
 
-``build_round`` runs in one transaction. It claims each recipient's pending deliveries with a conditional
-``UPDATE … WHERE state = 'pending'`` and stores the whole message (bytes and Message-ID) in the same
-transaction, so a delivery belongs to exactly one message or to none. On PostgreSQL only one daemon builds at a
-time (a transaction-level advisory lock); a second daemon finds nothing pending. If another process claimed
-some of the deliveries all the same, the round is rolled back whole (ConcurrentRound) and retried next tick.
+A round is built in short transactions, so that a ``record`` on SQLite never waits behind a whole round:
 
-Memory stays bounded on any roster: clusters are evaluated a slice at a time, and each delivery to claim is
-written with the digest item it shows to scratch rows (``round_item``), read back one recipient at a time.
+1. a slice of clusters at a time, what is obsolete or held is settled and each delivery to claim is written,
+   with the digest item it shows, to scratch rows named by the round (``round_item.round_id``); committed per
+   slice;
+2. one recipient at a time, its deliveries are claimed with a conditional ``UPDATE … WHERE state = 'pending'``
+   and its whole message (bytes and Message-ID) is stored, in one transaction: a delivery belongs to exactly
+   one message or to none. If another process claimed some of them, that recipient's transaction is rolled
+   back and the others go on.
+
+On PostgreSQL only one daemon builds at a time (a session-level advisory lock, held on a connection of its own
+for the round); a second daemon skips the round. A preview (``durable=False``) commits nothing: it runs in the
+caller's one transaction, which the caller rolls back, and a clash raises ConcurrentRound.
+
+Memory stays bounded on any roster: one slice of clusters, then one recipient's rows, at a time.
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import fields
-from itertools import groupby
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, delete, insert, or_, select, text, update
@@ -150,10 +158,11 @@ def held(found: Evaluated | None, subject: str, holds: set[tuple[str, str]]) -> 
         w.obligation == subject and (cid, w.key) in holds for w in found.verdict.warnings)
 
 
-def _sort_out(app: App, session: Session, day: dt.date, now: dt.datetime, late: bool,
-              transports: Transports) -> dict[str, int]:
+def _sort_out(app: App, session: Session, day: dt.date, now: dt.datetime, late: bool, transports: Transports,
+              round_id: str, durable: bool) -> dict[str, int]:
     """First pass, a slice of clusters at a time: settle what is obsolete or held, and write each delivery to
-    claim, with the item it shows, to the round's scratch rows. Only one slice is ever in memory."""
+    claim, with the item it shows, to the round's scratch rows. Only one slice is ever in memory; with
+    ``durable``, each slice is committed."""
     holds = {(hold.cluster_id, hold.subject) for hold in active_holds(SessionReads(session.connection()), day)}
     counts = {"claimed": 0, DeliveryState.SUPPRESSED: 0, DeliveryState.OBSOLETE: 0}
     after: str | None = None
@@ -172,7 +181,7 @@ def _sort_out(app: App, session: Session, day: dt.date, now: dt.datetime, late: 
                 settled[DeliveryState.SUPPRESSED].append(row.delivery_id)
             else:
                 shown = previous != (row.cluster_id, row.subject, row.recipient)   # two stages make one item
-                scratch.append({"recipient": row.recipient, "delivery_id": row.delivery_id,
+                scratch.append({"round_id": round_id, "recipient": row.recipient, "delivery_id": row.delivery_id,
                                 **item_to_row(item if shown else None)})
                 previous = (row.cluster_id, row.subject, row.recipient)
         if scratch:
@@ -181,29 +190,78 @@ def _sort_out(app: App, session: Session, day: dt.date, now: dt.datetime, late: 
             update_deliveries(session, ids, {"state": state, "settled_at": now})
             counts[state] += len(ids)
         counts["claimed"] += len(scratch)
+        if durable:
+            session.commit()
     return counts
 
 
+@contextmanager
+def _round_lock(session: Session, durable: bool) -> Iterator[bool]:
+    """Whether this process may build the round: on PostgreSQL, a session-level advisory lock held on a
+    connection of its own for the whole round (its transactions commit as they go); elsewhere, always."""
+    bind = session.get_bind()
+    if not durable or bind.dialect.name != "postgresql":
+        yield True
+        return
+    with bind.engine.connect() as conn:
+        got = bool(conn.execute(text(f"SELECT pg_try_advisory_lock({ROUND_LOCK})")).scalar())
+        conn.commit()
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text(f"SELECT pg_advisory_unlock({ROUND_LOCK})"))
+                conn.commit()
+
+
+def round_name(now: dt.datetime, owner: str) -> str:
+    """A round's id: its start (so older rounds sort first) and its owner."""
+    return f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%S.%f}-{owner}"[:96]
+
+
+def _sweep(session: Session, now: dt.datetime, lease_seconds: int) -> None:
+    """Remove the scratch rows of rounds that started more than a claim's lease ago: their process died."""
+    stale = round_name(now - dt.timedelta(seconds=lease_seconds), "")
+    session.execute(delete(RoundItemRow).where(RoundItemRow.round_id < stale))
+
+
 def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owner: str, transports: Transports,
-                late: bool = False) -> list[Outgoing]:
+                late: bool = False, durable: bool = True) -> list[Outgoing]:
     """Claim every pending delivery this round can send into one message per recipient (an e-mail, or a chat
-    message for a channel), in the caller's transaction."""
-    conn = session.connection()
-    if conn.dialect.name == "postgresql" and not conn.execute(
-            text(f"SELECT pg_try_advisory_xact_lock({ROUND_LOCK})")).scalar():
-        log.info("round day=%s skipped: another daemon is building one", day)
-        return []
-    counts = _sort_out(app, session, day, now, late, transports)
+    message for a channel). ``durable``: commit as it goes (the daemon); otherwise write in the caller's
+    transaction and commit nothing (a preview, rolled back by its caller)."""
+    with _round_lock(session, durable) as ours:
+        if not ours:
+            log.info("round day=%s skipped: another daemon is building one", day)
+            return []
+        round_id = round_name(now, owner)
+        if durable:
+            _sweep(session, now, app.settings.claim_lease_seconds)
+        counts = _sort_out(app, session, day, now, late, transports, round_id, durable)
+        outgoing = _compose(app, session, day, now, owner, transports, round_id, durable)
+        session.execute(delete(RoundItemRow).where(RoundItemRow.round_id == round_id))
+        mark(session, "round", now, day)
+        if durable:
+            session.commit()
+    log.info("round day=%s messages=%d deliveries=%d suppressed=%d obsolete=%d late=%s", day, len(outgoing),
+             counts["claimed"], counts[DeliveryState.SUPPRESSED], counts[DeliveryState.OBSOLETE], late)
+    return outgoing
+
+
+def _compose(app: App, session: Session, day: dt.date, now: dt.datetime, owner: str, transports: Transports,
+             round_id: str, durable: bool) -> list[Outgoing]:
+    """Second pass, one recipient at a time: its message, and the claim of its deliveries, in one transaction."""
     settings = app.settings
     letterhead = Letterhead.of(settings)
-    outgoing: list[Outgoing] = []
     table = RoundItemRow.__table__
-    stream = session.execute(   # plain rows, not ORM objects: nothing accumulates in the session
-        select(table).order_by(table.c.recipient, table.c.id).execution_options(yield_per=1000))
-    for recipient, rows in groupby(stream, key=lambda row: row.recipient):
-        digest, claims = Digest(), 0
+    recipients = list(session.execute(select(table.c.recipient).distinct().where(table.c.round_id == round_id)
+                                      .order_by(table.c.recipient)).scalars())
+    outgoing: list[Outgoing] = []
+    for recipient in recipients:
+        mine = (table.c.round_id == round_id) & (table.c.recipient == recipient)
+        rows = session.execute(select(table).where(mine).order_by(table.c.id)).all()
+        digest = Digest()
         for row in rows:
-            claims += 1
             item = item_from_row(row)
             if item is not None:
                 digest.add(item)
@@ -218,15 +276,17 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
             id=message_id, recipient=recipient, state=MessageState.CLAIMED, late=digest.late, round_day=day,
             raw=raw, created_at=now, claimed_by=owner, claimed_at=now, attempts=0))
         done = rowcount(session.execute(
-            update(DeliveryRow).where(DeliveryRow.state.in_(delivery_sources(DeliveryState.QUEUED)), DeliveryRow.id.in_(
-                select(RoundItemRow.delivery_id).where(RoundItemRow.recipient == recipient)))
+            update(DeliveryRow).where(DeliveryRow.state.in_(delivery_sources(DeliveryState.QUEUED)),
+                                      DeliveryRow.id.in_(select(table.c.delivery_id).where(mine)))
             .values(state=DeliveryState.QUEUED, message_id=message_id).execution_options(synchronize_session=False)))
-        if done != claims:
-            raise ConcurrentRound(f"round {day}: {claims - done} of {recipient}'s deliveries were claimed by "
-                                  "another process; nothing of this round was stored")
-        outgoing.append(Outgoing(message_id, recipient))
-    session.execute(delete(RoundItemRow))
-    mark(session, "round", now, day)
-    log.info("round day=%s messages=%d deliveries=%d suppressed=%d obsolete=%d late=%s", day, len(outgoing),
-             counts["claimed"], counts[DeliveryState.SUPPRESSED], counts[DeliveryState.OBSOLETE], late)
+        if done == len(rows):
+            outgoing.append(Outgoing(message_id, recipient))
+            if durable:
+                session.commit()
+            continue
+        problem = f"round {day}: {len(rows) - done} of {recipient}'s deliveries were claimed by another process"
+        if not durable:
+            raise ConcurrentRound(f"{problem}; nothing of this round was stored")
+        session.rollback()      # this recipient's message and claims only: the others are committed or to come
+        log.warning("%s; this recipient's message was not stored", problem)
     return outgoing

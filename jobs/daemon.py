@@ -13,7 +13,7 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from db.ledger import last_at, mark
-from db.session import transaction
+from db.session import stepwise, transaction
 from jobs.compose import ConcurrentRound, Outgoing, Transports, build_round
 from jobs.deliver import deliver, owed
 from jobs.scan import scan
@@ -89,8 +89,8 @@ class Daemon:
         """Record the reminders crossed so far and resend what is owed (retries, lapsed claims). The first scan
         of a daemon looks at every cluster; the next ones at those whose day has come or whose facts changed."""
         now = self.now()
-        with transaction(self.app.sessions) as session:
-            scan(self.app, session, self.day(now), now, incremental=self.scanned, watching=True)
+        with stepwise(self.app.sessions) as session:
+            scan(self.app, session, self.day(now), now, incremental=self.scanned, watching=True, durable=True)
         self.scanned = True
         self.resend()
         self.write_calendar(now)
@@ -138,10 +138,11 @@ class Daemon:
             log.warning("digest day=%s: %s", day, problem)
             return {}
         try:
-            with transaction(self.app.sessions) as session:
-                scan(self.app, session, day, now, incremental=self.scanned and not by_hand, watching=not by_hand)
+            with stepwise(self.app.sessions) as session:   # short transactions: a record never waits for a round
+                scan(self.app, session, day, now, incremental=self.scanned and not by_hand, watching=not by_hand,
+                     durable=True)
                 messages = build_round(self.app, session, day, now, self.owner, self.transports(), late)
-        except ConcurrentRound as exc:   # rolled back whole: what it held is still pending for the next round
+        except ConcurrentRound as exc:   # what it held is still pending for the next round
             log.warning("digest day=%s: %s", day, exc)
             messages = []
         counts = self._deliver(messages)

@@ -29,7 +29,8 @@ def preview_round(app: App, day: dt.date, directory: Path) -> list[Path]:
         session.begin()
         scan(app, session, day, now)
         messages = [(m.recipient, session.execute(select(MessageRow.raw).where(MessageRow.id == m.id)).scalar_one())
-                    for m in build_round(app, session, day, now, "preview", Transports.every(app.settings))]
+                    for m in build_round(app, session, day, now, "preview", Transports.every(app.settings),
+                                       durable=False)]
         session.rollback()
     paths = []
     for number, (recipient, raw) in enumerate(messages, 1):

@@ -40,14 +40,16 @@ class ScanResult(NamedTuple):
 
 
 def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental: bool = False,
-         watching: bool | None = None) -> ScanResult:
+         watching: bool | None = None, durable: bool = False) -> ScanResult:
     """Record the reminders owed as of ``day``. A stage crossed after the previous scan's day and before
     ``day`` was crossed while no scan ran: it is marked late (RULES.md: "sent once, marked as late").
 
     ``incremental`` (the daemon's ticks after its first): evaluate only the clusters whose next threshold day
     has come or whose facts changed (db/watch.py); otherwise every cluster. ``watching`` (default: as
     ``incremental``; the daemon's first scan too): store each evaluated cluster's next day. A scan by hand for
-    a day of its own choosing stores none, so it cannot move the daemon's watch."""
+    a day of its own choosing stores none, so it cannot move the daemon's watch. ``durable`` (the daemon): commit
+    each slice as it is done, so no write lock is held for the whole scan; what a killed scan recorded stays, and
+    the next scan records the rest (every insert ignores what is there)."""
     watching = incremental if watching is None else watching
     settings = app.settings
     previous = last_day(session, "scan")
@@ -85,6 +87,8 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
                     *routed(facts.cluster, c.roles, settings.channels)]
         watch.watch(session, next_scan)
         if not new:
+            if durable:
+                session.commit()
             continue
         inserted = session.execute(
             insert_ignoring_duplicates(conn, ReminderRow.__table__).returning(
@@ -98,6 +102,8 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
         counts[0] += len(inserted)
         counts[1] += len(deliveries)
         counts[2] += sum(1 for row in inserted if row.late)
+        if durable:
+            session.commit()
     mark(session, "scan", now, day)
     result = ScanResult(day, *counts)
     log.info("scan day=%s reminders=%d deliveries=%d late=%d clusters=%d incremental=%s", day, *counts,

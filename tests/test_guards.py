@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
-from db.models import DeliveryRow, MessageRow, ReminderRow
+from db.models import DeliveryRow, MessageRow, ReminderRow, RoundItemRow
 from db.queries import daemon_summary, running_daemons
-from db.session import transaction
+from db.session import stepwise, transaction
 from jobs import compose
 from jobs.compose import ConcurrentRound, Transports, build_round
 from jobs.daemon import latest_slot
@@ -58,8 +58,10 @@ def sqlite_app(tmp_path: Path) -> Iterator[App]:
     app.close()
 
 
-def test_a_round_whose_deliveries_another_process_claimed_is_rolled_back_whole(
-        sqlite_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("durable", [True, False])
+def test_a_recipient_whose_deliveries_another_process_claimed_gets_no_message(
+        sqlite_app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, durable: bool) -> None:
+    """The daemon's round (durable) rolls back that recipient's transaction only; a preview raises, whole."""
     now = at(DAY).astimezone(dt.UTC)
     with transaction(sqlite_app.sessions) as session:
         scan(sqlite_app, session, DAY, now)
@@ -72,12 +74,23 @@ def test_a_round_whose_deliveries_another_process_claimed_is_rolled_back_whole(
         return counts
 
     monkeypatch.setattr(compose, "_sort_out", and_another_claims)
-    with pytest.raises(ConcurrentRound), transaction(sqlite_app.sessions) as session:
-        build_round(sqlite_app, session, DAY, now, "me", Transports.every(sqlite_app.settings))
+    every = Transports.every(sqlite_app.settings)
+    if durable:
+        with stepwise(sqlite_app.sessions) as session:
+            outgoing = build_round(sqlite_app, session, DAY, now, "me", every)
+        assert [m.recipient for m in outgoing] == ["admin@example.gov.cn"]
+        assert "2 of bureau@example.cn's deliveries were claimed by another process" in caplog.text
+    else:
+        with pytest.raises(ConcurrentRound), transaction(sqlite_app.sessions) as session:
+            build_round(sqlite_app, session, DAY, now, "me", every, durable=False)
     with transaction(sqlite_app.sessions) as session:
-        assert session.scalar(select(func.count()).select_from(MessageRow)) == 0
-        states = set(session.scalars(select(DeliveryRow.state)))
-    assert states == {DeliveryState.PENDING}
+        recipients = set(session.scalars(select(MessageRow.recipient)))
+        states = dict(session.execute(select(DeliveryRow.recipient, DeliveryRow.state)).all())
+        scratch = session.scalar(select(func.count()).select_from(RoundItemRow))
+    assert recipients == ({"admin@example.gov.cn"} if durable else set())
+    assert states == {"admin@example.gov.cn": DeliveryState.QUEUED if durable else DeliveryState.PENDING,
+                      "bureau@example.cn": DeliveryState.QUEUED if durable else DeliveryState.PENDING}
+    assert scratch == 0
 
 
 def test_the_daemon_steps_over_a_concurrent_round_and_sends_it_next_time(
@@ -143,7 +156,7 @@ def test_a_reminder_crossed_while_no_daemon_ran_is_marked_late_in_an_on_time_rou
     with transaction(sqlite_app.sessions) as session:
         scan(sqlite_app, session, DAY, now)
         session.execute(update(ReminderRow).where(ReminderRow.subject == "annual_report:2024").values(late=True))
-    with transaction(sqlite_app.sessions) as session:
+    with stepwise(sqlite_app.sessions) as session:
         outgoing = build_round(sqlite_app, session, DAY, now, "me", Transports.every(sqlite_app.settings))
         late = dict(session.execute(select(MessageRow.recipient, MessageRow.late)).all())
     assert outgoing and late == dict.fromkeys(late, True)
