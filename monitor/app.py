@@ -77,13 +77,37 @@ class App:
 
         return session_factory(self.engine)
 
+    @property
+    def database(self) -> str:
+        """The database in use, fit to print: the SQLite file's path, or the URL without its password."""
+        from db.read import sqlite_path
+
+        url = self.settings.database_url
+        path = sqlite_path(url)
+        if path is not None:
+            return str(path)
+        from db.session import masked
+
+        return masked(url)
+
     @cached_property
     def reader(self) -> Reader:
-        """Read connections through the driver (sqlite3 itself for SQLite), on a schema that is up to date."""
+        """Read connections through the driver (sqlite3 itself for SQLite), on a schema that is up to date. A
+        command that only reads never creates a database: an SQLite file that is not there is an error."""
+        self.require_database()
         reader = Reader(self.settings.database_url, lambda: self.engine)
         if reader.path is None or reader.current_revision() != HEAD:
             self.engine  # noqa: B018 - creates or upgrades the schema
         return reader
+
+    def require_database(self) -> None:
+        """For a command that only reads: an SQLite file that is not there is an error, never created empty."""
+        from db.read import sqlite_path
+
+        path = sqlite_path(self.settings.database_url)
+        if path is not None and str(path) != ":memory:" and not path.exists() and "engine" not in self.__dict__:
+            raise ConfigError(f"no database at {path}: run monitor import FILE first, or set [database] url "
+                              f"in {self.settings.source} (or MONITOR_DATABASE_URL)")
 
     def close(self) -> None:
         """Release the database connections, if any were opened."""

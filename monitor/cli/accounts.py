@@ -96,6 +96,7 @@ def user_disable(app: App, name: str) -> None:
 @pass_app
 def user_list(app: App) -> None:
     """The users, their role, regions and state."""
+    app.require_database()
     from monitor import clock
     from monitor.actions.accounts import list_users
 
@@ -147,6 +148,7 @@ def user_revoke_tokens(app: App, name: str) -> None:
 @pass_app
 def serve(app: App, host: str, port: int, workers: int) -> None:
     """The web console and the JSON API (/api/v1), under uvicorn."""
+    app.require_database()
     from monitor.web.server import run
 
     app.packs  # noqa: B018 - a pack that fails to load stops the server before it starts

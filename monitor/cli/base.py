@@ -135,6 +135,7 @@ def selection_options(f: F) -> F:
         from monitor.overview import Selection
 
         app = click.get_current_context().ensure_object(App)
+        app.require_database()      # these commands only read: before any output file is opened
         selection = Selection.of(app, as_of, cluster_ids, regime, region, moment(app, known_at), include_archived)
         return f(*args, selection=selection, **kwargs)
 

@@ -227,6 +227,7 @@ def history(app: App, cluster: str, known_at: dt.datetime | None, fmt: str) -> N
     from monitor.views.history import history_json, history_lines
 
     at = moment(app, known_at)
+    app.require_database()
     with transaction(app.sessions) as session:
         row = record_db.cluster(session, cluster)
         if row is None:

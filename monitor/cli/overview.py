@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 @config_option
 @selection_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--wide", is_flag=True, help="The table with every column whole, whatever the terminal's width.")
 @pass_app
-def status(app: App, selection: Selection, fmt: str) -> None:
+def status(app: App, selection: Selection, fmt: str, wide: bool) -> None:
     """The overview: every cluster's state, open obligations and warnings, the most urgent first."""
     from monitor.overview import ledger, ranked
 
@@ -34,7 +35,7 @@ def status(app: App, selection: Selection, fmt: str) -> None:
         indent = sys.stdout.isatty()   # indented for a person; compact for scripts and pipes
         ranking = ranked(app, selection, functools.partial(rendered, lang=lang, indent=indent))
         write_document(sys.stdout.buffer, selection.as_of, ranking.payloads,
-                       {"daemon": daemon, "holds": holds_json(holds)}, indent)
+                       {"daemon": daemon, "holds": holds_json(holds), "database": app.database}, indent)
         sys.stdout.buffer.flush()
         return
     from rich.console import Console
@@ -42,9 +43,9 @@ def status(app: App, selection: Selection, fmt: str) -> None:
     from monitor.views.table import print_ledger, print_table, table_row
 
     console = Console()
-    table = ranked(app, selection, functools.partial(table_row, as_of=selection.as_of, lang=lang))
-    print_table(table.summaries, table.payloads, selection.as_of, lang, console)
-    print_ledger(holds, daemon, lang, console)
+    table = ranked(app, selection, functools.partial(table_row, as_of=selection.as_of, lang=lang, wide=wide))
+    print_table(table.summaries, table.payloads, selection.as_of, lang, console, wide)
+    print_ledger(holds, daemon, lang, console, app.database)
 
 
 @click.command()

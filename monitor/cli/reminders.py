@@ -77,6 +77,7 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | No
 
     if (mode is None) == (preview is None):
         raise click.UsageError("give exactly one of --send and --preview DIR")
+    app.require_database()
     day = as_of or app.today()
     if mode == "send" and day > app.today():
         from monitor.errors import InputError

@@ -4,6 +4,16 @@
 stream back, laid out from the small summaries the overview keeps of every row (column widths, counts), so the
 whole table never sits in memory. Lines are laid out with rich.cells rather than rich.table.Table, which took
 about half a second for 1,000 rows.
+
+The layout fits the terminal's width (``COLUMNS`` for a pipe; rich's default 80 without it):
+
+- every column at its natural width when they fit;
+- else one line a cluster with the name and the warning shortened in proportion (never below NAME_MIN and
+  WARNING_MIN cells), the next due day with its days and the ack/snooze key never cut;
+- else (a narrow terminal, 80 columns) three lines a cluster: who it is; the next due item; the key and the
+  warning, cut at the end.
+
+``--wide`` prints every column whole whatever the width (for a file, or a terminal that scrolls).
 """
 
 from __future__ import annotations
@@ -23,8 +33,12 @@ from monitor.views.words import calendar_note, term, warning_message, words
 
 #: row colour by the cluster's most severe warning
 STYLE = {Severity.REVOCATION: "bold red", Severity.RISK: "yellow", Severity.NOTICE: "cyan"}
-#: the widest a column grows (terminal cells): the name and the warning are cut with an ellipsis
-LIMITS = (24, 18, 16, 8, 11, 34, 64)
+#: the widest a column grows (terminal cells), unless --wide: the name and the warning are cut with an ellipsis
+LIMITS = (24, 40, 16, 8, 11, 48, 44, 120)
+NAME, WARNING = 1, 7
+#: the narrowest the name and the warning are shortened to before the table turns to three lines a cluster
+NAME_MIN, WARNING_MIN = 10, 24
+GAP = 2
 #: where a cell's calendar footnote goes: the cell holds this mark, replaced by " *N" when printed
 NOTE_MARK = "\x00"
 
@@ -51,7 +65,18 @@ def _next_due(verdict: Verdict, as_of: dt.date, lang: str, notes: list[str]) -> 
     label = term(first.kind, lang) + (f" {first.year}" if first.year is not None else "")
     if first.due is None:
         return f"{label} ({term('pending', lang)})"
-    return f"{label} {first.due} ({words('table', lang)['days'].format(n=first.days_left)}){_mark(first, lang, notes)}"
+    said = words("table", lang)
+    days = first.days_left or 0
+    counted = said["overdue_days"].format(n=-days) if days < 0 else said["days"].format(n=days)
+    return f"{label} {first.due} ({counted}){_mark(first, lang, notes)}"
+
+
+def _key(verdict: Verdict) -> str:
+    """What `monitor ack` takes for the most severe warning, else what `monitor snooze` takes for the next item."""
+    if verdict.warnings:
+        return verdict.warnings[0].key
+    open_items = [o for o in verdict.obligations if o.is_open]
+    return min(open_items, key=lambda o: (o.due is None, o.due or dt.date.max)).key if open_items else "—"
 
 
 def _mark(item: Obligation | Alert, lang: str, notes: list[str]) -> str:
@@ -71,20 +96,20 @@ def _warnings(ordered: Sequence[Alert], lang: str, notes: list[str]) -> str:
     return f"[{term(top.severity, lang)}{more}] {top.basis} {warning_message(top, lang)}{_mark(top, lang, notes)}"
 
 
-def table_row(item: Evaluated, as_of: dt.date, lang: str) -> tuple[Row, RowSummary]:
-    """One cluster's line and what the layout needs to know of it."""
+def table_row(item: Evaluated, as_of: dt.date, lang: str, wide: bool = False) -> tuple[Row, RowSummary]:
+    """One cluster's line and what the layout needs to know of it (``wide``: nothing is cut)."""
     cluster, verdict = item.facts.cluster, item.verdict
     ordered = verdict.warnings
     style = "dim" if verdict.state == "revoked" else STYLE[ordered[0].severity] if ordered else ""
     notes: list[str] = []
     cells = (cluster.id, cluster.name, cluster.regime, term(verdict.state, lang), str(verdict.valid_until or "—"),
-             _next_due(verdict, as_of, lang, notes), _warnings(ordered, lang, notes))
+             _next_due(verdict, as_of, lang, notes), _key(verdict), _warnings(ordered, lang, notes))
     publicity = verdict.publicity
     running = publicity is not None and publicity.end >= as_of     # running or about to: objections still possible
     # cut here, in the overview's workers: a column is never wider than its limit, so what is cut to the limit is
     # what the layout would cut, and the parent only pads (a row with a footnote is laid out there, numbered)
     lengths = tuple(map(cell_len, cells))
-    if notes:
+    if notes or wide:
         row = Row(cells, style, tuple(notes))
         widths = tuple(cell_len(cell.replace(NOTE_MARK, " *9")) for cell in cells)
     else:
@@ -116,13 +141,38 @@ def _fit(text: str, width: int) -> str:
     return cut_to(text, width)
 
 
+class Layout(NamedTuple):
+    widths: tuple[int, ...]
+    cards: bool             # three lines a cluster
+
+
+def layout(natural: Sequence[int], headers: Sequence[str], width: int | None) -> Layout:
+    """Column widths for a terminal ``width`` cells wide (None: --wide, everything whole)."""
+    widths = [max(n, cell_len(h)) for n, h in zip(natural, headers, strict=True)]
+    total = sum(widths) + GAP * (len(widths) - 1)
+    if width is None or total <= width:
+        return Layout(tuple(widths), False)
+    spare = [max(0, widths[NAME] - max(NAME_MIN, cell_len(headers[NAME]))),
+             max(0, widths[WARNING] - max(WARNING_MIN, cell_len(headers[WARNING])))]
+    excess = total - width
+    if excess > sum(spare):
+        return Layout(tuple(widths), True)
+    cut_name = -(-excess * spare[0] // sum(spare))      # in proportion, rounded up
+    widths[NAME] -= cut_name
+    widths[WARNING] -= excess - cut_name
+    return Layout(tuple(widths), False)
+
+
 def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.date, lang: str,
-                console: Console) -> None:
+                console: Console, wide: bool = False) -> None:
     """The title, the header, a line a cluster (as ``rows`` stream in), publicity periods, notes and totals."""
     said = words("table", lang)
     headers = said["headers"]
-    widths = [max(min(max((s.widths[i] for s in summaries), default=0), LIMITS[i]), cell_len(header))
-              for i, header in enumerate(headers)]
+    natural = [max((s.widths[i] for s in summaries), default=0) for i in range(len(headers))]
+    if not wide:
+        natural = [min(n, limit) for n, limit in zip(natural, LIMITS, strict=True)]
+    plan = layout(natural, headers, None if wide else console.width)
+    widths = plan.widths
     notes: list[str] = []
 
     def numbered(cell: str, row_notes: Iterable[str]) -> str:
@@ -135,23 +185,37 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
     def line(cells: Sequence[str]) -> str:
         return "  ".join(_fit(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
+    def card(cells: Sequence[str]) -> list[str]:
+        cid, name, regime, state, valid, upcoming, key, warning = (cell.rstrip() for cell in cells)
+        first = f"{cid}  {{name}}  {regime}  {state}  {valid}"
+        room = console.width - cell_len(first.format(name=""))
+        lines = [first.format(name=_fit(name, max(room, NAME_MIN)).rstrip() if cell_len(name) > room else name)]
+        lines.append(f"  {said['card_next']}{upcoming}")
+        if warning != "—":
+            lines.append(f"  {said['card_warning']}{key}  {warning}")
+        return [text if cell_len(text) <= console.width else cut_to(text, console.width).rstrip()
+                for text in lines]
+
     # a terminal gets each line coloured through rich; a pipe or a file gets the same text written as it is
     # (what rich would write there too, at a fraction of the cost over 100,000 lines)
     write = None if console.is_terminal else console.file.write
 
     console.print(said["title"].format(as_of=as_of), style="bold", highlight=False)
-    console.print(line(headers), style="bold underline", highlight=False, soft_wrap=True)
+    if not plan.cards:
+        console.print(line(headers), style="bold underline", highlight=False, soft_wrap=True)
     for row in rows:
-        if row.lengths is not None:     # already cut: pad each cell to its column
-            text = "  ".join(cell + " " * (width - length)
-                             for cell, length, width in zip(row.cells, row.lengths, widths, strict=True)).rstrip()
-        else:
+        if plan.cards or row.lengths is None or any(map(int.__gt__, row.lengths, widths)):
             pending = iter(row.notes)
-            text = line([numbered(cell, [next(pending) for _ in range(cell.count(NOTE_MARK))]) for cell in row.cells])
-        if write is not None:
-            write(text + "\n")
-        else:
-            console.print(text, style=row.style, highlight=False, markup=False, soft_wrap=True)
+            cells = [numbered(cell, [next(pending) for _ in range(cell.count(NOTE_MARK))]) for cell in row.cells]
+            texts = card(cells) if plan.cards else [line(cells)]
+        else:                           # already cut to fit: pad each cell to its column
+            texts = ["  ".join(cell + " " * (width - length)
+                               for cell, length, width in zip(row.cells, row.lengths, widths, strict=True)).rstrip()]
+        for text in texts:
+            if write is not None:
+                write(text + "\n")
+            else:
+                console.print(text, style=row.style, highlight=False, markup=False, soft_wrap=True)
     for summary in sorted((s for s in summaries if s.publicity is not None), key=lambda s: s.publicity or ()):
         cid, start, end, basis = summary.publicity or ("", "", "", "")
         console.print(said["publicity"].format(id=cid, start=start, end=end, basis=basis), highlight=False,
@@ -166,8 +230,10 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
     console.print(said["summary"].format(total=len(summaries), **counts), highlight=False, soft_wrap=True)
 
 
-def print_ledger(holds: Iterable[Hold], daemon: dict[str, Any], lang: str, console: Console) -> None:
-    """Acks and snoozes in force, and what the daemon last did and has waiting (under the status table)."""
+def print_ledger(holds: Iterable[Hold], daemon: dict[str, Any], lang: str, console: Console,
+                 database: str = "") -> None:
+    """Acks and snoozes in force, what the daemon last did and has waiting, and the database all this was read
+    from (under the status table)."""
     said = words("table", lang)
     for h in holds:
         console.print(said["ledger_hold"].format(
@@ -179,3 +245,6 @@ def print_ledger(holds: Iterable[Hold], daemon: dict[str, Any], lang: str, conso
         round=daemon["last_round"] or said["ledger_never"], waiting=daemon["waiting"],
         messages=daemon["messages_waiting"], failed=daemon["failed"]),
         style="dim", highlight=False, markup=False, soft_wrap=True)
+    if database:
+        console.print(said["ledger_database"].format(database=database), style="dim", highlight=False, markup=False,
+                      soft_wrap=True)

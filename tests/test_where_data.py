@@ -1,0 +1,52 @@
+"""Where the data is: a command that only reads never creates a database, and status names the one it read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import EXAMPLE_ROSTER, monitor
+
+
+@pytest.mark.parametrize("args", [
+    ["status"], ["status", "--format", "json"], ["calendar"], ["export", "out.xlsx"], ["report", "r.html"],
+    ["history", "X-1"], ["user", "list"], ["digest", "--preview", "outbox"],
+])
+def test_a_read_only_command_in_an_empty_folder_creates_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MONITOR_DATABASE_URL", raising=False)
+    result = monitor(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"error: no database at {tmp_path / 'monitor.db'}: run monitor import FILE first, or set [database] url "
+        "in the packaged default config (or MONITOR_DATABASE_URL)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_status_names_the_database_it_read_beside_its_config(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MONITOR_DATABASE_URL", raising=False)
+    folder = tmp_path / "english"
+    folder.mkdir()
+    config = folder / "config.toml"
+    config.write_text('[general]\nlanguage = "en"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert monitor("import", str(EXAMPLE_ROSTER), config=config).exit_code == 0
+    table = monitor("status", config=config)
+    assert table.exit_code == 0 and table.stdout.splitlines()[-1] == f"database: {folder / 'monitor.db'}"
+    document = json.loads(monitor("status", "--format", "json", config=config).stdout)
+    assert document["database"] == str(folder / "monitor.db") and len(document["clusters"]) == 8
+    assert not (tmp_path / "monitor.db").exists()      # the database is beside the config, not the folder
+
+
+def test_a_postgresql_url_is_named_without_its_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.app import App
+    from monitor.config import load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    settings = load_settings(config, {"MONITOR_DATABASE_URL": "postgresql+psycopg://monitor:s3cret@db.internal/m"})
+    assert App(_settings=settings).database == "postgresql+psycopg://monitor:***@db.internal/m"
