@@ -180,10 +180,10 @@ def test_calendar_note_next_to_dates_it_affects(app: App, config_file: Path, tmp
     lines = table.splitlines()
     assert lines[:4] == [
         "2031-02-06 动态管理状态",
-        "编号   集群    办法           状态  有效期至    下一事项                           确认/暂停键"
-        "                        警示",
-        "NMG-9  新集群  nmg-sme-draft  有效  2033-05-31  重大变动备案 2031-03-05 (27天) *1  "
-        "change_filing:operator:2031-02-05  —",
+        ("编号   集群    办法           状态  有效期至    下一事项                           确认/暂停键"
+        "                        警示"),
+        ("NMG-9  新集群  nmg-sme-draft  有效  2033-05-31  重大变动备案 2031-03-05 (27天) *1  "
+        "change_filing:operator:2031-02-05  —"),
         "*1 2031年节假日未收录，仅按周末推算，请核对国务院办公厅通知",
     ]
     assert lines[4:6] == ["共1个集群：有效1，到期0，撤销0；警示：撤销0，风险0，提示0",
