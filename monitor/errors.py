@@ -16,6 +16,8 @@ message the server refuses is recorded as failed in the ledger.
 
 from __future__ import annotations
 
+import re
+
 
 class MonitorError(Exception):
     """Base of the errors that are the user's to fix."""
@@ -51,9 +53,11 @@ class ConflictError(InputError):
 
 
 class ImportError_(MonitorError):
-    """A roster file had bad rows; ``problems`` holds one line per bad row."""
+    """A file had bad rows; ``problems`` holds one line per problem, each naming its row ("…: line 7: …")."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = problems
-        super().__init__(f"{source}: {len(problems)} bad row(s), nothing imported")
+        rows = len({found[1] for p in problems if (found := re.search(r": line (\d+): ", p))}) or len(problems)
+        extra = f" ({len(problems)} problems)" if len(problems) != rows else ""
+        super().__init__(f"{source}: {rows} bad row{'s' if rows != 1 else ''}{extra}, nothing imported")

@@ -94,14 +94,14 @@ def test_filling_in_a_stored_change_and_naming_a_contradiction(app: App, roster:
     ("NMG-1,年度报告,2024,2025-02-30,,,,,", "2025-02-30"),
     ("NMG-1,年度报告,2024,2099-03-01,,,,,", "filed_on 2099-03-01 is in the future"),
     ("NMG-1,年度报告,2022,2023-03-01,,,,,", "the first report NMG-1 owes is on 2023"),
-    ("NMG-1,年度报告,2024,2025-03-01,,,通过,,", "result: a report has no result"),
+    ("NMG-1,年度报告,2024,2025-03-01,,,通过,,", "结果: a report has no result"),
     ("NMG-1,重大变动,,2025-01-01,主导产业,2025-02-01,,,", "filed_on 2025-01-01 is before the change on 2025-02-01"),
     ("NMG-1,重大变动,,,扩大,2025-02-01,,,", "change_kind '扩大' is not one of"),
     ("NMG-1,复核,,,,,通过,2023-01-01,", "before the certification on 2023-10-15"),
     ("AH-1,考核,2023,,,,通过,2024-07-01,", "AH-1 was not certified that year"),
     ("NMG-1,考核,2024,,,,通过,,", "has no assessment rule"),
     ("AH-1,年度报告,2024,2025-03-01,,,,,", "has no annual report rule"),
-    (",年度报告,2024,2025-03-01,,,,,", "cluster: empty"),
+    (",年度报告,2024,2025-03-01,,,,,", "集群编号: empty"),    # named as the file's header names it
 ])
 def test_every_kind_of_bad_row_is_named_and_nothing_is_stored(app: App, roster: Path, tmp_path: Path, line: str,
                                                               said: str) -> None:
@@ -110,7 +110,7 @@ def test_every_kind_of_bad_row_is_named_and_nothing_is_stored(app: App, roster: 
     result = monitor("import-facts", str(path), config=roster)
     assert result.exit_code == 2
     assert "line 3: " in result.stderr and said in result.stderr, result.stderr
-    assert result.stderr.splitlines()[-1] == f"error: {path}: 1 bad row(s), nothing imported"
+    assert result.stderr.splitlines()[-1] == f"error: {path}: 1 bad row, nothing imported"
     assert facts(app) == 0
     dry = monitor("import-facts", str(path), "--dry-run", config=roster)
     assert dry.exit_code == 2 and "line 2: would add" in dry.stdout and facts(app) == 0

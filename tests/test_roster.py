@@ -73,7 +73,7 @@ def test_every_bad_row_is_named_and_nothing_is_stored(app: App, config_file: Pat
     assert any("line 5: batch: '1999' is not a batch of miit-sme-2022" in line for line in lines)
     assert any("line 5: operator_email: 'not-an-email' is not an e-mail address" in line for line in lines)
     assert any("line 6: id: 'NMG-1' is also on line 2" in line for line in lines)
-    assert lines[-1] == f"error: {path}: 6 bad row(s), nothing imported"
+    assert lines[-1] == f"error: {path}: 4 bad rows (6 problems), nothing imported"   # rows counted as rows
     assert count(app) == 0
 
 
@@ -146,3 +146,21 @@ def test_malformed_files_never_traceback_never_half_import(tmp_path: Path, rows:
         assert count(app) == 0
     finally:
         app.close()
+
+
+def test_errors_name_fields_by_the_files_own_headers_and_count_rows(app: App, config_file: Path,
+                                                                    tmp_path: Path) -> None:
+    path = tmp_path / "花名册.csv"
+    path.write_text("集群编号,集群名称,适用办法,认定日期\n,,没有的办法,2024-13-01\nNMG-1,好,nmg-sme-draft,2024-01-01\n",
+                    encoding="utf-8")
+    result = monitor("import", str(path), config=config_file)
+    lines = result.stderr.splitlines()
+    assert f"error: {path}: line 2: 集群编号: is empty" in lines
+    assert any(line.startswith(f"error: {path}: line 2: 适用办法: '没有的办法' is not a regime") for line in lines)
+    assert lines[-1] == f"error: {path}: 1 bad row (4 problems), nothing imported"
+
+
+def test_a_roster_imported_again_unchanged_updates_nothing(app: App, config_file: Path, tmp_path: Path) -> None:
+    path = write_roster(tmp_path / "r.csv", GOOD)
+    assert monitor("import", str(path), config=config_file).stdout == "imported r.csv: 1 added, 0 updated\n"
+    assert monitor("import", str(path), config=config_file).stdout == "imported r.csv: 0 added, 0 updated, 1 unchanged\n"

@@ -60,7 +60,7 @@ def test_an_edited_export_imports_back_as_an_update(config: Path, tmp_path: Path
     book.save(path)
     result = monitor("import", str(path), config=config)
     assert result.exit_code == 0, result.output
-    assert "0 added, 8 updated" in result.stdout
+    assert "0 added, 1 updated, 7 unchanged" in result.stdout     # only the edited row changed
     again = {row["集群编号"]: row for row in rows(export(config, tmp_path / "again.xlsx"), "集群")}
     assert again[edited_id]["运营机构邮箱"] == "new-operator@example.cn"
     assert again[edited_id]["有效期至"] == dt.datetime(2030, 6, 30)

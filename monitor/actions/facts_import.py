@@ -121,7 +121,8 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
                 regions: tuple[str, ...] | None = None) -> Plan:
     """Read and check every row against the stored facts and the rows above it; store nothing. With ``regions``
     (a bureau account's), a cluster of another region is unknown."""
-    _, rows = read_sheet(path, FACT_COLUMNS, what="facts file")
+    sheet = read_sheet(path, FACT_COLUMNS, what="facts file")
+    rows = sheet.rows
     if not rows:
         raise InputError(f"{path}: the file has no rows")
     plan = Plan()
@@ -130,7 +131,7 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
         try:
             parsed.append((row, *fact_of(row.values)))
         except (ValueError, InputError) as exc:
-            plan.problems.append(f"{path}: line {row.line}: {exc}")
+            plan.problems.append(f"{path}: line {row.line}: {sheet.said(str(exc))}")
     clusters = record_db.clusters(session, {typed.lower() for _, typed, _ in parsed}, regions)
     archived = record_db.archived_among(session, [c.id for c in clusters.values()])
     known: dict[tuple[str, tuple[object, ...]], Version | Planned] = {}
@@ -140,10 +141,10 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
         where = f"{path}: line {row.line}"
         cluster = clusters.get(typed.lower())
         if cluster is None:
-            plan.problems.append(f"{where}: cluster: unknown cluster {typed!r}")
+            plan.problems.append(f"{where}: {sheet.said(f'cluster: unknown cluster {typed!r}')}")
             continue
         if cluster.id in archived:
-            plan.problems.append(f"{where}: cluster: {cluster.id!r} is archived")
+            plan.problems.append(f"{where}: {sheet.said(f'cluster: {cluster.id!r} is archived')}")
             continue
         pack = packs.get(cluster.regime)
         if pack is None:
@@ -153,7 +154,7 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
         fact = with_default_day(fact)
         found = problem(fact, cluster.id, cluster.certified_on, pack, today, NAMES[fact.kind])
         if found is not None:
-            plan.problems.append(f"{where}: {found}")
+            plan.problems.append(f"{where}: {sheet.said(found)}")
             continue
         key = (cluster.id, identity(fact))
         stored = known.get(key)

@@ -21,7 +21,7 @@ from db.facts import archived_among
 from db.models import ClusterRow
 from db.watch import touch
 from monitor.actions.archive import archive_note
-from monitor.actions.sheets import SheetRow, blank, read_sheet, text_of
+from monitor.actions.sheets import Sheet, SheetRow, blank, read_sheet, text_of
 from monitor.addresses import address_problem
 from monitor.errors import ImportError_, InputError
 from monitor.rules.dates import parse_date
@@ -34,8 +34,8 @@ _EMAIL_COLUMNS = ("operator_email", "bureau_email")
 MAX_ID_LENGTH = 64
 
 
-def read_rows(path: Path) -> tuple[list[str], list[SheetRow]]:
-    """The roster's column names (normalised) and its non-empty rows with their line numbers."""
+def read_rows(path: Path) -> Sheet:
+    """The roster's column names (normalised), its non-empty rows with their line numbers, its headers."""
     return read_sheet(path, [(name, (name, chinese), required) for name, chinese, required in COLUMNS], _COMPUTED,
                       "roster")
 
@@ -101,12 +101,14 @@ def check_row(row: SheetRow, packs: Mapping[str, Pack], today: dt.date) -> tuple
 class ImportResult:
     added: int
     updated: int
+    unchanged: int = 0
 
 
 def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: str, now: dt.datetime,
                   progress: Callable[[Iterable[SheetRow], int], Iterable[SheetRow]] | None = None) -> ImportResult:
     """Check every row, then insert new clusters and update known ones, in the caller's transaction."""
-    columns, rows = read_rows(path)
+    sheet = read_rows(path)
+    columns, rows = sheet.columns, sheet.rows
     if not rows:
         raise InputError(f"{path}: the roster has no rows")
     checked: list[dict[str, Any]] = []
@@ -120,7 +122,7 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
             row_problems.append(f"id: {cluster_id!r} is also on line {seen[key]}")
         elif key:
             seen[key] = row.line
-        problems.extend(f"{path}: line {row.line}: {p}" for p in row_problems)
+        problems.extend(f"{path}: line {row.line}: {sheet.said(p)}" for p in row_problems)
         checked.append(values)
     if problems:
         raise ImportError_(str(path), problems)
@@ -135,12 +137,15 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
     archived = archived_among(session, known.values())
     if archived:
         raise ImportError_(str(path), [
-            f"{path}: line {seen[cid.lower()]}: id: cluster {cid!r} is {archive_note(row)}: "
+            f"{path}: line {seen[cid.lower()]}: {sheet.said('id: ')}cluster {cid!r} is {archive_note(row)}: "
             f"`monitor roster unarchive {cid} --reason …` first" for cid, row in sorted(archived.items())])
     stamp = {"recorded_at": now, "recorded_by": who}
     new = [{**{name: None for name, _, _ in COLUMNS}, **values, **stamp}
            for values in checked if values["id"].lower() not in known]
-    changed = [{**values, "_id": values["id"], **stamp} for values in checked if values["id"].lower() in known]
+    stored = _stored(session, [values["id"] for values in checked if values["id"].lower() in known], columns)
+    changed = [{**values, "_id": values["id"], **stamp} for values in checked
+               if values["id"].lower() in known and _differs(values, stored[values["id"]], columns)]
+    unchanged = len(checked) - len(new) - len(changed)
     if new:
         session.execute(insert(ClusterRow), new)
     if changed:
@@ -149,4 +154,20 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
             {name: bindparam(name) for name in [*columns, "recorded_at", "recorded_by"] if name != "id"})
         session.connection().execute(statement, changed)
         touch(session, [values["id"] for values in changed])   # the daemon's next scan evaluates them again
-    return ImportResult(added=len(new), updated=len(changed))
+    return ImportResult(added=len(new), updated=len(changed), unchanged=unchanged)
+
+
+def _stored(session: Session, ids: list[str], columns: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored values of these clusters, in the file's columns."""
+    table = ClusterRow.__table__
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 5000):
+        for row in session.execute(select(*(table.c[name] for name in dict.fromkeys(["id", *columns])))
+                                   .where(table.c.id.in_(ids[start:start + 5000]))):
+            found[row.id] = dict(row._mapping)
+    return found
+
+
+def _differs(values: Mapping[str, Any], stored: Mapping[str, Any], columns: list[str]) -> bool:
+    """Whether the file changes any of the columns it has (an export imported back unedited changes nothing)."""
+    return any(values.get(name) != stored.get(name) for name in columns if name != "id")

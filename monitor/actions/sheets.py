@@ -22,6 +22,18 @@ class SheetRow:
     values: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class Sheet:
+    columns: list[str]                  # the column names found, normalised (id, name, …)
+    rows: list[SheetRow]
+    headers: Mapping[str, str]          # each column name as the file's own header writes it (集群编号, …)
+
+    def said(self, problem: str) -> str:
+        """A problem ("regime: …") with its field named as the file's header names it ("适用办法: …")."""
+        field, sep, rest = problem.partition(": ")
+        return f"{self.headers[field]}: {rest}" if sep and field in self.headers else problem
+
+
 def blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or (
         isinstance(value, str) and not value.strip())
@@ -45,9 +57,9 @@ def _decode(data: bytes, source: str) -> str:
     raise InputError(f"{source}: not UTF-8 or GBK text; save the CSV as UTF-8 and import it again")
 
 
-def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] = (),
-               what: str = "sheet") -> tuple[list[str], list[SheetRow]]:
-    """The file's column names (normalised) and its non-empty rows; headers in ``skipped`` are ignored."""
+def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] = (), what: str = "sheet") -> Sheet:
+    """The file's column names (normalised), its non-empty rows and its headers as written; headers in
+    ``skipped`` are ignored."""
     import pandas as pd  # heavy: imported only when a file is read
 
     aliases = {header.casefold(): name for name, headers, _ in columns for header in headers}
@@ -66,6 +78,7 @@ def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] =
     except Exception as exc:  # noqa: BLE001 - openpyxl raises zipfile, XML and its own errors
         raise InputError(f"{source}: cannot read it as a {suffix} {what}: {type(exc).__name__}: {exc}") from None
     found: list[str] = []
+    written: dict[str, str] = {}
     for header in frame.columns:
         name = aliases.get(str(header).strip().casefold())
         if name is None and str(header).strip() in skipped:
@@ -78,6 +91,7 @@ def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] =
         if name in found:
             raise InputError(f"{source}: line 1: column {name!r} appears twice")
         found.append(name)
+        written[name] = str(header).strip()
     missing = [name for name, _, required in columns if required and name not in found]
     if missing:
         raise InputError(f"{source}: line 1: missing column(s) {', '.join(missing)}")
@@ -87,4 +101,4 @@ def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] =
         if all(blank(v) for v in record.values()):
             continue
         rows.append(SheetRow(line=index + 2, values={str(k): v for k, v in record.items()}))
-    return found, rows
+    return Sheet(found, rows, written)

@@ -29,7 +29,8 @@ def import_(app: App, file: Path) -> None:
 
     with transaction(app.sessions) as session:
         result = import_roster(session, file, app.packs, who(), clock.now_utc(), progress=_progress)
-    click.echo(f"imported {file.name}: {result.added} added, {result.updated} updated")
+    unchanged = f", {result.unchanged} unchanged" if result.unchanged else ""
+    click.echo(f"imported {file.name}: {result.added} added, {result.updated} updated{unchanged}")
 
 
 def _progress(rows: Iterable[Any], total: int) -> Iterable[Any]:
