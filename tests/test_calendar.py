@@ -31,6 +31,14 @@ def calendar(config: Path, *args: str) -> Any:
     return parse(result.stdout)
 
 
+SUMMARY = "overdue-today@monitor"
+
+
+def deadlines(document: Any) -> list[Any]:
+    """The events of obligations (without the day's overdue summary)."""
+    return [e for e in document.vevent_list if e.uid.value != SUMMARY]
+
+
 def dated(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The dated obligations `status --format json` lists, by the UID the calendar gives them."""
     return {f"{c['id']}/{o['key']}@monitor": {**o, "cluster": c}
@@ -39,7 +47,7 @@ def dated(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_one_event_per_dated_obligation_with_cluster_article_and_state(config: Path) -> None:
     expected = dated(status_json(config, "--as-of", AS_OF))
-    events = {e.uid.value: e for e in calendar(config).vevent_list}
+    events = {e.uid.value: e for e in deadlines(calendar(config))}
     assert set(events) == set(expected)
     assert len(expected) > 10
     for uid, obligation in expected.items():
@@ -55,7 +63,7 @@ def test_one_event_per_dated_obligation_with_cluster_article_and_state(config: P
 
 def test_pending_obligations_carry_an_alarm_per_lead_day_and_overdue_ones_none(config: Path) -> None:
     expected = dated(status_json(config, "--as-of", AS_OF))
-    events = {e.uid.value: e for e in calendar(config).vevent_list}
+    events = {e.uid.value: e for e in deadlines(calendar(config))}
     states = {expected[uid]["state"] for uid in events}
     assert {"pending", "overdue"} <= states
     for uid, event in events.items():
@@ -67,23 +75,42 @@ def test_pending_obligations_carry_an_alarm_per_lead_day_and_overdue_ones_none(c
 
 
 def test_uids_are_stable_and_a_later_export_updates_the_same_events(config: Path) -> None:
-    before = {e.uid.value: e for e in calendar(config).vevent_list}
+    before = {e.uid.value: e for e in deadlines(calendar(config))}
     overdue = next(uid for uid, e in before.items() if "/annual_report:2025@" in uid and e.sequence.value == "1")
     assert monitor("record", "report", overdue.split("/")[0], "--year", "2025", "--filed-on", "2026-11-20",
                    config=config).exit_code == 0
-    after = {e.uid.value: e for e in calendar(config).vevent_list}
+    after = {e.uid.value: e for e in deadlines(calendar(config))}
     assert set(after) == set(before)                # the same events, none added
     assert after[overdue].dtstart.value == before[overdue].dtstart.value
     assert int(after[overdue].sequence.value) > int(before[overdue].sequence.value)
     assert "状态: 迟报" in after[overdue].description.value
 
 
+def test_overdue_items_are_also_one_all_day_event_on_the_day_of_the_feed(config: Path) -> None:
+    """Calendar apps open on today: an overdue item on its own past due day goes unseen, so today says how many."""
+    document = status_json(config, "--as-of", AS_OF)
+    overdue = [(c, o) for c in document["clusters"] for o in c["obligations"] if o["state"] == "overdue"]
+    [summary] = [e for e in calendar(config).vevent_list if e.uid.value == SUMMARY]
+    assert summary.summary.value == f"逾期事项 {len(overdue)} 项" and len(overdue) > 3
+    assert summary.dtstart.value == dt.date.fromisoformat(AS_OF)
+    assert summary.dtend.value == dt.date.fromisoformat(AS_OF) + dt.timedelta(days=1)
+    description = summary.description.value
+    for cluster, obligation in overdue:
+        assert f"{cluster['id']} {cluster['name']}：" in description
+        assert f"{obligation['due']}截止，逾期{-obligation['days_left']}天" in description
+    later = next(e for e in parse(monitor("calendar", "--as-of", "2026-12-01", config=config).stdout).vevent_list
+             if e.uid.value == SUMMARY)
+    assert later.dtstart.value == dt.date(2026, 12, 1) and int(later.sequence.value) > int(summary.sequence.value)
+    none = monitor("calendar", "--as-of", AS_OF, "--cluster", "AH-AMC-2024-012", config=config).stdout
+    assert SUMMARY not in none                   # nothing overdue there: no summary
+
+
 def test_filters_by_cluster_and_regime_and_refuses_unknown_ones(config: Path) -> None:
-    one = calendar(config, "--cluster", "MIIT-2022-015").vevent_list
+    one = deadlines(calendar(config, "--cluster", "MIIT-2022-015"))
     assert one and all(e.uid.value.startswith("MIIT-2022-015/") for e in one)
-    regime = calendar(config, "--regime", "miit-sme-2022").vevent_list
+    regime = deadlines(calendar(config, "--regime", "miit-sme-2022"))
     assert regime and all("miit-sme-2022" in e.categories.value for e in regime)
-    assert len(regime) < len(calendar(config).vevent_list)
+    assert len(regime) < len(deadlines(calendar(config)))
     unknown = monitor("calendar", "--cluster", "NOPE", config=config)
     assert unknown.exit_code == 2 and "NOPE" in unknown.stderr
     assert monitor("calendar", "--regime", "nope", config=config).exit_code == 2
@@ -100,7 +127,7 @@ def test_the_daemon_rewrites_the_subscribed_file_on_every_scan(config: Path, tmp
         daemon = Daemon(app, "test", lambda: dt.datetime(2026, 11, 22, 9, tzinfo=dt.UTC))
         daemon.scan_tick()
         first = feed.read_text(encoding="utf-8")
-        assert {e.uid.value for e in parse(first).vevent_list} == set(dated(status_json(config, "--as-of", AS_OF)))
+        assert {e.uid.value for e in deadlines(parse(first))} == set(dated(status_json(config, "--as-of", AS_OF)))
         shutil.copy(feed, tmp_path / "old.ics")
         daemon._clock = lambda: dt.datetime(2027, 4, 1, 9, tzinfo=dt.UTC)
         daemon.scan_tick()

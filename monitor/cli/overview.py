@@ -59,7 +59,7 @@ def calendar(app: App, selection: Selection) -> None:
     from monitor.views.ics import write_calendar
 
     out = sys.stdout.buffer
-    write_calendar(out, evaluated(app, selection), clock.now_utc(), app.settings)
+    write_calendar(out, evaluated(app, selection), clock.now_utc(), app.settings, selection.as_of)
     out.flush()
 
 

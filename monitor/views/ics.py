@@ -1,6 +1,8 @@
 """`monitor calendar`: the dated obligations as an RFC 5545 calendar (deadlines.ics) for Outlook, WPS or a phone.
 
-One all-day event per dated obligation that `status` lists. Its UID is the cluster and the obligation's key,
+One all-day event per dated obligation that `status` lists, and, when any is overdue, an all-day event
+"逾期事项 N 项" on the day the feed is written (calendar apps show no past day unasked, so an overdue item on its
+own due day goes unseen); its UID stays the same from day to day, so a refreshed subscription moves it to today. Its UID is the cluster and the obligation's key,
 so importing a newer file, or a client refreshing a subscription, updates the event instead of adding a
 second one; SEQUENCE rises as an obligation moves on (pending, overdue, then done or late). Open obligations
 carry one alarm per configured lead day (``reminders.lead_days``) until they fall due. The file is written a slice of clusters
@@ -13,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
@@ -79,21 +82,62 @@ def event(cluster: Cluster, obligation: Obligation, now: dt.datetime, lead_days:
     return item
 
 
-def events(items: Iterable[Evaluated], now: dt.datetime, settings: Settings) -> Iterator[Event]:
-    """An event for each dated obligation the overview lists."""
+#: overdue items listed in the summary event's description; the rest are counted
+OVERDUE_LISTED = 50
+
+
+class Overdue:
+    """The overdue obligations seen while the feed is written, for the day's summary event."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang, self.count, self.lines = lang, 0, list[str]()
+
+    def add(self, cluster: Cluster, obligation: Obligation) -> None:
+        self.count += 1
+        if len(self.lines) < OVERDUE_LISTED:
+            self.lines.append(words("ics", self.lang)["overdue_line"].format(
+                id=cluster.id, name=cluster.name, label=obligation_label(obligation, self.lang), due=obligation.due,
+                days=-(obligation.days_left or 0)))
+
+    def event(self, today: dt.date, now: dt.datetime) -> Event:
+        said = words("ics", self.lang)
+        lines = self.lines + ([said["overdue_more"].format(n=self.count - len(self.lines))]
+                              if self.count > len(self.lines) else [])
+        item = Event()
+        item.add("uid", "overdue-today@monitor")
+        item.add("dtstamp", now)
+        item.add("sequence", today.toordinal() - dt.date(2024, 1, 1).toordinal())   # rises as the day moves on
+        item.add("summary", said["overdue"].format(n=self.count))
+        item.add("dtstart", today)
+        item.add("dtend", today + dt.timedelta(days=1))
+        item.add("transp", "TRANSPARENT")
+        item.add("description", "\n".join(lines))
+        return item
+
+
+def events(items: Iterable[Evaluated], now: dt.datetime, settings: Settings,
+           overdue: Overdue | None = None) -> Iterator[Event]:
+    """An event for each dated obligation the overview lists (the overdue ones also counted in ``overdue``)."""
     for facts, verdict in items:
         for obligation in verdict.obligations:
             if obligation.due is not None:
+                if overdue is not None and obligation.state == "overdue":
+                    overdue.add(facts.cluster, obligation)
                 yield event(facts.cluster, obligation, now, settings.lead_days_for(obligation.kind),
                             settings.language)
 
 
-def write_calendar(out: BinaryIO, items: Iterable[Evaluated], now: dt.datetime, settings: Settings) -> int:
-    """Write the calendar to ``out``; the number of events."""
+def write_calendar(out: BinaryIO, items: Iterable[Evaluated], now: dt.datetime, settings: Settings,
+                   day: dt.date | None = None) -> int:
+    """Write the calendar, evaluated as of ``day`` (default: today), to ``out``; the number of events."""
     out.write(_header(settings.language, settings.timezone))
+    overdue = Overdue(settings.language)
     count = 0
-    for item in events(items, now, settings):
+    for item in events(items, now, settings, overdue):
         out.write(item.to_ical())
+        count += 1
+    if overdue.count:
+        out.write(overdue.event(day or now.astimezone(ZoneInfo(settings.timezone)).date(), now).to_ical())
         count += 1
     out.write(b"END:VCALENDAR\r\n")
     return count
