@@ -73,28 +73,32 @@ def test_rendered_counts_chart_and_warnings_match_status(browser: webdriver.Chro
     per_item = {round(height / drawn[key], 1) for key, height in heights.items()}
     assert len(per_item) == 1 and next(iter(per_item)) > 10
 
-    # the table: every warning, with its article
+    # the table: one row a cluster with warnings, each warning with its article and a date
     rows = browser.find_elements(By.CSS_SELECTOR, "#warnings tbody tr")
+    assert [r.get_attribute("data-cluster") for r in rows] == [c["id"] for c in clusters if c["warnings"]] or \
+        sorted(r.get_attribute("data-cluster") or "" for r in rows) == sorted(c["id"] for c in clusters if c["warnings"])
     expected = sorted((c["id"], w["basis"]) for c in clusters for w in c["warnings"])
-    shown_rows = sorted((r.find_element(By.CSS_SELECTOR, "td:nth-child(2) .meta").text,
-                         r.find_element(By.CSS_SELECTOR, "td.basis").text) for r in rows)
+    shown_rows = sorted((r.get_attribute("data-cluster") or "", li.find_element(By.CSS_SELECTOR, ".basis").text)
+                        for r in rows for li in r.find_elements(By.CSS_SELECTOR, "li"))
     assert shown_rows == expected
+    dates = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#warnings li time")]
+    assert len(dates) == len(expected) and all(len(day) == 10 for day in dates)    # every date filled
+    policies = {r.get_attribute("data-cluster"): r.find_element(By.CSS_SELECTOR, "td.policy").text for r in rows}
+    assert policies["MIIT-2022-015"] == "《促进中小企业特色产业集群发展暂行办法》"      # the policy, not its code
 
 
 def test_filtering_the_table_by_severity_and_text(browser: webdriver.Chrome, page: tuple[Path, dict[str, Any], Path]) -> None:
     path, document, _ = page
     browser.get(path.as_uri())
-    risk = [(c["id"], w) for c in document["clusters"] for w in c["warnings"] if w["severity"] == "risk"]
+    risk = {c["id"] for c in document["clusters"] for w in c["warnings"] if w["severity"] == "risk"}
     assert risk
     browser.find_element(By.CSS_SELECTOR, 'button[data-filter="risk"]').click()
     visible = [r for r in browser.find_elements(By.CSS_SELECTOR, "#warnings tbody tr") if r.is_displayed()]
-    assert len(visible) == len(risk)
-    assert {r.get_attribute("data-severity") for r in visible} == {"risk"}
+    assert {r.get_attribute("data-cluster") for r in visible} == risk      # the clusters with a risk warning
     browser.find_element(By.CSS_SELECTOR, 'button[data-filter=""]').click()
     browser.find_element(By.ID, "search").send_keys("MIIT-2022-015")
     visible = [r for r in browser.find_elements(By.CSS_SELECTOR, "#warnings tbody tr") if r.is_displayed()]
-    expected = next(len(c["warnings"]) for c in document["clusters"] if c["id"] == "MIIT-2022-015")
-    assert len(visible) == expected > 0
+    assert [r.get_attribute("data-cluster") for r in visible] == ["MIIT-2022-015"]
 
 
 def test_screenshot(browser: webdriver.Chrome, page: tuple[Path, dict[str, Any], Path], tmp_path: Path) -> None:
@@ -130,3 +134,71 @@ def test_screenshot(browser: webdriver.Chrome, page: tuple[Path, dict[str, Any],
     assert sum(1 for value in band.tobytes() if value < 100) > 200
     target = Path(os.environ.get("MONITOR_REPORT_SCREENSHOT", tmp_path / "report.png"))
     target.write_bytes(shot)
+
+
+LAYOUT = """
+const cells = [...document.querySelectorAll('#warnings td, #regions td:first-child')];
+return {
+  scroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  narrow: cells.filter(c => c.getBoundingClientRect().width < 60).map(c => c.textContent.trim()).slice(0, 5),
+  names: Math.min(...[...document.querySelectorAll('#warnings td.cluster b')].map(b => b.getBoundingClientRect().width)),
+};
+"""
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_the_page_reads_on_a_phone_and_on_a_desktop(browser: webdriver.Chrome,
+                                                    page: tuple[Path, dict[str, Any], Path], width: int) -> None:
+    """A page forwarded to a phone (390 px) or opened on a desktop: no sideways scrolling, no name squeezed to a
+    character a line (each warnings-table cell at least 60 px wide, names at least 6 characters)."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 640})
+    try:
+        browser.get(page[0].as_uri())
+        layout = browser.execute_script(LAYOUT)
+        assert layout["scroll"] <= 0, layout
+        assert layout["narrow"] == [] and layout["names"] >= 6 * 14, layout
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_title_names_the_department_and_totals_go_by_region(tmp_path: Path) -> None:
+    config = own_config(tmp_path, text='[general]\ndepartment = "内蒙古自治区工业和信息化厅"\n')
+    path = tmp_path / "report.html"
+    assert monitor("report", str(path), "--as-of", AS_OF, config=config).exit_code == 0
+    html = path.read_text(encoding="utf-8")
+    assert "<title>内蒙古自治区工业和信息化厅 · 产业集群动态管理报告" in html
+    document = status_json(config, "--as-of", AS_OF)
+    regions = Counter(c.get("region") for c in document["clusters"])
+    for region, count in regions.items():
+        assert f'data-region="{region}">\n      <td>{region}</td><td class="num" data-count="clusters">{count}</td>' in html
+    assert '<span>撤销情形</span>' in html and '<span>已撤销</span>' in html
+
+
+def test_a_pdf_is_a_real_pdf_with_the_reports_counts(tmp_path: Path) -> None:
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    from monitor.views.pdf import browser as chromium
+
+    if chromium() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is needed to print the report (scripts/test installs it)")
+        pytest.skip("Chromium is not installed")
+    config = own_config(tmp_path)
+    path = tmp_path / "report.pdf"
+    result = monitor("report", str(path), "--as-of", AS_OF, config=config)
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes()[:5] == b"%PDF-"
+    text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in PdfReader(path).pages))
+    document = status_json(config, "--as-of", AS_OF)
+    revocation = sum(1 for c in document["clusters"] for w in c["warnings"] if w["severity"] == "revocation")
+    assert f"{revocation}\n撤销情形" in text and f"截至 {AS_OF} · {len(document['clusters'])} 集群" in text
+    joined = text.replace("\n", "")        # a long id may be broken across two lines of a cell
+    for cluster in document["clusters"]:
+        if cluster["warnings"]:
+            assert cluster["id"] in joined
+    refused = monitor("report", str(tmp_path / "report.txt"), config=config)
+    assert refused.exit_code == 2 and "written as .html or .pdf" in refused.stderr
+    assert not (tmp_path / "report.txt").exists()

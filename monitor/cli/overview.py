@@ -109,14 +109,19 @@ def template(app: App, file: Path, facts: bool) -> None:
 @selection_options
 @pass_app
 def report(app: App, file: Path, selection: Selection) -> None:
-    """One self-contained HTML page: counts, a twelve-month chart of due dates, the warnings with their articles."""
+    """One self-contained page (FILE.html, or FILE.pdf printed by Chromium): counts, totals by region, a
+    twelve-month chart of due dates, the clusters with warnings and their articles."""
     from monitor import clock
     from monitor.overview import evaluated
     from monitor.views.report import write_report
 
+    if file.suffix.lower() not in (".html", ".htm", ".pdf"):
+        from monitor.errors import InputError
+
+        raise InputError(f"{file}: the report is written as .html or .pdf: name the file report.html or report.pdf")
     settings = app.settings
     result = write_report(file, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
-                          settings.timezone, app.packs, app.calendar)
+                          settings.timezone, app.packs, app.calendar, settings.department)
     click.echo(f"{file}: {result.clusters} clusters, {sum(result.severities.values())} warnings "
                f"as of {selection.as_of}")
 

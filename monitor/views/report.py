@@ -1,9 +1,11 @@
-"""`monitor report report.html`: one self-contained page to look at (no network needed to open it).
+"""`monitor report report.html` (or `.pdf`): one self-contained page to look at (no network needed to open it).
 
-The counts by state and severity, a chart of the obligations falling due in the next twelve months by regime
-(inline SVG, drawn here; it includes those that only become known within the window, such as next year's
-annual reports), and the table of warnings, each citing its article. The roster is read a
-slice at a time; the table lists the MAX_WARNINGS most severe warnings and counts the rest.
+The department's name and the day; the counts by state and by severity (labelled so that 撤销情形, a ground for
+revocation, is never read as 已撤销); totals by region; a chart of the obligations falling due in the next
+twelve months by policy (inline SVG, drawn here; it includes those that only become known within the window,
+such as next year's annual reports); and one row per cluster with warnings, most severe first, each warning
+with its article and its date. The roster is read a slice at a time; the table lists the MAX_ROWS most severe
+clusters and counts the rest. Below 640 px (a page forwarded to a phone) each row becomes a block.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from monitor.rules.engine import evaluate
 from monitor.rules.listing import Evaluated
 from monitor.rules.packs import Pack
 from monitor.rules.states import Severity
+from monitor.rules.verdict import Alert, Verdict
 from monitor.rules.workdays import WorkCalendar
 from monitor.views.files import write_whole
 from monitor.views.words import term, warning_message, words
 
 MONTHS = 12
-MAX_WARNINGS = 2000
+MAX_ROWS = 2000
 #: regime colours, in the order of the regimes' ids (colour-blind safe, Okabe–Ito)
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 CHART = {"width": 960, "height": 280, "left": 48, "bottom": 36, "top": 16}
@@ -44,7 +47,8 @@ class Tally:
     severities: Counter[str] = field(default_factory=Counter)
     obligations: Counter[str] = field(default_factory=Counter)
     timeline: dict[str, list[int]] = field(default_factory=dict)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    regions: dict[str, Counter[str]] = field(default_factory=dict)
     hidden: int = 0
 
     def month_of(self, day: dt.date) -> int | None:
@@ -52,14 +56,29 @@ class Tally:
         return index if 0 <= index < MONTHS and day >= self.as_of else None
 
     def keep_most_severe(self) -> None:
-        if len(self.warnings) > 2 * MAX_WARNINGS:
-            self.warnings.sort(key=_warning_order)
-            self.hidden += len(self.warnings) - MAX_WARNINGS
-            del self.warnings[MAX_WARNINGS:]
+        if len(self.rows) > 2 * MAX_ROWS:
+            self.rows.sort(key=_row_order)
+            self.hidden += len(self.rows) - MAX_ROWS
+            del self.rows[MAX_ROWS:]
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        """Every listed warning, most severe first (the rows' warnings, flattened)."""
+        return [w for row in self.rows for w in row["warnings"]]
 
 
-def _warning_order(row: dict[str, Any]) -> tuple[int, str, str]:
-    return -Severity(row["severity"]).rank, row["cluster_id"], row["key"]
+def _row_order(row: dict[str, Any]) -> tuple[int, int, str]:
+    return -Severity(row["top"]).rank, -len(row["warnings"]), row["cluster_id"]
+
+
+def _warning_day(warning: Alert, verdict: Verdict) -> dt.date | None:
+    """The day a warning is about: the day it quotes, else its obligation's due day, else a day it names."""
+    if warning.due is not None:
+        return warning.due
+    obligation = next((o for o in verdict.obligations if o.key == warning.obligation), None)
+    if obligation is not None and obligation.due is not None:
+        return obligation.due
+    return next((v for _, v in warning.params if isinstance(v, dt.date)), verdict.valid_until)
 
 
 def tally(items: Iterable[Evaluated], as_of: dt.date, lang: str, packs: Mapping[str, Pack],
@@ -67,10 +86,14 @@ def tally(items: Iterable[Evaluated], as_of: dt.date, lang: str, packs: Mapping[
     start = as_of.replace(day=1)
     result = Tally(as_of, [start + relativedelta(months=n) for n in range(MONTHS)])
     horizon = start + relativedelta(months=MONTHS) - dt.timedelta(days=1)
+    said = words("report", lang)
     for facts, verdict in items:
         cluster = facts.cluster
         result.clusters += 1
         result.states[verdict.state] += 1
+        region = result.regions.setdefault(cluster.region or "", Counter())
+        region["clusters"] += 1
+        region[verdict.state] += 1
         for o in verdict.obligations:
             if o.is_open:
                 result.obligations[o.state] += 1
@@ -83,14 +106,21 @@ def tally(items: Iterable[Evaluated], as_of: dt.date, lang: str, packs: Mapping[
                     result.timeline.setdefault(cluster.regime, [0] * MONTHS)[month] += 1
         for w in verdict.warnings:
             result.severities[w.severity] += 1
-            result.warnings.append({
-                "cluster_id": cluster.id, "cluster_name": cluster.name, "regime": cluster.regime,
-                "severity": w.severity, "severity_label": term(w.severity, lang), "key": w.key,
-                "message": warning_message(w, lang), "due": w.due, "basis": w.basis})
+            region[w.severity] += 1
+        if verdict.warnings:
+            pack = packs.get(cluster.regime)
+            result.rows.append({
+                "cluster_id": cluster.id, "cluster_name": cluster.name, "region": cluster.region or "",
+                "regime": cluster.regime, "policy": pack.title if pack else cluster.regime,
+                "state": verdict.state, "state_label": term(verdict.state, lang), "valid_until": verdict.valid_until,
+                "top": verdict.warnings[0].severity,
+                "warnings": [{"cluster_id": cluster.id, "severity": w.severity, "key": w.key,
+                              "severity_label": said[f"severity_{w.severity}"], "message": warning_message(w, lang),
+                              "day": _warning_day(w, verdict), "basis": w.basis} for w in verdict.warnings]})
         result.keep_most_severe()
-    result.warnings.sort(key=_warning_order)
-    result.hidden += max(0, len(result.warnings) - MAX_WARNINGS)
-    del result.warnings[MAX_WARNINGS:]
+    result.rows.sort(key=_row_order)
+    result.hidden += max(0, len(result.rows) - MAX_ROWS)
+    del result.rows[MAX_ROWS:]
     return result
 
 
@@ -124,6 +154,19 @@ def chart(result: Tally, lang: str) -> dict[str, Any]:
     return {**CHART, "bars": bars, "ticks": ticks, "legend": [{"regime": r, "colour": colours[r]} for r in regimes]}
 
 
+def region_rows(result: Tally, lang: str) -> list[dict[str, Any]]:
+    """One row a region (by name; clusters without one last), and the total."""
+    said = words("report", lang)
+    named = sorted((name, counts) for name, counts in result.regions.items() if name)
+    rows = [{"name": name, **counts} for name, counts in named]
+    if "" in result.regions:
+        rows.append({"name": said["no_region"], **result.regions[""]})
+    total: Counter[str] = Counter()
+    for counts in result.regions.values():
+        total.update(counts)
+    return [*rows, {"name": said["total"], "total": True, **total}]
+
+
 def _nice_step(peak: int) -> int:
     """A round gridline step giving at most five lines."""
     step = 1
@@ -143,16 +186,24 @@ def _environment() -> Environment:
 
 
 def write_report(path: Path, items: Iterable[Evaluated], as_of: dt.date, now: dt.datetime, lang: str, timezone: str,
-                 packs: Mapping[str, Pack], calendar: WorkCalendar) -> Tally:
+                 packs: Mapping[str, Pack], calendar: WorkCalendar, department: str = "") -> Tally:
+    """The page, written whole to ``path``; a ``.pdf`` path gets the page printed by headless Chromium."""
     result = tally(items, as_of, lang, packs, calendar)
     said = words("report", lang)
     page = _environment().get_template("report.html").render(
-        lang=lang, words=said, result=result, chart=chart(result, lang),
+        lang=lang, words=said, result=result, chart=chart(result, lang), department=department,
         generated=now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M"),
         states=[(s, term(s, lang), result.states[s]) for s in ("in_force", "expired", "revoked")],
-        severities=[(s, term(s, lang), result.severities[s]) for s in ("revocation", "risk", "notice")],
+        severities=[(s, said[f"severity_{s}"], result.severities[s]) for s in ("revocation", "risk", "notice")],
         obligations=[(s, term(s, lang), result.obligations[s]) for s in ("overdue", "pending")],
+        regions=region_rows(result, lang),
+        policies={p.id: p.title for p in packs.values()},
         documents={p.id: f"{p.title}（{p.document}）" for p in packs.values()},
         more=said["more"].format(count=result.hidden))
-    write_whole(path, lambda out: out.write(page.encode("utf-8")))
+    if path.suffix.lower() == ".pdf":
+        from monitor.views.pdf import print_pdf
+
+        print_pdf(page, path)
+    else:
+        write_whole(path, lambda out: out.write(page.encode("utf-8")))
     return result

@@ -1,0 +1,43 @@
+"""An HTML page printed to PDF by headless Chromium (Debian's ``chromium``), the browser the tests use: what is
+printed is what a person sees, CJK fonts included. No Chromium: a one-line error saying what to install."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from monitor.errors import InputError
+from monitor.views.files import write_whole
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+TIMEOUT_SECONDS = 120
+
+
+def browser() -> str | None:
+    return next((found for name in BROWSERS if (found := shutil.which(name))), None)
+
+
+def print_pdf(page: str, path: Path) -> None:
+    """Write ``page`` to ``path`` as a PDF, whole or not at all."""
+    binary = browser()
+    if binary is None:
+        raise InputError(f"{path}: writing a PDF needs Chromium (Debian: apt install chromium); or write "
+                         f"{path.with_suffix('.html').name} and print it from a browser")
+    with tempfile.TemporaryDirectory(prefix="monitor-pdf-") as directory:
+        source, target = Path(directory) / "report.html", Path(directory) / "report.pdf"
+        source.write_text(page, encoding="utf-8")
+        command = [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                   f"--user-data-dir={Path(directory) / 'profile'}", "--no-pdf-header-footer",
+                   f"--print-to-pdf={target}", source.as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=TIMEOUT_SECONDS, check=False)
+        except subprocess.TimeoutExpired:
+            raise InputError(f"{path}: Chromium did not print the page within {TIMEOUT_SECONDS} s") from None
+        if done.returncode != 0 or not target.exists() or target.read_bytes()[:5] != b"%PDF-":
+            said = done.stderr.decode(errors="replace").strip().splitlines()
+            raise InputError(f"{path}: Chromium could not print the page: {said[-1] if said else done.returncode}")
+        printed = target.read_bytes()
+    write_whole(path, lambda out: out.write(printed))
