@@ -51,6 +51,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("fuzz")
     (base / "config.toml").write_text(f'[database]\nurl = "sqlite:///{base / "m.db"}"\n[general]\n'
                                       'administrators = ["admin@example.gov.cn"]\n', encoding="utf-8")
+    from monitor.app import App
+    from monitor.config import load_settings
+
+    App(_settings=load_settings(base / "config.toml")).engine.dispose()   # an empty database to import into
     return base
 
 
