@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import func
 
@@ -86,22 +86,11 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
                     *recipients(facts.cluster, c.roles, settings.administrators),
                     *routed(facts.cluster, c.roles, settings.channels)]
         watch.watch(session, next_scan)
-        if not new:
-            if durable:
-                session.commit()
-            continue
-        inserted = session.execute(
-            insert_ignoring_duplicates(conn, ReminderRow.__table__).returning(
-                ReminderRow.id, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.stage, ReminderRow.late),
-            new).all()
-        deliveries = [{"reminder_id": rid, "recipient": address, "state": DeliveryState.PENDING}
-                      for rid, cid, subject, stage, _late in inserted
-                      for address in addresses[(cid, subject, stage)]]
-        if deliveries:
-            session.execute(insert_ignoring_duplicates(conn, DeliveryRow.__table__), deliveries)
-        counts[0] += len(inserted)
-        counts[1] += len(deliveries)
-        counts[2] += sum(1 for row in inserted if row.late)
+        if new:
+            reminders, deliveries, late_ones = _insert(session, conn, new, addresses)
+            counts[0] += reminders
+            counts[1] += deliveries
+            counts[2] += late_ones
         if durable:
             session.commit()
     mark(session, "scan", now, day)
@@ -109,6 +98,22 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
     log.info("scan day=%s reminders=%d deliveries=%d late=%d clusters=%d incremental=%s", day, *counts,
              incremental)
     return result
+
+
+def _insert(session: Session, conn: Connection, new: list[dict[str, Any]],
+            addresses: dict[tuple[str, str, str], list[str]]) -> tuple[int, int, int]:
+    """Insert the reminders not recorded yet and a delivery for each of their recipients; how many reminders,
+    deliveries and late reminders were new."""
+    inserted = session.execute(
+        insert_ignoring_duplicates(conn, ReminderRow.__table__).returning(
+            ReminderRow.id, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.stage, ReminderRow.late),
+        new).all()
+    deliveries = [{"reminder_id": rid, "recipient": address, "state": DeliveryState.PENDING}
+                  for rid, cid, subject, stage, _late in inserted
+                  for address in addresses[(cid, subject, stage)]]
+    if deliveries:
+        session.execute(insert_ignoring_duplicates(conn, DeliveryRow.__table__), deliveries)
+    return len(inserted), len(deliveries), sum(1 for row in inserted if row.late)
 
 
 def _chunks(app: App, day: dt.date, ids: list[str]) -> Iterator[Slice]:

@@ -158,8 +158,8 @@ def groups(digest: Digest, lang: str, shown: int = MAX_PER_GROUP) -> list[dict[s
         members = [item for item in ordered if item.group == group]
         if members:
             found.append({"name": group, "title": words[group], "items": members[:shown],
-                               "more": len(members) - min(shown, len(members)) + digest.hidden[group],
-                               "count": len(members) + digest.hidden[group]})
+                          "more": len(members) - min(shown, len(members)) + digest.hidden[group],
+                          "count": len(members) + digest.hidden[group]})
     return found
 
 

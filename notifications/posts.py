@@ -25,8 +25,7 @@ def channel_post(channel: ChannelSettings, digest: Digest, day: dt.date, lang: s
                  reference: str) -> bytes:
     """The body to POST to ``channel``: the most items per group (at most MAX_PER_GROUP) that fit its limit."""
     def body(shown: int) -> tuple[bytes, int]:
-        return _body(channel, context(digest, day, lang, letterhead, shown, reference), digest, day, letterhead,
-                     reference)
+        return _body(channel, context(digest, day, lang, letterhead, shown, reference), len(digest), reference)
 
     best, size = body(MAX_PER_GROUP)
     if size <= channel.size_limit:
@@ -43,11 +42,11 @@ def channel_post(channel: ChannelSettings, digest: Digest, day: dt.date, lang: s
     return best
 
 
-def _body(channel: ChannelSettings, values: dict[str, Any], digest: Digest, day: dt.date, letterhead: Letterhead,
-          reference: str) -> tuple[bytes, int]:
-    """The body, and its size as the service counts it (WeCom: the markdown content; others: the body)."""
+def _body(channel: ChannelSettings, values: dict[str, Any], count: int, reference: str) -> tuple[bytes, int]:
+    """The body, made from the digest's rendering ``values``, and its size as the service counts it (WeCom: the
+    markdown content; others: the body)."""
     if channel.type == "webhook":
-        body = _json(_webhook(values, digest, day, letterhead, reference))
+        body = _json(_webhook(values, count, reference))
         return body, len(body)
     text = environment().get_template("digest.md").render(values).strip()
     title: str = values["subject"]
@@ -64,18 +63,17 @@ def _body(channel: ChannelSettings, values: dict[str, Any], digest: Digest, day:
     return body, len(body)
 
 
-def _webhook(values: dict[str, Any], digest: Digest, day: dt.date, letterhead: Letterhead,
-             reference: str) -> dict[str, Any]:
+def _webhook(values: dict[str, Any], count: int, reference: str) -> dict[str, Any]:
     return {
-        "reference": reference, "day": day.isoformat(), "subject": values["subject"], "late": digest.late,
-        "count": len(digest), "department": letterhead.department or None,
+        "reference": reference, "day": values["day"], "subject": values["subject"], "late": values["late"],
+        "count": count, "department": values["department"] or None,
         "groups": [{
             "name": group["name"], "title": group["title"], "count": group["count"], "not_listed": group["more"],
             "items": [{
                 "cluster_id": item.cluster_id, "cluster_name": item.cluster_name, "what": item.what,
                 "due": item.due.isoformat() if item.due else None, "days_left": item.days_left,
                 "basis": item.basis, "severity": item.severity, "late": item.late, "note": item.note,
-                "url": letterhead.link(item.cluster_id)} for item in group["items"]]}
+                "url": values["link"](item.cluster_id)} for item in group["items"]]}
             for group in values["groups"]],
     }
 

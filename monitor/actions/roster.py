@@ -127,11 +127,8 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
     if problems:
         raise ImportError_(str(path), problems)
     table = ClusterRow.__table__
-    known: dict[str, str] = {}      # lower-cased id -> the id as stored: ids are matched without regard to case
-    keys = list(seen)
-    for start in range(0, len(keys), 5000):
-        known.update((stored.lower(), stored) for stored in session.scalars(
-            select(table.c.id).where(func.lower(table.c.id).in_(keys[start:start + 5000]))))
+    stored = _stored(session, list(seen), columns)
+    known = {key: row["id"] for key, row in stored.items()}   # ids are matched without regard to case
     for values in checked:
         values["id"] = known.get(values["id"].lower(), values["id"])
     archived = archived_among(session, known.values())
@@ -142,9 +139,8 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
     stamp = {"recorded_at": now, "recorded_by": who}
     new = [{**{name: None for name, _, _ in COLUMNS}, **values, **stamp}
            for values in checked if values["id"].lower() not in known]
-    stored = _stored(session, [values["id"] for values in checked if values["id"].lower() in known], columns)
     changed = [{**values, "_id": values["id"], **stamp} for values in checked
-               if values["id"].lower() in known and _differs(values, stored[values["id"]], columns)]
+               if values["id"].lower() in known and _differs(values, stored[values["id"].lower()], columns)]
     unchanged = len(checked) - len(new) - len(changed)
     if new:
         session.execute(insert(ClusterRow), new)
@@ -157,14 +153,15 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
     return ImportResult(added=len(new), updated=len(changed), unchanged=unchanged)
 
 
-def _stored(session: Session, ids: list[str], columns: list[str]) -> dict[str, dict[str, Any]]:
-    """The stored values of these clusters, in the file's columns."""
+def _stored(session: Session, keys: list[str], columns: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored clusters among these lower-cased ids, by lower-cased id: the id as stored and the file's
+    columns."""
     table = ClusterRow.__table__
     found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 5000):
+    for start in range(0, len(keys), 5000):
         for row in session.execute(select(*(table.c[name] for name in dict.fromkeys(["id", *columns])))
-                                   .where(table.c.id.in_(ids[start:start + 5000]))):
-            found[row.id] = dict(row._mapping)
+                                   .where(func.lower(table.c.id).in_(keys[start:start + 5000]))):
+            found[row.id.lower()] = dict(row._mapping)
     return found
 
 

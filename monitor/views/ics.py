@@ -1,12 +1,14 @@
 """`monitor calendar`: the dated obligations as an RFC 5545 calendar (deadlines.ics) for Outlook, WPS or a phone.
 
-One all-day event per dated obligation that `status` lists, and, when any is overdue, an all-day event
-"逾期事项 N 项" on the day the feed is written (calendar apps show no past day unasked, so an overdue item on its
-own due day goes unseen); its UID stays the same from day to day, so a refreshed subscription moves it to today. Its UID is the cluster and the obligation's key,
+One all-day event per dated obligation that `status` lists. Its UID is the cluster and the obligation's key,
 so importing a newer file, or a client refreshing a subscription, updates the event instead of adding a
 second one; SEQUENCE rises as an obligation moves on (pending, overdue, then done or late). Open obligations
-carry one alarm per configured lead day (``reminders.lead_days``) until they fall due. The file is written a slice of clusters
-at a time, so a whole roster never sits in memory.
+carry one alarm per configured lead day (``reminders.lead_days``) until they fall due.
+
+When any is overdue, one more all-day event, "逾期事项 N 项", stands on the day the feed is written: calendar
+apps show no past day unasked, so an overdue item on its own due day goes unseen. Its UID is the same every
+day, so a refreshed subscription moves it to the new day. The file is written a slice of clusters at a time,
+so a whole roster never sits in memory.
 """
 
 from __future__ import annotations

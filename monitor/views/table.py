@@ -57,11 +57,16 @@ class RowSummary(NamedTuple):
     publicity: tuple[str, str, str, str] | None     # id, start, end, basis of a period still running
 
 
-def _next_due(verdict: Verdict, as_of: dt.date, lang: str, notes: list[str]) -> str:
+def _next_open(verdict: Verdict) -> Obligation | None:
+    """The open obligation due first (one with no due day after every dated one)."""
     open_items = [o for o in verdict.obligations if o.is_open]
-    if not open_items:
+    return min(open_items, key=lambda o: (o.due is None, o.due or dt.date.max)) if open_items else None
+
+
+def _next_due(verdict: Verdict, lang: str, notes: list[str]) -> str:
+    first = _next_open(verdict)
+    if first is None:
         return "—"
-    first = min(open_items, key=lambda o: (o.due is None, o.due or as_of))
     label = term(first.kind, lang) + (f" {first.year}" if first.year is not None else "")
     if first.due is None:
         return f"{label} ({term('pending', lang)})"
@@ -75,8 +80,8 @@ def _key(verdict: Verdict) -> str:
     """What `monitor ack` takes for the most severe warning, else what `monitor snooze` takes for the next item."""
     if verdict.warnings:
         return verdict.warnings[0].key
-    open_items = [o for o in verdict.obligations if o.is_open]
-    return min(open_items, key=lambda o: (o.due is None, o.due or dt.date.max)).key if open_items else "—"
+    first = _next_open(verdict)
+    return first.key if first is not None else "—"
 
 
 def _mark(item: Obligation | Alert, lang: str, notes: list[str]) -> str:
@@ -103,7 +108,7 @@ def table_row(item: Evaluated, as_of: dt.date, lang: str, wide: bool = False) ->
     style = "dim" if verdict.state == "revoked" else STYLE[ordered[0].severity] if ordered else ""
     notes: list[str] = []
     cells = (cluster.id, cluster.name, cluster.regime, term(verdict.state, lang), str(verdict.valid_until or "—"),
-             _next_due(verdict, as_of, lang, notes), _key(verdict), _warnings(ordered, lang, notes))
+             _next_due(verdict, lang, notes), _key(verdict), _warnings(ordered, lang, notes))
     publicity = verdict.publicity
     running = publicity is not None and publicity.end >= as_of     # running or about to: objections still possible
     # cut here, in the overview's workers: a column is never wider than its limit, so what is cut to the limit is
