@@ -27,7 +27,7 @@ def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(url, future=True)
     except Exception as exc:  # noqa: BLE001 - a malformed URL or a driver that is not installed
-        raise ConfigError(f"database url '{masked(url)}': {masked(str(exc))}") from None
+        raise ConfigError("database url '{url}': {reason}", url=masked(url), reason=masked(str(exc))) from None
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -19,7 +19,7 @@ from jobs.deliver import deliver, owed
 from jobs.scan import scan
 from monitor import clock
 from monitor.app import App
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, Said
 from monitor.overview import Selection, evaluated
 from monitor.views.ics import write_calendar_file
 from notifications.sender import Sender
@@ -131,8 +131,8 @@ class Daemon:
             log.info("digest day=%s skipped: not a working day", day)
             return {}
         if not self.can_send():
-            problem = ("neither smtp.host nor a channel is set: the round was not built, and its reminders wait "
-                       "until one is (monitor digest --preview DIR shows them)")
+            problem = Said("neither smtp.host nor a channel is set: the round was not built, and its reminders wait "
+                           "until one is (monitor digest --preview DIR shows them)")
             if by_hand:
                 raise ConfigError(problem)
             log.warning("digest day=%s: %s", day, problem)

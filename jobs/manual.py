@@ -47,18 +47,19 @@ def preview_round(app: App, day: dt.date, directory: Path) -> list[Path]:
 def fresh_directory(directory: Path) -> None:
     """Where a preview goes: a new directory, or an empty one; never a link (the files would land elsewhere)."""
     if directory.is_symlink():
-        raise InputError(f"--preview {directory}: is a symbolic link; give a directory of its own")
+        raise InputError("--preview {directory}: is a symbolic link; give a directory of its own", directory=directory)
     if directory.exists():
         if not directory.is_dir():
-            raise InputError(f"--preview {directory}: is a file, not a directory")
+            raise InputError("--preview {directory}: is a file, not a directory", directory=directory)
         if any(directory.iterdir()):
-            raise InputError(f"--preview {directory}: is not empty (an earlier preview's files would mix with "
-                             "this one's); give a new or an empty directory")
+            raise InputError("--preview {directory}: is not empty (an earlier preview's files would mix with this "
+                             "one's); give a new or an empty directory", directory=directory)
         return
     try:
         directory.mkdir(parents=True)
     except OSError as exc:
-        raise InputError(f"--preview {directory}: cannot create it: {exc.strerror}") from None
+        raise InputError("--preview {directory}: cannot create it: {reason}", directory=directory,
+                         reason=exc.strerror) from None
 
 
 def send_round(app: App, day: dt.date) -> dict[str, int]:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from db import HEAD
 from db.read import Reader
 from monitor import clock
-from monitor.config import Settings, load_settings
-from monitor.errors import ConfigError, InputError
+from monitor.config import DEFAULT_SOURCE, Settings, load_settings
+from monitor.errors import ConfigError, InputError, Said
 from monitor.rules.packs import Pack, load_packs
 from monitor.rules.workdays import WorkCalendar
 
@@ -34,7 +34,8 @@ def who() -> str:
     except (KeyError, OSError):
         return "unknown"
     if len(name) > MAX_WHO or not name.isprintable():
-        raise ConfigError(f"MONITOR_USER: '{name[:40]}…' must be at most {MAX_WHO} printable characters")
+        raise ConfigError("MONITOR_USER: '{name}…' must be at most {most} printable characters", name=name[:40],
+                          most=MAX_WHO)
     return name
 
 
@@ -68,7 +69,8 @@ class App:
             ensure_schema(engine)
         except DBAPIError as exc:
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise ConfigError(f"database '{masked(url)}' cannot be used: {masked(first)}") from None
+            raise ConfigError("database '{url}' cannot be used: {reason}", url=masked(url),
+                              reason=masked(first)) from None
         return engine
 
     @cached_property
@@ -106,8 +108,9 @@ class App:
 
         path = sqlite_path(self.settings.database_url)
         if path is not None and str(path) != ":memory:" and not path.exists() and "engine" not in self.__dict__:
-            raise ConfigError(f"no database at {path}: run monitor import FILE first, or set [database] url "
-                              f"in {self.settings.source} (or MONITOR_DATABASE_URL)")
+            raise ConfigError("no database at {path}: run monitor import FILE first, or set [database] url in "
+                              "{source} (or MONITOR_DATABASE_URL)", path=path,
+                              source=Said(DEFAULT_SOURCE) if self.settings.source == DEFAULT_SOURCE else self.settings.source)
 
     def close(self) -> None:
         """Release the database connections, if any were opened."""
@@ -121,4 +124,5 @@ class App:
         try:
             return self.packs[regime]
         except KeyError:
-            raise InputError(f"regime {regime!r} is not loaded (known: {', '.join(sorted(self.packs))})") from None
+            raise InputError("regime {regime!r} is not loaded (known: {known})", regime=regime,
+                             known=", ".join(sorted(self.packs))) from None

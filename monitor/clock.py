@@ -21,9 +21,10 @@ def _offset() -> dt.timedelta:
     try:
         start = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"MONITOR_NOW: {value!r} is not an ISO date-time such as 2027-03-01T09:00+08:00") from None
+        raise ConfigError("MONITOR_NOW: {value!r} is not an ISO date-time such as 2027-03-01T09:00+08:00",
+                          value=value) from None
     if start.tzinfo is None:
-        raise ConfigError(f"MONITOR_NOW: {value!r} needs its UTC offset, such as +08:00")
+        raise ConfigError("MONITOR_NOW: {value!r} needs its UTC offset, such as +08:00", value=value)
     return start - dt.datetime.now(dt.UTC)
 
 

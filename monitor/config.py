@@ -131,7 +131,8 @@ def secret(key: str, env: str | None, file: str | None, environ: Mapping[str, st
         try:
             return Path(file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"{key}_file: cannot read '{file}': {exc.strerror}") from None
+            raise ConfigError("{key}_file: cannot read '{file}': {reason}", key=key, file=file,
+                              reason=exc.strerror) from None
     return (os.environ if environ is None else environ).get(env) if env else None
 
 
@@ -185,8 +186,8 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
             raise ConfigError(f"channels.{self.name}: no address: set the environment variable {self.url_env}"
                               if self.url_env else f"channels.{self.name}: url_file '{self.url_file}' is empty")
         if not re.match(r"^https?://\S+$", found):
-            raise ConfigError(f"channels.{self.name}: the address from "
-                              f"{self.url_env or self.url_file} is not an http(s) URL")
+            raise ConfigError("channels.{name}: the address from {source} is not an http(s) URL", name=self.name,
+                              source=self.url_env or self.url_file)
         return found
 
     def signing_secret(self, environ: Mapping[str, str] | None = None) -> str | None:
@@ -301,13 +302,18 @@ def _default_config_text() -> str:
     return resources.files("monitor").joinpath("default_config.toml").read_text(encoding="utf-8")
 
 
+#: how messages name the packaged default config (words.toml has its Chinese)
+DEFAULT_SOURCE = "the packaged default config"
+
+
 def find_config(path: Path | None) -> tuple[Path | None, str]:
     """The config file to use and its text; ``None`` as the path means the packaged default."""
     if path is not None:
         try:
             return path, path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
+            raise ConfigError("{path}: cannot read the config file: {reason}", path=path,
+                              reason=exc.strerror) from None
     local = Path("config.toml")
     if local.is_file():
         return local, local.read_text(encoding="utf-8")
@@ -319,32 +325,32 @@ def _lease(source: str, file: ConfigFile) -> None:
     smtp, lease = file.smtp, file.daemon.claim_lease_seconds
     needed = smtp.timeout * (smtp.retries + 1) + smtp.backoff * (2 ** smtp.retries)
     if lease < needed and smtp.host:
-        raise ConfigError(f"{source}: daemon.claim_lease_seconds: {lease} must be at least 1 and outlast one "
-                          f"message's tries ({needed:.0f} s with these smtp settings)")
+        raise ConfigError("{source}: daemon.claim_lease_seconds: {lease} must be at least 1 and outlast one message's "
+                          "tries ({needed:.0f} s with these smtp settings)", source=source, lease=lease, needed=needed)
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     environ = os.environ if environ is None else environ
     config_path, text = find_config(path)
-    source = str(config_path) if config_path else "the packaged default config"
+    source = str(config_path) if config_path else DEFAULT_SOURCE
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+        raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
     if "password" in data.get("smtp", {}):
-        raise ConfigError(f"{source}: smtp.password: never put the password in config.toml: "
-                          "set password_env or password_file")
+        raise ConfigError("{source}: smtp.password: never put the password in config.toml: set password_env or "
+                          "password_file", source=source)
     for number, channel in enumerate(data.get("channels", []) if isinstance(data.get("channels"), list) else []):
         for key in ("url", "secret", "webhook", "key", "access_token", "token"):
             if isinstance(channel, dict) and key in channel:
-                what = "signing secret" if key == "secret" else "robot's address (it holds its key)"
-                raise ConfigError(f"{source}: channels[{number}].{key}: never put the {what} in config.toml: "
-                                  f"set {'secret' if key == 'secret' else 'url'}_env or "
-                                  f"{'secret' if key == 'secret' else 'url'}_file")
+                raise ConfigError("{source}: channels[{number}].{key}: never put the signing secret in config.toml: "
+                                  "set secret_env or secret_file" if key == "secret" else
+                                  "{source}: channels[{number}].{key}: never put the robot's address (it holds its "
+                                  "key) in config.toml: set url_env or url_file", source=source, number=number, key=key)
     try:
         file = schema.convert(data, ConfigFile, source)
     except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+        raise ConfigError("{problem}", problem=str(exc)) from None
     _lease(source, file)
     base = config_path.resolve().parent if config_path else Path.cwd()
     url = environ.get("MONITOR_DATABASE_URL") or file.database.url or f"sqlite:///{base / 'monitor.db'}"

@@ -9,6 +9,11 @@
     │   └── ConflictError        the fact contradicts one already recorded
     └── ImportError_             a roster file has bad rows (all of them are listed)
 
+Every message is a ``Said``: an English template and its values, kept apart until it is shown, so the command
+line and the console can say it in the configured language (``monitor.views.words.say`` looks the template up
+in words.toml's ``[said]`` table; ``str()`` gives the English). tests/test_language.py fails on a template
+without its Chinese, and on a message built with an f-string.
+
 Anything else is a bug and keeps its traceback. Conditions the program handles itself are not here: a round
 that another daemon raced (jobs.compose.ConcurrentRound) is rolled back and retried at the next tick, and a
 message the server refuses is recorded as failed in the ledger.
@@ -17,10 +22,67 @@ message the server refuses is recorded as failed in the ledger.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 
-class MonitorError(Exception):
+class Said:
+    """A sentence to say: an English ``str.format`` template and its values. A value may be a Said itself."""
+
+    __slots__ = ("params", "template")
+
+    def __init__(self, template: str, /, **params: Any) -> None:
+        self.template = template
+        self.params: Mapping[str, Any] = params
+
+    def __str__(self) -> str:
+        return self.template.format(**{k: str(v) if isinstance(v, Said) else v for k, v in self.params.items()})
+
+    def __repr__(self) -> str:
+        return f"Said({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Said) and (self.template, dict(self.params)) == (other.template, dict(other.params))
+
+    def __hash__(self) -> int:
+        return hash(self.template)
+
+    def with_params(self, **params: Any) -> Said:
+        return Said(self.template, **{**self.params, **params})
+
+
+def said(message: str | Said, /, **params: Any) -> Said:
+    """A Said from a template and values, or the Said given."""
+    return message if isinstance(message, Said) else Said(message, **params)
+
+
+class Saying:
+    """An exception whose message is a Said: ``raise InputError("{day} is in the future", day=day)``."""
+
+    said: Said
+
+    def _say(self, message: str | Said, params: Mapping[str, Any]) -> str:
+        self.said = said(message, **params)
+        return str(self.said)
+
+
+def said_of(exc: BaseException) -> Said:
+    """What an exception says: its Said, or its text as it is."""
+    return exc.said if isinstance(exc, Saying) else Said("{problem}", problem=str(exc))
+
+
+class MonitorError(Saying, Exception):
     """Base of the errors that are the user's to fix."""
+
+    def __init__(self, message: str | Said = "", /, **params: Any) -> None:
+        super().__init__(self._say(message, params))
+
+
+class BadValue(Saying, ValueError):
+    """A typed value that is wrong (a date, a year, a word): a ValueError that says why in either language."""
+
+    def __init__(self, message: str | Said, /, **params: Any) -> None:
+        super().__init__(self._say(message, params))
 
 
 class ConfigError(MonitorError):
@@ -37,14 +99,14 @@ class InputError(MonitorError):
 
 class UnknownClusterError(InputError):
     def __init__(self, cluster_id: str) -> None:
-        super().__init__(f"unknown cluster {cluster_id!r}: `monitor status` lists the known ones")
+        super().__init__("unknown cluster {cluster!r}: `monitor status` lists the known ones", cluster=cluster_id)
         self.cluster_id = cluster_id
 
 
 class ArchivedClusterError(InputError):
     def __init__(self, cluster_id: str) -> None:
-        super().__init__(f"cluster {cluster_id!r} is archived: add --include-archived, or "
-                         f"`monitor roster unarchive {cluster_id} --reason …`")
+        super().__init__("cluster {cluster!r} is archived: add --include-archived, or "
+                         "`monitor roster unarchive {cluster} --reason …`", cluster=cluster_id)
         self.cluster_id = cluster_id
 
 
@@ -52,12 +114,18 @@ class ConflictError(InputError):
     pass
 
 
+#: what a refused file says, by (one bad row?, one problem a row?)
+_BAD_ROWS = {(True, True): "{source}: {rows} bad row, nothing imported",
+             (False, True): "{source}: {rows} bad rows, nothing imported",
+             (True, False): "{source}: {rows} bad row ({count} problems), nothing imported",
+             (False, False): "{source}: {rows} bad rows ({count} problems), nothing imported"}
+
+
 class ImportError_(MonitorError):
     """A file had bad rows; ``problems`` holds one line per problem, each naming its row ("…: line 7: …")."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    def __init__(self, source: str, problems: list[Said]) -> None:
         self.source = source
         self.problems = problems
-        rows = len({found[1] for p in problems if (found := re.search(r": line (\d+): ", p))}) or len(problems)
-        extra = f" ({len(problems)} problems)" if len(problems) != rows else ""
-        super().__init__(f"{source}: {rows} bad row{'s' if rows != 1 else ''}{extra}, nothing imported")
+        rows = len({found[1] for p in problems if (found := re.search(r": line (\d+): ", str(p)))}) or len(problems)
+        super().__init__(_BAD_ROWS[rows == 1, rows == len(problems)], source=source, rows=rows, count=len(problems))

@@ -32,6 +32,16 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 WIDTH, HEIGHT = 1280, 1400
 
 
+@pytest.fixture(autouse=True)
+def every_message_in_chinese() -> Iterator[None]:
+    """Every message a test makes monitor say in Chinese has its Chinese in words.toml (not said in English)."""
+    from monitor.views import words
+
+    words.MISSING.clear()
+    yield
+    assert not words.MISSING, f"no Chinese in words.toml [said] for: {sorted(words.MISSING)}"
+
+
 def _postgres_reachable() -> str | None:
     try:
         engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
@@ -89,7 +99,7 @@ def server(tmp_path: Path) -> Iterator[MailServer]:
 @pytest.fixture
 def config_file(tmp_path: Path) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text('[general]\nadministrators = ["admin@example.gov.cn"]\n', encoding="utf-8")
+    path.write_text('[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n', encoding="utf-8")
     return path
 
 

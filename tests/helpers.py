@@ -23,6 +23,14 @@ def status_json(config: Path, *args: str) -> dict[str, Any]:
     return data
 
 
+def in_chinese(config: Path) -> Path:
+    """A copy of ``config`` beside it (so the same database) that speaks Chinese."""
+    chinese = config.with_name(f"{config.stem}-zh.toml")
+    chinese.write_text(config.read_text(encoding="utf-8").replace('language = "en"', 'language = "zh"'),
+                       encoding="utf-8")
+    return chinese
+
+
 ROSTER_HEADER = "id,name,regime,certified_on,region,operator,operator_email,bureau_email,batch,valid_until\n"
 
 

@@ -14,7 +14,7 @@ from monitor.actions.record import Recorder
 from monitor.actions.roster import import_roster
 from monitor.app import App
 from monitor.cli import cli
-from tests.helpers import monitor, status_json, write_roster
+from tests.helpers import in_chinese, monitor, status_json, write_roster
 
 ROWS = (
     "MIIT-1,国家集群,miit-sme-2022,2023-10-15,包头市,运营,op@example.cn,bureau@example.gov.cn,2023,",
@@ -48,7 +48,7 @@ def test_record_report_and_status_json(app: App, roster: Path) -> None:
                              "days_left": -22, "basis": "第十二条", "done_on": "2025-03-12", "key": "annual_report:2024"}
     codes = {w["code"]: w for w in cluster["warnings"]}
     assert codes["annual_report_late"]["severity"] == "risk"
-    assert codes["annual_report_overdue"]["message"] == "2023年度报告逾期未报（应于2024-03-10前报送）"
+    assert codes["annual_report_overdue"]["message"] == "the report on 2023 is overdue (due 2024-03-10)"
 
 
 def test_change_filing_fills_in(app: App, roster: Path) -> None:
@@ -124,7 +124,7 @@ def test_assessments_through_the_cli(app: App, roster: Path) -> None:
     [cluster] = status_json(roster, "--as-of", "2026-01-01", "--regime", "ah-amc-2024")["clusters"]
     [warning] = cluster["warnings"]
     assert warning["code"] == "assessment_failed_consecutive"
-    assert warning["message"] == "连续2年未通过考核（2024、2025年度）：撤销称号的情形"
+    assert warning["message"] == "failed the assessment 2 years running (2024, 2025): a ground for revocation"
 
 
 def test_status_orders_most_urgent_first_and_filters(app: App, roster: Path) -> None:
@@ -149,7 +149,7 @@ def test_status_lists_open_and_recent_obligations_only(app: App, roster: Path) -
 
 
 def test_status_table_for_people(app: App, roster: Path) -> None:
-    result = monitor("status", "--as-of", "2024-05-01", config=roster)
+    result = monitor("status", "--as-of", "2024-05-01", config=in_chinese(roster))
     assert result.exit_code == 0
     out = result.stdout
     assert "2024-05-01 动态管理状态" in out
@@ -166,6 +166,7 @@ def test_status_in_english(app: App, tmp_path: Path, roster: Path) -> None:
 
 
 def test_calendar_note_next_to_dates_it_affects(app: App, config_file: Path, tmp_path: Path) -> None:
+    config_file = in_chinese(config_file)
     roster = write_roster(tmp_path / "r.csv", "NMG-9,新集群,nmg-sme-draft,2030-06-01,,,,,,")
     with app.sessions() as session, session.begin():   # imported in 2030: a certification at most a year ahead
         import_roster(session, roster, app.packs, "t", dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
@@ -206,10 +207,10 @@ def test_bad_config_is_one_line(tmp_path: Path) -> None:
     bad.write_text('[general]\ntimezone = "Mars/Olympus"\n', encoding="utf-8")
     result = monitor("status", config=bad)
     assert result.exit_code == 2
-    assert result.stderr == f"error: {bad}: general.timezone: 'Mars/Olympus' is not a time zone\n"
+    assert result.stderr == f"错误：{bad}: general.timezone: 'Mars/Olympus' is not a time zone\n"
     secret = tmp_path / "secret.toml"
     secret.write_text('[smtp]\npassword = "x"\n', encoding="utf-8")
-    assert "never put the password in config.toml" in monitor("regimes", config=secret).stderr
+    assert "不要把密码写在 config.toml 中" in monitor("regimes", config=secret).stderr
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -223,9 +224,9 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[st
 
 @pytest.mark.parametrize("path", _commands(cli))
 def test_every_command_has_help(path: tuple[str, ...]) -> None:
-    result = monitor(*path, "--help")
+    result = monitor(*path, "--help")          # in the packaged default's language, Chinese
     assert result.exit_code == 0
-    assert "Usage: " in result.stdout
+    assert "用法: " in result.stdout
     command: click.Command = cli
     for name in path:
         assert isinstance(command, click.Group)

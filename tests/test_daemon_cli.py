@@ -10,7 +10,7 @@ import pytest
 
 from monitor.app import App
 from tests.conftest import d
-from tests.helpers import monitor, status_json, write_roster
+from tests.helpers import in_chinese, monitor, status_json, write_roster
 from tests.mailserver import MailServer
 from tests.reminder_helpers import Clock, at, daemon, items
 
@@ -63,7 +63,7 @@ def test_ack_and_snooze_are_recorded_shown_and_checked(roster_config: Path) -> N
     assert [(h["kind"], h["subject"], h["by"], h["note"]) for h in holds] == [
         ("ack", "annual_report_overdue:2025", "tester", "已电话督促"),
         ("snooze", "renewal_review:2027-03-14", "tester", "复核材料已受理")]
-    table = monitor("status", config=roster_config).output
+    table = monitor("status", config=in_chinese(roster_config)).output
     assert "已确认 A annual_report_overdue:2025 至2099-01-01（tester：已电话督促）" in table
     for args, message in [
         (("ack", "A", "nothing", "--until", "2099-01-01", "--note", "x"), "no warning 'nothing'"),
@@ -109,7 +109,7 @@ def test_status_reports_the_daemons_last_tick_and_queue(roster_config: Path, app
     info = status_json(roster_config)["daemon"]
     assert info["last_scan"] == "2026-11-23T08:30:00+08:00"
     assert info["waiting"] > 0 and info["running"] == []   # the heartbeat is from the injected past
-    table = monitor("status", config=roster_config).output
+    table = monitor("status", config=in_chinese(roster_config)).output
     assert "守护进程：未运行；上次扫描 2026-11-23T08:30:00+08:00" in table
 
 

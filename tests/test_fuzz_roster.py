@@ -84,10 +84,10 @@ def test_a_generated_roster_is_imported_whole_or_refused_whole(workspace: Path, 
     if result.exit_code == 2:
         assert _count(config) == before                                 # nothing half-stored
         lines = result.stderr.splitlines()
-        assert lines and all(line.startswith("error: ") for line in lines), result.stderr
+        assert lines and all(line.startswith("错误：") for line in lines), result.stderr
         assert "Traceback" not in result.output
     else:
-        assert _count(config) >= before and result.stdout.startswith("imported ")
+        assert _count(config) >= before and result.stdout.startswith("已导入 ")
     if n % 10 == 0:                                                   # a digest preview now and then
         preview = monitor("digest", "--preview", str(workspace / f"out{n}"), "--as-of", "2026-11-22", config=config)
         assert preview.exit_code == 0, preview.output

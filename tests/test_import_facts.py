@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from db.models import FactRow
 from monitor.app import App
 from tests.conftest import IN_CI
-from tests.helpers import monitor, own_config, status_json, write_roster
+from tests.helpers import in_chinese, monitor, own_config, status_json, write_roster
 
 ROWS = (
     "NMG-1,自治区集群,nmg-sme-draft,2023-10-15,乌兰察布市,运营,op@example.cn,,,",
@@ -89,19 +89,19 @@ def test_filling_in_a_stored_change_and_naming_a_contradiction(app: App, roster:
 
 @pytest.mark.parametrize(("line", "said"), [
     ("NOPE,年度报告,2024,2025-03-01,,,,,", "unknown cluster 'NOPE'"),
-    ("NMG-1,报喜,2024,2025-03-01,,,,,", "fact '报喜' is not one of report (年度报告)"),
-    ("NMG-1,年度报告,二〇二四,2025-03-01,,,,,", "year '二〇二四' is not a year"),
+    ("NMG-1,报喜,2024,2025-03-01,,,,,", "事项 '报喜' is not one of report (年度报告)"),
+    ("NMG-1,年度报告,二〇二四,2025-03-01,,,,,", "年度 '二〇二四' is not a year"),
     ("NMG-1,年度报告,2024,2025-02-30,,,,,", "2025-02-30"),
-    ("NMG-1,年度报告,2024,2099-03-01,,,,,", "filed_on 2099-03-01 is in the future"),
+    ("NMG-1,年度报告,2024,2099-03-01,,,,,", "报送日期 2099-03-01 is in the future"),
     ("NMG-1,年度报告,2022,2023-03-01,,,,,", "the first report NMG-1 owes is on 2023"),
-    ("NMG-1,年度报告,2024,2025-03-01,,,通过,,", "结果: a report has no result"),
-    ("NMG-1,重大变动,,2025-01-01,主导产业,2025-02-01,,,", "filed_on 2025-01-01 is before the change on 2025-02-01"),
-    ("NMG-1,重大变动,,,扩大,2025-02-01,,,", "change_kind '扩大' is not one of"),
+    ("NMG-1,年度报告,2024,2025-03-01,,,通过,,", "结果: a report has no 结果"),
+    ("NMG-1,重大变动,,2025-01-01,主导产业,2025-02-01,,,", "报送日期 2025-01-01 is before the change on 2025-02-01"),
+    ("NMG-1,重大变动,,,扩大,2025-02-01,,,", "变更类型 '扩大' is not one of"),
     ("NMG-1,复核,,,,,通过,2023-01-01,", "before the certification on 2023-10-15"),
     ("AH-1,考核,2023,,,,通过,2024-07-01,", "AH-1 was not certified that year"),
     ("NMG-1,考核,2024,,,,通过,,", "has no assessment rule"),
     ("AH-1,年度报告,2024,2025-03-01,,,,,", "has no annual report rule"),
-    (",年度报告,2024,2025-03-01,,,,,", "集群编号: empty"),    # named as the file's header names it
+    (",年度报告,2024,2025-03-01,,,,,", "集群编号: empty"),    # each field named as the file's header names it
 ])
 def test_every_kind_of_bad_row_is_named_and_nothing_is_stored(app: App, roster: Path, tmp_path: Path, line: str,
                                                               said: str) -> None:
@@ -118,7 +118,7 @@ def test_every_kind_of_bad_row_is_named_and_nothing_is_stored(app: App, roster: 
 
 def test_the_template_has_drop_downs_and_imports_back(app: App, roster: Path, tmp_path: Path) -> None:
     path = tmp_path / "facts.xlsx"
-    assert monitor("template", "--facts", str(path), config=roster).exit_code == 0
+    assert monitor("template", "--facts", str(path), config=in_chinese(roster)).exit_code == 0
     book = load_workbook(path)
     sheet = book.worksheets[0]
     headers = [cell.value for cell in sheet[1]]
@@ -185,7 +185,7 @@ def test_a_generated_facts_file_is_imported_whole_or_refused_whole(workspace: Pa
     after = _stored(config)
     if result.exit_code == 2:
         assert after == before                                          # nothing half-stored
-        assert all(line.startswith("error: ") for line in result.stderr.splitlines()), result.stderr
+        assert all(line.startswith("错误：") for line in result.stderr.splitlines()), result.stderr
     else:
         assert after[:len(before)] == before                            # appended, never changed
         again = monitor("import-facts", str(path), config=config)

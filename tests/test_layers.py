@@ -17,7 +17,7 @@ BASE = ("monitor.errors", "monitor.schema", "monitor.addresses")
 #: a module (by its longest matching prefix) may import only these of our modules
 ALLOWED: dict[str, tuple[str, ...]] = {
     "monitor.errors": (),
-    "monitor.addresses": (),
+    "monitor.addresses": ("monitor.errors",),
     "monitor.schema": ("monitor.errors",),
     "monitor.clock": BASE,
     "monitor.config": BASE,

@@ -97,4 +97,4 @@ def test_digest_send_exits_non_zero_when_nothing_could_be_sent(tmp_path: Path) -
         result = monitor("digest", "--send", "--as-of", "2025-03-03", config=config)
     finally:
         silent.close()
-    assert result.exit_code == 1 and "nothing could be sent" in result.stderr
+    assert result.exit_code == 1 and "没有发出任何消息" in result.stderr

@@ -48,7 +48,7 @@ def write(tmp_path: Path, files: dict[str, str]) -> Path:
 def test_the_annotated_example_is_a_sound_pack(tmp_path: Path) -> None:
     directory = write(tmp_path, {"prov-amc.toml": EXAMPLE})
     result = monitor("regimes", "--check", str(directory))
-    assert result.exit_code == 0 and "1 packs, no problems" in result.output
+    assert result.exit_code == 0 and "1 个规则包，没有问题" in result.output
 
 
 def test_check_names_each_problem_on_a_line_and_exits_2(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_check_names_each_problem_on_a_line_and_exits_2(tmp_path: Path) -> None:
     assert any("typo.toml: validity.extention_years: unknown key (did you mean extension_years?)" in x for x in lines)
     assert any("words.toml: change_filing.window_months: '2个月' is not a whole number" in x for x in lines)
     assert any("date.toml: batches[0].valid_until: '2025-02-30' is not a date" in x for x in lines)
-    assert any("notes.toml: not a regime pack" in x for x in lines)
+    assert any("notes.toml：不是办法规则包" in x for x in lines)
     assert not any("datetime" in x or "good.toml" in x for x in lines)
 
 
@@ -82,7 +82,7 @@ def test_a_file_in_packs_dir_that_is_not_a_pack_stops_the_command_and_the_daemon
                       encoding="utf-8")
     for args in (["regimes"], ["run"]):
         result = monitor(*args, config=config)
-        assert result.exit_code == 2 and "notes.toml: not a regime pack" in result.stderr, result.output
+        assert result.exit_code == 2 and "notes.toml：不是办法规则包" in result.stderr, result.output
 
 
 def test_regimes_names_a_title_once() -> None:

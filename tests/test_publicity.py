@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.app import App
-from tests.helpers import monitor, status_json
+from tests.helpers import in_chinese, monitor, status_json
 
 
 @pytest.mark.parametrize(("start", "count", "expected"), [
@@ -26,11 +26,11 @@ def test_workdays_add_follows_the_2026_holiday_notice(config_file: Path, start: 
 
 
 def test_workdays_add_says_when_the_year_is_not_in_the_official_calendar(config_file: Path, tmp_path: Path) -> None:
-    assert "仅按周末推算" in monitor("workdays", "add", "2026-12-31", "1", config=config_file).output
+    assert "仅按周末推算" in monitor("workdays", "add", "2026-12-31", "1", config=in_chinese(config_file)).output
     configured = tmp_path / "holidays.toml"
     configured.write_text("[calendar]\nholidays = [2027-01-01]\n", encoding="utf-8")
     result = monitor("workdays", "add", "2026-12-31", "1", config=configured)
-    assert result.output.startswith("2027-01-04 (Mon)") and "按配置的节假日推算" in result.output
+    assert result.output.startswith("2027-01-04（周一）") and "按配置的节假日推算" in result.output
 
 
 def test_publicity_counts_its_first_day_and_cites_the_articles(config_file: Path) -> None:
@@ -53,6 +53,6 @@ def test_status_shows_when_a_recorded_publicity_ends(app: App, config_file: Path
     assert clusters["NMG-1"]["publicity"] == {"start": "2026-09-28", "end": "2026-10-09", "basis": "第十条",
                                               "calendar": None}
     assert clusters["MIIT-1"]["publicity"] is None    # the national measures set no working-day period
-    during = monitor("status", "--as-of", "2026-10-09", config=config_file)
+    during = monitor("status", "--as-of", "2026-10-09", config=in_chinese(config_file))
     assert "公示 NMG-1：2026-09-28起，2026-10-09止（第十条）" in during.stdout
-    assert "公示" not in monitor("status", "--as-of", "2026-10-10", config=config_file).stdout   # over: not shown
+    assert "公示" not in monitor("status", "--as-of", "2026-10-10", config=in_chinese(config_file)).stdout

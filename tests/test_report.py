@@ -200,5 +200,5 @@ def test_a_pdf_is_a_real_pdf_with_the_reports_counts(tmp_path: Path) -> None:
         if cluster["warnings"]:
             assert cluster["id"] in joined
     refused = monitor("report", str(tmp_path / "report.txt"), config=config)
-    assert refused.exit_code == 2 and "written as .html or .pdf" in refused.stderr
+    assert refused.exit_code == 2 and "报告只能写成 .html 或 .pdf" in refused.stderr
     assert not (tmp_path / "report.txt").exists()

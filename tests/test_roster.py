@@ -108,7 +108,7 @@ def test_a_file_that_is_not_a_roster(app: App, config_file: Path, tmp_path: Path
     path.write_bytes(b"PK\x03\x04 this is not a workbook")
     result = monitor("import", str(path), config=config_file)
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"error: {path}: cannot read it as a .xlsx roster")
+    assert result.stderr.startswith(f"error: {path}: cannot read it as a .xlsx file")
     other = tmp_path / "r.txt"
     other.write_text("x", encoding="utf-8")
     assert "reads .csv or .xlsx" in monitor("import", str(other), config=config_file).stderr

@@ -41,7 +41,7 @@ def test_export_then_import_gives_the_same_roster(config: Path, tmp_path: Path) 
     second_config = own_config(tmp_path, "second", roster=None)
     imported = monitor("import", str(first), config=second_config)
     assert imported.exit_code == 0, imported.output
-    assert "8 added" in imported.stdout
+    assert "新增 8 个" in imported.stdout
     second = export(second_config, tmp_path / "second.xlsx")
     assert roster_part(second) == roster_part(first)
     assert len(roster_part(first)) == 8
@@ -60,7 +60,7 @@ def test_an_edited_export_imports_back_as_an_update(config: Path, tmp_path: Path
     book.save(path)
     result = monitor("import", str(path), config=config)
     assert result.exit_code == 0, result.output
-    assert "0 added, 1 updated, 7 unchanged" in result.stdout     # only the edited row changed
+    assert "新增 0 个，更新 1 个，7 个未变" in result.stdout     # only the edited row changed
     again = {row["集群编号"]: row for row in rows(export(config, tmp_path / "again.xlsx"), "集群")}
     assert again[edited_id]["运营机构邮箱"] == "new-operator@example.cn"
     assert again[edited_id]["有效期至"] == dt.datetime(2030, 6, 30)
@@ -105,7 +105,7 @@ def test_english_headers_by_config_and_filters(tmp_path: Path) -> None:
     assert {"state", "next_due", "warnings"} <= set(clusters[0])
     again = own_config(tmp_path, "en-again", roster=None)
     result = monitor("import", str(path), config=again)
-    assert result.exit_code == 0 and f"{len(clusters)} added" in result.stdout
+    assert result.exit_code == 0 and f"新增 {len(clusters)} 个" in result.stdout
     bad = monitor("export", str(tmp_path / "status.csv"), config=config)
     assert bad.exit_code == 2 and ".xlsx" in bad.output
 
@@ -129,11 +129,11 @@ def test_template_has_the_columns_a_regime_list_and_instructions(config: Path, t
     instructions = [row[1] for row in book["说明"].iter_rows(values_only=True)]
     assert all(name in instructions for name, _, _ in COLUMNS)
     empty = monitor("import", str(path), config=config)
-    assert empty.exit_code == 2 and "no rows" in empty.stderr
+    assert empty.exit_code == 2 and "名册没有数据行" in empty.stderr
     roster.append(["NEW-001", "新集群", "miit-sme-2022", dt.datetime(2024, 1, 5)])
     book.save(path)
     filled = monitor("import", str(path), config=config)
-    assert filled.exit_code == 0 and "1 added" in filled.stdout
+    assert filled.exit_code == 0 and "新增 1 个" in filled.stdout
 
 
 def status_regimes(config: Path) -> list[str]:
@@ -146,5 +146,5 @@ def test_an_unwritable_path_is_one_line_on_stderr(config: Path, tmp_path: Path, 
     target = tmp_path / "no-such-dir" / ("out.html" if command == "report" else "out.xlsx")
     result = monitor(command, str(target), config=config)
     assert result.exit_code == 2
-    assert result.stderr == f"error: {target}: cannot write there: No such file or directory\n"
+    assert result.stderr == f"错误：{target}：无法写入：No such file or directory\n"
     assert not target.parent.exists()

@@ -114,7 +114,7 @@ def test_a_revoked_token_and_a_disabled_user_get_401(site: Site, tmp_path: Path)
     second = run_cli(site.config, site.database_url, "user", "token", "leaving", "--expires", "2027-01-01").split()[-1]
     with site.console.api(token) as api:
         assert api.get("/api/v1/status").status_code == 200
-    assert "2 token(s) revoked" in run_cli(site.config, site.database_url, "user", "revoke-tokens", "leaving")
+    assert "已吊销 2 个令牌" in run_cli(site.config, site.database_url, "user", "revoke-tokens", "leaving")
     for secret in (token, second):
         with site.console.api(secret) as api:
             assert api.get("/api/v1/status").status_code == 401
@@ -220,7 +220,7 @@ def test_upload_previews_then_stores(site: Site, tmp_path: Path) -> None:
         other = "cluster,fact,year,filed_on\nORD-001,report,2024,2025-03-20\n"
         refused = client.post("/upload", data={"csrf": token, "action": "preview"},
                               files={"file": ("other.csv", other.encode(), "text/csv")})
-        assert "unknown cluster 'ORD-001'" in html.unescape(refused.text) and 'id="commit"' not in refused.text
+        assert "没有集群 'ORD-001'" in html.unescape(refused.text) and 'id="commit"' not in refused.text
 
 
 def test_the_daemon_and_export_pages(site: Site) -> None:
@@ -243,11 +243,11 @@ def test_failed_logins_lock_the_account(site: Site) -> None:
         for _ in range(5):
             assert login(client, "clumsy", "wrong password").status_code == 401
         locked = login(client, "clumsy", "correct horse 42")
-        assert locked.status_code == 401 and "locked" in locked.text
+        assert locked.status_code == 401 and "多次失败后账户暂时锁定" in locked.text
     listed = subprocess.run([sys.executable, "-m", "monitor", "--config", str(site.config), "user", "list"],
                             env={**os.environ, **cli_env(site.database_url)}, capture_output=True, text=True,
                             check=True).stdout   # a process of its own: its clock is pinned as the server's is
-    assert "clumsy\tviewer\tall regions\tlocked until" in listed
+    assert "clumsy\tviewer\t全部地区\t锁定至" in listed
     assert "locked" in site.console.log.read_text(errors="replace")
     run_cli(site.config, site.database_url, "user", "passwd", "clumsy", stdin="correct horse 42\n")
     with site.console.client() as client:

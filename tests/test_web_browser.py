@@ -61,7 +61,7 @@ def test_record_a_report_and_its_warning_goes(browser: webdriver.Chrome, site: C
     date = browser.find_element(By.ID, "report-filed_on")
     browser.execute_script("arguments[0].value = '2026-03-20'", date)
     _submit(browser, "save-report")
-    assert "recorded fact" in browser.find_element(By.ID, "said").text
+    assert "已记录事实" in browser.find_element(By.ID, "said").text
     assert "annual_report_overdue:2025" not in _warning_keys(browser)
     assert "annual_report_overdue:2024" in _warning_keys(browser)
     history = browser.find_element(By.ID, "history").text
@@ -75,14 +75,14 @@ def test_amend_and_retract_from_the_timeline(browser: webdriver.Chrome, site: Co
     Select(browser.find_element(By.ID, "review-result")).select_by_value("applied")
     browser.execute_script("arguments[0].value = '2026-11-02'", browser.find_element(By.ID, "review-on"))
     _submit(browser, "save-review")
-    number = browser.find_element(By.ID, "said").text.split("recorded fact ")[1].split(":")[0]
+    number = browser.find_element(By.ID, "said").text.split("已记录事实 ")[1].split("：")[0]
     row = browser.find_element(By.ID, f"fact-{number}")
     browser.execute_script("arguments[0].open = true", row.find_element(By.TAG_NAME, "details"))
     browser.execute_script("arguments[0].value = '2026-11-03'", browser.find_element(By.ID, f"amend-{number}-on"))
     browser.find_element(By.ID, f"amend-{number}-reason").send_keys("典型笔误")
     _submit(browser, f"amend-{number}")
     said = browser.find_element(By.ID, "said").text
-    assert f"amends fact {number}" in said and "2026-11-03" in said
+    assert f"更正事实 {number}" in said and "2026-11-03的复核（已申请）" in said
     assert "fact-superseded" in (browser.find_element(By.ID, f"fact-{number}").get_attribute("class") or "")
 
 

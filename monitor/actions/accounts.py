@@ -57,20 +57,21 @@ def digest(secret: str) -> str:
 
 def _check_name(name: str) -> str:
     if not (1 <= len(name) <= 64) or not name.isprintable() or any(ch.isspace() for ch in name):
-        raise InputError(f"user name {name[:40]!r}: 1 to 64 printable characters without spaces")
+        raise InputError("user name {value!r}: 1 to 64 printable characters without spaces", value=name[:40])
     return name
 
 
 def _check_password(password: str) -> str:
     if len(password) < SHORTEST_PASSWORD:
-        raise InputError(f"the password is {len(password)} characters long (at least {SHORTEST_PASSWORD})")
+        raise InputError("the password is {length} characters long (at least {least})", length=len(password),
+                         least=SHORTEST_PASSWORD)
     return password
 
 
 def _row(session: Session, name: str) -> AccountRow:
     row = session.scalar(select(AccountRow).where(AccountRow.name == name))
     if row is None:
-        raise InputError(f"no user {name!r}: `monitor user list` lists them")
+        raise InputError("no user {name!r}: `monitor user list` lists them", name=name)
     return row
 
 
@@ -87,15 +88,14 @@ def add_user(session: Session, name: str, role: str, regions: Sequence[str], pas
     try:
         kind = Role(role)
     except ValueError:
-        raise InputError(f"--role {role!r} is not one of admin, bureau, viewer") from None
+        raise InputError("--role {role!r} is not one of admin, bureau, viewer", role=role) from None
     covers = sorted({r.strip() for r in regions if r.strip()})
     if kind is Role.BUREAU and not covers:
         raise InputError("a bureau user needs --region (repeatable): the regions whose clusters it sees")
     if kind is not Role.BUREAU and covers:
-        raise InputError(f"--region applies to bureau users; a{'n' if kind is Role.ADMIN else ''} {kind} user "
-                         "sees every region")
+        raise InputError("--region applies to bureau users; {role} users see every region", role=kind)
     if session.scalar(select(AccountRow.id).where(AccountRow.name == name)) is not None:
-        raise InputError(f"user {name!r} exists already (`monitor user passwd {name}` sets a new password)")
+        raise InputError("user {name!r} exists already (`monitor user passwd {name}` sets a new password)", name=name)
     row = AccountRow(name=name, role=kind.value, password_hash=_hasher().hash(_check_password(password)),
                      disabled=False, failed_logins=0, locked_until=None, created_at=now)
     session.add(row)
@@ -146,7 +146,7 @@ def issue_token(session: Session, name: str, now: dt.datetime, kind: str = "api"
     """A new token for the account; the secret is returned once and only its hash is stored."""
     row = _row(session, name)
     if expires_on is not None and expires_on < now.date():
-        raise InputError(f"--expires {expires_on}: is in the past")
+        raise InputError("--expires {expires_on}: is in the past", expires_on=expires_on)
     secret = f"mon_{secrets.token_urlsafe(32)}"
     session.add(TokenRow(account_id=row.id, kind=kind, digest=digest(secret), created_at=now, expires_on=expires_on,
                          revoked_at=None))

@@ -12,11 +12,11 @@ from db import facts as record_db
 from db.models import ArchiveRow
 from db.watch import touch
 from monitor.actions.record import text_value
-from monitor.errors import InputError, UnknownClusterError
+from monitor.errors import InputError, Said, UnknownClusterError
 
 
 def set_archived(session: Session, cluster_id: str, archived: bool, reason: str | None, who: str,
-                 now: dt.datetime) -> str:
+                 now: dt.datetime) -> Said:
     """Archive (or unarchive) a cluster, with a reason."""
     why = text_value("--reason", reason, required=True)
     row = record_db.cluster(session, cluster_id, lock=True)
@@ -24,14 +24,17 @@ def set_archived(session: Session, cluster_id: str, archived: bool, reason: str 
         raise UnknownClusterError(cluster_id)
     current = record_db.archived(session, row.id)
     if archived and current is not None:
-        raise InputError(f"cluster {row.id!r} is already archived ({archive_note(current)})")
+        raise InputError("cluster {id!r} is already {archived}", id=row.id, archived=archive_note(current))
     if not archived and current is None:
-        raise InputError(f"cluster {row.id!r} is not archived")
+        raise InputError("cluster {id!r} is not archived", id=row.id)
     session.add(ArchiveRow(cluster_id=row.id, archived=archived, reason=why, recorded_at=now, recorded_by=who))
     touch(session, [row.id])
-    return f"{row.id}: {'archived' if archived else 'back on the roster'} ({why})"
+    if archived:
+        return Said("{id}: archived ({reason})", id=row.id, reason=why)
+    return Said("{id}: back on the roster ({reason})", id=row.id, reason=why)
 
 
-def archive_note(row: ArchiveRow) -> str:
+def archive_note(row: ArchiveRow) -> Said:
     """``archived 2026-11-23 by wang: 重复录入``."""
-    return f"archived {row.recorded_at:%Y-%m-%d} by {row.recorded_by}: {row.reason}"
+    return Said("archived {day} by {who}: {reason}", day=f"{row.recorded_at:%Y-%m-%d}", who=row.recorded_by,
+                reason=row.reason)

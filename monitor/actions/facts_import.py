@@ -22,8 +22,8 @@ from db.models import FactRow
 from db.watch import touch
 from monitor.actions.record import describe, text_value
 from monitor.actions.sheets import SheetRow, read_sheet, text_of
-from monitor.errors import ImportError_, InputError
-from monitor.rules.checks import OPTIONS, problem, with_default_day
+from monitor.errors import BadValue, ImportError_, InputError, Said, said_of
+from monitor.rules.checks import A_KIND, OPTIONS, problem, with_default_day
 from monitor.rules.dates import parse_date
 from monitor.rules.facts import NAMES, Recorded, Version, current, identity, merged
 from monitor.rules.packs import Pack
@@ -44,7 +44,7 @@ class Planned(NamedTuple):
 @dataclass
 class Plan:
     planned: list[Planned] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Said] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.planned if p.action == action)
@@ -58,7 +58,7 @@ def _cell(name: str, value: Any) -> Any:
     if name == "year":
         year = text.removesuffix("年").removesuffix("年度")
         if not year.isdigit():
-            raise ValueError(f"year {text!r} is not a year such as 2024")
+            raise BadValue("{field} {text!r} is not a year such as 2024", field=name, text=text)
         return int(year)
     if name in DATE_COLUMNS:
         if isinstance(value, dt.datetime):
@@ -66,11 +66,12 @@ def _cell(name: str, value: Any) -> Any:
         try:
             return parse_date(text)
         except ValueError as exc:
-            raise ValueError(f"{name}: {exc}") from None
+            raise BadValue("{field}: {problem}", field=name, problem=said_of(exc)) from None
     if name in COLUMN_VOCABULARY:
         found = canonical(COLUMN_VOCABULARY[name], text)
         if found is None:
-            raise ValueError(f"{name} {text!r} is not one of {choices(COLUMN_VOCABULARY[name])}")
+            raise BadValue("{field} {text!r} is not one of {choices}", field=name, text=text,
+                           choices=choices(COLUMN_VOCABULARY[name]))
         return found
     return text
 
@@ -81,11 +82,12 @@ def fact_of(row: Mapping[str, Any]) -> tuple[str, Recorded]:
     (or InputError) names the column and the value."""
     cluster = text_of(row.get("cluster"))
     if cluster is None:
-        raise ValueError("cluster: empty")
+        raise BadValue("{field}: empty", field="cluster")
     kind_text = text_of(row.get("fact"))
     kind = canonical("fact", kind_text or "")
     if kind is None:
-        raise ValueError(f"fact {kind_text!r} is not one of {choices('fact')}")
+        raise BadValue("{field} {text!r} is not one of {choices}", field="fact", text=kind_text,
+                       choices=choices("fact"))
     field_of = {column: name for name, column in NAMES[kind].items()}
     values: dict[str, Any] = {}
     for column, raw in row.items():
@@ -95,7 +97,8 @@ def fact_of(row: Mapping[str, Any]) -> tuple[str, Recorded]:
         if value is None:
             continue
         if column not in field_of:
-            raise ValueError(f"{column}: a {kind} has no {column} (it takes {', '.join(field_of)})")
+            raise BadValue("{field}: {kind} has no {field} (it takes {takes})", field=column, kind=Said(A_KIND[kind]),
+                           takes=", ".join(field_of))
         values[field_of[column]] = value
     if "note" in values:
         values["note"] = text_value("note", values["note"])
@@ -112,7 +115,8 @@ def options_of(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         if column not in field_of:
-            raise ValueError(f"{column}: a {kind} has no {column} (it takes {', '.join(field_of)})")
+            raise BadValue("{field}: {kind} has no {field} (it takes {takes})", field=column, kind=Said(A_KIND[kind]),
+                           takes=", ".join(field_of))
         options[OPTIONS[kind][field_of[column]]] = value
     return options
 
@@ -121,40 +125,42 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
                 regions: tuple[str, ...] | None = None) -> Plan:
     """Read and check every row against the stored facts and the rows above it; store nothing. With ``regions``
     (a bureau account's), a cluster of another region is unknown."""
-    sheet = read_sheet(path, FACT_COLUMNS, what="facts file")
+    sheet = read_sheet(path, FACT_COLUMNS)
     rows = sheet.rows
     if not rows:
-        raise InputError(f"{path}: the file has no rows")
+        raise InputError("{path}: the file has no rows", path=path)
     plan = Plan()
     parsed: list[tuple[SheetRow, str, Recorded]] = []
     for row in rows:
         try:
             parsed.append((row, *fact_of(row.values)))
         except (ValueError, InputError) as exc:
-            plan.problems.append(f"{path}: line {row.line}: {sheet.said(str(exc))}")
+            plan.problems.append(sheet.at(path, row.line, said_of(exc)))
     clusters = record_db.clusters(session, {typed.lower() for _, typed, _ in parsed}, regions)
     archived = record_db.archived_among(session, [c.id for c in clusters.values()])
     known: dict[tuple[str, tuple[object, ...]], Version | Planned] = {}
     for version in current(record_db.versions(session, [c.id for c in clusters.values()])):
         known[(version.cluster_id, identity(version.fact))] = version
     for row, typed, fact in parsed:
-        where = f"{path}: line {row.line}"
         cluster = clusters.get(typed.lower())
         if cluster is None:
-            plan.problems.append(f"{where}: {sheet.said(f'cluster: unknown cluster {typed!r}')}")
+            plan.problems.append(sheet.at(path, row.line, Said("{field}: unknown cluster {id!r}", field="cluster",
+                                                               id=typed)))
             continue
         if cluster.id in archived:
-            plan.problems.append(f"{where}: {sheet.said(f'cluster: {cluster.id!r} is archived')}")
+            plan.problems.append(sheet.at(path, row.line, Said("{field}: {id!r} is archived", field="cluster",
+                                                               id=cluster.id)))
             continue
         pack = packs.get(cluster.regime)
         if pack is None:
-            plan.problems.append(f"{where}: cluster {cluster.id!r} has regime {cluster.regime!r}, which no loaded "
-                                 "pack defines")
+            plan.problems.append(sheet.at(path, row.line, Said(
+                "cluster {id!r} has regime {regime!r}, which no loaded pack defines", id=cluster.id,
+                regime=cluster.regime)))
             continue
         fact = with_default_day(fact)
         found = problem(fact, cluster.id, cluster.certified_on, pack, today, NAMES[fact.kind])
         if found is not None:
-            plan.problems.append(f"{where}: {sheet.said(found)}")
+            plan.problems.append(sheet.at(path, row.line, found))
             continue
         key = (cluster.id, identity(fact))
         stored = known.get(key)
@@ -164,7 +170,7 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
             continue
         both = merged(stored.fact, fact)
         if both is None:
-            plan.problems.append(f"{where}: {_contradiction(stored)}, not {describe(fact)}")
+            plan.problems.append(sheet.at(path, row.line, _contradiction(stored, fact)))
             continue
         if both == stored.fact:
             number = stored.number if isinstance(stored, Version) else stored.replaces
@@ -180,11 +186,12 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
     return plan
 
 
-def _contradiction(stored: Version | Planned) -> str:
+def _contradiction(stored: Version | Planned, fact: Recorded) -> Said:
     if isinstance(stored, Version):
-        return (f"fact {stored.number} records {describe(stored.fact)} (`monitor amend {stored.number} … "
-                "--reason …` corrects it)")
-    return f"line {stored.line} says {describe(stored.fact)}"
+        return Said("fact {number} records {stored} (`monitor amend {number} … --reason …` corrects it), not {fact}",
+                    number=stored.number, stored=describe(stored.fact), fact=describe(fact))
+    return Said("line {line} says {stored}, not {fact}", line=stored.line, stored=describe(stored.fact),
+                fact=describe(fact))
 
 
 def store(session: Session, plan: Plan, source: str, who: str, now: dt.datetime) -> None:

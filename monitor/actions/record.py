@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from db import facts as record_db
 from db.models import ClusterRow
 from db.watch import touch
-from monitor.errors import ArchivedClusterError, ConflictError, InputError, UnknownClusterError
+from monitor.errors import ArchivedClusterError, ConflictError, InputError, Said, UnknownClusterError
 from monitor.rules.checks import OPTIONS, problem, with_default_day
 from monitor.rules.facts import FIELDS, Recorded, Version, current, identity, merged
 from monitor.rules.packs import Pack
@@ -33,20 +33,24 @@ from monitor.rules.packs import Pack
 LONGEST_TEXT = 2000
 
 
-def describe(fact: Recorded) -> str:
+#: how a fact is described in messages, by kind (and whether its filing or dismissal day is known)
+DESCRIBED = {
+    "report": "the report on {year}, filed {filed_on}",
+    "change": "the {detail} change of {on}",
+    "change+filed": "the {detail} change of {on}, filed {filed_on}",
+    "review": "the review {detail} of {on}",
+    "assessment": "the {year} assessment: {detail} (announced {on})",
+    "incident": "the {detail} incident of {on}",
+    "incident+dismissed": "the {detail} incident of {on}, dismissed {dismissed_on}",
+    "revocation": "the revocation of {on}",
+}
+
+
+def describe(fact: Recorded) -> Said:
     """A fact in a few words, for messages: ``the report on 2024, filed 2025-03-12``."""
-    if fact.kind == "report":
-        return f"the report on {fact.year}, filed {fact.filed_on}"
-    if fact.kind == "change":
-        return f"the {fact.detail} change of {fact.on}" + (f", filed {fact.filed_on}" if fact.filed_on else "")
-    if fact.kind == "review":
-        return f"the review {fact.detail} of {fact.on}"
-    if fact.kind == "assessment":
-        return f"the {fact.year} assessment: {fact.detail} (announced {fact.on})"
-    if fact.kind == "incident":
-        return f"the {fact.detail} incident of {fact.on}" + (
-            f", dismissed {fact.dismissed_on}" if fact.dismissed_on else "")
-    return f"the revocation of {fact.on}"
+    key = fact.kind + ("+filed" if fact.kind == "change" and fact.filed_on else "") + (
+        "+dismissed" if fact.kind == "incident" and fact.dismissed_on else "")
+    return Said(DESCRIBED[key], **fact._asdict())
 
 
 def text_value(option: str, value: str | None, required: bool = False) -> str | None:
@@ -54,23 +58,24 @@ def text_value(option: str, value: str | None, required: bool = False) -> str | 
     text = (value or "").strip()
     if not text:
         if required:
-            raise InputError(f"{option} is required: say why the record is corrected")
+            raise InputError("{option} is required: say why the record is corrected", option=option)
         return None
     if len(text) > LONGEST_TEXT:
-        raise InputError(f"{option} is {len(text)} characters long (at most {LONGEST_TEXT})")
+        raise InputError("{option} is {length} characters long (at most {most})", option=option, length=len(text),
+                         most=LONGEST_TEXT)
     if any(ord(ch) < 32 and ch not in "\t\n" for ch in text):
-        raise InputError(f"{option} holds a control character")
+        raise InputError("{option} holds a control character", option=option)
     return text
 
 
 class Outcome(NamedTuple):
     """What a recording did: a sentence for the user, and the version it stored (None: nothing new)."""
-    message: str
+    message: Said
     number: int | None
     cluster_id: str
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,8 @@ class Recorder:
             raise ArchivedClusterError(row.id)
         pack = self.packs.get(row.regime)
         if pack is None:
-            raise InputError(f"cluster {row.id!r} has regime {row.regime!r}, which no loaded pack defines")
+            raise InputError("cluster {id!r} has regime {regime!r}, which no loaded pack defines", id=row.id,
+                             regime=row.regime)
         return row, pack
 
     def _check(self, cluster: ClusterRow, pack: Pack, fact: Recorded) -> None:
@@ -120,39 +126,44 @@ class Recorder:
         given = fact._replace(note=text_value("--note", fact.note))
         fact = with_default_day(given)
         if fact.on != given.on and fact.on is not None and fact.on > self.today:
-            raise InputError(f"the announcement date {fact.on} is in the future (today is {self.today}); "
-                             "give --on with the day it was announced")
+            raise InputError("the announcement date {on} is in the future (today is {today}); give --on with the day "
+                             "it was announced", on=fact.on, today=self.today)
         self._check(cluster, pack, fact)
         key = identity(fact)
         stored = next((v for v in self._in_force(cluster.id) if identity(v.fact) == key), None)
         if stored is None:
             number = self._append(cluster.id, fact)
-            return Outcome(f"{cluster.id}: recorded fact {number}: {describe(fact)}", number, cluster.id)
+            return Outcome(Said("{id}: recorded fact {number}: {fact}", id=cluster.id, number=number,
+                                fact=describe(fact)), number, cluster.id)
         both = merged(stored.fact, fact)
         if both is None:
-            raise ConflictError(f"{cluster.id}: fact {stored.number} records {describe(stored.fact)}, not "
-                                f"{describe(fact)}: to correct it, `monitor amend {stored.number} … --reason …`")
+            raise ConflictError("{id}: fact {number} records {stored}, not {fact}: to correct it, "
+                                "`monitor amend {number} … --reason …`", id=cluster.id, number=stored.number,
+                                stored=describe(stored.fact), fact=describe(fact))
         if both == stored.fact:
-            return Outcome(f"{cluster.id}: {describe(stored.fact)} was already recorded (fact {stored.number})", None,
-                           cluster.id)
+            return Outcome(Said("{id}: {fact} was already recorded (fact {number})", id=cluster.id,
+                                fact=describe(stored.fact), number=stored.number), None, cluster.id)
         added = ", ".join(name for name in FIELDS[fact.kind] if getattr(stored.fact, name) != getattr(both, name))
         number = self._append(cluster.id, both, replaces=stored.number, reason=f"filled in: {added}")
-        return Outcome(f"{cluster.id}: recorded fact {number}: {describe(both)} (fills in fact {stored.number})",
-                       number, cluster.id)
+        return Outcome(Said("{id}: recorded fact {number}: {fact} (fills in fact {stored})", id=cluster.id,
+                            number=number, fact=describe(both), stored=stored.number), number, cluster.id)
 
     def _in_force_version(self, number: int) -> Version:
         found = record_db.version(self.session, number)
         if found is None or (self.regions is not None
                              and record_db.cluster(self.session, found[0].cluster_id, regions=self.regions) is None):
-            raise InputError(f"there is no fact {number}: `monitor history CLUSTER` lists a cluster's facts")
+            raise InputError("there is no fact {number}: `monitor history CLUSTER` lists a cluster's facts",
+                             number=number)
         old, later = found
         if old.retracts:
-            raise InputError(f"fact {number} is the retraction of fact {old.replaces}, not a fact to correct")
+            raise InputError("fact {number} is the retraction of fact {replaces}, not a fact to correct", number=number,
+                             replaces=old.replaces)
         if later is not None:
-            verb = "retracted" if later.retracts else "superseded"
-            hint = "record it anew" if later.retracts else f"correct fact {later.number}"
-            raise ConflictError(f"fact {number} was {verb} by fact {later.number} ({later.recorded_by}, "
-                                f"{later.recorded_at:%Y-%m-%d %H:%M} UTC): {hint}")
+            template = ("fact {number} was retracted by fact {later} ({who}, {when} UTC): record it anew"
+                        if later.retracts else
+                        "fact {number} was superseded by fact {later} ({who}, {when} UTC): correct fact {later}")
+            raise ConflictError(template, number=number, later=later.number, who=later.recorded_by,
+                                when=f"{later.recorded_at:%Y-%m-%d %H:%M}")
         return old
 
     def amend(self, number: int, options: Mapping[str, Any], reason: str | None) -> Outcome:
@@ -165,25 +176,28 @@ class Recorder:
         given = {option: value for option, value in options.items() if value is not None}
         for option in given:
             if option not in field:
-                raise InputError(f"{option} does not apply to a {old.fact.kind} (fact {number} is "
-                                 f"{describe(old.fact)}); it takes {takes}")
+                raise InputError("{option} does not apply to a {kind} (fact {number} is {fact}); it takes {takes}",
+                                 option=option, kind=old.fact.kind, number=number, fact=describe(old.fact),
+                                 takes=takes)
         if not given:
-            raise InputError(f"give what to change: fact {number} is a {old.fact.kind}, which takes {takes}")
+            raise InputError("give what to change: fact {number} is a {kind}, which takes {takes}", number=number,
+                             kind=old.fact.kind, takes=takes)
         if "--note" in given:
             given["--note"] = text_value("--note", given["--note"])
         new = old.fact._replace(**{field[option]: value for option, value in given.items()})
         if new == old.fact:
-            raise InputError(f"fact {number} already says that: {describe(old.fact)}")
+            raise InputError("fact {number} already says that: {fact}", number=number, fact=describe(old.fact))
         cluster, pack = self._cluster(old.cluster_id)
         self._check(cluster, pack, new)
         key = identity(new)
         clash = next((v for v in self._in_force(cluster.id) if v.number != number and identity(v.fact) == key), None)
         if clash is not None:
-            raise ConflictError(f"{cluster.id}: fact {clash.number} already records {describe(clash.fact)}: "
-                                f"amend or retract that one instead")
+            raise ConflictError("{id}: fact {number} already records {fact}: amend or retract that one instead",
+                                id=cluster.id, number=clash.number, fact=describe(clash.fact))
         new_number = self._append(cluster.id, new, replaces=number, reason=why)
-        return Outcome(f"{cluster.id}: fact {new_number} amends fact {number}: {describe(new)} "
-                       f"(was: {describe(old.fact)})", new_number, cluster.id)
+        return Outcome(Said("{id}: fact {number} amends fact {old}: {fact} (was: {was})", id=cluster.id,
+                            number=new_number, old=number, fact=describe(new), was=describe(old.fact)),
+                       new_number, cluster.id)
 
     def retract(self, number: int, reason: str | None) -> Outcome:
         """Withdraw fact ``number``: it no longer counts, and stays on the record as retracted."""
@@ -191,8 +205,8 @@ class Recorder:
         old = self._in_force_version(number)
         cluster, _ = self._cluster(old.cluster_id)
         new_number = self._append(cluster.id, old.fact, replaces=number, retracts=True, reason=why)
-        return Outcome(f"{cluster.id}: fact {new_number} retracts fact {number} ({describe(old.fact)})", new_number,
-                       cluster.id)
+        return Outcome(Said("{id}: fact {number} retracts fact {old} ({fact})", id=cluster.id, number=new_number,
+                            old=number, fact=describe(old.fact)), new_number, cluster.id)
 
     # --- one method a kind, as `monitor record <kind>` takes its options ----------------------------------------
 

@@ -23,7 +23,7 @@ from db.watch import touch
 from monitor.actions.archive import archive_note
 from monitor.actions.sheets import Sheet, SheetRow, blank, read_sheet, text_of
 from monitor.addresses import address_problem
-from monitor.errors import ImportError_, InputError
+from monitor.errors import BadValue, ImportError_, InputError, Said
 from monitor.rules.dates import parse_date
 from monitor.rules.packs import Pack
 from monitor.rules.roster import COLUMNS, COMPUTED_COLUMNS
@@ -36,18 +36,17 @@ MAX_ID_LENGTH = 64
 
 def read_rows(path: Path) -> Sheet:
     """The roster's column names (normalised), its non-empty rows with their line numbers, its headers."""
-    return read_sheet(path, [(name, (name, chinese), required) for name, chinese, required in COLUMNS], _COMPUTED,
-                      "roster")
+    return read_sheet(path, [(name, (name, chinese), required) for name, chinese, required in COLUMNS], _COMPUTED)
 
 
 #: the days a roster's dates may fall on; a certification at most a year ahead of today
 EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2199, 12, 31)
 
 
-def check_row(row: SheetRow, packs: Mapping[str, Pack], today: dt.date) -> tuple[dict[str, Any], list[str]]:
+def check_row(row: SheetRow, packs: Mapping[str, Pack], today: dt.date) -> tuple[dict[str, Any], list[Said]]:
     """The row as cluster fields, and what is wrong with it (empty when nothing)."""
     values: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[Said] = []
     for name, value in row.values.items():
         if name in _DATE_COLUMNS:
             if blank(value):
@@ -55,45 +54,50 @@ def check_row(row: SheetRow, packs: Mapping[str, Pack], today: dt.date) -> tuple
                 continue
             try:
                 values[name] = parse_date(value.to_pydatetime() if hasattr(value, "to_pydatetime") else value)
-            except ValueError as exc:
-                problems.append(f"{name}: {exc}")
+            except BadValue as exc:
+                problems.append(Said("{field}: {problem}", field=name, problem=exc.said))
         else:
             values[name] = text_of(value)
     for name, _, required in COLUMNS:
-        if required and name in values and values[name] is None and not any(p.startswith(name) for p in problems):
-            problems.append(f"{name}: is empty")
+        if required and name in values and values[name] is None and not any(
+                p.params.get("field") == name for p in problems):
+            problems.append(Said("{field}: is empty", field=name))
     cluster_id = values.get("id")
     if cluster_id is not None and (len(cluster_id) > MAX_ID_LENGTH or any(c.isspace() for c in cluster_id)):
-        problems.append(f"id: {cluster_id!r} must be at most {MAX_ID_LENGTH} characters with no spaces")
+        problems.append(Said("{field}: {id!r} must be at most {most} characters with no spaces", field="id",
+                             id=cluster_id, most=MAX_ID_LENGTH))
     regime = values.get("regime")
     pack = packs.get(regime) if regime else None
     if regime and pack is None:
-        problems.append(f"regime: {regime!r} is not a regime (known: {', '.join(sorted(packs))})")
+        problems.append(Said("{field}: {regime!r} is not a regime (known: {known})", field="regime", regime=regime,
+                             known=", ".join(sorted(packs))))
     batch = values.get("batch")
     if pack is not None and batch and batch not in pack.batch_ids:
-        known = ", ".join(pack.batch_ids) or "none"
-        problems.append(f"batch: {batch!r} is not a batch of {pack.id} (known: {known})")
+        problems.append(Said("{field}: {batch!r} is not a batch of {regime} (known: {known})", field="batch",
+                             batch=batch, regime=pack.id, known=", ".join(pack.batch_ids) or "-"))
     if pack is not None and pack.validity is None and values.get("valid_until"):
-        problems.append(f"valid_until: {pack.id} has no validity period")
+        problems.append(Said("{field}: {regime} has no validity period", field="valid_until", regime=pack.id))
     certified_on, valid_until = values.get("certified_on"), values.get("valid_until")
     if certified_on and valid_until and valid_until < certified_on:
-        problems.append(f"valid_until: {valid_until} is before certified_on {certified_on}")
+        problems.append(Said("{field}: {valid_until} is before certified_on {certified_on}", field="valid_until",
+                             valid_until=valid_until, certified_on=certified_on))
     for name in _EMAIL_COLUMNS:
         if values.get(name):
             addresses = [a.strip() for a in values[name].replace("；", ";").split(";") if a.strip()]
             bad = next((problem for a in addresses if (problem := address_problem(a)) is not None), None)
             if bad is not None:
-                problems.append(f"{name}: {bad}")
+                problems.append(Said("{field}: {problem}", field=name, problem=bad))
             values[name] = ";".join(addresses) or None
     for name, value in values.items():
         if isinstance(value, str) and not value.isprintable() and name not in _EMAIL_COLUMNS:
-            problems.append(f"{name}: {value.encode('unicode_escape').decode()[:60]!r} holds a control character "
-                            "(a line break or a tab): remove it")
+            problems.append(Said("{field}: {value!r} holds a control character (a line break or a tab): remove it",
+                                 field=name, value=value.encode("unicode_escape").decode()[:60]))
     for name in _DATE_COLUMNS:
         day = values.get(name)
         latest = today + dt.timedelta(days=366) if name == "certified_on" else LATEST
         if day is not None and not EARLIEST <= day <= latest:
-            problems.append(f"{name}: {day} is out of range ({EARLIEST} to {latest})")
+            problems.append(Said("{field}: {day} is out of range ({earliest} to {latest})", field=name, day=day,
+                                 earliest=EARLIEST, latest=latest))
     return values, problems
 
 
@@ -110,19 +114,20 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
     sheet = read_rows(path)
     columns, rows = sheet.columns, sheet.rows
     if not rows:
-        raise InputError(f"{path}: the roster has no rows")
+        raise InputError("{path}: the roster has no rows", path=path)
     checked: list[dict[str, Any]] = []
-    problems: list[str] = []
+    problems: list[Said] = []
     seen: dict[str, int] = {}
     for row in progress(rows, len(rows)) if progress else rows:
         values, row_problems = check_row(row, packs, now.date())
         cluster_id = values.get("id")
         key = cluster_id.lower() if isinstance(cluster_id, str) else None
         if key in seen:
-            row_problems.append(f"id: {cluster_id!r} is also on line {seen[key]}")
+            row_problems.append(Said("{field}: {id!r} is also on line {line}", field="id", id=cluster_id,
+                                     line=seen[key]))
         elif key:
             seen[key] = row.line
-        problems.extend(f"{path}: line {row.line}: {sheet.said(p)}" for p in row_problems)
+        problems.extend(sheet.at(path, row.line, p) for p in row_problems)
         checked.append(values)
     if problems:
         raise ImportError_(str(path), problems)
@@ -134,8 +139,9 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
     archived = archived_among(session, known.values())
     if archived:
         raise ImportError_(str(path), [
-            f"{path}: line {seen[cid.lower()]}: {sheet.said('id: ')}cluster {cid!r} is {archive_note(row)}: "
-            f"`monitor roster unarchive {cid} --reason …` first" for cid, row in sorted(archived.items())])
+            sheet.at(path, seen[cid.lower()], Said(
+                "{field}: cluster {id!r} is {archived}: `monitor roster unarchive {id} --reason …` first", field="id",
+                id=cid, archived=archive_note(row))) for cid, row in sorted(archived.items())])
     stamp = {"recorded_at": now, "recorded_by": who}
     new = [{**{name: None for name, _, _ in COLUMNS}, **values, **stamp}
            for values in checked if values["id"].lower() not in known]

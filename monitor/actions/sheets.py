@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import InputError
+from monitor.errors import InputError, Said
 
 #: (column name, the headers that name it, required)
 Column = tuple[str, tuple[str, ...], bool]
@@ -28,10 +28,13 @@ class Sheet:
     rows: list[SheetRow]
     headers: Mapping[str, str]          # each column name as the file's own header writes it (集群编号, …)
 
-    def said(self, problem: str) -> str:
-        """A problem ("regime: …") with its field named as the file's header names it ("适用办法: …")."""
-        field, sep, rest = problem.partition(": ")
-        return f"{self.headers[field]}: {rest}" if sep and field in self.headers else problem
+    def at(self, source: object, line: int, problem: Said) -> Said:
+        """A problem on a line of the file; a ``field`` it names is named as the file's header names it
+        (``适用办法``, not ``regime``)."""
+        field = problem.params.get("field")
+        if isinstance(field, str) and field in self.headers:
+            problem = problem.with_params(field=self.headers[field])
+        return Said("{source}: line {line}: {problem}", source=source, line=line, problem=problem)
 
 
 def blank(value: object) -> bool:
@@ -54,10 +57,10 @@ def _decode(data: bytes, source: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError(f"{source}: not UTF-8 or GBK text; save the CSV as UTF-8 and import it again")
+    raise InputError("{source}: not UTF-8 or GBK text; save the CSV as UTF-8 and import it again", source=source)
 
 
-def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] = (), what: str = "sheet") -> Sheet:
+def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] = ()) -> Sheet:
     """The file's column names (normalised), its non-empty rows and its headers as written; headers in
     ``skipped`` are ignored."""
     import pandas as pd  # heavy: imported only when a file is read
@@ -72,11 +75,13 @@ def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] =
         elif suffix in (".xlsx", ".xlsm"):
             frame = pd.read_excel(path, dtype=object, engine="openpyxl")
         else:
-            raise InputError(f"{source}: reads .csv or .xlsx files, not {suffix or 'files without a suffix'}")
+            raise InputError("{source}: reads .csv or .xlsx files, not {suffix!r}", source=source, suffix=suffix)
     except (OSError, ValueError, KeyError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{source}: cannot read it as a {suffix} {what}: {str(exc).splitlines()[0]}") from None
+        raise InputError("{source}: cannot read it as a {suffix} file: {reason}", source=source, suffix=suffix,
+                         reason=str(exc).splitlines()[0]) from None
     except Exception as exc:  # noqa: BLE001 - openpyxl raises zipfile, XML and its own errors
-        raise InputError(f"{source}: cannot read it as a {suffix} {what}: {type(exc).__name__}: {exc}") from None
+        raise InputError("{source}: cannot read it as a {suffix} file: {reason}", source=source, suffix=suffix,
+                         reason=f"{type(exc).__name__}: {exc}") from None
     found: list[str] = []
     written: dict[str, str] = {}
     for header in frame.columns:
@@ -86,15 +91,15 @@ def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] =
         if name is None:
             if str(header).startswith("Unnamed:") and frame[header].map(blank).all():
                 continue
-            raise InputError(f"{source}: line 1: unknown column {str(header).strip()!r} "
-                             f"(known: {', '.join(n for n, _, _ in columns)})")
+            raise InputError("{source}: line 1: unknown column {header!r} (known: {known})", source=source,
+                             header=str(header).strip(), known=", ".join(n for n, _, _ in columns))
         if name in found:
-            raise InputError(f"{source}: line 1: column {name!r} appears twice")
+            raise InputError("{source}: line 1: column {name!r} appears twice", source=source, name=name)
         found.append(name)
         written[name] = str(header).strip()
     missing = [name for name, _, required in columns if required and name not in found]
     if missing:
-        raise InputError(f"{source}: line 1: missing column(s) {', '.join(missing)}")
+        raise InputError("{source}: line 1: missing column(s) {missing}", source=source, missing=", ".join(missing))
     frame.columns = [aliases.get(str(h).strip().casefold(), str(h)) for h in frame.columns]
     rows = []
     for index, record in enumerate(frame[found].to_dict("records")):

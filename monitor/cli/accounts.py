@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from monitor.app import App
-from monitor.cli.base import DATE, config_option, pass_app
+from monitor.cli.base import DATE, config_option, echo, pass_app
+from monitor.errors import Said
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -62,8 +63,8 @@ def user_add(app: App, name: str, role: str, regions: tuple[str, ...]) -> None:
 
     password = read_password()
     account = _in_transaction(app, lambda s: add_user(s, name, role, regions, password, clock.now_utc()))
-    where = f" for {', '.join(account.covers)}" if account.covers else ""
-    click.echo(f"user {account.name} added: {account.role}{where}")
+    echo(Said("user {name} added: {role} for {regions}" if account.covers else "user {name} added: {role}",
+              name=account.name, role=account.role, regions=", ".join(account.covers)))
 
 
 @user.command("passwd")
@@ -76,7 +77,7 @@ def user_passwd(app: App, name: str) -> None:
 
     password = read_password()
     _in_transaction(app, lambda s: set_password(s, name, password))
-    click.echo(f"user {name}: password changed")
+    echo(Said("user {name}: password changed", name=name))
 
 
 @user.command("disable")
@@ -88,7 +89,7 @@ def user_disable(app: App, name: str) -> None:
     from monitor.actions.accounts import disable
 
     _in_transaction(app, lambda s: disable(s, name))
-    click.echo(f"user {name}: disabled")
+    echo(Said("user {name}: disabled", name=name))
 
 
 @user.command("list")
@@ -102,12 +103,14 @@ def user_list(app: App) -> None:
 
     listed = _in_transaction(app, lambda s: list_users(s, clock.now_utc()))
     if not listed:
-        click.echo("no users: `monitor user add NAME --role admin` adds the first")
+        echo(Said("no users: `monitor user add NAME --role admin` adds the first"))
     for item in listed:
-        state = ("disabled" if item.disabled
-                 else f"locked until {item.locked_until:%Y-%m-%d %H:%M} UTC" if item.locked_until else "active")
-        regions = ", ".join(item.account.covers) or "all regions"
-        click.echo(f"{item.account.name}\t{item.account.role}\t{regions}\t{state}\t{item.tokens} API token(s)")
+        state = (Said("disabled") if item.disabled else
+                 Said("locked until {when} UTC", when=f"{item.locked_until:%Y-%m-%d %H:%M}") if item.locked_until
+                 else Said("active"))
+        echo(Said("{name}\t{role}\t{regions}\t{state}\t{tokens} API token(s)", name=item.account.name,
+                  role=item.account.role, regions=", ".join(item.account.covers) or Said("all regions"), state=state,
+                  tokens=item.tokens))
 
 
 @user.command("token")
@@ -121,8 +124,9 @@ def user_token(app: App, name: str, expires: dt.date | None) -> None:
     from monitor.actions.accounts import issue_token
 
     secret = _in_transaction(app, lambda s: issue_token(s, name, clock.now_utc(), "api", expires))
-    click.echo(f"API token for {name}" + (f", valid through {expires}" if expires else "")
-               + " (shown once; send it as 'Authorization: Bearer TOKEN'):")
+    echo(Said("API token for {name}, valid through {expires} (shown once; send it as 'Authorization: Bearer TOKEN'):"
+              if expires else "API token for {name} (shown once; send it as 'Authorization: Bearer TOKEN'):",
+              name=name, expires=expires))
     click.echo(secret)
 
 
@@ -136,7 +140,7 @@ def user_revoke_tokens(app: App, name: str) -> None:
     from monitor.actions.accounts import revoke_tokens
 
     count = _in_transaction(app, lambda s: revoke_tokens(s, name, clock.now_utc()))
-    click.echo(f"user {name}: {count} token(s) revoked")
+    echo(Said("user {name}: {count} token(s) revoked", name=name, count=count))
 
 
 @click.command()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
 
 from monitor.app import App
-from monitor.errors import ImportError_, MonitorError
+from monitor.cli import language
+from monitor.errors import ImportError_, MonitorError, Said, Saying
 from monitor.rules.dates import parse_date
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -23,6 +25,18 @@ EXIT_INPUT = 2
 EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2199, 12, 31)
 
 
+def said(message: Said | Saying | str) -> str:
+    """A message in this run's language."""
+    from monitor.views.words import say
+
+    return say(message, language.current)
+
+
+def echo(message: Said | str, err: bool = False) -> None:
+    """Print a message in this run's language."""
+    click.echo(said(message), err=err)
+
+
 class DateType(click.ParamType):  # type: ignore[type-arg]
     name = "date"
 
@@ -30,9 +44,10 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
         try:
             day = parse_date(value)
         except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+            self.fail(said(exc) if isinstance(exc, Saying) else str(exc), param, ctx)
         if not EARLIEST <= day <= LATEST:
-            self.fail(f"{day} is out of range ({EARLIEST} to {LATEST})", param, ctx)
+            self.fail(said(Said("{day} is out of range ({earliest} to {latest})", day=day, earliest=EARLIEST,
+                                latest=LATEST)), param, ctx)
         return day
 
 
@@ -53,7 +68,8 @@ class MomentType(click.ParamType):  # type: ignore[type-arg]
                 return dt.datetime.combine(DATE.convert(text, param, ctx), dt.time.max)
             return dt.datetime.fromisoformat(text)
         except ValueError:
-            self.fail(f"{value!r} is not a timestamp such as 2026-03-01T09:30 or 2026-03-01T09:30+08:00", param, ctx)
+            self.fail(said(Said("{value!r} is not a timestamp such as 2026-03-01T09:30 or 2026-03-01T09:30+08:00",
+                                value=value)), param, ctx)
 
 
 MOMENT = MomentType()
@@ -81,23 +97,30 @@ class VocabularyType(click.ParamType):  # type: ignore[type-arg]
 
         found = canonical(self.vocabulary, str(value))
         if found is None or found not in (self.values or VALUES[self.vocabulary]):
-            self.fail(f"{value!r} is not one of {choices(self.vocabulary, self.values)}", param, ctx)
+            self.fail(said(Said("{value!r} is not one of {choices}", value=value,
+                                choices=choices(self.vocabulary, self.values))), param, ctx)
         return found
 
 
 class MonitorGroup(click.Group):
-    """Turns the errors that are the user's to fix into one line on stderr and exit status 2."""
+    """Speaks the configured language (monitor/cli/language.py), and turns the errors that are the user's to fix
+    into one line on stderr and exit status 2."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
+        given = list(sys.argv[1:] if args is None else args)
+        language.speak(self, language.language_of(given))
+        return super().main(given, *rest, **options)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ImportError_ as exc:
             for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
-            click.echo(f"error: {exc}", err=True)
+                echo(Said("error: {problem}", problem=problem), err=True)
+            echo(Said("error: {problem}", problem=exc.said), err=True)
             ctx.exit(EXIT_INPUT)
         except MonitorError as exc:
-            click.echo(f"error: {exc}", err=True)
+            echo(Said("error: {problem}", problem=exc.said), err=True)
             ctx.exit(EXIT_INPUT)
         except Exception as exc:
             if type(exc).__name__ != "OperationalError":   # sqlite3's or SQLAlchemy's, without importing either
@@ -105,9 +128,9 @@ class MonitorGroup(click.Group):
             from db.session import masked
 
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            hint = (" (another process held it longer than the 30 s busy timeout: try again)" if "locked" in text
-                    else "")
-            click.echo(f"error: database: {masked(text)}{hint}", err=True)
+            echo(Said("error: {problem}", problem=Said(
+                "database: {reason} (another process held it longer than the 30 s busy timeout: try again)"
+                if "locked" in text else "database: {reason}", reason=masked(text))), err=True)
             ctx.exit(EXIT_INPUT)
 
 

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from monitor.app import App, who
-from monitor.cli.base import DATE, MOMENT, VocabularyType, cluster_argument, config_option, moment, pass_app
+from monitor.cli.base import (
+    DATE,
+    MOMENT,
+    VocabularyType,
+    cluster_argument,
+    config_option,
+    echo,
+    moment,
+    pass_app,
+)
+from monitor.errors import Said
 
 if TYPE_CHECKING:
     from monitor.actions.record import Outcome, Recorder
@@ -29,8 +39,9 @@ def import_(app: App, file: Path) -> None:
 
     with transaction(app.sessions) as session:
         result = import_roster(session, file, app.packs, who(), clock.now_utc(), progress=_progress)
-    unchanged = f", {result.unchanged} unchanged" if result.unchanged else ""
-    click.echo(f"imported {file.name}: {result.added} added, {result.updated} updated{unchanged}")
+    echo(Said("imported {file}: {added} added, {updated} updated, {unchanged} unchanged" if result.unchanged else
+              "imported {file}: {added} added, {updated} updated", file=file.name, added=result.added,
+              updated=result.updated, unchanged=result.unchanged))
 
 
 def _progress(rows: Iterable[Any], total: int) -> Iterable[Any]:
@@ -60,19 +71,22 @@ def import_facts(app: App, file: Path, dry_run: bool) -> None:
     with transaction(app.sessions) as session:
         plan = plan_import(session, file, app.packs, app.today())
         if dry_run:
-            said = {"add": "would add", "fill": "would fill in fact {0}:", "same": "already recorded (fact {0}):",
-                    "join": "adds to line {1}:"}
+            said = {"add": "line {line}: would add {id} {fact}",
+                    "fill": "line {line}: would fill in fact {number}: {id} {fact}",
+                    "same": "line {line}: already recorded (fact {number}): {id} {fact}",
+                    "join": "line {line}: adds to line {joins}: {id} {fact}"}
             for p in plan.planned:
-                click.echo(f"line {p.line}: {said[p.action].format(p.replaces, p.joins)} {p.cluster_id} "
-                           f"{describe(p.fact)}")
-            click.echo(f"{file.name}: {plan.count('add')} to add, {plan.count('fill')} to fill in, "
-                       f"{plan.count('same')} already recorded, {len(plan.problems)} refused; nothing stored")
+                echo(Said(said[p.action], line=p.line, number=p.replaces, joins=p.joins, id=p.cluster_id,
+                          fact=describe(p.fact)))
+            echo(Said("{file}: {add} to add, {fill} to fill in, {same} already recorded, {refused} refused; nothing "
+                      "stored", file=file.name, add=plan.count("add"), fill=plan.count("fill"),
+                      same=plan.count("same"), refused=len(plan.problems)))
             if plan.problems:
                 raise ImportError_(str(file), plan.problems)
             return
         store(session, plan, str(file), who(), clock.now_utc())
-    click.echo(f"imported {file.name}: {plan.count('add')} added, {plan.count('fill')} filled in, "
-               f"{plan.count('same')} already recorded")
+    echo(Said("imported {file}: {add} added, {fill} filled in, {same} already recorded", file=file.name,
+              add=plan.count("add"), fill=plan.count("fill"), same=plan.count("same")))
 
 
 @click.group()
@@ -88,7 +102,7 @@ def _write(app: App, act: Callable[[Recorder], Outcome]) -> None:
 
     with transaction(app.sessions) as session:
         message = act(Recorder(session, app.packs, who(), clock.now_utc(), app.today()))
-    click.echo(message.message)
+    echo(message.message)
 
 
 def _record(app: App, cluster: str, **fields: Any) -> None:
@@ -253,7 +267,7 @@ def _archive(app: App, cluster: str, archived: bool, reason: str) -> None:
 
     with transaction(app.sessions) as session:
         message = set_archived(session, cluster, archived, reason, who(), clock.now_utc())
-    click.echo(message)
+    echo(message)
 
 
 @roster.command("archive")

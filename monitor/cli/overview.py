@@ -11,10 +11,14 @@ from typing import TYPE_CHECKING
 import click
 
 from monitor.app import App
-from monitor.cli.base import DATE, config_option, pass_app, selection_options
+from monitor.cli.base import DATE, config_option, echo, pass_app, selection_options
+from monitor.errors import Said
 
 if TYPE_CHECKING:
     from monitor.overview import Selection
+
+#: a day of the week as said after a date (words.toml has them in Chinese: 周一 …)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @click.command()
@@ -67,7 +71,7 @@ def _xlsx(path: Path) -> Path:
     from monitor.errors import InputError
 
     if path.suffix.lower() != ".xlsx":
-        raise InputError(f"{path}: writes an Excel workbook, so the file name must end in .xlsx")
+        raise InputError("{path}: writes an Excel workbook, so the file name must end in .xlsx", path=path)
     return path
 
 
@@ -82,7 +86,8 @@ def export(app: App, file: Path, selection: Selection) -> None:
     from monitor.views.xlsx import export_workbook
 
     clusters, obligations, warnings = export_workbook(_xlsx(file), evaluated(app, selection), app.settings.language)
-    click.echo(f"{file}: {clusters} clusters, {obligations} obligations, {warnings} warnings as of {selection.as_of}")
+    echo(Said("{file}: {clusters} clusters, {obligations} obligations, {warnings} warnings as of {day}", file=file,
+              clusters=clusters, obligations=obligations, warnings=warnings, day=selection.as_of))
 
 
 @click.command()
@@ -97,10 +102,10 @@ def template(app: App, file: Path, facts: bool) -> None:
 
     if facts:
         write_facts_template(_xlsx(file), app.settings.language)
-        click.echo(f"{file}: an empty facts file for `monitor import-facts`")
+        echo(Said("{file}: an empty facts file for `monitor import-facts`", file=file))
         return
     write_template(_xlsx(file), app.packs.values(), app.settings.language)
-    click.echo(f"{file}: an empty roster with {len(app.packs)} regimes to choose from")
+    echo(Said("{file}: an empty roster with {count} regimes to choose from", file=file, count=len(app.packs)))
 
 
 @click.command()
@@ -118,12 +123,13 @@ def report(app: App, file: Path, selection: Selection) -> None:
     if file.suffix.lower() not in (".html", ".htm", ".pdf"):
         from monitor.errors import InputError
 
-        raise InputError(f"{file}: the report is written as .html or .pdf: name the file report.html or report.pdf")
+        raise InputError("{file}: the report is written as .html or .pdf: name the file report.html or report.pdf",
+                         file=file)
     settings = app.settings
     result = write_report(file, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
                           settings.timezone, app.packs, app.calendar, settings.department)
-    click.echo(f"{file}: {result.clusters} clusters, {sum(result.severities.values())} warnings "
-               f"as of {selection.as_of}")
+    echo(Said("{file}: {clusters} clusters, {warnings} warnings as of {day}", file=file, clusters=result.clusters,
+              warnings=sum(result.severities.values()), day=selection.as_of))
 
 
 @click.group()
@@ -142,7 +148,9 @@ def workdays_add(app: App, start: dt.date, count: int) -> None:
 
     day, coverage = app.calendar.add_workdays(start, count)
     note = coverage_note(coverage, day.year, app.settings.language)
-    click.echo(f"{day} ({day:%a})" + (f"  * {note}" if note else ""))
+    echo(Said("{day} ({weekday})", day=day, weekday=Said(WEEKDAYS[day.weekday()])))
+    if note:
+        click.echo(f"  * {note}")
 
 
 @click.command()
@@ -159,10 +167,12 @@ def publicity(app: App, start: dt.date, days: int | None) -> None:
     count = days or (periods[0][0] if periods else 5)
     end, coverage = app.calendar.add_workdays(start - dt.timedelta(days=1), count)
     note = coverage_note(coverage, end.year, app.settings.language)
-    click.echo(f"{start} + {count} working days: ends {end} ({end:%a}); objections are due by then"
-               + (f"  * {note}" if note else ""))
+    echo(Said("{start} + {count} working days: ends {end} ({weekday}); objections are due by then", start=start,
+              count=count, end=end, weekday=Said(WEEKDAYS[end.weekday()])))
+    if note:
+        click.echo(f"  * {note}")
     if days is None:
-        click.echo("basis: " + "; ".join(name for n, name in periods if n == count))
+        echo(Said("basis: {articles}", articles="; ".join(name for n, name in periods if n == count)))
 
 
 @click.command()
@@ -183,14 +193,15 @@ def regimes(app: App, directory: Path | None, reference: bool) -> None:
 
         problems = check_packs(directory)
         for problem in problems:
-            click.echo(f"error: {problem}", err=True)
+            echo(Said("error: {problem}", problem=problem), err=True)
         if problems:
             raise SystemExit(2)
-        click.echo(f"{directory}: {len(list(directory.glob('*.toml')))} packs, no problems")
+        echo(Said("{directory}: {count} packs, no problems", directory=directory,
+                  count=len(list(directory.glob("*.toml")))))
         return
     from monitor.views.regimes import describe
 
-    click.echo(describe(app.packs.values()))
+    click.echo(describe(app.packs.values(), app.settings.language))
 
 
 COMMANDS = (status, calendar, export, template, report, workdays, publicity, regimes)

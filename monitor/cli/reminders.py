@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from monitor.app import App, who
-from monitor.cli.base import DATE, cluster_argument, config_option, pass_app
+from monitor.cli.base import DATE, cluster_argument, config_option, echo, pass_app, said
+from monitor.errors import Said
 
 
 def _hold(app: App, kind: str, cluster: str, given: str, until: dt.date, note: str) -> None:
@@ -22,8 +23,8 @@ def _hold(app: App, kind: str, cluster: str, given: str, until: dt.date, note: s
     (found,) = evaluated(app, Selection.of(app, today, [cluster]))
     subject = resolve_subject(found.verdict, kind, given)
     with transaction(app.sessions) as session:
-        record_hold(session, kind, cluster, subject, until, note, today, who(), clock.now_utc())
-    click.echo(f"{cluster} {subject}: {'acknowledged' if kind == 'ack' else 'snoozed'} until {until}")
+        done = record_hold(session, kind, found.facts.cluster.id, subject, until, note, today, who(), clock.now_utc())
+    echo(done)
 
 
 @click.command()
@@ -76,23 +77,24 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | No
     from jobs.manual import preview_round, send_round
 
     if (mode is None) == (preview is None):
-        raise click.UsageError("give exactly one of --send and --preview DIR")
+        raise click.UsageError(said(Said("give exactly one of --send and --preview DIR")))
     app.require_database()
     day = as_of or app.today()
     if mode == "send" and day > app.today():
         from monitor.errors import InputError
 
-        raise InputError(f"--as-of {day}: a round is sent for today or a day past, never ahead "
-                         f"(today is {app.today()}); --preview DIR shows a future round")
+        raise InputError("--as-of {day}: a round is sent for today or a day past, never ahead (today is {today}); "
+                         "--preview DIR shows a future round", day=day, today=app.today())
     if preview is not None:
         paths = preview_round(app, day, preview)
-        click.echo(f"{len(paths)} messages written to {preview}")
+        echo(Said("{count} messages written to {directory}", count=len(paths), directory=preview))
         return
     counts = send_round(app, day)
-    click.echo(", ".join(f"{key} {value}" for key, value in counts.items()))
+    click.echo(", ".join(said(Said("{state} {count}", state=Said(key), count=value)) for key, value in counts.items()))
     if not counts.get("sent") and (counts.get("retry") or counts.get("failed")):
-        click.echo(f"error: nothing could be sent: {counts.get('retry', 0)} messages wait for a retry, "
-                   f"{counts.get('failed', 0)} were refused (the daemon's log says why)", err=True)
+        echo(Said("error: {problem}", problem=Said(
+            "nothing could be sent: {retry} messages wait for a retry, {failed} were refused (the daemon's log says "
+            "why)", retry=counts.get("retry", 0), failed=counts.get("failed", 0))), err=True)
         raise SystemExit(1)
 
 

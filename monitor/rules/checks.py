@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from monitor.errors import Said
 from monitor.rules.facts import Recorded
 from monitor.rules.packs import Pack
 from monitor.rules.vocabulary import ASSESSMENT_RESULTS, VALUES, choices
@@ -24,6 +25,10 @@ OPTIONS: Mapping[str, Mapping[str, str]] = {
 #: the pack section a kind of fact needs, and how a refusal names it
 RULE = {"report": ("annual_report", "annual report"), "change": ("change_filing", "change filing"),
         "review": ("validity", "validity or renewal review"), "assessment": ("assessment", "assessment")}
+
+#: a kind of fact with its article, as a refusal says it ("--year is required for a report")
+A_KIND = {"report": "a report", "change": "a change", "review": "a review", "assessment": "an assessment",
+          "incident": "an incident", "revocation": "a revocation"}
 
 #: which vocabulary a kind's ``detail`` takes its value from
 DETAIL = {"change": "change", "review": "result", "assessment": "result", "incident": "ground"}
@@ -46,57 +51,64 @@ def first_report_year(certified_on: dt.date) -> int:
 
 
 def problem(fact: Recorded, cluster_id: str, certified_on: dt.date, pack: Pack, today: dt.date,
-            labels: Mapping[str, str] | None = None) -> str | None:
-    """Why ``fact`` cannot be recorded for this cluster, in one line; ``None`` when it can."""
+            labels: Mapping[str, str] | None = None) -> Said | None:
+    """Why ``fact`` cannot be recorded for this cluster, in one line; ``None`` when it can. The option or column
+    a refusal is about is its ``field``."""
     label = {**OPTIONS[fact.kind], **(labels or {})}
     section = RULE.get(fact.kind)
     if section is not None and getattr(pack, section[0]) is None:
-        return (f"cluster {cluster_id!r} is under {pack.id}, which has no {section[1]} rule "
-                "(`monitor regimes` shows what each regime has)")
+        return Said("cluster {id!r} is under {regime}, which has no {rule} rule (`monitor regimes` shows what each "
+                    "regime has)", id=cluster_id, regime=pack.id, rule=section[1])
     for name in REQUIRED[fact.kind]:
         if getattr(fact, name) is None:
-            return f"{label[name]} is required for {'an' if fact.kind[0] in 'aei' else 'a'} {fact.kind}"
+            return Said("{field} is required for {kind}", field=label[name], kind=Said(A_KIND[fact.kind]))
     if fact.kind in DETAIL and fact.detail is not None:
         allowed = ASSESSMENT_RESULTS if fact.kind == "assessment" else VALUES[DETAIL[fact.kind]]
         if fact.detail not in allowed:
-            return f"{label['detail']} {fact.detail!r} is not one of {choices(DETAIL[fact.kind], allowed)}"
+            return Said("{field} {value!r} is not one of {choices}", field=label["detail"], value=fact.detail,
+                        choices=choices(DETAIL[fact.kind], allowed))
     if fact.year is not None and not 1990 <= fact.year <= today.year:
-        return f"{label['year']} {fact.year} is not a year that has begun"
+        return Said("{field} {year} is not a year that has begun", field=label["year"], year=fact.year)
     for name in ("on", "filed_on", "dismissed_on"):
         day = getattr(fact, name)
         if day is not None and day > today:
-            return f"{label[name]} {day} is in the future (today is {today})"
+            return Said("{field} {day} is in the future (today is {today})", field=label[name], day=day, today=today)
     return _kind_problem(fact, cluster_id, certified_on, label)
 
 
-def _kind_problem(fact: Recorded, cluster_id: str, certified_on: dt.date, label: Mapping[str, str]) -> str | None:
+def _kind_problem(fact: Recorded, cluster_id: str, certified_on: dt.date, label: Mapping[str, str]) -> Said | None:
     """The rules of one kind: no fact before the certification, no filing before what it files."""
     if fact.kind == "report":
         assert fact.year is not None and fact.filed_on is not None
         first = first_report_year(certified_on)
         if fact.year < first:
-            return (f"{label['year']} {fact.year}: the first report {cluster_id} owes is on {first} "
-                    f"(certified {certified_on})")
+            return Said("{field} {year}: the first report {id} owes is on {first} (certified {certified_on})",
+                        field=label["year"], year=fact.year, id=cluster_id, first=first, certified_on=certified_on)
         if fact.filed_on.year < fact.year:
-            return f"a report on {fact.year} cannot be filed on {fact.filed_on}, before that year began"
+            return Said("{field}: a report on {year} cannot be filed on {filed_on}, before that year began",
+                        field=label["filed_on"], year=fact.year, filed_on=fact.filed_on)
         return _not_before(fact.filed_on, certified_on, label["filed_on"])
     if fact.kind == "assessment":
         assert fact.year is not None and fact.on is not None
         if fact.year < certified_on.year:
-            return (f"{label['year']} {fact.year}: {cluster_id} was not certified that year "
-                    f"(certified {certified_on})")
+            return Said("{field} {year}: {id} was not certified that year (certified {certified_on})",
+                        field=label["year"], year=fact.year, id=cluster_id, certified_on=certified_on)
         if fact.on.year < fact.year:
-            return f"{label['on']} {fact.on} is before the assessed year {fact.year} began"
+            return Said("{field} {on} is before the assessed year {year} began", field=label["on"], on=fact.on,
+                        year=fact.year)
         return None
     assert fact.on is not None
     if fact.filed_on is not None and fact.filed_on < fact.on:
-        return f"{label['filed_on']} {fact.filed_on} is before the change on {fact.on}"
+        return Said("{field} {filed_on} is before the change on {on}", field=label["filed_on"],
+                    filed_on=fact.filed_on, on=fact.on)
     if fact.dismissed_on is not None and fact.dismissed_on < fact.on:
-        return f"{label['dismissed_on']} {fact.dismissed_on} is before the incident on {fact.on}"
+        return Said("{field} {dismissed_on} is before the incident on {on}", field=label["dismissed_on"],
+                    dismissed_on=fact.dismissed_on, on=fact.on)
     return _not_before(fact.on, certified_on, label["on"])
 
 
-def _not_before(day: dt.date, certified_on: dt.date, label: str) -> str | None:
+def _not_before(day: dt.date, certified_on: dt.date, label: str) -> Said | None:
     if day < certified_on:
-        return f"{label} {day} is before the certification on {certified_on}"
+        return Said("{field} {day} is before the certification on {certified_on}", field=label, day=day,
+                    certified_on=certified_on)
     return None

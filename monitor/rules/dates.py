@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
+from monitor.errors import BadValue
+
 _ISO = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$")
 _CHINESE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -25,19 +27,19 @@ def parse_date(value: object) -> dt.date:
     if isinstance(value, int | float) and not isinstance(value, bool):
         serial = float(value)
         if serial != int(serial) or not 1 <= serial <= 2958465:
-            raise ValueError(f"{value!r} is not a date")
+            raise BadValue("{value!r} is not a date", value=value)
         return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
     text = str(value).strip()
     match = _ISO.match(text) or _CHINESE.match(text)
     if match is None:
         if text.isdigit() and 4 < len(text) <= 7:  # an Excel serial that went through a CSV
             return parse_date(int(text))
-        raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD or 2023年10月15日)")
+        raise BadValue("{text!r} is not a date (expected YYYY-MM-DD or 2023年10月15日)", text=text)
     year, month, day = (int(g) for g in match.groups())
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date: no such day") from None
+        raise BadValue("{text!r} is not a date: no such day", text=text) from None
 
 
 @lru_cache(maxsize=1 << 16)
@@ -63,10 +65,10 @@ def month_day(text: str) -> tuple[int, int]:
     """Parse ``MM-DD`` (a fixed yearly due day); February 29 is refused, it does not recur."""
     match = re.fullmatch(r"(\d{2})-(\d{2})", text)
     if match is None:
-        raise ValueError(f"{text!r} is not a month-day (expected MM-DD)")
+        raise BadValue("{text!r} is not a month-day (expected MM-DD)", text=text)
     month, day = int(match.group(1)), int(match.group(2))
     try:
         dt.date(2023, month, day)
     except ValueError:
-        raise ValueError(f"{text!r} is not a day every year has") from None
+        raise BadValue("{text!r} is not a day every year has", text=text) from None
     return month, day

@@ -27,17 +27,17 @@ def resolve_subject(verdict: Verdict, kind: str, given: str) -> str:
     exactly one. Errors list what the cluster has."""
     if kind == "ack":
         keys = [(w.key, w.code) for w in verdict.warnings]
-        noun = "warning"
+        many, none = ("{id}: {given!r} names {count} warnings, give one key: {known}",
+                      "{id}: no warning {given!r} (it has: {known})")
     else:
         keys = [(o.key, o.kind) for o in verdict.obligations if o.is_open]
-        noun = "open obligation"
+        many, none = ("{id}: {given!r} names {count} open obligations, give one key: {known}",
+                      "{id}: no open obligation {given!r} (it has: {known})")
     exact = [key for key, _ in keys if key == given]
     by_code = [key for key, code in keys if code == given]
     if exact:
         return exact[0]
     if len(by_code) == 1:
         return by_code[0]
-    known = ", ".join(key for key, _ in keys) or "none"
-    if by_code:
-        raise InputError(f"{verdict.cluster_id}: {given!r} names {len(by_code)} {noun}s, give one key: {known}")
-    raise InputError(f"{verdict.cluster_id}: no {noun} {given!r} (it has: {known})")
+    known = ", ".join(key for key, _ in keys) or "-"
+    raise InputError(many if by_code else none, id=verdict.cluster_id, given=given, count=len(by_code), known=known)

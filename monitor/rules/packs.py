@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from msgspec import Meta, Struct
 
 from monitor import schema
-from monitor.errors import PackError
+from monitor.errors import PackError, Said
 from monitor.rules.dates import month_day
 from monitor.rules.states import Severity
 
@@ -195,13 +195,15 @@ class Pack(PackFile, frozen=True, kw_only=True):
 
 def parse_pack(data: Mapping[str, Any], source: str, expected_id: str | None = None) -> Pack:
     if "incidents" not in data:
-        raise PackError(f"{source}: incidents: is missing (every regime can record incidents: give notice_basis)")
+        raise PackError("{source}: incidents: is missing (every regime can record incidents: give notice_basis)",
+                        source=source)
     try:
         content = schema.convert(data, PackFile, source)
     except ValueError as exc:
-        raise PackError(str(exc)) from None
+        raise PackError("{problem}", problem=str(exc)) from None
     if expected_id is not None and content.id != expected_id:
-        raise PackError(f"{source}: id: '{content.id}' does not match the file name '{expected_id}'")
+        raise PackError("{source}: id: '{id}' does not match the file name '{expected}'", source=source, id=content.id,
+                        expected=expected_id)
     return Pack(**{name: getattr(content, name) for name in PackFile.__struct_fields__}, source=source)
 
 
@@ -223,27 +225,27 @@ def _read_toml(path: Path | resources.abc.Traversable, source: str) -> dict[str,
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise PackError(f"{source}: not valid TOML: {exc}") from None
+        raise PackError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PackError(f"{source}: cannot read it: {exc}") from None
+        raise PackError("{source}: cannot read it: {exc}", source=source, exc=exc) from None
     if not {"id", "title", "document", "incidents"} & set(data):
-        raise PackError(f"{source}: not a regime pack (a pack has id, title, document and [incidents]: "
-                        "see docs/packs.md)")
+        raise PackError("{source}: not a regime pack (a pack has id, title, document and [incidents]: see "
+                        "docs/packs.md)", source=source)
     return data
 
 
-def check_packs(directory: Path) -> list[str]:
+def check_packs(directory: Path) -> list[Said]:
     """One line per problem in a directory of packs (each file checked on its own); none when all are sound."""
     if not directory.is_dir():
-        return [f"{directory}: not a directory"]
+        return [Said("{directory}: not a directory", directory=directory)]
     problems = []
     files = sorted(directory.glob("*.toml"))
     for path in files:
         try:
             parse_pack(_read_toml(path, str(path)), str(path), expected_id=path.stem)
         except PackError as exc:
-            problems.append(str(exc))
-    return problems if files else [f"{directory}: no *.toml files"]
+            problems.append(exc.said)
+    return problems if files else [Said("{directory}: no *.toml files", directory=directory)]
 
 
 def load_packs(
@@ -259,13 +261,13 @@ def load_packs(
             files[entry.name.removesuffix(".toml")] = (entry, f"monitor/packs/{entry.name}")
     if extra_dir is not None:
         if not extra_dir.is_dir():
-            raise PackError(f"{extra_dir}: the packs directory does not exist")
+            raise PackError("{extra_dir}: the packs directory does not exist", extra_dir=extra_dir)
         for extra in sorted(extra_dir.glob("*.toml")):
             files[extra.stem] = (extra, str(extra))
     overrides = overrides or {}
     unknown = sorted(set(overrides) - set(files))
     if unknown:
-        raise PackError(f"pack_overrides.{unknown[0]}: no regime pack has that id")
+        raise PackError("pack_overrides.{value}: no regime pack has that id", value=unknown[0])
     packs = {}
     for stem, (location, source) in sorted(files.items()):
         data = _merge(_read_toml(location, source), overrides.get(stem, {}))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
+from monitor.errors import BadValue
 from monitor.rules.dates import add_months
 
 
@@ -68,7 +69,7 @@ class WorkCalendar:
     def add_workdays(self, start: dt.date, count: int) -> tuple[dt.date, Coverage]:
         """The ``count``-th working day after ``start`` (``start`` itself is not counted)."""
         if count < 1:
-            raise ValueError(f"count must be at least 1, not {count!r}")
+            raise BadValue("count must be at least 1, not {count!r}", count=count)
         day, coverage = start, self.coverage(start.year)
         while count:
             day += dt.timedelta(days=1)

@@ -20,7 +20,7 @@ def write_whole(path: Path, write: Callable[[BinaryIO], T]) -> T:
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as exc:
-        raise InputError(f"{path}: cannot write there: {exc.strerror}") from None
+        raise InputError("{path}: cannot write there: {strerror}", path=path, strerror=exc.strerror) from None
     temporary = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:

@@ -23,8 +23,8 @@ def print_pdf(page: str, path: Path) -> None:
     """Write ``page`` to ``path`` as a PDF, whole or not at all."""
     binary = browser()
     if binary is None:
-        raise InputError(f"{path}: writing a PDF needs Chromium (Debian: apt install chromium); or write "
-                         f"{path.with_suffix('.html').name} and print it from a browser")
+        raise InputError("{path}: writing a PDF needs Chromium (Debian: apt install chromium); or write {html} and "
+                         "print it from a browser", path=path, html=path.with_suffix(".html").name)
     with tempfile.TemporaryDirectory(prefix="monitor-pdf-") as directory:
         source, target = Path(directory) / "report.html", Path(directory) / "report.pdf"
         source.write_text(page, encoding="utf-8")
@@ -35,9 +35,11 @@ def print_pdf(page: str, path: Path) -> None:
         try:
             done = subprocess.run(command, capture_output=True, timeout=TIMEOUT_SECONDS, check=False)
         except subprocess.TimeoutExpired:
-            raise InputError(f"{path}: Chromium did not print the page within {TIMEOUT_SECONDS} s") from None
+            raise InputError("{path}: Chromium did not print the page within {seconds} s", path=path,
+                             seconds=TIMEOUT_SECONDS) from None
         if done.returncode != 0 or not target.exists() or target.read_bytes()[:5] != b"%PDF-":
             said = done.stderr.decode(errors="replace").strip().splitlines()
-            raise InputError(f"{path}: Chromium could not print the page: {said[-1] if said else done.returncode}")
+            raise InputError("{path}: Chromium could not print the page: {reason}", path=path,
+                             reason=said[-1] if said else done.returncode)
         printed = target.read_bytes()
     write_whole(path, lambda out: out.write(printed))

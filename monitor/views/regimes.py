@@ -1,53 +1,59 @@
-"""`monitor regimes`: what each loaded pack says, rule by rule, with its articles."""
+"""`monitor regimes`: what each loaded pack says, rule by rule, with its articles, in the configured language
+(the sentences are words.toml's ``[regimes]``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from monitor.rules.dates import month_day
 from monitor.rules.packs import Pack
+from monitor.views.words import term, words
 
 
-def describe_pack(pack: Pack) -> list[str]:
+def describe_pack(pack: Pack, lang: str) -> list[str]:
+    w = words("regimes", lang)
     named = pack.title if pack.title.endswith(f"（{pack.document}）") else f"{pack.title}（{pack.document}）"
     lines = [f"{pack.id}  {named}  [{pack.source}]"]
     v = pack.validity
     if v is None:
-        lines.append("  validity: none stated (in force until revoked)")
+        lines.append(w["validity_none"])
     else:
-        completes = "an application or a result" if v.review_by_application else "a result"
-        lines.append(f"  validity: {v.years} years ({v.basis}); a passed review extends by {v.extension_years} "
-                     f"({v.extension_basis}); the review is done by {completes}")
-        lines.append(f"  review failed: revocation ({v.review_failed_basis}); expired without application: "
-                     f"{v.expired_unapplied_severity} ({v.expired_basis})")
+        lines.append(w["validity"].format(
+            years=v.years, basis=v.basis, extension=v.extension_years, extension_basis=v.extension_basis,
+            completes=w["by_application" if v.review_by_application else "by_result"]))
+        lines.append(w["review"].format(failed_basis=v.review_failed_basis, expired_basis=v.expired_basis,
+                                        severity=term(v.expired_unapplied_severity, lang)))
     r = pack.annual_report
-    lines.append("  annual report: none" if r is None else
-                 f"  annual report: due {r.due} each year, by the {r.reporter} ({r.basis}); "
-                 f"overdue: {r.overdue_severity} ({r.overdue_basis})")
+    lines.append(w["report_none"] if r is None else w["report"].format(
+        month=month_day(r.due)[0], day=month_day(r.due)[1], reporter=term(r.reporter, lang), basis=r.basis, severity=term(r.overdue_severity, lang),
+        overdue_basis=r.overdue_basis))
     c = pack.change_filing
     if c is None:
-        lines.append("  change filing: none")
+        lines.append(w["change_none"])
     else:
-        window = f"within {c.window_months} month(s)" if c.window_months else "no window stated (pending until filed)"
-        lines.append(f"  change filing: {window} ({c.basis}); overdue: {c.overdue_severity} ({c.overdue_basis})")
+        window = w["window"].format(months=c.window_months) if c.window_months else w["no_window"]
+        lines.append(w["change"].format(window=window, basis=c.basis, severity=term(c.overdue_severity, lang),
+                                        overdue_basis=c.overdue_basis))
     a = pack.assessment
-    lines.append("  assessment: none" if a is None else
-                 f"  assessment: {a.consecutive_failures} consecutive failures revoke ({a.basis})")
-    grounds = ", ".join(f"{g} {b}" for g, b in pack.incidents.revocation_grounds.items()) or "none"
-    lines.append(f"  incidents that revoke: {grounds}; others: notice ({pack.incidents.notice_basis})")
+    lines.append(w["assessment_none"] if a is None else
+                 w["assessment"].format(count=a.consecutive_failures, basis=a.basis))
+    grounds = w["list"].join(f"{term(g, lang)} {b}" for g, b in pack.incidents.revocation_grounds.items())
+    lines.append(w["incidents"].format(grounds=grounds or w["none"], basis=pack.incidents.notice_basis))
     p = pack.publicity
     if p is not None:
-        lines.append(f"  publicity: {p.working_days} working days ({p.basis})")
+        lines.append(w["publicity"].format(days=p.working_days, basis=p.basis))
     for batch in pack.batches:
         terms = []
         if batch.valid_until:
-            terms.append(f"valid until {batch.valid_until}")
+            terms.append(w["batch_valid_until"].format(day=batch.valid_until))
         if batch.validity_years:
-            terms.append(f"{batch.validity_years} years")
+            terms.append(w["batch_years"].format(years=batch.validity_years))
         if batch.report_due:
-            terms.append(f"reports due {batch.report_due}")
-        lines.append(f"  batch {batch.id}: {batch.notice}: {', '.join(terms)}")
+            terms.append(w["batch_report_due"].format(month=month_day(batch.report_due)[0],
+                                                             day=month_day(batch.report_due)[1]))
+        lines.append(w["batch"].format(id=batch.id, notice=batch.notice, terms=w["list"].join(terms)))
     return lines
 
 
-def describe(packs: Iterable[Pack]) -> str:
-    return "\n\n".join("\n".join(describe_pack(p)) for p in packs)
+def describe(packs: Iterable[Pack], lang: str) -> str:
+    return "\n\n".join("\n".join(describe_pack(p, lang)) for p in packs)

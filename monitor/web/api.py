@@ -16,7 +16,7 @@ from db.session import transaction
 from monitor import clock
 from monitor.actions.facts_import import fact_of
 from monitor.actions.record import Recorder
-from monitor.errors import InputError
+from monitor.errors import InputError, said_of
 from monitor.overview import Selection, evaluated, ledger, ranked
 from monitor.rules.access import Account
 from monitor.views.document import cluster_json, holds_json, rendered, write_document
@@ -98,9 +98,9 @@ def record_fact(request: Request, caller: Caller, body: FactIn) -> Any:
     try:
         typed, fact = fact_of(body.model_dump(exclude_none=True))
     except ValueError as exc:
-        raise InputError(str(exc)) from None
+        raise InputError(said_of(exc)) from None
     with transaction(app.sessions) as session:
         outcome = Recorder(session, app.packs, caller.name, clock.now_utc(), app.today(),
                            regions=caller.regions).record(typed, fact)
-    body_out = FactOut(cluster=outcome.cluster_id, fact=outcome.number, message=outcome.message)
+    body_out = FactOut(cluster=outcome.cluster_id, fact=outcome.number, message=str(outcome.message))
     return JSONResponse(body_out.model_dump(), 201 if outcome.number is not None else 200)

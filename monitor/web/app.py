@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from monitor.errors import InputError, MonitorError, UnknownClusterError
 from monitor.views import console
-from monitor.views.words import words
+from monitor.views.words import say, words
 from monitor.web import api, pages
 from monitor.web.auth import NeedLogin
 from monitor.web.security import SecurityHeaders
@@ -62,7 +62,7 @@ def create(app: App) -> FastAPI:
         status = 422 if isinstance(exc, InputError) else 500
         if is_api(request):
             return JSONResponse({"error": str(exc)}, status)
-        return error_page(status, str(exc))
+        return error_page(status, say(exc, lang))
 
     @web.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -42,13 +42,13 @@ from monitor.actions.facts_import import Plan, fact_of, options_of, plan_import,
 from monitor.actions.holds import record_hold
 from monitor.actions.record import Outcome, Recorder, describe
 from monitor.app import App
-from monitor.errors import InputError, MonitorError
+from monitor.errors import InputError, MonitorError, Said, said_of
 from monitor.overview import Selection, evaluated, holds
 from monitor.overview import daemon as daemon_state
 from monitor.rules.access import Account
 from monitor.rules.holds import resolve_subject
 from monitor.views import console
-from monitor.views.words import obligation_label, term
+from monitor.views.words import obligation_label, say, term
 from monitor.web.auth import COOKIE as SESSION_COOKIE
 from monitor.web.auth import LOGIN_COOKIE, checked_form, monitor_app, page_user, set_cookie, set_session
 from monitor.web.cache import EVALUATIONS
@@ -110,7 +110,7 @@ def _sign_in(request: Request, form: FormData) -> Response:
         try:
             account = login(session, name, password, clock.now_utc())
         except LoginRefused as exc:
-            refused: str | None = str(exc)
+            refused: str | None = say(exc, app.settings.language)
         else:
             refused = None
             old = request.cookies.get(SESSION_COOKIE)
@@ -189,7 +189,7 @@ def cluster_page(request: Request, cluster_id: str, as_of: str | None = None) ->
     return _cluster_page(request, page_user(request), cluster_id, as_of=day(as_of, "as_of"))
 
 
-async def _act(request: Request, cluster_id: str, act: Callable[[App, SignedIn, FormData], str]) -> Response:
+async def _act(request: Request, cluster_id: str, act: Callable[[App, SignedIn, FormData], Said]) -> Response:
     """A form's action on a cluster: done, the page again saying so; refused, the page with the one-line error
     (422). The cluster must be one the account sees (404 otherwise)."""
     signed = page_user(request)
@@ -198,11 +198,12 @@ async def _act(request: Request, cluster_id: str, act: Callable[[App, SignedIn, 
 
     def done() -> Response:   # the database's work, off the event loop
         _cluster_selection(app, signed.account, cluster_id)
+        lang = app.settings.language
         try:
             said = act(app, signed, form)
         except MonitorError as exc:
-            return _cluster_page(request, signed, cluster_id, 422, error=str(exc))
-        return _cluster_page(request, signed, cluster_id, said=said)
+            return _cluster_page(request, signed, cluster_id, 422, error=say(exc, lang))
+        return _cluster_page(request, signed, cluster_id, said=say(said, lang))
 
     return await run_in_threadpool(done)
 
@@ -211,17 +212,17 @@ def _fields(form: FormData) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str) and key not in ("csrf", "reason")}
 
 
-def _recorded(app: App, account: Account, act: Callable[[Recorder], Outcome]) -> str:
+def _recorded(app: App, account: Account, act: Callable[[Recorder], Outcome]) -> Said:
     return in_transaction(app.sessions, lambda session: act(_recorder(app, session, account))).message
 
 
 @router.post("/clusters/{cluster_id}/facts")
 async def record_fact(request: Request, cluster_id: str) -> Response:
-    def act(app: App, signed: SignedIn, form: FormData) -> str:
+    def act(app: App, signed: SignedIn, form: FormData) -> Said:
         try:
             typed, fact = fact_of({**_fields(form), "cluster": cluster_id})
         except ValueError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(said_of(exc)) from None
         return _recorded(app, signed.account, lambda recorder: recorder.record(typed, fact))
 
     return await _act(request, cluster_id, act)
@@ -245,14 +246,14 @@ async def _correct(request: Request, number: int, how: str) -> Response:
         raise HTTPException(404, "not_found")
     cluster_id = found[0].cluster_id
 
-    def act(app: App, signed: SignedIn, form: FormData) -> str:
+    def act(app: App, signed: SignedIn, form: FormData) -> Said:
         reason = str(form.get("reason", ""))
         if how == "retract":
             return _recorded(app, signed.account, lambda recorder: recorder.retract(number, reason))
         try:
             options = options_of(found[0].fact.kind, _fields(form))
         except ValueError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(said_of(exc)) from None
         return _recorded(app, signed.account, lambda recorder: recorder.amend(number, options, reason))
 
     return await _act(request, cluster_id, act)
@@ -260,12 +261,12 @@ async def _correct(request: Request, number: int, how: str) -> Response:
 
 @router.post("/clusters/{cluster_id}/hold")
 async def hold(request: Request, cluster_id: str) -> Response:
-    def act(app: App, signed: SignedIn, form: FormData) -> str:
+    def act(app: App, signed: SignedIn, form: FormData) -> Said:
         if not signed.account.can_record:
             raise HTTPException(403, "forbidden")
         kind = str(form.get("kind", ""))
         if kind not in ("ack", "snooze"):
-            raise InputError(f"kind {kind!r} is not ack or snooze")
+            raise InputError("kind {kind!r} is not ack or snooze", kind=kind)
         today = app.today()
         (item,) = evaluated(app, _cluster_selection(app, signed.account, cluster_id, today))
         subject = resolve_subject(item.verdict, kind, str(form.get("subject", "")))
@@ -273,9 +274,8 @@ async def hold(request: Request, cluster_id: str) -> Response:
         if until is None:
             raise InputError("until: give the last day the reminders stay quiet")
         note = str(form.get("note", ""))
-        in_transaction(app.sessions, lambda s: record_hold(s, kind, item.facts.cluster.id, subject, until, note, today,
-                                                           signed.account.name, clock.now_utc()))
-        return f"{item.facts.cluster.id} {subject}: {kind} until {until}"
+        return in_transaction(app.sessions, lambda s: record_hold(
+            s, kind, item.facts.cluster.id, subject, until, note, today, signed.account.name, clock.now_utc()))
 
     return await _act(request, cluster_id, act)
 
@@ -332,16 +332,16 @@ def _plan_upload(request: Request, signed: SignedIn, data: bytes, filename: str,
                     store(session, plan, filename, signed.account.name, clock.now_utc())
                     context["stored"] = plan
         except MonitorError as exc:
-            context["error"] = str(exc)
+            context["error"] = say(exc, app.settings.language)
             return _page(request, "upload.html", signed, 422, **context)
-    context["plan"] = _planned(plan, path.name, filename)
+    context["plan"] = _planned(plan, path.name, filename, app.settings.language)
     return _page(request, "upload.html", signed, 422 if plan.problems and commit else 200, **context)
 
 
-def _planned(plan: Plan, stored_name: str, filename: str) -> dict[str, Any]:
+def _planned(plan: Plan, stored_name: str, filename: str, lang: str) -> dict[str, Any]:
     return {"rows": [{"line": p.line, "action": p.action, "replaces": p.replaces, "joins": p.joins,
-                      "cluster": p.cluster_id, "what": describe(p.fact)} for p in plan.planned],
-            "problems": [problem.replace(stored_name, filename) for problem in plan.problems],
+                      "cluster": p.cluster_id, "what": say(describe(p.fact), lang)} for p in plan.planned],
+            "problems": [say(problem, lang).replace(stored_name, filename) for problem in plan.problems],
             "counts": {action: plan.count(action) for action in ("add", "fill", "same", "join")}}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from monitor.errors import InputError
+from monitor.errors import InputError, said_of
 from monitor.rules.dates import parse_date
 
 
@@ -15,4 +15,4 @@ def day(text: str | None, name: str) -> dt.date | None:
     try:
         return parse_date(text)
     except ValueError as exc:
-        raise InputError(f"{name}: {exc}") from None
+        raise InputError("{field}: {problem}", field=name, problem=said_of(exc)) from None
