@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from monitor.actions.roster import COLUMNS
+from monitor.rules.packs import load_packs
 from tests.helpers import monitor, own_config, status_json
 
 AS_OF = "2026-11-22"
@@ -123,17 +124,21 @@ def test_template_has_the_columns_a_regime_list_and_instructions(config: Path, t
     assert len(lists) == 1 and str(lists[0].sqref) == "C2:C2001"
     sheet_name, cells = lists[0].formula1.split("!")
     first, last = (int(part.split("$")[-1]) for part in cells.split(":"))
-    choices = [book[sheet_name.strip("'")][f"A{n}"].value for n in range(first, last + 1)]
-    assert sorted(choices) == sorted(status_regimes(config))
+    choices = [book[sheet_name.strip("'")][f"B{n}"].value for n in range(first, last + 1)]   # policies by title
+    titles = {pack.id: pack.title for pack in load_packs().values()}
+    assert sorted(choices) == sorted(titles[regime] for regime in status_regimes(config))
     assert any(v.type == "date" and "D2:D2001" in str(v.sqref) for v in roster.data_validations.dataValidation)
     instructions = [row[1] for row in book["说明"].iter_rows(values_only=True)]
     assert all(name in instructions for name, _, _ in COLUMNS)
     empty = monitor("import", str(path), config=config)
     assert empty.exit_code == 2 and "名册没有数据行" in empty.stderr
-    roster.append(["NEW-001", "新集群", "miit-sme-2022", dt.datetime(2024, 1, 5)])
+    roster.append(["NEW-001", "新集群", titles["miit-sme-2022"], dt.datetime(2024, 1, 5)])   # as chosen from the list
+    roster.append(["NEW-002", "新集群二", "nmg-sme-draft", dt.datetime(2024, 1, 5)])          # or typed by id
     book.save(path)
     filled = monitor("import", str(path), config=config)
-    assert filled.exit_code == 0 and "新增 1 个" in filled.stdout
+    assert filled.exit_code == 0 and "新增 2 个" in filled.stdout
+    regimes = {c["id"]: c["regime"] for c in status_json(config)["clusters"]}
+    assert (regimes["NEW-001"], regimes["NEW-002"]) == ("miit-sme-2022", "nmg-sme-draft")
 
 
 def status_regimes(config: Path) -> list[str]:

@@ -68,6 +68,9 @@ def check_row(row: SheetRow, packs: Mapping[str, Pack], today: dt.date) -> tuple
                              id=cluster_id, most=MAX_ID_LENGTH))
     regime = values.get("regime")
     pack = packs.get(regime) if regime else None
+    if regime and pack is None:     # the template's drop-down offers the policies by title
+        pack = next((p for p in packs.values() if p.title == regime), None)
+        values["regime"] = pack.id if pack is not None else regime
     if regime and pack is None:
         problems.append(Said("{field}: {regime!r} is not a regime (known: {known})", field="regime", regime=regime,
                              known=", ".join(sorted(packs))))

@@ -91,6 +91,7 @@ def _translate_help(group: click.Group, lang: str) -> None:
     for path, command in commands(group):
         entry: dict[str, Any] = catalogue.get("commands", {}).get(path, {})
         command.help = entry.get("help", _english(command, "help"))
+        command._help_option = None       # click keeps its --help option, with its words, once made
         english = _english(command, "short_help")
         command.short_help = english if lang == "en" or "help" not in entry else _first_clause(entry["help"])
         own: dict[str, str] = entry.get("options", {})

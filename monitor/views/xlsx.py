@@ -36,7 +36,7 @@ SEVERITY_COLOURS = {"revocation": ("FFC7CE", "9C0006"), "risk": ("FFEB9C", "9C57
 STATE_COLOURS = {"overdue": SEVERITY_COLOURS["revocation"], "late": SEVERITY_COLOURS["risk"],
                  "expired": SEVERITY_COLOURS["risk"], "revoked": SEVERITY_COLOURS["revocation"]}
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
-ROSTER_WIDTHS = {"id": 18, "name": 36, "regime": 16, "region": 14, "operator": 28, "operator_email": 28,
+ROSTER_WIDTHS = {"id": 18, "name": 36, "regime": 36, "region": 14, "operator": 28, "operator_email": 28,
                  "bureau_email": 28, "batch": 10}
 
 
@@ -180,7 +180,7 @@ def write_template(path: Path, packs: Iterable[Pack], lang: str) -> None:
     last = TEMPLATE_ROWS + 1
     letters = {column.key: get_column_letter(number) for number, column in enumerate(ROSTER, start=1)}
     choice = DataValidation(type="list", allow_blank=False, showErrorMessage=True,
-                            formula1=f"'{help_title}'!$A${regimes_at + 1}:$A${regimes_at + len(packs)}")
+                            formula1=f"'{help_title}'!$B${regimes_at + 1}:$B${regimes_at + len(packs)}")
     choice.add(f"{letters['regime']}2:{letters['regime']}{last}")
     day = DataValidation(type="date", operator="greaterThan", formula1="DATE(1990,1,1)", showErrorMessage=True)
     for name in ("certified_on", "valid_until", "publicity_start"):
