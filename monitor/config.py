@@ -306,6 +306,12 @@ def _default_config_text() -> str:
 DEFAULT_SOURCE = "the packaged default config"
 
 
+_SECRET_IN_CONFIG = ("{source}: channels[{number}].{key}: never put the signing secret in config.toml: set "
+                     "secret_env or secret_file")
+_ADDRESS_IN_CONFIG = ("{source}: channels[{number}].{key}: never put the robot's address (it holds its key) in "
+                      "config.toml: set url_env or url_file")
+
+
 def find_config(path: Path | None) -> tuple[Path | None, str]:
     """The config file to use and its text; ``None`` as the path means the packaged default."""
     if path is not None:
@@ -343,10 +349,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     for number, channel in enumerate(data.get("channels", []) if isinstance(data.get("channels"), list) else []):
         for key in ("url", "secret", "webhook", "key", "access_token", "token"):
             if isinstance(channel, dict) and key in channel:
-                raise ConfigError("{source}: channels[{number}].{key}: never put the signing secret in config.toml: "
-                                  "set secret_env or secret_file" if key == "secret" else
-                                  "{source}: channels[{number}].{key}: never put the robot's address (it holds its "
-                                  "key) in config.toml: set url_env or url_file", source=source, number=number, key=key)
+                raise ConfigError(_SECRET_IN_CONFIG if key == "secret" else _ADDRESS_IN_CONFIG, source=source,
+                                  number=number, key=key)
     try:
         file = schema.convert(data, ConfigFile, source)
     except ValueError as exc:

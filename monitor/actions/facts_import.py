@@ -88,18 +88,7 @@ def fact_of(row: Mapping[str, Any]) -> tuple[str, Recorded]:
     if kind is None:
         raise BadValue("{field} {text!r} is not one of {choices}", field="fact", text=kind_text,
                        choices=choices("fact"))
-    field_of = {column: name for name, column in NAMES[kind].items()}
-    values: dict[str, Any] = {}
-    for column, raw in row.items():
-        if column in ("cluster", "fact"):
-            continue
-        value = _cell(column, raw)
-        if value is None:
-            continue
-        if column not in field_of:
-            raise BadValue("{field}: {kind} has no {field} (it takes {takes})", field=column, kind=Said(A_KIND[kind]),
-                           takes=", ".join(field_of))
-        values[field_of[column]] = value
+    values = _fields(kind, {column: raw for column, raw in row.items() if column not in ("cluster", "fact")})
     if "note" in values:
         values["note"] = text_value("note", values["note"])
     return cluster, Recorded(kind, **values)
@@ -108,8 +97,14 @@ def fact_of(row: Mapping[str, Any]) -> tuple[str, Recorded]:
 def options_of(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """A correction given by column (the console's amend form): the values by command-line option, as
     Recorder.amend takes them. Blank fields are not given; ValueError names a column the kind has not."""
+    return {OPTIONS[kind][name]: value for name, value in _fields(kind, row).items()}
+
+
+def _fields(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A kind's values given by column, by field name; blank cells are not given. BadValue names a column the kind
+    has not, and a cell that is not of its column's type."""
     field_of = {column: name for name, column in NAMES[kind].items()}
-    options: dict[str, Any] = {}
+    values: dict[str, Any] = {}
     for column, raw in row.items():
         value = _cell(column, raw)
         if value is None:
@@ -117,8 +112,8 @@ def options_of(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
         if column not in field_of:
             raise BadValue("{field}: {kind} has no {field} (it takes {takes})", field=column, kind=Said(A_KIND[kind]),
                            takes=", ".join(field_of))
-        options[OPTIONS[kind][field_of[column]]] = value
-    return options
+        values[field_of[column]] = value
+    return values
 
 
 def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: dt.date,

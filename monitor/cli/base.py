@@ -13,7 +13,7 @@ import click
 
 from monitor.app import App
 from monitor.cli import language
-from monitor.errors import ImportError_, MonitorError, Said, Saying
+from monitor.errors import ImportError_, MonitorError, Said, Saying, said_of
 from monitor.rules.dates import parse_date
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,7 +44,7 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
         try:
             day = parse_date(value)
         except ValueError as exc:
-            self.fail(said(exc) if isinstance(exc, Saying) else str(exc), param, ctx)
+            self.fail(said(said_of(exc)), param, ctx)
         if not EARLIEST <= day <= LATEST:
             self.fail(said(Said("{day} is out of range ({earliest} to {latest})", day=day, earliest=EARLIEST,
                                 latest=LATEST)), param, ctx)
@@ -108,7 +108,10 @@ class MonitorGroup(click.Group):
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
         given = list(sys.argv[1:] if args is None else args)
-        language.speak(self, language.language_of(given))
+        path, settings = language.settings_of(given)
+        language.speak(self, settings.language if settings is not None else "zh")
+        if settings is not None:      # read once: the commands use these settings too
+            options.setdefault("obj", App(config_path=path, _settings=settings))
         return super().main(given, *rest, **options)
 
     def invoke(self, ctx: click.Context) -> Any:

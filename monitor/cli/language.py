@@ -19,9 +19,12 @@ import gettext
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from monitor.config import Settings
 
 #: the language of this run of the command line; set before each parse
 current = "zh"
@@ -30,8 +33,9 @@ current = "zh"
 _CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui", "utils")
 
 
-def language_of(args: Sequence[str]) -> str:
-    """``general.language`` of the config file these arguments name (or of the one found without them)."""
+def settings_of(args: Sequence[str]) -> tuple[Path | None, Settings | None]:
+    """The config file these arguments name (``--config``, wherever it is) and its settings, or those of the one
+    found without it; None for settings that cannot be read (the command reports why when it needs them)."""
     from monitor.config import load_settings
     from monitor.errors import MonitorError
 
@@ -42,9 +46,9 @@ def language_of(args: Sequence[str]) -> str:
         elif arg.startswith("--config="):
             path = Path(arg.partition("=")[2])
     try:
-        return load_settings(path).language
+        return path, load_settings(path)
     except (MonitorError, OSError, ValueError):
-        return "zh"
+        return path, None
 
 
 def speak(group: click.Group, lang: str) -> None:

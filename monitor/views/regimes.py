@@ -10,6 +10,12 @@ from monitor.rules.packs import Pack
 from monitor.views.words import term, words
 
 
+def _month_day(text: str) -> dict[str, int]:
+    """A yearly due day ("04-30") as the templates' ``month`` and ``day``."""
+    month, day = month_day(text)
+    return {"month": month, "day": day}
+
+
 def describe_pack(pack: Pack, lang: str) -> list[str]:
     w = words("regimes", lang)
     named = pack.title if pack.title.endswith(f"（{pack.document}）") else f"{pack.title}（{pack.document}）"
@@ -25,8 +31,8 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
                                         severity=term(v.expired_unapplied_severity, lang)))
     r = pack.annual_report
     lines.append(w["report_none"] if r is None else w["report"].format(
-        month=month_day(r.due)[0], day=month_day(r.due)[1], reporter=term(r.reporter, lang), basis=r.basis, severity=term(r.overdue_severity, lang),
-        overdue_basis=r.overdue_basis))
+        **_month_day(r.due), reporter=term(r.reporter, lang),
+        basis=r.basis, severity=term(r.overdue_severity, lang), overdue_basis=r.overdue_basis))
     c = pack.change_filing
     if c is None:
         lines.append(w["change_none"])
@@ -49,8 +55,7 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
         if batch.validity_years:
             terms.append(w["batch_years"].format(years=batch.validity_years))
         if batch.report_due:
-            terms.append(w["batch_report_due"].format(month=month_day(batch.report_due)[0],
-                                                             day=month_day(batch.report_due)[1]))
+            terms.append(w["batch_report_due"].format(**_month_day(batch.report_due)))
         lines.append(w["batch"].format(id=batch.id, notice=batch.notice, terms=w["list"].join(terms)))
     return lines
 
