@@ -118,7 +118,7 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
     where, params = _scope(conn, scope, id_range, "f.cluster_id")
     rows = conn.all("SELECT f.cluster_id, f.kind, f.year, f.on_date, f.filed_on, f.detail, f.note, f.dismissed_on "
                     f"FROM fact f WHERE {in_force(scope.known_at is not None)}"
-                    f"{where} ORDER BY f.id", params)
+                    f"{where} ORDER BY f.cluster_id, f.id", params)
     for cid, kind, year, on_text, filed_on, detail, note, dismissed in rows:
         if kind == "report":
             found[cid][kind].append(new(Report, (year, as_date(filed_on))))

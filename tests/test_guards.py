@@ -244,7 +244,21 @@ def test_an_overview_lists_open_obligations_and_a_year_of_history(due: str, stat
 def test_the_tables_quick_cut_is_rich_s_cut(text: str, width: int) -> None:
     from rich.cells import cell_len, set_cell_size
 
-    from monitor.views.table import cut_to
+    from monitor.views.cells import cut_to, fit
 
     if cell_len(text) > width:
         assert cut_to(text, width) == set_cell_size(text, width - 1) + "…"
+        assert fit(text, width) == cut_to(text, width)
+    else:
+        assert fit(text, width) == set_cell_size(text, width)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ 1\x00\x07\t集群（）…—·é\u0301👍👨\u200d👩\ufe0f❤한ｱ"), max_size=30)
+       | st.text(max_size=30))
+def test_the_tables_quick_measure_is_rich_s_measure(text: str) -> None:
+    from rich.cells import cell_len
+
+    from monitor.views.cells import cell_len as quick
+
+    assert quick(text) == cell_len(text)

@@ -22,13 +22,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.console import Console
 
 from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated
 from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert, Obligation, Verdict
+from monitor.views.cells import cell_len, cut_to, fit
 from monitor.views.words import calendar_note, term, warning_message, words
 
 #: row colour by the cluster's most severe warning
@@ -127,25 +127,6 @@ def table_row(item: Evaluated, as_of: dt.date, lang: str, wide: bool = False) ->
                            if running and publicity else None)
 
 
-def cut_to(text: str, width: int) -> str:
-    """``text`` (wider than ``width`` cells) cut to ``width`` cells ending in "…", a character at a time (rich's
-    set_cell_size splits graphemes first, which was a third of the table's time)."""
-    total = 0
-    for index, char in enumerate(text):
-        size = get_character_cell_size(char)
-        if total + size > width - 1:
-            return text[:index] + " " * (width - 1 - total) + "…"
-        total += size
-    return text + " " * (width - total)
-
-
-def _fit(text: str, width: int) -> str:
-    """Pad or cut ``text`` to ``width`` terminal cells (a Chinese character takes two)."""
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return cut_to(text, width)
-
-
 class Layout(NamedTuple):
     widths: tuple[int, ...]
     cards: bool             # three lines a cluster
@@ -173,10 +154,11 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
     """The title, the header, a line a cluster (as ``rows`` stream in), publicity periods, notes and totals."""
     said = words("table", lang)
     headers = said["headers"]
-    natural = [max((s.widths[i] for s in summaries), default=0) for i in range(len(headers))]
+    natural = [max(column) for column in zip(*(s.widths for s in summaries), strict=True)] or [0] * len(headers)
     if not wide:
         natural = [min(n, limit) for n, limit in zip(natural, LIMITS, strict=True)]
-    plan = layout(natural, headers, None if wide else console.width)
+    screen = console.width      # read once: rich asks the terminal (and the environment) each time
+    plan = layout(natural, headers, None if wide else screen)
     widths = plan.widths
     notes: list[str] = []
 
@@ -188,18 +170,23 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
         return cell
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(_fit(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+        return "  ".join(fit(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
-    def card(cells: Sequence[str]) -> list[str]:
-        cid, name, regime, state, valid, upcoming, key, warning = (cell.rstrip() for cell in cells)
-        first = f"{cid}  {{name}}  {regime}  {state}  {valid}"
-        room = console.width - cell_len(first.format(name=""))
-        lines = [first.format(name=_fit(name, max(room, NAME_MIN)).rstrip() if cell_len(name) > room else name)]
-        lines.append(f"  {said['card_next']}{upcoming}")
+    next_label, warning_label = (cell_len(said[name]) + 2 for name in ("card_next", "card_warning"))
+
+    def card(cells: Sequence[str], lengths: Sequence[int]) -> list[str]:
+        """Three lines: who it is; the next due item; the key and the warning (``lengths``: the cells' widths)."""
+        cid, name, regime, state, valid, upcoming, key, warning = cells
+        head = lengths[0] + lengths[2] + lengths[3] + lengths[4] + 4 * GAP     # the first line but the name
+        named = lengths[NAME]
+        if head + named > screen:
+            name = fit(name, max(screen - head, NAME_MIN)).rstrip()
+            named = cell_len(name)
+        lines = [(f"{cid}  {name}  {regime}  {state}  {valid}", head + named),
+                 (f"  {said['card_next']}{upcoming}", next_label + lengths[5])]
         if warning != "—":
-            lines.append(f"  {said['card_warning']}{key}  {warning}")
-        return [text if cell_len(text) <= console.width else cut_to(text, console.width).rstrip()
-                for text in lines]
+            lines.append((f"  {said['card_warning']}{key}  {warning}", warning_label + lengths[6] + GAP + lengths[7]))
+        return [text if size <= screen else cut_to(text, screen).rstrip() for text, size in lines]
 
     # a terminal gets each line coloured through rich; a pipe or a file gets the same text written as it is
     # (what rich would write there too, at a fraction of the cost over 100,000 lines)
@@ -210,9 +197,12 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
         console.print(line(headers), style="bold underline", highlight=False, soft_wrap=True)
     for row in rows:
         if plan.cards or row.lengths is None or any(map(int.__gt__, row.lengths, widths)):
-            pending = iter(row.notes)
-            cells = [numbered(cell, [next(pending) for _ in range(cell.count(NOTE_MARK))]) for cell in row.cells]
-            texts = card(cells) if plan.cards else [line(cells)]
+            cells, lengths = row.cells, row.lengths
+            if row.notes:
+                pending = iter(row.notes)
+                cells = tuple(numbered(cell, [next(pending) for _ in range(cell.count(NOTE_MARK))]) for cell in cells)
+                lengths = None
+            texts = card(cells, lengths or tuple(map(cell_len, cells))) if plan.cards else [line(cells)]
         else:                           # already cut to fit: pad each cell to its column
             texts = ["  ".join(cell + " " * (width - length)
                                for cell, length, width in zip(row.cells, row.lengths, widths, strict=True)).rstrip()]
