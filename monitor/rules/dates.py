@@ -61,6 +61,7 @@ def default_valid_until(certified_on: dt.date, years: int) -> dt.date:
     return add_years(certified_on - dt.timedelta(days=1), years)
 
 
+@lru_cache(maxsize=256)
 def month_day(text: str) -> tuple[int, int]:
     """Parse ``MM-DD`` (a fixed yearly due day); February 29 is refused, it does not recur."""
     match = re.fullmatch(r"(\d{2})-(\d{2})", text)

@@ -6,7 +6,6 @@ No session, no clock, no I/O. An evaluation as of a date sees only the facts dat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 from monitor.rules.dates import add_months, add_years, default_valid_until
 from monitor.rules.facts import Facts, Review
@@ -42,8 +41,6 @@ def window_opens(valid_until: dt.date, months: int | None) -> dt.date | None:
 
 
 _new = tuple.__new__
-#: a year's report fails when, as of the evaluation, it is overdue or was filed late
-FAILED = frozenset({ObligationState.OVERDUE, ObligationState.LATE})
 
 
 def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:
@@ -156,15 +153,14 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
     return valid_until
 
 
-def _report_years(facts: Facts, as_of: dt.date, valid_until: dt.date | None) -> Iterator[int]:
+def _report_years(facts: Facts, as_of: dt.date, valid_until: dt.date | None) -> range:
     """Years Y whose report can be known by ``as_of`` and that were in force on January 1 of Y+1."""
     certified_on = facts.cluster.certified_on
     first_due_year = certified_on.year if (certified_on.month, certified_on.day) == (1, 1) else certified_on.year + 1
     last_due_year = as_of.year
     if valid_until is not None:
         last_due_year = min(last_due_year, valid_until.year)
-    for due_year in range(first_due_year, last_due_year + 1):
-        yield due_year - 1
+    return range(first_due_year - 1, last_due_year)
 
 
 def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.date | None,
@@ -177,34 +173,39 @@ def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.da
     month, day = batch_due or rule.due_day
     basis = f"{rule.basis}；{batch.notice}" if batch is not None and batch_due else rule.basis
     filed: dict[int, dt.date] = {}
-    for report in facts.reports:
-        if report.filed_on <= as_of and (report.year not in filed or report.filed_on < filed[report.year]):
-            filed[report.year] = report.filed_on
+    for year, filed_on in facts.reports:
+        if filed_on <= as_of and (year not in filed or filed_on < filed[year]):
+            filed[year] = filed_on
     late_year: int | None = None
     limit = rule.consecutive_failures
-    run: list[int] = []                     # the latest consecutive years whose report failed (overdue or late)
-    failed_run: list[int] = []              # the latest run that reached the limit
+    run_start, run_length = 0, 0            # the latest consecutive years whose report failed (overdue or late)
+    failed_run: range | None = None         # the latest run that reached the limit
+    # the loop below runs for every year of every cluster: states are decided inline (as _state does)
     for year in _report_years(facts, as_of, valid_until):
         due = dt.date(year + 1, month, day)
         if revoked_on is not None and revoked_on <= due:
             break
-        obligation = _obligation("annual_report", f"annual_report:{year}", due, filed.get(year), as_of, basis,
-                                 year=year)
-        obligations.append(obligation)
-        if obligation.state is ObligationState.OVERDUE:
-            warnings.append(Alert("annual_report_overdue", rule.overdue_severity, rule.overdue_basis,
-                                    f"annual_report_overdue:{year}", (("year", year), ("due", due)),
-                                    obligation=obligation.key))
-        elif obligation.state is ObligationState.LATE:
-            late_year = year
-        elif obligation.state is ObligationState.DONE:
-            late_year = None
-        if obligation.state in FAILED:
-            run = [*run, year] if run and run[-1] == year - 1 else [year]
-            if limit is not None and len(run) >= limit:
-                failed_run = run
+        done_on = filed.get(year)
+        if done_on is None:
+            state = ObligationState.OVERDUE if as_of > due else ObligationState.PENDING
         else:
-            run = []
+            state = ObligationState.LATE if done_on > due else ObligationState.DONE
+        key = f"annual_report:{year}"
+        obligations.append(_new(Obligation, ("annual_report", key, due, state, basis, done_on, (due - as_of).days,
+                                             year, None, None, None, None)))
+        if state is ObligationState.OVERDUE:
+            warnings.append(Alert("annual_report_overdue", rule.overdue_severity, rule.overdue_basis,
+                                  f"annual_report_overdue:{year}", (("year", year), ("due", due)), obligation=key))
+        elif state is ObligationState.LATE:
+            late_year = year
+        else:
+            if state is ObligationState.DONE:
+                late_year = None
+            run_length = 0
+            continue
+        run_start, run_length = (run_start, run_length + 1) if run_length else (year, 1)
+        if limit is not None and run_length >= limit:
+            failed_run = range(run_start, year + 1)
     if failed_run:
         warnings.append(Alert("annual_report_failed_consecutive", Severity.REVOCATION, rule.overdue_basis,
                               f"annual_report_failed_consecutive:{failed_run[0]}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
@@ -31,6 +31,9 @@ class WorkCalendar:
     workdays: frozenset[dt.date]
     official_years: frozenset[int]
     configured_years: frozenset[int]
+    #: period_end's answers, by (start, months): every change of every cluster asks, and days repeat
+    _ends: dict[tuple[dt.date, int], tuple[dt.date, Coverage]] = field(default_factory=dict, compare=False,
+                                                                       hash=False, repr=False)
 
     @classmethod
     def load(cls, extra_holidays: Iterable[dt.date] = (), extra_workdays: Iterable[dt.date] = ()) -> WorkCalendar:
@@ -84,7 +87,10 @@ class WorkCalendar:
         The event's day is not counted; the period ends on the corresponding day of the month (its last
         day where there is none), moved to the first working day after when that is a statutory rest day.
         """
-        return self.roll_forward(add_months(start, months))
+        end = self._ends.get((start, months))
+        if end is None:
+            end = self._ends[start, months] = self.roll_forward(add_months(start, months))
+        return end
 
 
 _ORDER = {Coverage.OFFICIAL: 0, Coverage.CONFIG: 1, Coverage.WEEKENDS: 2}
