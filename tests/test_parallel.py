@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import io
 import json
 from pathlib import Path
@@ -71,3 +72,32 @@ def test_the_indented_document_for_a_terminal_holds_the_same_as_the_compact_one(
     compact, indented = documents
     assert compact.count(b"\n") == 1 and indented.count(b"\n") > 50
     assert json.loads(compact) == json.loads(indented) and len(json.loads(compact)["clusters"]) == 5
+
+
+def test_the_collector_is_off_while_a_slice_is_read_and_evaluated_and_on_again_after(
+        app: App, config_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [f"C-{i:03d},集群{i},xj-amc,2024-01-10,,,,,," for i in range(4)]
+    assert monitor("import", str(write_roster(tmp_path / "r.csv", *rows)), config=config_file).exit_code == 0
+    seen: list[bool] = []
+    real = overview.load_facts
+
+    def load(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        if len(seen) == 2:
+            raise RuntimeError("the database went away")
+        return real(*args)
+
+    monkeypatch.setattr(overview, "load_facts", load)
+    selection = Selection(dt.date(2026, 1, 1))
+    assert gc.isenabled()
+    assert [e.facts.cluster.id for e in evaluated(app, selection)] == [f"C-{i:03d}" for i in range(4)]
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(RuntimeError):           # a slice that fails leaves the collector as it found it
+        list(evaluated(app, selection))
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:                                        # and one that was off stays off
+        list(evaluated(app, selection))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

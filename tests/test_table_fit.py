@@ -3,6 +3,7 @@ due day and its days whole, every ack/snooze key shown whole; --wide prints ever
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import json
 import os
@@ -87,3 +88,43 @@ def test_wide_prints_every_column_whole_whatever_the_width(config: Path) -> None
         assert cluster["name"] in text
         for warning in cluster["warnings"][:1]:
             assert warning["message"] in text
+
+
+@pytest.mark.parametrize("screen", range(36, 100))
+def test_a_card_line_is_whole_when_it_fits_and_cut_to_the_width_when_not(screen: int) -> None:
+    """The three-line layout measures its lines from the widths the workers measured: a line that fits is printed
+    whole, one that does not is cut to exactly the terminal's width; braces in an id are only text."""
+    import io
+
+    from rich.console import Console
+
+    from monitor.views.cells import fit
+    from monitor.views.table import LIMITS, Row, RowSummary, print_table
+
+    names = ["短名", "Ordos {name} cluster", "鄂尔多斯市装备制造中小企业特色产业集群", "x" * 40]
+    warnings = ["—", "[风险] 第十条 2025年度报告逾期", "[撤销] 第十四条 " + "连续两年未报送年度报告" * 3]
+    rows, summaries = [], []
+    for n, (name, warning) in enumerate((name, warning) for name in names for warning in warnings):
+        cells = (f"C-{{{n}}}", name, "nmg-amc-2025", "有效", "2027-01-14", "年度报告 2026 2027-03-31 (128天)",
+                 f"annual_report_overdue:{2020 + n}", warning)
+        lengths = tuple(cell_len(cell) for cell in cells)
+        assert all(map(int.__le__, lengths, LIMITS))
+        rows.append(Row(cells, "", (), lengths))
+        summaries.append(RowSummary(lengths, "in_force", (), None))
+    out = io.StringIO()
+    print_table(summaries, rows, dt.date(2026, 11, 23), "zh", Console(file=out, width=screen), wide=False)
+    expected = []
+    for row in rows:
+        cid, name, regime, state, valid, upcoming, key, warning = row.cells
+        head = f"{cid}    {regime}  {state}  {valid}"
+        if cell_len(head) + cell_len(name) > screen:
+            name = fit(name, max(screen - cell_len(head), 10)).rstrip()
+        expected += [f"{cid}  {name}  {regime}  {state}  {valid}", f"  下一事项：{upcoming}"]
+        if warning != "—":
+            expected.append(f"  警示：{key}  {warning}")
+    printed = out.getvalue().splitlines()[1:1 + len(expected)]
+    for line, whole in zip(printed, expected, strict=True):
+        if cell_len(whole) <= screen:
+            assert line == whole
+        else:
+            assert cell_len(line) == screen and line.endswith("…") and whole.startswith(line[:-1].rstrip())
