@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -113,34 +112,37 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
         return []
     clusters.sort(key=lambda c: c.id)
     new = tuple.__new__
-    found: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    kinds: dict[str, tuple[list[Any], ...]] = {}     # a cluster's reports, changes, reviews, assessments, incidents
     revoked: dict[str, dt.date] = {}
     where, params = _scope(conn, scope, id_range, "f.cluster_id")
     rows = conn.all("SELECT f.cluster_id, f.kind, f.year, f.on_date, f.filed_on, f.detail, f.note, f.dismissed_on "
                     f"FROM fact f WHERE {in_force(scope.known_at is not None)}"
                     f"{where} ORDER BY f.cluster_id, f.id", params)
+    last = None
+    lists: tuple[list[Any], ...] = ()
     for cid, kind, year, on_text, filed_on, detail, note, dismissed in rows:
+        if cid != last:             # the rows come a cluster at a time
+            last, lists = cid, ([], [], [], [], [])
+            kinds[cid] = lists
         if kind == "report":
-            found[cid][kind].append(new(Report, (year, as_date(filed_on))))
+            lists[0].append(new(Report, (year, as_date(filed_on))))
             continue
         on = as_date(on_text)         # every kind but a report has its day
         if kind == "change":
-            found[cid][kind].append(new(Change, (detail, on, as_date(filed_on) if filed_on else None)))
+            lists[1].append(new(Change, (detail, on, as_date(filed_on) if filed_on else None)))
         elif kind == "review":
-            found[cid][kind].append(new(Review, (detail, on)))
+            lists[2].append(new(Review, (detail, on)))
         elif kind == "assessment":
-            found[cid][kind].append(new(AssessmentResult, (year, detail, on)))
+            lists[3].append(new(AssessmentResult, (year, detail, on)))
         elif kind == "incident":
-            found[cid][kind].append(Incident(detail, on, note, as_date(dismissed) if dismissed else None))
+            lists[4].append(Incident(detail, on, note, as_date(dismissed) if dismissed else None))
         elif kind == "revocation":
             revoked[cid] = min(on, revoked.get(cid, on))
-    empty: dict[str, list[Any]] = {}
     out = []
     for c in clusters:
-        mine = found.get(c.id, empty)
-        out.append(Facts(cluster=c, reports=tuple(mine.get("report", ())), changes=tuple(mine.get("change", ())),
-                         reviews=tuple(mine.get("review", ())), assessments=tuple(mine.get("assessment", ())),
-                         incidents=tuple(mine.get("incident", ())), revoked_on=revoked.get(c.id)))
+        mine = kinds.get(c.id)
+        out.append(Facts(c, *map(tuple, mine), revoked_on=revoked.get(c.id)) if mine is not None
+                   else Facts(c, revoked_on=revoked.get(c.id)))
     return out
 
 
