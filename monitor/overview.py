@@ -139,22 +139,18 @@ def _uncollected() -> Iterator[None]:
 
 
 def _evaluate(app: App, selection: Selection, id_range: IdRange) -> list[Evaluated]:
-    with _uncollected():
-        return _evaluated(app, selection, id_range)
-
-
-def _evaluated(app: App, selection: Selection, id_range: IdRange) -> list[Evaluated]:
-    with app.reader.connect() as conn:
-        all_facts = load_facts(conn, selection.scope, id_range)
     calendar, as_of = app.calendar, selection.as_of
     found = []
-    for facts in all_facts:
-        try:
-            verdict = evaluate(app.pack(facts.cluster.regime), facts, as_of, calendar)
-        except Exception as exc:
-            log.exception("cluster %s could not be evaluated as of %s", facts.cluster.id, as_of)
-            verdict = failed_verdict(facts.cluster.id, f"{type(exc).__name__}: {exc}")
-        found.append(shown(facts, verdict, as_of))
+    with _uncollected():
+        with app.reader.connect() as conn:
+            all_facts = load_facts(conn, selection.scope, id_range)
+        for facts in all_facts:
+            try:
+                verdict = evaluate(app.pack(facts.cluster.regime), facts, as_of, calendar)
+            except Exception as exc:
+                log.exception("cluster %s could not be evaluated as of %s", facts.cluster.id, as_of)
+                verdict = failed_verdict(facts.cluster.id, f"{type(exc).__name__}: {exc}")
+            found.append(shown(facts, verdict, as_of))
     return found
 
 
