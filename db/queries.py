@@ -139,10 +139,11 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
         elif kind == "revocation":
             revoked[cid] = min(on, revoked.get(cid, on))
     out = []
+    none: tuple[list[Any], ...] = ([], [], [], [], [])
     for c in clusters:
-        mine = kinds.get(c.id)
-        out.append(Facts(c, *map(tuple, mine), revoked_on=revoked.get(c.id)) if mine is not None
-                   else Facts(c, revoked_on=revoked.get(c.id)))
+        reports, changes, reviews, assessments, incidents = kinds.get(c.id, none)
+        out.append(Facts(c, tuple(reports), tuple(changes), tuple(reviews), tuple(assessments), tuple(incidents),
+                         revoked.get(c.id)))
     return out
 
 
