@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -44,7 +45,9 @@ def _submit(browser: webdriver.Chrome, element_id: str) -> None:
     """Click a submit button and wait for the next page."""
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, element_id).click()
-    WebDriverWait(browser, 20).until(staleness_of(page))
+    # while the old page goes, Chromium may answer "Node with given id does not belong to the document" (a
+    # WebDriverException, not a stale element): asked again, the element is stale
+    WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(staleness_of(page))
     WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
