@@ -113,11 +113,11 @@ def table_row(item: Evaluated, as_of: dt.date, lang: str, wide: bool = False) ->
     running = publicity is not None and publicity.end >= as_of     # running or about to: objections still possible
     # cut here, in the overview's workers: a column is never wider than its limit, so what is cut to the limit is
     # what the layout would cut, and the parent only pads (a row with a footnote is laid out there, numbered)
-    lengths = tuple(map(cell_len, cells))
     if notes or wide:
         row = Row(cells, style, tuple(notes))
         widths = tuple(cell_len(cell.replace(NOTE_MARK, " *9")) for cell in cells)
     else:
+        lengths = tuple(map(cell_len, cells))
         cut = tuple(cell if length <= limit else cut_to(cell, limit)
                     for cell, length, limit in zip(cells, lengths, LIMITS, strict=True))
         row = Row(cut, style, (), tuple(map(min, lengths, LIMITS)))
