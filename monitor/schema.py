@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import inspect
 import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -150,6 +151,20 @@ def _choices(kind: type, steps: list[str | int]) -> list[str]:
 
 
 def json_schema(kind: type, title: str) -> dict[str, Any]:
-    """The JSON Schema of a declared structure (for editors that validate TOML as you type)."""
+    """The JSON Schema of a declared structure (for editors that validate TOML as you type).
+
+    Descriptions come from docstrings, whose indentation depends on the Python release (3.13 strips it when
+    compiling) and on msgspec's version: each is cleaned the same way here, so the file in docs/ is the same
+    whatever Python or msgspec made it.
+    """
     schema: dict[str, Any] = msgspec.json.schema(kind)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **schema}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **_cleaned(schema)}
+
+
+def _cleaned(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: inspect.cleandoc(value) if key == "description" and isinstance(value, str) else _cleaned(value)
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [_cleaned(item) for item in node]
+    return node

@@ -68,3 +68,24 @@ def test_the_schema_files_in_docs_are_current(name: str, make: object) -> None:
     if os.environ.get("MONITOR_WRITE_SCHEMAS"):
         (DOCS / name).write_text(text, encoding="utf-8")
     assert (DOCS / name).read_text(encoding="utf-8") == text, f"docs/{name} is stale: regenerate it"
+
+
+def test_generated_descriptions_do_not_depend_on_how_a_docstring_was_indented() -> None:
+    """Python 3.13 strips docstring indentation when compiling and 3.11 keeps it; msgspec passes it on."""
+    import msgspec
+
+    from monitor.schema import json_schema
+
+    class Kept(msgspec.Struct):
+        """First line.
+
+            Indented as a 3.11 docstring keeps it.
+        """
+
+    class Stripped(msgspec.Struct):
+        """First line.
+
+Indented as a 3.11 docstring keeps it."""
+
+    descriptions = [json_schema(kind, "t")["$defs"][kind.__name__]["description"] for kind in (Kept, Stripped)]
+    assert descriptions == ["First line.\n\nIndented as a 3.11 docstring keeps it."] * 2

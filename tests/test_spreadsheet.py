@@ -153,3 +153,60 @@ def test_an_unwritable_path_is_one_line_on_stderr(config: Path, tmp_path: Path, 
     assert result.exit_code == 2
     assert result.stderr == f"错误：{target}：无法写入：No such file or directory\n"
     assert not target.parent.exists()
+
+
+def _bomb(workbook: Path, target: Path, padding: int) -> Path:
+    """``workbook`` with its first sheet's XML padded by ``padding`` bytes of spaces: compressed, a few
+    hundred kilobytes; unpacked, whatever ``padding`` says."""
+    import zipfile
+
+    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * padding, 1)
+            out.writestr(info.filename, data)
+    return target
+
+
+@pytest.mark.parametrize("command", ["import", "import-facts"])
+def test_a_workbook_that_unpacks_past_the_limit_is_refused_before_it_is_read(
+        config: Path, tmp_path: Path, command: str) -> None:
+    from monitor.actions.sheets import MAX_UNPACKED_BYTES
+
+    export_file = export(config, tmp_path / "roster.xlsx")
+    before = status_json(config, "--as-of", AS_OF)
+    just_under = _bomb(export_file, tmp_path / "under.xlsx", MAX_UNPACKED_BYTES // 2)
+    assert monitor("import", str(just_under), config=config).exit_code == 0   # large but under: read
+    bomb = _bomb(export_file, tmp_path / "bomb.xlsx", MAX_UNPACKED_BYTES)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    result = monitor(command, str(bomb), config=config)
+    assert result.exit_code == 2
+    assert result.stderr == f"错误：{bomb}：工作簿解压后为 101 MB，超过工作簿允许的 100 MB\n"
+    assert status_json(config, "--as-of", AS_OF) == before
+
+
+def test_a_workbook_with_an_entity_expansion_is_refused_in_one_line(config: Path, tmp_path: Path) -> None:
+    """openpyxl parses through defusedxml when it is installed (it is a dependency): a sheet declaring
+    entities (the start of a "billion laughs") is refused; without defusedxml this file imports."""
+    import zipfile
+
+    import openpyxl
+
+    assert openpyxl.DEFUSEDXML is True
+    source = export(config, tmp_path / "roster.xlsx")
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+              + b"".join(b'<!ENTITY %s "%s">' % (bytes([98 + i]), bytes([97 + i]) * 10) for i in range(8))
+              + b"]>")
+    bomb = tmp_path / "laughs.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = laughs + (data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data)
+            out.writestr(info.filename, data)
+    before = status_json(config, "--as-of", AS_OF)
+    result = monitor("import", str(bomb), config=config)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"错误：{bomb}：无法按 .xlsx 文件读取：") and result.stderr.count("\n") == 1
+    assert status_json(config, "--as-of", AS_OF) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,24 @@ def _decode(data: bytes, source: str) -> str:
     raise InputError("{source}: not UTF-8 or GBK text; save the CSV as UTF-8 and import it again", source=source)
 
 
+#: the most a workbook may unpack to. An .xlsx is a zip archive, and a few hundred kilobytes of it can
+#: unpack to gigabytes of XML (a "zip bomb"); a real roster or facts file of 10,000 rows unpacks to a few MB.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+
+
+def _check_unpacked_size(path: Path, source: str) -> None:
+    """Refuse a workbook whose parts would unpack to more than MAX_UNPACKED_BYTES. zipfile stops each part
+    at the size its directory declares, so the declared sizes bound what reading it can unpack."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile):
+        return      # not a readable archive: pandas says why, below
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputError("{source}: the workbook unpacks to {size} MB, more than the {limit} MB a workbook may hold",
+                         source=source, size=math.ceil(unpacked / (1024 * 1024)), limit=MAX_UNPACKED_BYTES // (1024 * 1024))
+
+
 def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] = ()) -> Sheet:
     """The file's column names (normalised), its non-empty rows and its headers as written; headers in
     ``skipped`` are ignored."""
@@ -68,6 +87,8 @@ def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] =
     aliases = {header.casefold(): name for name, headers, _ in columns for header in headers}
     source = str(path)
     suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        _check_unpacked_size(path, source)
     try:
         if suffix == ".csv":
             text = _decode(path.read_bytes(), source)
