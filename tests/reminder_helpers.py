@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from db.session import transaction
 from jobs.daemon import Daemon
 from monitor.actions.record import Recorder
-from monitor.actions.roster import import_roster
+from monitor.actions.roster_import import import_roster
 from monitor.app import App
 from monitor.config import load_settings
 from tests.mailserver import Received

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from db.models import FactRow
 from monitor.actions.record import Recorder
-from monitor.actions.roster import import_roster
+from monitor.actions.roster_import import import_roster
 from monitor.app import App
 from monitor.cli import cli
 from tests.helpers import in_chinese, monitor, status_json, write_roster

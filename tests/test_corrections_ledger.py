@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from db.history import history
+from db.history_queries import history
 from db.session import transaction
 from monitor.app import App
 from tests.conftest import d

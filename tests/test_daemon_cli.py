@@ -78,7 +78,7 @@ def test_ack_and_snooze_are_recorded_shown_and_checked(roster_config: Path) -> N
 def test_ack_stops_reminders_until_the_day_then_they_resume(tmp_path: Path, app: App, roster_config: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from db.session import transaction
-    from monitor.actions.holds import record_hold
+    from monitor.actions.ack_snooze import record_hold
     from tests.reminder_helpers import make_app
 
     server = MailServer(tmp_path).start()

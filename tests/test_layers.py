@@ -100,7 +100,7 @@ def test_imports_point_one_way(name: str, path: Path) -> None:
 def test_only_the_command_line_imports_jobs() -> None:
     importers = {name for name, path in modules() if not name.startswith("jobs")
                  and any(_within(m, ("jobs",)) for m in imports(path, name))}
-    assert importers <= {"monitor.cli.reminders"}, importers
+    assert importers <= {"monitor.cli.reminders_commands"}, importers
 
 
 def test_the_contract_catches_an_upward_import(tmp_path: Path) -> None:
@@ -112,3 +112,14 @@ def test_the_contract_catches_an_upward_import(tmp_path: Path) -> None:
     assert layer == "monitor.rules"
     assert sorted(m for m in found if _ours(m) and not _within(m, (layer, *ALLOWED[layer]))) == [
         "db.queries", "monitor.views.table"]
+
+
+def test_no_module_name_repeats_across_layers() -> None:
+    """A module's name says its layer where a concept has a module in several (``db/fact_queries.py``,
+    ``monitor/rules/facts.py``, ``monitor/cli/facts_commands.py``): a reader finds a thing by its name."""
+    seen: dict[str, list[str]] = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if path.name != "__init__.py" and "migrations" not in path.parts:
+                seen.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert {name: places for name, places in seen.items() if len(places) > 1} == {}

@@ -114,7 +114,7 @@ def test_a_year_of_daily_ticks_sends_what_the_rules_imply(year_app: App, server:
             run.scan_tick()   # the consecutive failure is first seen today, reminded at the next round
         if day == d("2027-02-01"):
             from db.session import transaction
-            from monitor.actions.holds import record_hold
+            from monitor.actions.ack_snooze import record_hold
 
             with transaction(app.sessions) as session:
                 record_hold(session, "ack", "B", "assessment_failed_consecutive:2025", d("2027-03-01"),

@@ -123,7 +123,7 @@ cells = st.one_of(st.text(max_size=12), st.sampled_from(["2023-10-15", "2023年1
 def test_malformed_files_never_traceback_never_half_import(tmp_path: Path, rows: list[list[str]], gbk: bool) -> None:
     import uuid
 
-    from monitor.actions.roster import import_roster
+    from monitor.actions.roster_import import import_roster
     from monitor.config import load_settings
     from monitor.errors import MonitorError
 

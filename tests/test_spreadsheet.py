@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from monitor.actions.roster import COLUMNS
+from monitor.actions.roster_import import COLUMNS
 from monitor.rules.packs import load_packs
 from tests.helpers import monitor, own_config, status_json
 

@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from db import facts as record_db
+from db import fact_queries as record_db
 from db.models import ArchiveRow
 from db.watch import touch
 from monitor.actions.record import text_value

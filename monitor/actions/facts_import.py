@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from db import facts as record_db
+from db import fact_queries as record_db
 from db.models import FactRow
 from db.watch import touch
 from monitor.actions.record import describe, text_value

@@ -9,7 +9,7 @@ pack (monitor/rules/checks.py) and the facts in force, then appends a version, i
 
 Nothing is updated or deleted: the old version stays, with who recorded it and when, and the new one says who,
 when and why. A correction may reopen an obligation, so the cluster is rescanned and its reminders that were
-settled as obsolete are owed again (db.facts.revive).
+settled as obsolete are owed again (db.fact_queries.revive).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
-from db import facts as record_db
+from db import fact_queries as record_db
 from db.models import ClusterRow
 from db.watch import touch
 from monitor.errors import ArchivedClusterError, ConflictError, InputError, Said, UnknownClusterError

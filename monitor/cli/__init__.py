@@ -1,7 +1,8 @@
 """The `monitor` command line (INTERFACE.md). Bad input: one line on stderr, exit status 2, nothing stored.
 
-The commands live by what they are for: ``facts`` (import, record), ``overview`` (status, calendar, export,
-template, report, regimes, working days) and ``reminders`` (ack, snooze, digest, run). This package is the
+The commands live by what they are for: ``facts_commands`` (import, record), ``overview_commands`` (status,
+calendar, export, template, report, regimes, working days), ``reminders_commands`` (ack, snooze, digest, run)
+and ``accounts_commands`` (user, serve). This package is the
 only importer of ``jobs/``.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import click
 
 from monitor.app import App
-from monitor.cli import accounts, facts, overview, reminders
+from monitor.cli import accounts_commands, facts_commands, overview_commands, reminders_commands
 from monitor.cli.base import MonitorGroup, config_option
 
 
@@ -23,7 +24,7 @@ def cli(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.ensure_object(App).close)
 
 
-for module in (facts, overview, reminders, accounts):
+for module in (facts_commands, overview_commands, reminders_commands, accounts_commands):
     for command in module.COMMANDS:
         cli.add_command(command)
 

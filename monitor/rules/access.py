@@ -1,5 +1,5 @@
 """Who may see and do what, from an account's role and regions. Pure: the query layer (db.queries.Scope.regions,
-db.facts.cluster) applies ``Account.regions``; the doors ask ``can_record`` and ``can_manage``.
+db.fact_queries.cluster) applies ``Account.regions``; the doors ask ``can_record`` and ``can_manage``.
 
 - ``admin``: sees and does everything, the accounts included.
 - ``bureau``: sees and records only the clusters of its regions (the roster's ``region``).

@@ -23,7 +23,7 @@ from monitor.rules.packs import Pack
 from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert
 from monitor.rules.vocabulary import ASSESSMENT_RESULTS, COLUMN_VOCABULARY, DATE_COLUMNS, VALUES, spelled
-from monitor.views.history import said
+from monitor.views.history_lines import said
 from monitor.views.words import cited, obligation_label, term, warning_message, words
 
 PAGE_SIZE = 100

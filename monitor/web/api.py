@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from db.history import history
+from db.history_queries import history
 from db.session import transaction
 from monitor import clock
 from monitor.actions.facts_import import fact_of
@@ -20,7 +20,7 @@ from monitor.errors import InputError, said_of
 from monitor.overview import Selection, evaluated, ledger, ranked
 from monitor.rules.access import Account
 from monitor.views.document import cluster_json, holds_json, rendered, write_document
-from monitor.views.history import history_json
+from monitor.views.history_lines import history_json
 from monitor.web.auth import api_user, monitor_app
 from monitor.web.cache import EVALUATIONS
 from monitor.web.params import day

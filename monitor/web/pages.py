@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from db import facts as record_db
-from db.history import history
+from db import fact_queries as record_db
+from db.history_queries import history
 from db.queries import Scope, regions_of
 from db.session import in_transaction, transaction
 from monitor import clock
@@ -38,8 +38,8 @@ from monitor.actions.accounts import (
     revoke_tokens,
 )
 from monitor.actions.accounts import disable as disable_account
+from monitor.actions.ack_snooze import record_hold
 from monitor.actions.facts_import import Plan, fact_of, options_of, plan_import, store
-from monitor.actions.holds import record_hold
 from monitor.actions.record import Outcome, Recorder, describe
 from monitor.app import App
 from monitor.errors import InputError, MonitorError, Said, said_of

@@ -18,7 +18,7 @@ CONFIG_VARIABLE = "MONITOR_WEB_CONFIG"
 
 def factory() -> FastAPI:
     """A worker's application (uvicorn --factory)."""
-    from monitor.web.app import create
+    from monitor.web.asgi import create
 
     path = os.environ.get(CONFIG_VARIABLE)
     return create(App(Path(path) if path else None))
@@ -27,7 +27,7 @@ def factory() -> FastAPI:
 def run(app: App, host: str, port: int, workers: int) -> None:
     import uvicorn
 
-    from monitor.web.app import create
+    from monitor.web.asgi import create
 
     options = {"host": host, "port": port, "proxy_headers": True, "server_header": False, "log_level": "info"}
     if workers == 1:

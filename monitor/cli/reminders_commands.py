@@ -15,7 +15,7 @@ from monitor.errors import Said
 def _hold(app: App, kind: str, cluster: str, given: str, until: dt.date, note: str) -> None:
     from db.session import transaction
     from monitor import clock
-    from monitor.actions.holds import record_hold
+    from monitor.actions.ack_snooze import record_hold
     from monitor.overview import Selection, evaluated
     from monitor.rules.holds import resolve_subject
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.facts import archived_among
+from db.fact_queries import archived_among
 from db.models import ClusterRow
 from db.watch import touch
 from monitor.actions.archive import archive_note

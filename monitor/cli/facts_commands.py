@@ -35,7 +35,7 @@ def import_(app: App, file: Path) -> None:
     """Import a roster (.csv or .xlsx, one cluster a row); a known id updates that cluster."""
     from db.session import transaction
     from monitor import clock
-    from monitor.actions.roster import import_roster
+    from monitor.actions.roster_import import import_roster
 
     with transaction(app.sessions) as session:
         result = import_roster(session, file, app.packs, who(), clock.now_utc(), progress=_progress)
@@ -233,13 +233,13 @@ def retract(app: App, fact: int, reason: str) -> None:
 def history(app: App, cluster: str, known_at: dt.datetime | None, fmt: str) -> None:
     """Everything on the record about CLUSTER, oldest first: each version of each fact (current, superseded or
     retracted, who, when and why), archiving, acks and snoozes, and the reminders owed and sent."""
-    from db import facts as record_db
-    from db.history import history as read_history
+    from db import fact_queries as record_db
+    from db.history_queries import history as read_history
     from db.session import transaction
     from monitor.errors import UnknownClusterError
     from monitor.rules.facts import Cluster
     from monitor.views.document import encode
-    from monitor.views.history import history_json, history_lines
+    from monitor.views.history_lines import history_json, history_lines
 
     at = moment(app, known_at)
     app.require_database()

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import facts as record_db
+from db import fact_queries as record_db
 from db.models import AckRow, DeliveryRow, HoldColumns, MessageRow, ReminderRow, SnoozeRow
 from db.queries import aware
 from monitor.rules.history import Entry, fact_entries, in_order
