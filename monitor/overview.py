@@ -41,6 +41,7 @@ from db.queries import (
 )
 from monitor.app import App
 from monitor.errors import ArchivedClusterError, UnknownClusterError
+from monitor.rules.access import Account
 from monitor.rules.engine import evaluate, failed_verdict
 from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated, Urgency, shown, urgency
@@ -87,6 +88,13 @@ class Selection:
                     if hidden:
                         raise ArchivedClusterError(min(hidden))
         return cls(as_of or app.today(), ids, regime, region, known_at, archived, regions)
+
+    @classmethod
+    def for_account(cls, app: App, account: Account, as_of: dt.date | None = None, cluster_ids: Sequence[str] = (),
+                    regime: str | None = None, region: str | None = None) -> Selection:
+        """What ``account`` may see: the one way the console and the API build a Selection, so no page can
+        forget the account's regions (tests/test_web_contract.py holds monitor/web to it)."""
+        return cls.of(app, as_of, cluster_ids, regime, region, regions=account.regions)
 
     @property
     def scope(self) -> Scope:

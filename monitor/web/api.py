@@ -42,7 +42,7 @@ def status(request: Request, caller: Caller, as_of: str | None = None,
     """Every cluster the token's account may see (or those asked for), most urgent first, with the acks and
     snoozes in force and the daemon's state: the same document as `monitor status --format json`."""
     app = monitor_app(request)
-    selection = Selection.of(app, day(as_of, "as_of"), cluster or (), regime, region, regions=caller.regions)
+    selection = Selection.for_account(app, caller, day(as_of, "as_of"), cluster or (), regime, region)
     holds, daemon = ledger(app, selection)
     render = functools.partial(rendered, lang=app.settings.language, indent=False)
     clusters = EVALUATIONS.get(app, ("status", selection),
@@ -58,7 +58,7 @@ def status(request: Request, caller: Caller, as_of: str | None = None,
 def cluster(request: Request, caller: Caller, cluster_id: str, as_of: str | None = None) -> dict[str, Any]:
     """One cluster: its status and its whole record."""
     app = monitor_app(request)
-    (item,) = evaluated(app, Selection.of(app, day(as_of, "as_of"), [cluster_id], regions=caller.regions))
+    (item,) = evaluated(app, Selection.for_account(app, caller, day(as_of, "as_of"), [cluster_id]))
     with transaction(app.sessions) as session:
         entries = history(session, item.facts.cluster.id)
     return {"status": cluster_json(item, app.settings.language),

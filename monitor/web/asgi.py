@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from monitor.app import App
 
 
+#: every route of the application is in one of these (tests/test_web_contract.py walks them): the API, whose
+#: only credential is its bearer token, and the pages, behind the routers' CSRF checks (monitor.web.auth)
+ROUTERS = (api.router, pages.login_router, pages.router)
+
+
 def create(app: App) -> FastAPI:
     """The console for this App. Its settings, packs, calendar and database are loaded here, once, before the
     first request (the worker threads then share them)."""
@@ -31,8 +36,8 @@ def create(app: App) -> FastAPI:
                   "facts, for the clusters the token's account may see.", openapi_url="/api/v1/openapi.json",
                   docs_url=None, redoc_url=None)
     web.state.monitor = app
-    web.include_router(api.router)
-    web.include_router(pages.router)
+    for router in ROUTERS:
+        web.include_router(router)
     static = resources.files("monitor.views").joinpath("static")
     web.mount("/static", StaticFiles(directory=str(static)), name="static")
     lang = app.settings.language

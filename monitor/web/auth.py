@@ -1,5 +1,11 @@
 """Who is asking: a signed-in browser (a session cookie, and a CSRF token on every form it posts) or an API
-client (``Authorization: Bearer TOKEN``). The cookie is HttpOnly, SameSite=Lax, and Secure behind TLS."""
+client (``Authorization: Bearer TOKEN``). The cookie is HttpOnly, SameSite=Lax, and Secure behind TLS.
+
+The CSRF check is not a call each page makes: it is a dependency of the pages' routers (``csrf_checked``, and
+``login_csrf_checked`` for the sign-in form, which has no session yet), run before any handler for every unsafe
+method, so a new form cannot forget it. The handler reads the checked form with ``posted``. The API takes no
+cookie, only its bearer token, so a browser cannot be made to call it on a user's behalf.
+tests/test_web_contract.py walks the application's routes and holds both to it."""
 
 from __future__ import annotations
 
@@ -31,14 +37,22 @@ def monitor_app(request: Request) -> App:
     return found
 
 
+#: the methods that change nothing: no CSRF token is asked of them
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def page_user(request: Request) -> SignedIn:
-    """The signed-in account of this browser; NeedLogin without one."""
+    """The signed-in account of this browser (read once a request); NeedLogin without one."""
+    known: SignedIn | None = getattr(request.state, "signed", None)
+    if known is not None:
+        return known
     secret = request.cookies.get(COOKIE)
     if secret:
         app = monitor_app(request)
         with transaction(app.sessions) as session:
             found = signed_in(session, secret, clock.now_utc())
         if found is not None:
+            request.state.signed = found
             return found
     raise NeedLogin
 
@@ -57,12 +71,31 @@ def api_user(request: Request) -> Account:
                         headers={"WWW-Authenticate": "Bearer"})
 
 
-async def checked_form(request: Request, expected: str) -> FormData:
-    """The posted form, if it carries the CSRF token ``expected`` (none expected: refused); 403 if not."""
+async def _checked_form(request: Request, expected: str) -> None:
+    """Keep the posted form for ``posted`` if it carries the CSRF token ``expected`` (none expected: refused);
+    403 if not."""
     form = await request.form()
     given = form.get("csrf")
     if not expected or not isinstance(given, str) or not secrets.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(403, "bad_csrf")
+    request.state.form = form
+
+
+async def csrf_checked(request: Request) -> None:
+    """Router dependency: an unsafe request needs a signed-in browser and its session's CSRF token."""
+    if request.method not in SAFE_METHODS:
+        await _checked_form(request, page_user(request).csrf)
+
+
+async def login_csrf_checked(request: Request) -> None:
+    """Router dependency of the sign-in form: the token of its cookie (double submit, as no session exists)."""
+    if request.method not in SAFE_METHODS:
+        await _checked_form(request, request.cookies.get(LOGIN_COOKIE, ""))
+
+
+def posted(request: Request) -> FormData:
+    """The form of this request, as the router's CSRF check accepted it."""
+    form: FormData = request.state.form
     return form
 
 

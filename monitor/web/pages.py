@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -50,11 +50,23 @@ from monitor.rules.holds import resolve_subject
 from monitor.views import console
 from monitor.views.words import obligation_label, say, term
 from monitor.web.auth import COOKIE as SESSION_COOKIE
-from monitor.web.auth import LOGIN_COOKIE, checked_form, monitor_app, page_user, set_cookie, set_session
+from monitor.web.auth import (
+    LOGIN_COOKIE,
+    csrf_checked,
+    login_csrf_checked,
+    monitor_app,
+    page_user,
+    posted,
+    set_cookie,
+    set_session,
+)
 from monitor.web.cache import EVALUATIONS
 from monitor.web.params import day
 
-router = APIRouter(include_in_schema=False)
+#: every page but the sign-in form; an unsafe method is refused (403) without its session's CSRF token
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_checked)])
+#: the sign-in form, whose CSRF token is a cookie's (no session exists yet)
+login_router = APIRouter(include_in_schema=False, dependencies=[Depends(login_csrf_checked)])
 #: the largest facts file the console takes
 LARGEST_UPLOAD = 10 * 1024 * 1024
 
@@ -67,7 +79,7 @@ def _page(request: Request, template: str, signed: SignedIn | None, status: int 
 
 def _cluster_selection(app: App, account: Account, cluster_id: str, as_of: dt.date | None = None) -> Selection:
     """One cluster the account may see (UnknownClusterError, a 404, otherwise)."""
-    return Selection.of(app, as_of, [cluster_id], regions=account.regions)
+    return Selection.for_account(app, account, as_of, [cluster_id])
 
 
 def _recorder(app: App, session: Session, account: Account) -> Recorder:
@@ -91,15 +103,14 @@ def _login_page(request: Request, error: str | None = None, status: int = 200) -
     return response
 
 
-@router.get("/login", response_class=HTMLResponse)
+@login_router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> Response:
     return _login_page(request)
 
 
-@router.post("/login")
+@login_router.post("/login")
 async def login_post(request: Request) -> Response:
-    form = await checked_form(request, request.cookies.get(LOGIN_COOKIE, ""))
-    return await run_in_threadpool(_sign_in, request, form)
+    return await run_in_threadpool(_sign_in, request, posted(request))
 
 
 def _sign_in(request: Request, form: FormData) -> Response:
@@ -127,8 +138,6 @@ def _sign_in(request: Request, form: FormData) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    signed = page_user(request)
-    await checked_form(request, signed.csrf)
     secret = request.cookies[SESSION_COOKIE]
     in_transaction(monitor_app(request).sessions, lambda s: close_session(s, secret))
     response = RedirectResponse("/login", 303)
@@ -144,8 +153,8 @@ def overview(request: Request, as_of: str | None = None, region: str | None = No
     signed = page_user(request)
     app = monitor_app(request)
     account = signed.account
-    selection = Selection.of(app, day(as_of, "as_of"), regime=regime or None, region=region or None,
-                             regions=account.regions)
+    selection = Selection.for_account(app, account, day(as_of, "as_of"), regime=regime or None,
+                                      region=region or None)
     lang = app.settings.language
     listed = EVALUATIONS.get(app, ("rows", selection, lang),
                              lambda: console.rows(evaluated(app, selection), app.packs, lang))
@@ -192,8 +201,7 @@ def cluster_page(request: Request, cluster_id: str, as_of: str | None = None) ->
 async def _act(request: Request, cluster_id: str, act: Callable[[App, SignedIn, FormData], Said]) -> Response:
     """A form's action on a cluster: done, the page again saying so; refused, the page with the one-line error
     (422). The cluster must be one the account sees (404 otherwise)."""
-    signed = page_user(request)
-    form = await checked_form(request, signed.csrf)
+    signed, form = page_user(request), posted(request)
     app = monitor_app(request)
 
     def done() -> Response:   # the database's work, off the event loop
@@ -239,7 +247,6 @@ async def retract_fact(request: Request, number: int) -> Response:
 
 
 async def _correct(request: Request, number: int, how: str) -> Response:
-    page_user(request)   # signed in, or off to the sign-in page
     app = monitor_app(request)
     found = in_transaction(app.sessions, lambda session: record_db.version(session, number))
     if found is None:
@@ -293,8 +300,7 @@ def upload_form(request: Request) -> Response:
 @router.post("/upload", response_class=HTMLResponse)
 async def upload(request: Request) -> Response:
     """Preview (nothing stored), then commit the same bytes, which are planned again against the record as it is."""
-    signed = page_user(request)
-    form = await checked_form(request, signed.csrf)
+    signed, form = page_user(request), posted(request)
     if not signed.account.can_record:
         raise HTTPException(403, "forbidden")
     file = form.get("file")
@@ -350,8 +356,8 @@ def _planned(plan: Plan, stored_name: str, filename: str, lang: str) -> dict[str
 def _selection(request: Request, signed: SignedIn) -> Selection:
     app = monitor_app(request)
     params = request.query_params
-    return Selection.of(app, day(params.get("as_of"), "as_of"), regime=params.get("regime") or None,
-                        region=params.get("region") or None, regions=signed.account.regions)
+    return Selection.for_account(app, signed.account, day(params.get("as_of"), "as_of"),
+                                 regime=params.get("regime") or None, region=params.get("region") or None)
 
 
 def _hashes(tag: str, page: str) -> str:
@@ -410,8 +416,7 @@ def account(request: Request) -> Response:
 @router.post("/account/calendar", response_class=HTMLResponse)
 async def account_calendar(request: Request) -> Response:
     """A new subscription address (the old ones stop), or none."""
-    signed = page_user(request)
-    form = await checked_form(request, signed.csrf)
+    signed, form = page_user(request), posted(request)
     app = monitor_app(request)
     name, now = signed.account.name, clock.now_utc()
 
@@ -437,7 +442,7 @@ def calendar_feed(request: Request, token: str) -> Response:
     if found is None:
         raise HTTPException(404, "not_found")
     out = io.BytesIO()
-    write_calendar(out, evaluated(app, Selection.of(app, regions=found.regions)), clock.now_utc(), app.settings)
+    write_calendar(out, evaluated(app, Selection.for_account(app, found)), clock.now_utc(), app.settings)
     return Response(out.getvalue(), media_type="text/calendar; charset=utf-8")
 
 
@@ -453,7 +458,6 @@ def users(request: Request) -> Response:
 @router.post("/users/{name}/disable")
 async def users_disable(request: Request, name: str) -> Response:
     signed = page_user(request)
-    await checked_form(request, signed.csrf)
     if not signed.account.can_manage:
         raise HTTPException(403, "forbidden")
     in_transaction(monitor_app(request).sessions, lambda s: disable_account(s, name))
