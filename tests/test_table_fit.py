@@ -128,3 +128,14 @@ def test_a_card_line_is_whole_when_it_fits_and_cut_to_the_width_when_not(screen:
             assert line == whole
         else:
             assert cell_len(line) == screen and line.endswith("…") and whole.startswith(line[:-1].rstrip())
+
+
+def test_every_column_is_named_with_a_header_in_each_language() -> None:
+    from monitor.views.table import CARD, COLUMNS, headers
+    from monitor.views.words import words
+
+    for lang in ("zh", "en"):
+        assert list(words("table", lang)["headers"]) == [column.key for column in COLUMNS]
+        assert len(headers(lang)) == len(COLUMNS)
+    assert sorted(i for _, columns, _ in CARD for i in columns) == list(range(len(COLUMNS)))
+    assert [c.key for c in COLUMNS if c.shortened_to] == ["name", "warning"]

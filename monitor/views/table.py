@@ -8,8 +8,8 @@ about half a second for 1,000 rows.
 The layout fits the terminal's width (``COLUMNS`` for a pipe; rich's default 80 without it):
 
 - every column at its natural width when they fit;
-- else one line a cluster with the name and the warning shortened in proportion (never below NAME_MIN and
-  WARNING_MIN cells), the next due day with its days and the ack/snooze key never cut;
+- else one line a cluster with the name and the warning shortened in proportion (never below their
+  ``Column.shortened_to``), the next due day with its days and the ack/snooze key never cut;
 - else (a narrow terminal, 80 columns) three lines a cluster: who it is; the next due item; the key and the
   warning, cut at the end.
 
@@ -33,14 +33,36 @@ from monitor.views.words import calendar_note, term, warning_message, words
 
 #: row colour by the cluster's most severe warning
 STYLE = {Severity.REVOCATION: "bold red", Severity.RISK: "yellow", Severity.NOTICE: "cyan"}
-#: the widest a column grows (terminal cells), unless --wide: the name and the warning are cut with an ellipsis
-LIMITS = (24, 40, 16, 8, 11, 48, 44, 120)
-NAME, WARNING = 1, 7
-#: the narrowest the name and the warning are shortened to before the table turns to three lines a cluster
-NAME_MIN, WARNING_MIN = 10, 24
+
+
+class Column(NamedTuple):
+    """A column of the table, in the order cells are given."""
+    key: str                    # its header in words.toml's [table.<lang>.headers]
+    limit: int                  # the widest it grows (terminal cells) unless --wide; wider cells end in an ellipsis
+    shortened_to: int | None    # too wide a table shortens it in proportion, to this at the narrowest; None: never
+    card_line: int              # the line of the three-line layout it is on (0: who; 1: the next item; 2: warning)
+
+
+COLUMNS = (
+    Column("id", 24, None, 0), Column("name", 40, 10, 0), Column("regime", 16, None, 0), Column("state", 8, None, 0),
+    Column("valid_until", 11, None, 0), Column("next_due", 48, None, 1), Column("key", 44, None, 2),
+    Column("warning", 120, 24, 2),
+)
+LIMITS = tuple(column.limit for column in COLUMNS)
+#: the columns shortened before the table turns to three lines a cluster (the name and the warning)
+SHORTENED = tuple(i for i, column in enumerate(COLUMNS) if column.shortened_to is not None)
+#: the card's lines: the words.toml label before them (none on the first), the columns on each, and whether the
+#: line is left out when its last cell is empty ("—": the warning line of a cluster without a warning)
+CARD = tuple((label, tuple(i for i, column in enumerate(COLUMNS) if column.card_line == line), optional)
+             for line, (label, optional) in enumerate(((None, False), ("card_next", False), ("card_warning", True))))
 GAP = 2
 #: where a cell's calendar footnote goes: the cell holds this mark, replaced by " *N" when printed
 NOTE_MARK = "\x00"
+
+
+def headers(lang: str) -> list[str]:
+    named: dict[str, str] = words("table", lang)["headers"]
+    return [named[column.key] for column in COLUMNS]
 
 
 class Row(NamedTuple):
@@ -132,20 +154,22 @@ class Layout(NamedTuple):
     cards: bool             # three lines a cluster
 
 
-def layout(natural: Sequence[int], headers: Sequence[str], width: int | None) -> Layout:
+def layout(natural: Sequence[int], header: Sequence[str], width: int | None) -> Layout:
     """Column widths for a terminal ``width`` cells wide (None: --wide, everything whole)."""
-    widths = [max(n, cell_len(h)) for n, h in zip(natural, headers, strict=True)]
+    widths = [max(n, cell_len(h)) for n, h in zip(natural, header, strict=True)]
     total = sum(widths) + GAP * (len(widths) - 1)
     if width is None or total <= width:
         return Layout(tuple(widths), False)
-    spare = [max(0, widths[NAME] - max(NAME_MIN, cell_len(headers[NAME]))),
-             max(0, widths[WARNING] - max(WARNING_MIN, cell_len(headers[WARNING])))]
+    spare = {i: max(0, widths[i] - max(COLUMNS[i].shortened_to or 0, cell_len(header[i]))) for i in SHORTENED}
     excess = total - width
-    if excess > sum(spare):
+    if excess > sum(spare.values()):
         return Layout(tuple(widths), True)
-    cut_name = -(-excess * spare[0] // sum(spare))      # in proportion, rounded up
-    widths[NAME] -= cut_name
-    widths[WARNING] -= excess - cut_name
+    left, room = excess, sum(spare.values())
+    for i in SHORTENED[:-1]:
+        cut = -(-excess * spare[i] // room)            # in proportion, rounded up; the last takes the rest
+        widths[i] -= cut
+        left -= cut
+    widths[SHORTENED[-1]] -= left
     return Layout(tuple(widths), False)
 
 
@@ -153,12 +177,12 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
                 console: Console, wide: bool = False) -> None:
     """The title, the header, a line a cluster (as ``rows`` stream in), publicity periods, notes and totals."""
     said = words("table", lang)
-    headers = said["headers"]
-    natural = [max(column) for column in zip(*(s.widths for s in summaries), strict=True)] or [0] * len(headers)
+    header = headers(lang)
+    natural = [max(column) for column in zip(*(s.widths for s in summaries), strict=True)] or [0] * len(header)
     if not wide:
         natural = [min(n, limit) for n, limit in zip(natural, LIMITS, strict=True)]
     screen = console.width      # read once: rich asks the terminal (and the environment) each time
-    plan = layout(natural, headers, None if wide else screen)
+    plan = layout(natural, header, None if wide else screen)
     widths = plan.widths
     notes: list[str] = []
 
@@ -172,21 +196,25 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
     def line(cells: Sequence[str]) -> str:
         return "  ".join(fit(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
-    next_label, warning_label = (cell_len(said[name]) + 2 for name in ("card_next", "card_warning"))
+    indents = [(f"  {said[label]}", cell_len(said[label]) + 2) if label else ("", 0) for label, _, _ in CARD]
 
     def card(cells: Sequence[str], lengths: Sequence[int]) -> list[str]:
-        """Three lines: who it is; the next due item; the key and the warning (``lengths``: the cells' widths)."""
-        cid, name, regime, state, valid, upcoming, key, warning = cells
-        head = lengths[0] + lengths[2] + lengths[3] + lengths[4] + 4 * GAP     # the first line but the name
-        named = lengths[NAME]
-        if head + named > screen:
-            name = fit(name, max(screen - head, NAME_MIN)).rstrip()
-            named = cell_len(name)
-        lines = [(f"{cid}  {name}  {regime}  {state}  {valid}", head + named),
-                 (f"  {said['card_next']}{upcoming}", next_label + lengths[5])]
-        if warning != "—":
-            lines.append((f"  {said['card_warning']}{key}  {warning}", warning_label + lengths[6] + GAP + lengths[7]))
-        return [text if size <= screen else cut_to(text, screen).rstrip() for text, size in lines]
+        """A line for each of CARD (the warning's only when there is one), each cut to the screen at its end; on
+        the first, the name is fitted first into what the rest leaves (``lengths``: the cells' widths)."""
+        lines = []
+        for (label, columns, optional), (indent, indented) in zip(CARD, indents, strict=True):
+            if optional and cells[columns[-1]] == "—":
+                continue
+            parts, sizes = [cells[i] for i in columns], [lengths[i] for i in columns]
+            size = indented + sum(sizes) + GAP * (len(columns) - 1)
+            for n, i in enumerate(columns):
+                minimum = COLUMNS[i].shortened_to
+                if minimum is not None and size > screen and not label:
+                    parts[n] = fit(parts[n], max(screen - (size - sizes[n]), minimum)).rstrip()
+                    size += cell_len(parts[n]) - sizes[n]
+            text = indent + "  ".join(parts)
+            lines.append(text if size <= screen else cut_to(text, screen).rstrip())
+        return lines
 
     # a terminal gets each line coloured through rich; a pipe or a file gets the same text written as it is
     # (what rich would write there too, at a fraction of the cost over 100,000 lines)
@@ -194,7 +222,7 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
 
     console.print(said["title"].format(as_of=as_of), style="bold", highlight=False)
     if not plan.cards:
-        console.print(line(headers), style="bold underline", highlight=False, soft_wrap=True)
+        console.print(line(header), style="bold underline", highlight=False, soft_wrap=True)
     for row in rows:
         if plan.cards or row.lengths is None or any(map(int.__gt__, row.lengths, widths)):
             cells, lengths = row.cells, row.lengths
