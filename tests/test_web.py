@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import _reset_postgres
-from tests.web_helpers import ROSTER, Console, add_user, cli_env, console, csrf_of, login, run_cli
+from tests.web_helpers import Console, add_user, cli_env, console, csrf_of, login, run_cli, seeded
 
 
 @dataclass
@@ -35,11 +35,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     else:
         url = request.getfixturevalue("postgres_server")
         _reset_postgres(url)
-    config = tmp / "config.toml"
-    config.write_text('[general]\nadministrators = ["admin@example.gov.cn"]\n', encoding="utf-8")
-    roster = tmp / "roster.csv"
-    roster.write_text(ROSTER, encoding="utf-8")
-    run_cli(config, url, "import", str(roster))
+    config = seeded(tmp, url, '[general]\nadministrators = ["admin@example.gov.cn"]\n')
     tokens = {"admin": add_user(config, url, "admin", "admin"), "bao": add_user(config, url, "bao", "bureau", "包头市"),
               "viewer": add_user(config, url, "viewer", "viewer")}
     with console(tmp, url, config) as running:

@@ -13,18 +13,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.web_helpers import PASSWORD, ROSTER, Console, add_user, console, run_cli
+from tests.web_helpers import PASSWORD, Console, add_user, console, seeded
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     tmp = tmp_path_factory.mktemp("web-browser")
     url = f"sqlite:///{tmp / 'monitor.db'}"
-    config = tmp / "config.toml"
-    config.write_text("", encoding="utf-8")
-    roster = tmp / "roster.csv"
-    roster.write_text(ROSTER, encoding="utf-8")
-    run_cli(config, url, "import", str(roster))
+    config = seeded(tmp, url)
     add_user(config, url, "admin", "admin")
     add_user(config, url, "bao", "bureau", "包头市")
     with console(tmp, url, config) as running:

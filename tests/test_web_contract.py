@@ -26,7 +26,7 @@ from monitor.config import load_settings
 from monitor.views import console as console_view
 from monitor.web.asgi import ROUTERS, create
 from monitor.web.auth import api_user, csrf_checked, login_csrf_checked
-from tests.web_helpers import ROSTER, Console, add_user, cli_env, console, csrf_of, run_cli
+from tests.web_helpers import Console, add_user, cli_env, console, csrf_of, run_cli, seeded
 
 ROOT = Path(__file__).resolve().parent.parent
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -80,11 +80,7 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("contract")
     url = f"sqlite:///{tmp / 'monitor.db'}"
-    config = tmp / "config.toml"
-    config.write_text('[general]\nadministrators = ["admin@example.gov.cn"]\n', encoding="utf-8")
-    roster = tmp / "roster.csv"
-    roster.write_text(ROSTER, encoding="utf-8")
-    run_cli(config, url, "import", str(roster))
+    config = seeded(tmp, url, '[general]\nadministrators = ["admin@example.gov.cn"]\n')
     run_cli(config, url, "record", "report", "BT-001", "--year", "2025", "--filed-on", "2026-03-02")
     tokens = {"admin": add_user(config, url, "admin", "admin"), "bao": add_user(config, url, "bao", "bureau", "包头市")}
     monkey = pytest.MonkeyPatch()

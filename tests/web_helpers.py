@@ -54,6 +54,16 @@ def add_user(config: Path, database_url: str, name: str, role: str, *regions: st
     return run_cli(config, database_url, "user", "token", name).strip().splitlines()[-1]
 
 
+def seeded(tmp: Path, database_url: str, config_text: str = "") -> Path:
+    """A config.toml in ``tmp`` (``config_text``) whose database holds ROSTER; its path."""
+    config = tmp / "config.toml"
+    config.write_text(config_text, encoding="utf-8")
+    roster = tmp / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    run_cli(config, database_url, "import", str(roster))
+    return config
+
+
 @dataclass
 class Console:
     base: str
