@@ -59,13 +59,13 @@ class Daemon:
     def sender(self) -> Sender:
         """E-mail (if smtp.host is set) and the configured channels, unless a sender was given (tests give one)."""
         if self._sender is None:
-            from notifications.channels import ChannelSender
+            from notifications.channels import channels_for
             from notifications.router import Router
             from notifications.smtp import SmtpSender
 
             settings = self.app.settings
             self._sender = Router(SmtpSender(settings.smtp) if settings.smtp.host else None,
-                                  ChannelSender(settings.channels) if settings.channels else None)
+                                  channels_for(settings.channels))
         return self._sender
 
     def transports(self) -> Transports:

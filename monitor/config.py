@@ -136,19 +136,15 @@ def secret(key: str, env: str | None, file: str | None, environ: Mapping[str, st
     return (os.environ if environ is None else environ).get(env) if env else None
 
 
-#: what each kind of channel is: the size its message may have (bytes of UTF-8) and the pace its service allows
-CHANNEL_KINDS: dict[str, tuple[int, int]] = {
-    "wecom": (4096, 20),         # 企业微信群机器人: markdown.content at most 4,096 bytes; 20 messages a minute
-    "dingtalk": (20000, 20),     # 钉钉自定义机器人: 20 messages a minute (more: throttled for 10 minutes)
-    "feishu": (20000, 100),      # 飞书自定义机器人: request body at most 20 KB; 100 a minute, 5 a second
-    "webhook": (1 << 20, 60),    # a JSON POST of the digest to a system of the department's own
-}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
 class ChannelSettings(_Section, frozen=True, kw_only=True):
     """A group chat robot or webhook that digests are posted to; its address and secret come from outside."""
     name: str
+    # each kind is a class of its own, notifications/channels/<type>.py (body, signature, answers, limits); this
+    # is what config.toml accepts, as config cannot import those (it is the layer below): a new kind's file adds
+    # its name here, and tests/test_channel_kinds.py fails unless the two agree
     type: Literal["wecom", "dingtalk", "feishu", "webhook"]
     url_env: str = ""
     url_file: str = ""
@@ -158,8 +154,8 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
     regions: tuple[str, ...] = ()           # empty: every region
     regimes: tuple[str, ...] = ()           # empty: every regime
     timeout: Seconds = 10.0
-    per_minute: Positive | None = None      # default: the service's own limit (CHANNEL_KINDS)
-    max_bytes: Positive | None = None       # default: the service's own limit (CHANNEL_KINDS)
+    per_minute: Positive | None = None      # default: the service's own limit (its class's per_minute)
+    max_bytes: Positive | None = None       # default: the service's own limit (its class's max_bytes)
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -171,14 +167,6 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
     def recipient(self) -> str:
         """How the ledger names this channel as a recipient."""
         return f"channel:{self.name}"
-
-    @property
-    def size_limit(self) -> int:
-        return self.max_bytes or CHANNEL_KINDS[self.type][0]
-
-    @property
-    def rate(self) -> int:
-        return self.per_minute or CHANNEL_KINDS[self.type][1]
 
     def url(self, environ: Mapping[str, str] | None = None) -> str:
         found = secret(f"channels.{self.name}.url", self.url_env, self.url_file, environ)

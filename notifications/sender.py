@@ -1,7 +1,10 @@
 """What a transport is to the rest of monitor: a Sender takes ready messages and reports each one's fate.
 
-A Sender speaks its protocol only. It never touches the ledger: jobs/deliver.py claims the messages, hands
-them over a bounded chunk at a time, and records each outcome as the sender reports it.
+Every transport is a Sender: ``SmtpSender`` (notifications/smtp.py) for e-mail, and one ``Channel`` object per
+``[[channels]]`` entry (notifications/channels/: a class per kind of service), which the Router
+(notifications/router.py) hands the messages addressed to it. A Sender speaks its protocol only. It never
+touches the ledger: jobs/deliver.py claims the messages, hands them over a bounded chunk at a time, and
+records each outcome as the sender reports it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,20 @@ class Ready(NamedTuple):
 class Outcome(NamedTuple):
     state: MessageState     # sent | failed (refused for good) | retry (try again later)
     error: str | None = None
+
+
+class TransportError(Exception):
+    """A message the service did not take, in its words. ``permanent``: refused for good (a wrong key, a bad
+    signature, a 4xx), recorded ``failed`` and never tried again; otherwise (an outage, a timeout, a rate limit)
+    it is retried with the ledger's backoff. One vocabulary for every transport, as healthchecks' has."""
+
+    def __init__(self, error: str, permanent: bool = False) -> None:
+        super().__init__(error)
+        self.permanent = permanent
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome(MessageState.FAILED if self.permanent else MessageState.RETRY, str(self))
 
 
 class Sender(Protocol):

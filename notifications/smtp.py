@@ -19,7 +19,7 @@ import aiosmtplib
 from monitor.config import SmtpSettings
 from monitor.errors import ConfigError
 from monitor.rules.states import MessageState
-from notifications.sender import Outcome, Ready
+from notifications.sender import Outcome, Ready, TransportError
 
 log = logging.getLogger("monitor.smtp")
 
@@ -73,7 +73,7 @@ class _Connection:
 
 def refused_outcome(code: int, text: str) -> Outcome:
     """5xx: the server will never take it (failed); 4xx: a temporary refusal (retry)."""
-    return Outcome(MessageState.FAILED if 500 <= code < 600 else MessageState.RETRY, f"{code} {text}")
+    return TransportError(f"{code} {text}", permanent=500 <= code < 600).outcome
 
 
 class SmtpSender:

@@ -17,7 +17,8 @@ from monitor.app import App
 from monitor.config import load_settings
 from monitor.errors import ConfigError
 from monitor.rules.states import MessageState
-from notifications.channels import ChannelSender
+from notifications.channels import channels_for
+from notifications.router import Router
 from notifications.sender import Outcome, Ready
 from tests.chatservers import ChatServer
 from tests.conftest import d
@@ -169,7 +170,7 @@ def test_a_channel_keeps_to_its_services_pace() -> None:
             slept.append(seconds)
             now[0] += seconds
 
-        sender = ChannelSender(settings.channels, server.env(), monotonic=lambda: now[0], sleep=sleep)
+        sender = Router(None, channels_for(settings.channels, server.env(), monotonic=lambda: now[0], sleep=sleep))
         body = json.dumps({"msgtype": "markdown", "markdown": {"content": "x"}}).encode()
         def post(n: int) -> Outcome:
             return next(sender.send([Ready(f"<{n}@x>", "channel:wecom-group", body)]))[1]
@@ -180,7 +181,7 @@ def test_a_channel_keeps_to_its_services_pace() -> None:
             now[0] += 2.5
         assert outcomes == [MessageState.SENT] * 21
         assert slept == [pytest.approx(60 - 50.0)]          # 20 posts 2.5 s apart; the 21st 60 s after the 1st
-        sender = ChannelSender(settings.channels, server.env(), monotonic=lambda: now[0], sleep=sleep)
+        sender = Router(None, channels_for(settings.channels, server.env(), monotonic=lambda: now[0], sleep=sleep))
         assert [post(n).state for n in range(20)] == [MessageState.SENT] * 20     # 20 at once
         now[0] += 1.0
         refused = post(99)                  # its slot is 59 s away: given back for a retry, not waited for
