@@ -42,7 +42,7 @@ class ScanResult(NamedTuple):
 def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental: bool = False,
          watching: bool | None = None, durable: bool = False) -> ScanResult:
     """Record the reminders owed as of ``day``. A stage crossed after the previous scan's day and before
-    ``day`` was crossed while no scan ran: it is marked late (RULES.md: "sent once, marked as late").
+    ``day`` was crossed while no scan ran: it is marked late (docs/rules.md: "sent once, marked as late").
 
     ``incremental`` (the daemon's ticks after its first): evaluate only the clusters whose next threshold day
     has come or whose facts changed (db/watch.py); otherwise every cluster. ``watching`` (default: as

@@ -1,4 +1,4 @@
-"""One recipient's digest: the items grouped as RULES.md says, rendered by Jinja2 as text and HTML in one e-mail
+"""One recipient's digest: the items grouped as docs/rules.md says, rendered by Jinja2 as text and HTML in one e-mail
 (and, by notifications/posts.py, as a group chat's message).
 
 Nothing from the roster reaches a header: the subject holds only a count and a date, and the recipient is an
@@ -28,7 +28,7 @@ from monitor.views.words import calendar_note, cited, digest_words, obligation_l
 if TYPE_CHECKING:
     from monitor.config import Settings
 
-#: RULES.md: "revocation warnings first, then overdue, due within 7 days, due within 30 days"; then the
+#: docs/rules.md: "grounds for revocation first, then overdue, due within 7 days, due within 30 days"; then the
 #: 60-day lead reminders and the warnings that are neither
 GROUPS = ("revocation", "overdue", "week", "month", "later", "other")
 
@@ -149,7 +149,7 @@ def environment() -> Environment:
 
 
 def groups(digest: Digest, lang: str, shown: int = MAX_PER_GROUP) -> list[dict[str, Any]]:
-    """The digest's groups in RULES.md's order: name, title, items (at most ``shown``, most urgent first), more
+    """The digest's groups in docs/rules.md's order: name, title, items (at most ``shown``, most urgent first), more
     (how many are counted, not shown) and count (all of them)."""
     ordered = sorted(digest.items, key=_order)
     words = digest_words(lang)

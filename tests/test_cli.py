@@ -1,4 +1,4 @@
-"""The command line through click's CliRunner: INTERFACE.md's names, shapes and exit codes."""
+"""The command line through click's CliRunner: docs/interface.md's names, shapes and exit codes."""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ def test_add_months_lands_in_the_right_month_never_past_the_day(day: dt.date, mo
 def test_valid_until_is_the_day_before_the_anniversary(day: dt.date) -> None:
     last = default_valid_until(day, 3)
     anniversary = add_years(day, 3)
-    # RULES.md: 2024-02-29 gives 2027-02-28, the clamped anniversary itself; any other day ends the day before it
+    # docs/rules.md: 2024-02-29 gives 2027-02-28, the clamped anniversary itself; any other day ends the day before it
     assert last < anniversary or ((day.month, day.day) == (2, 29) and last == anniversary)
     assert (anniversary - last).days <= 2  # 1, or 2 only around a leap day
     assert last.year == day.year + 3 or (day.month, day.day) == (1, 1)

@@ -1,4 +1,4 @@
-"""Every rule of RULES.md, on the days just before, on and after each edge."""
+"""Every rule of docs/rules.md, on the days just before, on and after each edge."""
 
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ def test_regimes_names_a_title_once() -> None:
     assert "征求意见稿" in result.output
 
 
-# --- a sixth pack, written from docs/packs.md alone, and cases worked by hand from RULES.md -----------------------
+# --- a sixth pack, written from docs/packs.md alone, and cases worked by hand from docs/rules.md ------------------
 
 SIXTH = """
 id = "gd-amc"

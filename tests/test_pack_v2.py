@@ -1,4 +1,4 @@
-"""Pack language v2 (RULES.md, "Rules a pack may adopt"): consecutive failed reports, a review application
+"""Pack language v2 (docs/rules.md, "Rules a pack may adopt"): consecutive failed reports, a review application
 window, the review's own article, native TOML dates; each at the day before, on and after its edge."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Reminders as RULES.md defines them: stages crossed (never "equals today"), each sent once, grouped in digests.
+"""Reminders as docs/rules.md defines them: stages crossed (never "equals today"), each sent once, grouped in digests.
 
 The year test runs the daemon's own ticks (scan at 00:30, digest at 08:30) for every day of a year with an
 injected clock, against a real SMTP server on loopback, and compares what the server received with the
-reminders RULES.md implies, computed here from the due days, the lead times and the working-day calendar.
+reminders docs/rules.md implies, computed here from the due days, the lead times and the working-day calendar.
 """
 
 from __future__ import annotations

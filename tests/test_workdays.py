@@ -27,8 +27,8 @@ def test_official_2026_calendar(calendar: WorkCalendar, day: str, working: bool)
 
 
 @pytest.mark.parametrize(("event", "due"), [
-    ("2025-01-31", "2025-02-28"),   # RULES.md: a Friday, no move
-    ("2026-09-01", "2026-10-08"),   # RULES.md: National Day holiday runs 10-01 to 10-07
+    ("2025-01-31", "2025-02-28"),   # docs/rules.md: a Friday, no move
+    ("2026-09-01", "2026-10-08"),   # docs/rules.md: National Day holiday runs 10-01 to 10-07
     ("2026-09-10", "2026-10-10"),   # lands on an adjusted working Saturday: stays
     ("2026-09-11", "2026-10-12"),   # a Sunday: moves to Monday
     ("2026-01-15", "2026-02-24"),   # 02-15 is in the Spring Festival holiday: first working day after

@@ -1,4 +1,4 @@
-"""The `monitor` command line (INTERFACE.md). Bad input: one line on stderr, exit status 2, nothing stored.
+"""The `monitor` command line (docs/interface.md). Bad input: one line on stderr, exit status 2, nothing stored.
 
 The commands live by what they are for: ``facts_commands`` (import, record), ``overview_commands`` (status,
 calendar, export, template, report, regimes, working days), ``reminders_commands`` (ack, snooze, digest, run)

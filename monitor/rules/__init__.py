@@ -1,1 +1,1 @@
-"""Pure rules: facts in, verdicts out. No session, no clock, no I/O (RULES.md)."""
+"""Pure rules: facts in, verdicts out. No session, no clock, no I/O (docs/rules.md)."""

@@ -1,4 +1,4 @@
-"""Date parsing and the arithmetic of RULES.md: month/year steps and Civil Code periods."""
+"""Date parsing and the arithmetic of docs/rules.md: month/year steps and Civil Code periods."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The rules of RULES.md as one pure function: ``evaluate(pack, facts, as_of, calendar) -> Verdict``.
+"""The rules of docs/rules.md as one pure function: ``evaluate(pack, facts, as_of, calendar) -> Verdict``.
 
 No session, no clock, no I/O. An evaluation as of a date sees only the facts dated on or before it.
 """
@@ -14,7 +14,7 @@ from monitor.rules.states import ClusterState, ObligationState, Severity
 from monitor.rules.verdict import Alert, Obligation, Publicity, Verdict
 from monitor.rules.workdays import Coverage, WorkCalendar
 
-#: How long a change filed late stays a warning after its filing (RULES.md is silent; see README).
+#: How long a change filed late stays a warning after its filing (a choice of ours: see docs/rules.md).
 LATE_CHANGE_WARNING_DAYS = 365
 
 
@@ -44,7 +44,7 @@ _new = tuple.__new__
 
 
 def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:
-    """The first validity's last day: the roster's, else the batch's, else computed (RULES.md)."""
+    """The first validity's last day: the roster's, else the batch's, else computed (docs/rules.md)."""
     validity = pack.validity
     if validity is None:
         return None

@@ -1,6 +1,6 @@
 """What an overview shows of a verdict, and in which order clusters come: applied once, in the pipeline.
 
-RULES.md: status lists every open obligation and every one done or late whose due day lies within the
+docs/rules.md: status lists every open obligation and every one done or late whose due day lies within the
 365 days up to as_of (or ahead: early filings show). Warnings come most severe first. Clusters come most
 urgent first: live before revoked, then by their most severe warning, the number of overdue obligations,
 and the nearest due day; the id breaks ties.

@@ -1,4 +1,4 @@
-"""Regime packs: one TOML file per policy, holding every parameter of RULES.md with its article.
+"""Regime packs: one TOML file per policy, holding every parameter of docs/rules.md with its article.
 
 The format is declared once, below, as msgspec structures: types, defaults and constraints. Loading a pack
 validates it against that declaration (an unknown key, a missing basis, an impossible date or a wrong type
@@ -50,7 +50,7 @@ def _month_day(key: str, text: str) -> tuple[int, int]:
 
 
 class Validity(_Section, frozen=True, kw_only=True):
-    """The certification's validity and its renewal review (RULES.md, "Validity and renewal review"). Without
+    """The certification's validity and its renewal review (docs/rules.md, "Validity and renewal review"). Without
     this table the certification is in force until revoked."""
     years: Annotated[Positive, Meta(description="years of validity from the certification (e.g. 3: 2023-07-10 gives 2026-07-09)")]
     basis: Annotated[Article, Meta(description="the article stating the validity")]
@@ -74,7 +74,7 @@ class Validity(_Section, frozen=True, kw_only=True):
 
 
 class AnnualReport(_Section, frozen=True, kw_only=True):
-    """The yearly report (RULES.md, "Annual reports"): the report on year Y is due in Y+1."""
+    """The yearly report (docs/rules.md, "Annual reports"): the report on year Y is due in Y+1."""
     due: Annotated[MonthDay, Meta(description="the yearly due day, MM-DD (e.g. \"04-30\"); a day every year has")]
     reporter: Annotated[Literal["cluster", "bureau"], Meta(description="who files it: \"cluster\" or \"bureau\"")]
     basis: Annotated[Article, Meta(description="the article requiring the report")]
@@ -95,7 +95,7 @@ class AnnualReport(_Section, frozen=True, kw_only=True):
 
 
 class ChangeFiling(_Section, frozen=True, kw_only=True):
-    """Filing a major change (RULES.md, "Major-change filings")."""
+    """Filing a major change (docs/rules.md, "Major-change filings")."""
     window_months: Annotated[Positive | None, Meta(description="months after the change to file it, a Civil Code period; unset: no "
                                          "window, the change stays pending until filed")] = None
     basis: Annotated[Article, Meta(description="the article requiring the filing")]
@@ -106,14 +106,14 @@ class ChangeFiling(_Section, frozen=True, kw_only=True):
 
 
 class Assessment(_Section, frozen=True, kw_only=True):
-    """Yearly assessment results (RULES.md, "Consecutive assessment failures")."""
+    """Yearly assessment results (docs/rules.md, "Assessments")."""
     consecutive_failures: Annotated[Positive, Meta(description="failures in this many consecutive years revoke")]
     basis: Annotated[Article, Meta(description="the article stating it")]
     notify: Annotated[tuple[Role, ...], Meta(description=NOTIFY_DOC)] = DEFAULT_NOTIFY
 
 
 class Incidents(_Section, frozen=True, kw_only=True):
-    """Incidents an administrator records (RULES.md, "Incidents"). Required: every regime can record them."""
+    """Incidents an administrator records (docs/rules.md, "Incidents"). Required: every regime can record them."""
     notice_basis: Annotated[Article, Meta(description="the article cited for an incident that is not a ground to revoke")]
     revocation_grounds: Annotated[dict[str, Article], Meta(description="the grounds that revoke, each with its article: "
                                                  + ", ".join(INCIDENT_GROUNDS))] = {}

@@ -1,4 +1,4 @@
-"""The roster's columns: what `monitor import` reads and `monitor export` writes (INTERFACE.md, "Roster")."""
+"""The roster's columns: what `monitor import` reads and `monitor export` writes (docs/interface.md, "The roster")."""
 
 from __future__ import annotations
 

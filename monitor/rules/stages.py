@@ -1,4 +1,4 @@
-"""Which reminders the rules owe, as a pure function of a verdict and a date (RULES.md, "Reminders and digests").
+"""Which reminders the rules owe, as a pure function of a verdict and a date (docs/rules.md, "Reminders and digests").
 
 An obligation with a due day crosses its lead stages (``lead:60`` … ``lead:0``, the due day itself) and then
 ``overdue:1`` the day after its due day and ``overdue:k`` every ``overdue_every_days`` after that. A warning that
@@ -65,7 +65,7 @@ def warning_stage(first_seen: dt.date | None, as_of: dt.date, repeats: bool, eve
 
 def candidates(pack: Pack, verdict: Verdict, as_of: dt.date, lead_days: dict[str, tuple[int, ...]],
                every: int) -> Iterator[Candidate]:
-    """What may owe a reminder. Nothing once the cluster is revoked (RULES.md: "until … revoked")."""
+    """What may owe a reminder. Nothing once the cluster is revoked (docs/rules.md: "until … revoked")."""
     if verdict.state == "revoked":
         return
     reminded: set[str] = set()

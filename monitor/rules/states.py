@@ -10,7 +10,7 @@ from enum import StrEnum
 
 
 class Severity(StrEnum):
-    """RULES.md: revocation where the regime names it a ground to revoke, risk one step from that, notice else."""
+    """docs/rules.md: revocation where the regime names it a ground to revoke, risk one step from that, notice else."""
     REVOCATION = "revocation"
     RISK = "risk"
     NOTICE = "notice"

@@ -29,7 +29,7 @@ class Obligation(NamedTuple):
 
 
 class Alert(NamedTuple):
-    """A warning of RULES.md (named apart from Python's builtin ``Warning``)."""
+    """A warning of docs/rules.md (named apart from Python's builtin ``Warning``)."""
     code: str
     severity: Severity
     basis: str

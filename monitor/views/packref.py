@@ -151,7 +151,7 @@ def reference() -> str:
         "",
         "<!-- Made by `monitor regimes --reference` from monitor/rules/packs.py; do not edit by hand. -->",
         "",
-        "A regime pack is one TOML file per policy, named after its `id`, holding every rule of RULES.md that the",
+        "A regime pack is one TOML file per policy, named after its `id`, holding every rule of docs/rules.md that the",
         "policy adopts, each with its article. The bundled packs are in `monitor/packs/`; `general.packs_dir` in",
         "config.toml adds a directory of more (a pack there with a bundled id replaces it). Check a directory with",
         "`monitor regimes --check DIR`; `docs/pack.schema.json` is the same declaration as a JSON Schema, for an",
