@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import DeliveryRow, MessageRow, RoundItemRow
+from db.queries import aware
 from db.session import rowcount
 from monitor.rules.states import DeliveryState, MessageState, delivery_sources, message_sources
 
@@ -32,7 +33,7 @@ IDS_PER_STATEMENT = 500
 
 
 class Seen(NamedTuple):
-    """A message owed again, as it was read; its claim is taken over only if it is still so."""
+    """A message owed again, as it was read (``claimed_at`` aware); its claim is taken over only if it is still so."""
     id: str
     recipient: str
     claimed_by: str
@@ -49,9 +50,10 @@ def _due(now: dt.datetime, lapsed_before: dt.datetime) -> ColumnElement[bool]:
 def owed(session: Session, now: dt.datetime, lapsed_before: dt.datetime) -> list[Seen]:
     """The messages to claim again at ``now``: retries whose time has come, and claims made before
     ``lapsed_before`` (now less the lease)."""
-    return [Seen(*row) for row in session.execute(
-        select(MessageRow.id, MessageRow.recipient, MessageRow.claimed_by, MessageRow.claimed_at)
-        .where(MessageRow.state.in_(message_sources(MessageState.CLAIMED)), _due(now, lapsed_before)))]
+    return [Seen(message_id, recipient, claimed_by, aware(claimed_at))
+            for message_id, recipient, claimed_by, claimed_at in session.execute(
+                select(MessageRow.id, MessageRow.recipient, MessageRow.claimed_by, MessageRow.claimed_at)
+                .where(MessageRow.state.in_(message_sources(MessageState.CLAIMED)), _due(now, lapsed_before)))]
 
 
 def claim(session: Session, seen: Seen, owner: str, now: dt.datetime, lapsed_before: dt.datetime) -> bool:
