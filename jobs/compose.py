@@ -5,10 +5,10 @@ A round is built in short transactions, so that a ``record`` on SQLite never wai
 1. a slice of clusters at a time, what is obsolete or held is settled and each delivery to claim is written,
    with the digest item it shows, to scratch rows named by the round (``round_item.round_id``); committed per
    slice;
-2. one recipient at a time, its deliveries are claimed with a conditional ``UPDATE … WHERE state = 'pending'``
-   and its whole message (bytes and Message-ID) is stored, in one transaction: a delivery belongs to exactly
-   one message or to none. If another process claimed some of them, that recipient's transaction is rolled
-   back and the others go on.
+2. one recipient at a time, its deliveries are claimed (``ledger.claim_deliveries``: each only while it is
+   pending) and its whole message (bytes and Message-ID) is stored, in one transaction: a delivery belongs to
+   exactly one message or to none. If another process claimed some of them, that recipient's transaction is
+   rolled back and the others go on.
 
 On PostgreSQL only one daemon builds at a time (a session-level advisory lock, held on a connection of its own
 for the round); a second daemon skips the round. A preview (``durable=False``) commits nothing: it runs in the
@@ -22,26 +22,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import fields
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from db.ledger import mark
-from db.models import DeliveryRow, MessageRow, ReminderRow, RoundItemRow
+from db import ledger, round_queries
+from db.daemon_marks import mark
 from db.queries import active_holds
 from db.read import SessionReads
-from db.session import rowcount
+from db.round_queries import Pending
 from monitor.app import App
 from monitor.config import ChannelSettings, Settings
 from monitor.overview import Selection, evaluated
 from monitor.rules.listing import Evaluated
-from monitor.rules.routes import CHANNEL_PREFIX, channel_name, is_channel
+from monitor.rules.routes import channel_name, is_channel
 from monitor.rules.stages import open_item
-from monitor.rules.states import DeliveryState, MessageState, delivery_sources
+from monitor.rules.states import DeliveryState
 from notifications.digest import Digest, Item, Letterhead, build_message, obligation_item, warning_item
 from notifications.posts import channel_post
 
@@ -49,19 +47,10 @@ log = logging.getLogger("monitor.round")
 
 #: clusters loaded at a time when a round re-evaluates the clusters it is about to remind of
 IDS_PER_QUERY = 500
-ROUND_LOCK = 7331002
 
 
 class ConcurrentRound(Exception):
     """Another process claimed some of the deliveries this round was building; it was rolled back whole."""
-
-
-class Pending(NamedTuple):
-    delivery_id: int
-    recipient: str
-    cluster_id: str
-    subject: str
-    late: bool
 
 
 class Transports(NamedTuple):
@@ -70,10 +59,9 @@ class Transports(NamedTuple):
     email: bool
     channels: tuple[ChannelSettings, ...]
 
-    def where(self) -> ColumnElement[bool]:
-        """The deliveries this round claims."""
-        channels = DeliveryRow.recipient.in_([channel.recipient for channel in self.channels])
-        return or_(~DeliveryRow.recipient.startswith(CHANNEL_PREFIX), channels) if self.email else channels
+    def recipients(self) -> list[str]:
+        """The channels' recipients (``channel:NAME``): with e-mail (if ``email``), the deliveries this round claims."""
+        return [channel.recipient for channel in self.channels]
 
     @classmethod
     def every(cls, settings: Settings) -> Transports:
@@ -110,30 +98,13 @@ def item_from_row(row: Any) -> Item | None:
 
 # --- the round ---------------------------------------------------------------------------------------------------
 
-def update_deliveries(session: Session, ids: list[int], values: dict[str, object], *where: Any) -> int:
-    """UPDATE delivery rows by id, IDS_PER_QUERY ids a statement (SQLite bounds bound parameters); rows changed."""
-    return sum(rowcount(session.execute(
-        update(DeliveryRow).where(DeliveryRow.id.in_(ids[i:i + IDS_PER_QUERY]), *where).values(**values)
-        .execution_options(synchronize_session=False))) for i in range(0, len(ids), IDS_PER_QUERY))
-
-
 def _pending_clusters(session: Session, after: str | None, transports: Transports) -> list[str]:
     """The next IDS_PER_QUERY clusters (by id, after ``after``) with a pending delivery this round can send."""
-    query = (select(ReminderRow.cluster_id).distinct().join(DeliveryRow, DeliveryRow.reminder_id == ReminderRow.id)
-             .where(DeliveryRow.state == DeliveryState.PENDING, transports.where())
-             .order_by(ReminderRow.cluster_id).limit(IDS_PER_QUERY))
-    if after is not None:
-        query = query.where(ReminderRow.cluster_id > after)
-    return list(session.execute(query).scalars())
+    return round_queries.pending_clusters(session, after, IDS_PER_QUERY, transports.email, transports.recipients())
 
 
 def _pending(session: Session, cluster_ids: list[str], transports: Transports) -> list[Pending]:
-    return [Pending(*row) for row in session.execute(
-        select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late)
-        .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id)
-        .where(DeliveryRow.state == DeliveryState.PENDING, ReminderRow.cluster_id.in_(cluster_ids),
-               transports.where())
-        .order_by(ReminderRow.cluster_id, ReminderRow.subject, DeliveryRow.recipient, DeliveryRow.id))]
+    return round_queries.pending_deliveries(session, cluster_ids, transports.email, transports.recipients())
 
 
 def digest_item(app: App, found: Evaluated | None, subject: str, late: bool) -> Item | None:
@@ -185,33 +156,14 @@ def _sort_out(app: App, session: Session, day: dt.date, now: dt.datetime, late: 
                                 **item_to_row(item if shown else None)})
                 previous = (row.cluster_id, row.subject, row.recipient)
         if scratch:
-            session.execute(insert(RoundItemRow), scratch)
+            round_queries.add_items(session, scratch)
         for state, ids in settled.items():
-            update_deliveries(session, ids, {"state": state, "settled_at": now})
+            ledger.settle_pending(session, ids, state, now)
             counts[state] += len(ids)
         counts["claimed"] += len(scratch)
         if durable:
             session.commit()
     return counts
-
-
-@contextmanager
-def _round_lock(session: Session, durable: bool) -> Iterator[bool]:
-    """Whether this process may build the round: on PostgreSQL, a session-level advisory lock held on a
-    connection of its own for the whole round (its transactions commit as they go); elsewhere, always."""
-    bind = session.get_bind()
-    if not durable or bind.dialect.name != "postgresql":
-        yield True
-        return
-    with bind.engine.connect() as conn:
-        got = bool(conn.execute(text(f"SELECT pg_try_advisory_lock({ROUND_LOCK})")).scalar())
-        conn.commit()
-        try:
-            yield got
-        finally:
-            if got:
-                conn.execute(text(f"SELECT pg_advisory_unlock({ROUND_LOCK})"))
-                conn.commit()
 
 
 def round_name(now: dt.datetime, owner: str) -> str:
@@ -221,8 +173,7 @@ def round_name(now: dt.datetime, owner: str) -> str:
 
 def _sweep(session: Session, now: dt.datetime, lease_seconds: int) -> None:
     """Remove the scratch rows of rounds that started more than a claim's lease ago: their process died."""
-    stale = round_name(now - dt.timedelta(seconds=lease_seconds), "")
-    session.execute(delete(RoundItemRow).where(RoundItemRow.round_id < stale))
+    round_queries.sweep(session, round_name(now - dt.timedelta(seconds=lease_seconds), ""))
 
 
 def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owner: str, transports: Transports,
@@ -230,7 +181,8 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
     """Claim every pending delivery this round can send into one message per recipient (an e-mail, or a chat
     message for a channel). ``durable``: commit as it goes (the daemon); otherwise write in the caller's
     transaction and commit nothing (a preview, rolled back by its caller)."""
-    with _round_lock(session, durable) as ours:
+    # on PostgreSQL one daemon builds at a time; a preview, rolled back whole, needs no lock
+    with round_queries.round_lock(session) if durable else nullcontext(True) as ours:
         if not ours:
             log.info("round day=%s skipped: another daemon is building one", day)
             return []
@@ -239,7 +191,7 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
             _sweep(session, now, app.settings.claim_lease_seconds)
         counts = _sort_out(app, session, day, now, late, transports, round_id, durable)
         outgoing = _compose(app, session, day, now, owner, transports, round_id, durable)
-        session.execute(delete(RoundItemRow).where(RoundItemRow.round_id == round_id))
+        round_queries.drop(session, round_id)
         mark(session, "round", now, day)
         if durable:
             session.commit()
@@ -253,13 +205,9 @@ def _compose(app: App, session: Session, day: dt.date, now: dt.datetime, owner: 
     """Second pass, one recipient at a time: its message, and the claim of its deliveries, in one transaction."""
     settings = app.settings
     letterhead = Letterhead.of(settings)
-    table = RoundItemRow.__table__
-    recipients = list(session.execute(select(table.c.recipient).distinct().where(table.c.round_id == round_id)
-                                      .order_by(table.c.recipient)).scalars())
     outgoing: list[Outgoing] = []
-    for recipient in recipients:
-        mine = (table.c.round_id == round_id) & (table.c.recipient == recipient)
-        rows = session.execute(select(table).where(mine).order_by(table.c.id)).all()
+    for recipient in round_queries.recipients(session, round_id):
+        rows = round_queries.items(session, round_id, recipient)
         digest = Digest()
         for row in rows:
             item = item_from_row(row)
@@ -272,13 +220,8 @@ def _compose(app: App, session: Session, day: dt.date, now: dt.datetime, owner: 
         else:
             message = build_message(letterhead, recipient, digest, day, settings.language, now)
             message_id, raw = str(message["Message-ID"]), message.as_bytes()   # a plain str, not the header object
-        session.execute(insert(MessageRow).values(
-            id=message_id, recipient=recipient, state=MessageState.CLAIMED, late=digest.late, round_day=day,
-            raw=raw, created_at=now, claimed_by=owner, claimed_at=now, attempts=0))
-        done = rowcount(session.execute(
-            update(DeliveryRow).where(DeliveryRow.state.in_(delivery_sources(DeliveryState.QUEUED)),
-                                      DeliveryRow.id.in_(select(table.c.delivery_id).where(mine)))
-            .values(state=DeliveryState.QUEUED, message_id=message_id).execution_options(synchronize_session=False)))
+        ledger.store_message(session, message_id, recipient, raw, digest.late, day, owner, now)
+        done = ledger.claim_deliveries(session, round_id, recipient, message_id)
         if done == len(rows):
             outgoing.append(Outgoing(message_id, recipient))
             if durable:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from db.ledger import last_at, mark
+from db.daemon_marks import last_at, mark
 from db.session import stepwise, transaction
 from jobs.compose import ConcurrentRound, Outgoing, Transports, build_round
 from jobs.deliver import deliver, owed

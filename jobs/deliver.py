@@ -6,6 +6,9 @@ refusal for good ``failed``, anything else ``retry`` with backoff. A message who
 (``owed``) once its claim is older than ``daemon.claim_lease_seconds``, and sent again byte for byte with the
 same Message-ID. The one window left is a kill between the server's acceptance and our commit: then the
 same message (same Message-ID) is delivered a second time, which mail stores treat as one message.
+
+Every write to the ledger is one of db/ledger.py's moves (claim, renew, settle, release), made only by the
+claim's owner.
 """
 
 from __future__ import annotations
@@ -15,13 +18,12 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import DeliveryRow, MessageRow
-from db.session import rowcount, transaction
+from db import ledger
+from db.session import transaction
 from jobs.compose import Outgoing
-from monitor.rules.states import DeliveryState, MessageState, message_sources
+from monitor.rules.states import MessageState
 from notifications.sender import Outcome, Ready, Sender
 
 log = logging.getLogger("monitor.round")
@@ -31,36 +33,24 @@ CHUNK = 200
 
 
 def owed(sessions: sessionmaker[Session], owner: str, now: dt.datetime, lease_seconds: int) -> list[Outgoing]:
-    """Messages to send again: those waiting for a retry and those whose daemon's claim has lapsed."""
-    stale = now - dt.timedelta(seconds=lease_seconds)
-    taken: list[Outgoing] = []
+    """Messages to send again: those waiting for a retry and those whose daemon's claim has lapsed. Each is
+    claimed in a transaction of its own; one another daemon claimed first is left to it."""
+    lapsed_before = now - dt.timedelta(seconds=lease_seconds)
     with transaction(sessions) as session:
-        candidates = session.execute(
-            select(MessageRow.id, MessageRow.recipient, MessageRow.claimed_by, MessageRow.claimed_at).where(or_(
-                (MessageRow.state == MessageState.RETRY) & (MessageRow.next_attempt_at <= now),
-                (MessageRow.state == MessageState.CLAIMED) & (MessageRow.claimed_at < stale)))).all()
-    for message_id, recipient, claimed_by, claimed_at in candidates:
+        candidates = ledger.owed(session, now, lapsed_before)
+    taken: list[Outgoing] = []
+    for seen in candidates:
         with transaction(sessions) as session:
-            won = rowcount(session.execute(
-                update(MessageRow).where(MessageRow.id == message_id, MessageRow.claimed_by == claimed_by,
-                                         MessageRow.claimed_at == claimed_at,
-                                         MessageRow.state.in_(message_sources(MessageState.CLAIMED)))
-                .values(state=MessageState.CLAIMED, claimed_by=owner, claimed_at=now)
-                .execution_options(synchronize_session=False))) == 1
+            won = ledger.claim(session, seen, owner, now, lapsed_before)
         if won:
-            taken.append(Outgoing(message_id, recipient))
+            taken.append(Outgoing(seen.id, seen.recipient))
     return taken
 
 
 def _still_ours(sessions: sessionmaker[Session], owner: str, message: Outgoing, at: dt.datetime) -> Ready | None:
     """Renew the claim just before sending; the message with its stored bytes if it is still ours."""
     with transaction(sessions) as session:
-        ours = rowcount(session.execute(
-            update(MessageRow).where(MessageRow.id == message.id, MessageRow.claimed_by == owner,
-                                     MessageRow.state == MessageState.CLAIMED)
-            .values(claimed_at=at, attempts=MessageRow.attempts + 1)
-            .execution_options(synchronize_session=False))) == 1
-        raw = session.execute(select(MessageRow.raw).where(MessageRow.id == message.id)).scalar() if ours else None
+        raw = ledger.message_bytes(session, message.id) if ledger.renew(session, message.id, owner, at) else None
     return None if raw is None else Ready(message.id, message.recipient, raw)
 
 
@@ -71,19 +61,9 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 def _settle(sessions: sessionmaker[Session], owner: str, message: Ready, outcome: Outcome, at: dt.datetime) -> None:
     with transaction(sessions) as session:
-        values: dict[str, object] = {"state": outcome.state, "error": outcome.error}
-        if outcome.state is MessageState.SENT:
-            values["sent_at"] = at
-        if outcome.state is MessageState.RETRY:
-            attempts = session.execute(select(MessageRow.attempts).where(MessageRow.id == message.id)).scalar()
-            values["next_attempt_at"] = at + retry_delay(attempts or 0)
-        session.execute(update(MessageRow).where(MessageRow.id == message.id, MessageRow.claimed_by == owner,
-                                                 MessageRow.state == MessageState.CLAIMED)
-                        .values(**values).execution_options(synchronize_session=False))
-        if outcome.state is not MessageState.RETRY:   # the message's deliveries share its fate
-            session.execute(update(DeliveryRow).where(DeliveryRow.message_id == message.id)
-                            .values(state=DeliveryState(outcome.state.value), settled_at=at)
-                            .execution_options(synchronize_session=False))
+        retry_at = (at + retry_delay(ledger.attempts(session, message.id))
+                    if outcome.state is MessageState.RETRY else None)
+        ledger.settle(session, message.id, owner, outcome.state, outcome.error, at, retry_at)
     level = logging.INFO if outcome.state is MessageState.SENT else logging.WARNING
     log.log(level, "message %s to=%s state=%s error=%s", message.id, message.recipient, outcome.state,
             outcome.error or "")
@@ -93,14 +73,8 @@ def release(sessions: sessionmaker[Session], owner: str, messages: Sequence[Outg
             why: str) -> int:
     """Give back messages this round will not hand over (the server is down, the round's time is up): they wait
     for a retry at the next tick instead of staying claimed until the lease lapses."""
-    released = 0
     with transaction(sessions) as session:
-        for i in range(0, len(messages), CHUNK):
-            released += rowcount(session.execute(
-                update(MessageRow).where(MessageRow.id.in_([m.id for m in messages[i:i + CHUNK]]),
-                                         MessageRow.claimed_by == owner, MessageRow.state == MessageState.CLAIMED)
-                .values(state=MessageState.RETRY, next_attempt_at=at, error=why)
-                .execution_options(synchronize_session=False)))
+        released = ledger.release(session, [m.id for m in messages], owner, at, why)
     if released:
         log.warning("%d messages released for a retry: %s", released, why)
     return released

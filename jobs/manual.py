@@ -7,9 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from sqlalchemy import select
-
-from db.models import MessageRow
+from db import ledger
 from jobs.compose import Transports, build_round
 from jobs.daemon import Daemon
 from jobs.scan import scan
@@ -28,9 +26,8 @@ def preview_round(app: App, day: dt.date, directory: Path) -> list[Path]:
     with app.sessions() as session:
         session.begin()
         scan(app, session, day, now)
-        messages = [(m.recipient, session.execute(select(MessageRow.raw).where(MessageRow.id == m.id)).scalar_one())
-                    for m in build_round(app, session, day, now, "preview", Transports.every(app.settings),
-                                       durable=False)]
+        messages = [(m.recipient, ledger.message_bytes(session, m.id)) for m in build_round(
+            app, session, day, now, "preview", Transports.every(app.settings), durable=False)]
         session.rollback()
     paths = []
     for number, (recipient, raw) in enumerate(messages, 1):

@@ -14,20 +14,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import func
 
-from db import watch
-from db.ledger import last_day, mark
-from db.models import DeliveryRow, ReminderRow
+from db import reminder_queries, watch
+from db.daemon_marks import last_day, mark
 from db.queries import CHUNK
-from db.session import insert_ignoring_duplicates
 from monitor.app import App
 from monitor.overview import Selection, Slice, slices
 from monitor.rules.routes import routed
 from monitor.rules.stages import OBLIGATION_SECTION, candidates, next_change, recipients, warning_stage
-from monitor.rules.states import DeliveryState
 
 log = logging.getLogger("monitor.scan")
 
@@ -55,7 +50,6 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
     previous = last_day(session, "scan")
     lead = {kind: settings.lead_days_for(kind) for kind in OBLIGATION_SECTION}
     every = settings.overdue_every_days
-    conn = session.connection()
     counts = [0, 0, 0, 0]
     ids = watch.due(session, day) if incremental else None
     for _, items in (_chunks(app, day, ids) if ids is not None else slices(app, Selection(day))):
@@ -87,7 +81,7 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
                     *routed(facts.cluster, c.roles, settings.channels)]
         watch.watch(session, next_scan)
         if new:
-            reminders, deliveries, late_ones = _insert(session, conn, new, addresses)
+            reminders, deliveries, late_ones = _insert(session, new, addresses)
             counts[0] += reminders
             counts[1] += deliveries
             counts[2] += late_ones
@@ -100,20 +94,15 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
     return result
 
 
-def _insert(session: Session, conn: Connection, new: list[dict[str, Any]],
+def _insert(session: Session, new: list[dict[str, Any]],
             addresses: dict[tuple[str, str, str], list[str]]) -> tuple[int, int, int]:
     """Insert the reminders not recorded yet and a delivery for each of their recipients; how many reminders,
     deliveries and late reminders were new."""
-    inserted = session.execute(
-        insert_ignoring_duplicates(conn, ReminderRow.__table__).returning(
-            ReminderRow.id, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.stage, ReminderRow.late),
-        new).all()
-    deliveries = [{"reminder_id": rid, "recipient": address, "state": DeliveryState.PENDING}
-                  for rid, cid, subject, stage, _late in inserted
-                  for address in addresses[(cid, subject, stage)]]
-    if deliveries:
-        session.execute(insert_ignoring_duplicates(conn, DeliveryRow.__table__), deliveries)
-    return len(inserted), len(deliveries), sum(1 for row in inserted if row.late)
+    inserted = reminder_queries.add_reminders(session, new)
+    deliveries = [(reminder.id, address) for reminder in inserted
+                  for address in addresses[(reminder.cluster_id, reminder.subject, reminder.stage)]]
+    reminder_queries.add_deliveries(session, deliveries)
+    return len(inserted), len(deliveries), sum(1 for reminder in inserted if reminder.late)
 
 
 def _chunks(app: App, day: dt.date, ids: list[str]) -> Iterator[Slice]:
@@ -123,12 +112,6 @@ def _chunks(app: App, day: dt.date, ids: list[str]) -> Iterator[Slice]:
 
 
 def _ledger_summary(session: Session, cluster_ids: list[str]) -> dict[tuple[str, str], tuple[dt.date, dt.date]]:
-    """For each (cluster, subject) of these clusters: the first and the newest day a stage was crossed."""
-    query = (select(ReminderRow.cluster_id, ReminderRow.subject, func.min(ReminderRow.crossed_on),
-                    func.max(ReminderRow.crossed_on)).where(ReminderRow.cluster_id.in_(cluster_ids))
-             .group_by(ReminderRow.cluster_id, ReminderRow.subject))
-    return {(cid, subject): (_day(first), _day(newest)) for cid, subject, first, newest in session.execute(query)}
-
-
-def _day(value: Any) -> dt.date:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+    """For each (cluster, subject) of these clusters: the first and the newest day a stage was crossed (read at the
+    start of each slice)."""
+    return reminder_queries.crossed_days(session, cluster_ids)

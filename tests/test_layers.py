@@ -6,6 +6,7 @@ Every import is read from the source (top-level and inside functions alike), so 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,69 @@ def test_no_module_name_repeats_across_layers() -> None:
             if path.name != "__init__.py" and "migrations" not in path.parts:
                 seen.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
     assert {name: places for name, places in seen.items() if len(places) > 1} == {}
+
+
+# --- SQL in one room: jobs/ decides, db/ reads and writes --------------------------------------------------------
+
+#: what jobs/ may take from SQLAlchemy: the types of the sessions it is handed, nothing that builds a statement
+JOBS_SQLALCHEMY = {"sqlalchemy.orm.Session", "sqlalchemy.orm.sessionmaker"}
+#: methods that run SQL on a session or a connection (a session's add or get needs a table: db.models is caught)
+RUNS_SQL = {"execute", "exec_driver_sql", "executemany", "scalar", "scalars", "query"}
+#: SQL written out as text: a statement's first words
+SQL_TEXT = re.compile(r"^\s*(SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|WITH|CREATE|DROP|ALTER|PRAGMA)\s",
+                      re.IGNORECASE)
+
+
+def sql_of_its_own(source: str) -> list[str]:
+    """What in ``source`` runs or builds SQL: a SQLAlchemy import beyond the session types, the tables
+    (db.models), a call that runs SQL, or a string that is an SQL statement (docstrings aside)."""
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, f"import {a.name}") for a in node.names
+                      if a.name.split(".")[0] == "sqlalchemy" or a.name.startswith("db.models")]
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            names = {f"{node.module}.{a.name}" for a in node.names}
+            if node.module.split(".")[0] == "sqlalchemy" and not names <= JOBS_SQLALCHEMY:
+                found.append((node.lineno, f"from {node.module} import {', '.join(a.name for a in node.names)}"))
+            if node.module == "db.models" or "db.models" in names:
+                found.append((node.lineno, f"from {node.module} import …"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in RUNS_SQL:
+            found.append((node.lineno, f"line {node.lineno}: .{node.func.attr}(…)"))
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+              and SQL_TEXT.match(node.value)):
+            found.append((node.lineno, f"line {node.lineno}: {node.value!r}"))
+    return [what for _, what in sorted(found, key=lambda found: found[0])]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "jobs").rglob("*.py")), ids=lambda p: p.name)
+def test_jobs_runs_no_sql_of_its_own(path: Path) -> None:
+    """The ledger's SQL lives in db/ (ledger.py, round_queries.py, reminder_queries.py, …): jobs/ calls it."""
+    assert sql_of_its_own(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_room_check_catches_sql_in_jobs() -> None:
+    """The check itself: each way of running or building SQL is caught, and prose about SQL is not."""
+    bad = '''"""Claims with an UPDATE … WHERE state = 'pending'."""
+import sqlalchemy
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+from db.models import MessageRow
+
+
+def step(session: Session, conn) -> None:
+    """SELECT nothing: a docstring."""
+    session.execute(select(MessageRow))
+    conn.exec_driver_sql("delete from message")
+    session.scalar(text("select 1"))
+    log.info("UPDATE message SET state = 'sent'")
+'''
+    assert sql_of_its_own(bad) == [
+        "import sqlalchemy", "from sqlalchemy import select, text", "from db.models import …",
+        "line 10: .execute(…)", "line 11: .exec_driver_sql(…)", "line 11: 'delete from message'",
+        "line 12: .scalar(…)", "line 12: 'select 1'", "line 13: \"UPDATE message SET state = 'sent'\""]
+    assert sql_of_its_own("from sqlalchemy.orm import Session, sessionmaker\n") == []
