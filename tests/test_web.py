@@ -9,22 +9,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import _reset_postgres
-from tests.web_helpers import Console, add_user, cli_env, console, csrf_of, login, run_cli, seeded
-
-
-@dataclass
-class Site:
-    console: Console
-    config: Path
-    database_url: str
-    tokens: dict[str, str]
+from tests.web_helpers import Site, add_user, cli_env, console, csrf_of, login, run_cli, seeded
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

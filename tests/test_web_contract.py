@@ -26,7 +26,8 @@ from monitor.config import load_settings
 from monitor.views import console as console_view
 from monitor.web.asgi import ROUTERS, create
 from monitor.web.auth import api_user, csrf_checked, login_csrf_checked
-from tests.web_helpers import Console, add_user, cli_env, console, csrf_of, run_cli, seeded
+from tests import web_helpers
+from tests.web_helpers import add_user, cli_env, console, csrf_of, run_cli, seeded
 
 ROOT = Path(__file__).resolve().parent.parent
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -68,11 +69,7 @@ GETS: dict[str, tuple[str, bool]] = {
 
 
 @dataclass
-class Site:
-    console: Console
-    config: Path
-    database_url: str
-    tokens: dict[str, str]
+class Site(web_helpers.Site):
     routes: list[APIRoute]
 
 

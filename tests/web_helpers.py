@@ -84,6 +84,15 @@ class Console:
             yield client
 
 
+@dataclass
+class Site:
+    """A running console, its config and database, and the API tokens of its users by name."""
+    console: Console
+    config: Path
+    database_url: str
+    tokens: dict[str, str]
+
+
 def login(client: httpx.Client, name: str, password: str) -> httpx.Response:
     form = client.get("/login")
     token = csrf_of(form.text)
