@@ -27,7 +27,7 @@ from sqlalchemy import insert
 
 from db.models import FactRow
 from db.session import ensure_schema, make_engine
-from monitor.rules.dates import add_years
+from monitor.rules.dates import extended
 
 REGIMES = ["miit-sme-2022", "nmg-sme-draft", "nmg-amc-2025", "ah-amc-2024", "xj-amc"]
 KINDS = ["leading_industry", "spatial_scope", "operator"]
@@ -73,7 +73,7 @@ def facts_for(clusters: list[tuple[str, str, dt.date]], rng: random.Random) -> l
             rows.append(fact(cid, "change", detail=KINDS[n % 3], on_date=changed, filed_on=filed))
         valid = certified
         for _ in range(3):
-            valid = add_years(valid, 3)
+            valid = extended(valid, 3)
             rows.append(fact(cid, "review", detail="applied", on_date=valid - dt.timedelta(60)))
             rows.append(fact(cid, "review", detail="pass", on_date=valid - dt.timedelta(10)))
         if rng.random() < 0.1:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.rules.dates import add_months, add_years, default_valid_until, month_day, parse_date
+from monitor.rules.dates import add_months, anniversary, default_valid_until, extended, month_day, parse_date
 from tests.conftest import d
 
 
@@ -43,17 +43,37 @@ def test_add_months_clamps_to_month_end(start: str, months: int, expected: str) 
 
 @pytest.mark.parametrize(("certified", "expected"), [
     ("2023-07-10", "2026-07-09"),
-    ("2024-02-29", "2027-02-28"),
+    ("2024-02-29", "2027-02-28"),     # the anniversary of a February 29 in a common year is March 1
+    ("2024-02-28", "2027-02-27"),
     ("2024-03-01", "2027-02-28"),
+    ("2025-02-28", "2028-02-27"),
+    ("2025-03-01", "2028-02-29"),     # the day before 2028-03-01, a leap February's last day
+    ("2025-03-02", "2028-03-01"),
+    ("2022-03-01", "2025-02-28"),
     ("2023-01-01", "2025-12-31"),
 ])
-def test_default_valid_until(certified: str, expected: str) -> None:
+def test_default_valid_until_is_the_day_before_the_third_anniversary(certified: str, expected: str) -> None:
     assert default_valid_until(d(certified), 3) == d(expected)
 
 
-def test_add_years_from_leap_day() -> None:
-    assert add_years(d("2024-02-29"), 3) == d("2027-02-28")
-    assert add_years(d("2024-02-29"), 4) == d("2028-02-29")
+@pytest.mark.parametrize(("last", "expected"), [
+    ("2026-07-09", "2029-07-09"),
+    ("2025-02-27", "2028-02-27"),
+    ("2025-02-28", "2028-02-29"),     # the new period starts 2025-03-01
+    ("2025-03-01", "2028-03-01"),
+    ("2027-02-28", "2030-02-28"),     # starts 2027-03-01
+    ("2028-02-28", "2031-02-28"),     # starts 2028-02-29: its anniversary in 2031 is March 1
+    ("2028-02-29", "2031-02-28"),     # starts 2028-03-01
+    ("2025-12-31", "2028-12-31"),
+])
+def test_a_passing_review_extends_to_the_day_before_the_new_periods_anniversary(last: str, expected: str) -> None:
+    assert extended(d(last), 3) == d(expected)
+
+
+def test_the_anniversary_of_a_leap_day() -> None:
+    assert anniversary(d("2024-02-29"), 3) == d("2027-03-01")
+    assert anniversary(d("2024-02-29"), 4) == d("2028-02-29")
+    assert anniversary(d("2023-02-28"), 1) == d("2024-02-28")
 
 
 def test_month_day_refuses_days_not_every_year_has() -> None:
@@ -75,14 +95,14 @@ def test_add_months_lands_in_the_right_month_never_past_the_day(day: dt.date, mo
     assert result.day == day.day or (result + dt.timedelta(days=1)).day == 1  # clamped only at a month end
 
 
-@given(dates)
-def test_valid_until_is_the_day_before_the_anniversary(day: dt.date) -> None:
-    last = default_valid_until(day, 3)
-    anniversary = add_years(day, 3)
-    # docs/rules.md: 2024-02-29 gives 2027-02-28, the clamped anniversary itself; any other day ends the day before it
-    assert last < anniversary or ((day.month, day.day) == (2, 29) and last == anniversary)
-    assert (anniversary - last).days <= 2  # 1, or 2 only around a leap day
-    assert last.year == day.year + 3 or (day.month, day.day) == (1, 1)
+@given(dates, st.integers(min_value=1, max_value=5))
+def test_valid_until_is_always_the_day_before_an_anniversary(day: dt.date, years: int) -> None:
+    last = default_valid_until(day, years)
+    assert last + dt.timedelta(days=1) == anniversary(day, years)
+    assert (last + dt.timedelta(days=1)).day == day.day or (day.month, day.day) == (2, 29)
+    again = extended(last, years)          # a passing review: the next period, the same way
+    assert again + dt.timedelta(days=1) == anniversary(last + dt.timedelta(days=1), years)
+    assert again.year == last.year + years or (last.month, last.day) == (2, 28)
 
 
 @given(dates)

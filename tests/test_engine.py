@@ -54,6 +54,23 @@ def test_certification_in_force_through_its_last_day(run: Any, as_of: str, state
     assert verdict.state == state
 
 
+@pytest.mark.parametrize(("regime", "certified", "reviews", "last"), [
+    ("miit-sme-2022", "2025-03-01", (), "2028-02-29"),          # the day before 2028-03-01: a leap February's last
+    ("miit-sme-2022", "2024-02-29", (), "2027-02-28"),          # the anniversary of a February 29 is March 1
+    ("nmg-sme-draft", "2022-03-01", (Review("pass", d("2025-02-01")),), "2028-02-29"),   # 2025-02-28 extended
+    ("nmg-sme-draft", "2024-02-29", (Review("pass", d("2027-01-10")),), "2030-02-28"),   # 2027-02-28 extended
+])
+@pytest.mark.parametrize("offset", [-1, 0, 1])
+def test_validity_ends_the_day_before_an_anniversary_leap_days_both_ways(
+        run: Any, regime: str, certified: str, reviews: tuple[Review, ...], last: str, offset: int) -> None:
+    as_of = d(last) + dt.timedelta(days=offset)
+    verdict = run(facts(regime, certified, reviews=reviews), str(as_of))
+    assert verdict.valid_until == d(last)
+    assert verdict.state == ("expired" if offset > 0 else "in_force")
+    assert ("validity_expired" in {w.code for w in verdict.warnings}) is (offset > 0)
+    assert one(verdict, f"renewal_review:{last}").due == d(last)
+
+
 def test_batch_and_roster_set_valid_until(run: Any) -> None:
     assert run(facts("miit-sme-2022", "2023-03-01", batch="2022"), "2024-01-01").valid_until == d("2025-12-31")
     assert run(facts("miit-sme-2022", "2023-03-01", batch="2023"), "2024-01-01").valid_until == d("2026-02-28")

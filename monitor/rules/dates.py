@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from functools import lru_cache
@@ -49,16 +50,29 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return result
 
 
-@lru_cache(maxsize=1 << 16)
-def add_years(day: dt.date, years: int) -> dt.date:
-    """2024-02-29 + 3 years = 2027-02-28."""
-    result: dt.date = day + relativedelta(years=years)
-    return result
+def anniversary(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later; that of a February 29 in a common year is March 1 (docs/rules.md,
+    "Validity and renewal review"): 2024-02-29 + 3 years gives 2027-03-01."""
+    if (day.month, day.day) == (2, 29) and not calendar.isleap(day.year + years):
+        return dt.date(day.year + years, 3, 1)
+    return day.replace(year=day.year + years)
+
+
+def last_day_in_force(first_day: dt.date, years: int) -> dt.date:
+    """The last day of a period of ``years`` from ``first_day``: the day before its anniversary, as the list
+    notices write it ("有效期为2023年7月10日至2026年7月9日"). 2025-03-01 gives 2028-02-29, 2024-02-29 gives 2027-02-28."""
+    return anniversary(first_day, years) - dt.timedelta(days=1)
 
 
 def default_valid_until(certified_on: dt.date, years: int) -> dt.date:
-    """Last day in force: (certified_on - 1 day) + years. 2023-07-10 -> 2026-07-09."""
-    return add_years(certified_on - dt.timedelta(days=1), years)
+    """Last day in force of a certification on ``certified_on``: 2023-07-10 -> 2026-07-09."""
+    return last_day_in_force(certified_on, years)
+
+
+def extended(valid_until: dt.date, years: int) -> dt.date:
+    """The last day after a passing review: a new period from the day after the old last day, so 2026-07-09
+    becomes 2029-07-09 and 2025-02-28 becomes 2028-02-29."""
+    return last_day_in_force(valid_until + dt.timedelta(days=1), years)
 
 
 @lru_cache(maxsize=256)

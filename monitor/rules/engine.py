@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from monitor.rules.dates import add_months, add_years, default_valid_until
+from monitor.rules.dates import add_months, default_valid_until, extended
 from monitor.rules.facts import Facts, Review
 from monitor.rules.packs import Pack
 from monitor.rules.states import ClusterState, ObligationState, Severity
@@ -129,7 +129,7 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
             break
         obligations.append(_obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on,
                                        as_of, basis, opens=window_opens(valid_until, months)))
-        valid_until = add_years(valid_until, validity.extension_years)
+        valid_until = extended(valid_until, validity.extension_years)
         done_on, applied_in_time, early = None, False, []
     current = _obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on, as_of, basis,
                           opens=window_opens(valid_until, months))

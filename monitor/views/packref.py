@@ -22,7 +22,7 @@ title = "先进制造业集群培育管理办法"
 document = "某工信规〔2026〕1号"
 
 [validity]
-years = 3                               # valid_until = (certified_on - 1 day) + 3 years
+years = 3                               # valid_until = the day before the 3rd anniversary
 basis = "第十条"
 extension_years = 3                     # a passed review extends from the old last day
 extension_basis = "第十条"
