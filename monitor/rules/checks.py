@@ -45,11 +45,6 @@ def with_default_day(fact: Recorded) -> Recorded:
     return fact
 
 
-def first_report_year(certified_on: dt.date) -> int:
-    """The first year a cluster reports on: its certification year (the year before, if certified January 1)."""
-    return certified_on.year - 1 if (certified_on.month, certified_on.day) == (1, 1) else certified_on.year
-
-
 def problem(fact: Recorded, cluster_id: str, certified_on: dt.date, pack: Pack, today: dt.date,
             labels: Mapping[str, str] | None = None) -> Said | None:
     """Why ``fact`` cannot be recorded for this cluster, in one line; ``None`` when it can. The option or column
@@ -80,7 +75,7 @@ def _kind_problem(fact: Recorded, cluster_id: str, certified_on: dt.date, label:
     """The rules of one kind: no fact before the certification, no filing before what it files."""
     if fact.kind == "report":
         assert fact.year is not None and fact.filed_on is not None
-        first = first_report_year(certified_on)
+        first = certified_on.year           # in force on December 31 of its first year (docs/rules.md)
         if fact.year < first:
             return Said("{field} {year}: the first report {id} owes is on {first} (certified {certified_on})",
                         field=label["year"], year=fact.year, id=cluster_id, first=first, certified_on=certified_on)

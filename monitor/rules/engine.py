@@ -6,6 +6,7 @@ No session, no clock, no I/O. An evaluation as of a date sees only the facts dat
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from monitor.rules.dates import add_months, default_valid_until, extended
 from monitor.rules.facts import Facts, Review
@@ -60,23 +61,38 @@ def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:
 
 def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar) -> Verdict:
     revoked_on = facts.revoked_on if facts.revoked_on is not None and facts.revoked_on <= as_of else None
-    obligations: list[Obligation] = []
-    warnings: list[Alert] = []
-
-    valid_until = _renewal(pack, facts, as_of, obligations, warnings)
-    _annual_reports(pack, facts, as_of, valid_until, revoked_on, obligations, warnings)
-    _changes(pack, facts, as_of, calendar, obligations, warnings)
-    _assessments(pack, facts, as_of, warnings)
+    valid_until, obligations, warnings = _assess(pack, facts, as_of, calendar, revoked_on)
     if revoked_on is None:
         _incidents(pack, facts, as_of, warnings)
         state = ClusterState.EXPIRED if valid_until is not None and as_of > valid_until else ClusterState.IN_FORCE
     else:
         state = ClusterState.REVOKED
-        # Nothing falls due after a revocation; what had no due day and was still open never will.
-        obligations = [o for o in obligations
-                       if (o.due is not None and o.due <= revoked_on) or (o.due is None and not o.is_open)]
+        # Nothing falls due after a revocation; what had no due day is kept only if it was done by then.
+        kept = [o for o in obligations if (o.due or o.done_on or dt.date.max) <= revoked_on]
+        dropped = {o.key for o in obligations} - {o.key for o in kept}
+        obligations = kept
+        standing: set[str] | None = None
+        if revoked_on < as_of:
+            # nothing dated after the revocation raises a warning: only those standing on its day may stay
+            valid_until, _, then = _assess(pack, facts, revoked_on, calendar, revoked_on)
+            standing = {w.key for w in then}
+        warnings = [w for w in warnings
+                    if (standing is None or w.key in standing) and w.obligation not in dropped]
     return Verdict(facts.cluster.id, state, valid_until, tuple(obligations), tuple(warnings),
                    _publicity(pack, facts, calendar))
+
+
+def _assess(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
+            revoked_on: dt.date | None) -> tuple[dt.date | None, list[Obligation], list[Alert]]:
+    """The obligations and warnings of every rule but the incidents, as of ``as_of``, and the last day in force."""
+    obligations: list[Obligation] = []
+    warnings: list[Alert] = []
+    periods = _renewal(pack, facts, as_of, obligations, warnings)
+    valid_until = periods[-1].valid_until if periods else None
+    _annual_reports(pack, facts, as_of, periods, revoked_on, obligations, warnings)
+    _changes(pack, facts, as_of, calendar, obligations, warnings)
+    _assessments(pack, facts, as_of, warnings)
+    return valid_until, obligations, warnings
 
 
 def failed_verdict(cluster_id: str, error: str) -> Verdict:
@@ -100,15 +116,32 @@ def _visible_reviews(facts: Facts, as_of: dt.date) -> list[Review]:
     return sorted((r for r in facts.reviews if r.on <= as_of), key=lambda r: (r.on, order[r.result]))
 
 
+class Period(NamedTuple):
+    """One validity period of the chain a cluster's reviews make (docs/rules.md, "Validity and renewal review")."""
+    valid_until: dt.date
+    since: dt.date | None           # the day of the pass that began it; None for the certification's own
+    applied_on: dt.date | None      # the first application for its review that counts (by the last day, in the window)
+    result_on: dt.date | None       # the day its review's result was recorded (a pass begins the next period)
+
+    def review_pending(self, day: dt.date) -> bool:
+        """Applied for in time by ``day``, and no result recorded by then."""
+        return (self.applied_on is not None and self.applied_on <= day
+                and (self.result_on is None or self.result_on > day))
+
+
 def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligation],
-             warnings: list[Alert]) -> dt.date | None:
+             warnings: list[Alert]) -> list[Period]:
     """Renewal reviews, cycle by cycle: a pass extends from the old last day, a fail ends the chain. With an
-    application window, an application dated before it counts for nothing and raises review_applied_early."""
+    application window, an application dated before it counts for nothing and raises review_applied_early.
+    Returns the chain of validity periods (none without a validity), the current one last."""
     validity = pack.validity
     valid_until = initial_valid_until(pack, facts)
     if validity is None or valid_until is None:
-        return None
+        return []
     basis, months = validity.review_basis or validity.basis, validity.application_window_months
+    periods: list[Period] = []
+    since: dt.date | None = None
+    applied_on: dt.date | None = None
     done_on: dt.date | None = None
     applied_in_time = False
     failed: Review | None = None
@@ -120,6 +153,8 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
             continue
         applied_in_time = applied_in_time or review.on <= valid_until
         if review.result == "applied":
+            if applied_on is None and review.on <= valid_until:
+                applied_on = review.on
             if validity.review_by_application and done_on is None:
                 done_on = review.on
             continue
@@ -129,8 +164,10 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
             break
         obligations.append(_obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on,
                                        as_of, basis, opens=window_opens(valid_until, months)))
-        valid_until = extended(valid_until, validity.extension_years)
-        done_on, applied_in_time, early = None, False, []
+        periods.append(Period(valid_until, since, applied_on, review.on))
+        valid_until, since = extended(valid_until, validity.extension_years), review.on
+        done_on, applied_on, applied_in_time, early = None, None, False, []
+    periods.append(Period(valid_until, since, applied_on, failed.on if failed is not None else None))
     current = _obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on, as_of, basis,
                           opens=window_opens(valid_until, months))
     obligations.append(current)
@@ -150,20 +187,25 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
         warnings.append(Alert("validity_expired", severity, validity.expired_basis,
                                 f"validity_expired:{valid_until}", (("valid_until", valid_until), ("review", outcome)),
                                 obligation=f"renewal_review:{valid_until}"))
-    return valid_until
+    return periods
 
 
-def _report_years(facts: Facts, as_of: dt.date, valid_until: dt.date | None) -> range:
-    """Years Y whose report can be known by ``as_of`` and that were in force on January 1 of Y+1."""
-    certified_on = facts.cluster.certified_on
-    first_due_year = certified_on.year if (certified_on.month, certified_on.day) == (1, 1) else certified_on.year + 1
-    last_due_year = as_of.year
-    if valid_until is not None:
-        last_due_year = min(last_due_year, valid_until.year)
-    return range(first_due_year - 1, last_due_year)
+def _owes_report(periods: list[Period], year: int, due: dt.date, as_of: dt.date) -> bool:
+    """docs/rules.md, "Annual reports": in force on December 31 of the year and, on the due day, still in force or
+    its review pending, as the facts dated by the due day (and by ``as_of``) make it, so that no later fact can make
+    a report appear already overdue. Before the due day, a cluster still in force may yet apply in time."""
+    if not periods:
+        return True
+    known = min(due, as_of)
+    period = next(p for p in reversed(periods) if p.since is None or p.since <= known)
+    if period.valid_until < dt.date(year, 12, 31):
+        return False
+    if period.valid_until >= due or period.review_pending(known):
+        return True
+    return as_of < due and as_of <= period.valid_until
 
 
-def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.date | None,
+def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, periods: list[Period],
                     revoked_on: dt.date | None, obligations: list[Obligation], warnings: list[Alert]) -> None:
     rule = pack.annual_report
     if rule is None:
@@ -181,10 +223,15 @@ def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.da
     run_start, run_length = 0, 0            # the latest consecutive years whose report failed (overdue or late)
     failed_run: range | None = None         # the latest run that reached the limit
     # the loop below runs for every year of every cluster: states are decided inline (as _state does)
-    for year in _report_years(facts, as_of, valid_until):
+    # the report on Y appears on January 1 of Y+1; none is owed on a year the cluster ended before it was over
+    last_year = min(as_of.year - 1, periods[-1].valid_until.year) if periods else as_of.year - 1
+    for year in range(facts.cluster.certified_on.year, last_year + 1):
         due = dt.date(year + 1, month, day)
         if revoked_on is not None and revoked_on <= due:
             break
+        if not _owes_report(periods, year, due, as_of):
+            run_length = 0          # a year the cluster was not required to report breaks a run
+            continue
         done_on = filed.get(year)
         if done_on is None:
             state = ObligationState.OVERDUE if as_of > due else ObligationState.PENDING
