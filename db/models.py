@@ -55,7 +55,7 @@ class FactRow(Recorded, Base):
     __table_args__ = (Index("ix_fact_cluster", "cluster_id", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cluster_id: Mapped[str] = _cluster_fk()
-    kind: Mapped[str] = mapped_column(String(16))         # report | change | review | assessment | incident | revocation
+    kind: Mapped[str] = mapped_column(String(16))         # FACT_KINDS: report | change | review | assessment | incident | revocation | evaluation | rectification
     year: Mapped[int | None] = mapped_column(Integer)                 # report, assessment
     on_date: Mapped[dt.date | None] = mapped_column(Date)             # changed on; review, assessment, incident ...
     filed_on: Mapped[dt.date | None] = mapped_column(Date)            # report, change

@@ -9,7 +9,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db.read import Reads
-from monitor.rules.facts import AssessmentResult, Change, Cluster, Facts, Incident, Report, Review
+from monitor.rules.facts import (
+    AssessmentResult,
+    Change,
+    Cluster,
+    EvaluationResult,
+    Facts,
+    Incident,
+    Report,
+    Review,
+)
 from monitor.rules.holds import Hold
 from monitor.rules.states import DeliveryState, MessageState
 
@@ -122,7 +131,7 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
     lists: tuple[list[Any], ...] = ()
     for cid, kind, year, on_text, filed_on, detail, note, dismissed in rows:
         if cid != last:             # the rows come a cluster at a time
-            last, lists = cid, ([], [], [], [], [])
+            last, lists = cid, ([], [], [], [], [], [], [])
             kinds[cid] = lists
         if kind == "report":
             lists[0].append(new(Report, (year, as_date(filed_on))))
@@ -138,12 +147,16 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
             lists[4].append(Incident(detail, on, note, as_date(dismissed) if dismissed else None))
         elif kind == "revocation":
             revoked[cid] = min(on, revoked.get(cid, on))
+        elif kind == "evaluation":
+            lists[5].append(new(EvaluationResult, (detail, on)))
+        elif kind == "rectification":
+            lists[6].append(on)
     out = []
-    none: tuple[list[Any], ...] = ([], [], [], [], [])
+    none: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
     for c in clusters:
-        reports, changes, reviews, assessments, incidents = kinds.get(c.id, none)
+        reports, changes, reviews, assessments, incidents, evaluations, rectifications = kinds.get(c.id, none)
         out.append(Facts(c, tuple(reports), tuple(changes), tuple(reviews), tuple(assessments), tuple(incidents),
-                         revoked.get(c.id)))
+                         revoked.get(c.id), tuple(evaluations), tuple(rectifications)))
     return out
 
 

@@ -22,12 +22,23 @@ import pytest
 from monitor.config import DEFAULT_LEAD_DAYS
 from monitor.rules.checks import with_default_day
 from monitor.rules.engine import evaluate
-from monitor.rules.facts import AssessmentResult, Change, Cluster, Facts, Incident, Recorded, Report, Review
+from monitor.rules.facts import (
+    AssessmentResult,
+    Change,
+    Cluster,
+    EvaluationResult,
+    Facts,
+    Incident,
+    Recorded,
+    Report,
+    Review,
+)
 from monitor.rules.listing import shown
-from monitor.rules.packs import Pack, load_packs
+from monitor.rules.packs import Pack, load_packs, parse_pack
 from monitor.rules.stages import obligation_stage
 from monitor.rules.verdict import Alert, Obligation, Verdict
 from monitor.rules.workdays import WorkCalendar
+from monitor.views.packref import WORKED
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DOC = ROOT / "docs" / "rules.md"
@@ -51,6 +62,9 @@ def examples(text: str) -> list[tuple[int, str]]:
 
 
 EXAMPLES = examples(RULES_DOC.read_text(encoding="utf-8"))
+#: docs/packs.md's worked example: its pack (WORKED) and the cases below it
+WORKED_EXAMPLES = examples((ROOT / "docs" / "packs.md").read_text(encoding="utf-8"))
+WORKED_PACK = parse_pack(tomllib.loads(WORKED), "docs/packs.md", expected_id="prov-rect")
 
 
 def day(text: str) -> dt.date:
@@ -73,12 +87,15 @@ class Case:
     assessments: list[AssessmentResult] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     revoked_on: dt.date | None = None
+    evaluations: list[EvaluationResult] = field(default_factory=list)
+    rectifications: list[dt.date] = field(default_factory=list)
     as_of: dt.date | None = None
 
     def facts(self) -> Facts:
         cluster = Cluster("EX-1", "示例集群", self.regime, **self.roster)
         return Facts(cluster, tuple(self.reports), tuple(self.changes), tuple(self.reviews),
-                     tuple(self.assessments), tuple(self.incidents), self.revoked_on)
+                     tuple(self.assessments), tuple(self.incidents), self.revoked_on, tuple(self.evaluations),
+                     tuple(self.rectifications))
 
 
 def _regime(text: str) -> tuple[str, dict[str, dict[str, Any]]]:
@@ -127,6 +144,10 @@ def parse_case(left: str) -> Case:
                 case.incidents.append(Incident(ground, day(on), dismissed_on=day(dismissed)))
             case ["revoked", on]:
                 case.revoked_on = day(on)
+            case ["evaluation", result, on]:
+                case.evaluations.append(EvaluationResult(result, day(on)))
+            case ["rectified", on]:
+                case.rectifications.append(day(on))
             case ["as", "of", on]:
                 case.as_of = day(on)
             case _:
@@ -213,6 +234,9 @@ def calendar() -> WorkCalendar:
 
 
 def pack_for(case: Case) -> Pack:
+    if case.regime == WORKED_PACK.id:
+        assert not case.overrides, "the worked example's pack is used as docs/packs.md gives it"
+        return WORKED_PACK
     return load_packs(overrides={case.regime: case.overrides} if case.overrides else None)[case.regime]
 
 
@@ -240,11 +264,22 @@ def test_rules_md_has_its_examples() -> None:
         assert "```example" in body, f"section {section} has no examples"
 
 
-@pytest.mark.parametrize(("line", "example"), EXAMPLES, ids=[f"line {n}" for n, _ in EXAMPLES])
-def test_each_example_in_rules_md_is_what_the_code_computes(line: int, example: str,
+def test_the_worked_pack_in_packs_md_has_its_cases() -> None:
+    """At least 20 cases worked by hand against docs/packs.md's rectification example, of every rule it adopts."""
+    assert len(WORKED_EXAMPLES) >= 20
+    text = " ".join(example for _, example in WORKED_EXAMPLES)
+    for word in ("evaluation_overdue", "rectification_overdue", "failed_after_rectification", "review_failed",
+                 "annual_report_failed_consecutive", "change_filing_overdue", "publicity ends", "revoked"):
+        assert word in text
+
+
+@pytest.mark.parametrize(("doc", "line", "example"),
+                         [("rules.md", n, e) for n, e in EXAMPLES] + [("packs.md", n, e) for n, e in WORKED_EXAMPLES],
+                         ids=[f"line {n}" for n, _ in EXAMPLES] + [f"packs.md line {n}" for n, _ in WORKED_EXAMPLES])
+def test_each_example_in_rules_md_is_what_the_code_computes(doc: str, line: int, example: str,
                                                             calendar: WorkCalendar) -> None:
     left, arrow, right = example.partition(" → ")
-    assert arrow, f"docs/rules.md line {line}: no ' → ' in {example!r}"
+    assert arrow, f"docs/{doc} line {line}: no ' → ' in {example!r}"
     if left.startswith("due "):
         results = [right]
         check = functools.partial(run_stage, left)

@@ -124,7 +124,7 @@ def test_the_template_has_drop_downs_and_imports_back(app: App, roster: Path, tm
     headers = [cell.value for cell in sheet[1]]
     assert headers[:4] == ["集群编号", "事项", "年度", "报送日期"]
     lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation if v.type == "list"}
-    assert lists["B2"] == '"年度报告,重大变动,复核,考核,事件,撤销"'
+    assert lists["B2"] == '"年度报告,重大变动,复核,考核,事件,撤销,评估,整改"'
     assert "通过" in lists["G2"] and "运营管理机构" in lists["E2"]
     for cell, value in zip(("A2", "B2", "C2", "D2"), ("nmg-1", "年度报告", 2024, dt.datetime(2025, 3, 1)), strict=True):
         sheet[cell].value = value

@@ -43,6 +43,8 @@ DESCRIBED = {
     "incident": "the {detail} incident of {on}",
     "incident+dismissed": "the {detail} incident of {on}, dismissed {dismissed_on}",
     "revocation": "the revocation of {on}",
+    "evaluation": "the evaluation {detail} of {on}",
+    "rectification": "the rectification of {on}",
 }
 
 

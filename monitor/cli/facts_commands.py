@@ -91,7 +91,8 @@ def import_facts(app: App, file: Path, dry_run: bool) -> None:
 
 @click.group()
 def record() -> None:
-    """Record a fact as it happens (report, change, review, assessment, incident, revocation); prints its number."""
+    """Record a fact as it happens (report, change, review, assessment, evaluation, rectification, incident,
+    revocation); prints its number."""
 
 
 def _write(app: App, act: Callable[[Recorder], Outcome]) -> None:
@@ -177,6 +178,28 @@ def record_incident(app: App, cluster: str, ground: str, on: dt.date, note: str 
                     dismissed_on: dt.date | None) -> None:
     """An incident (false declaration, violation, major accident, non-cooperation), or its dismissal."""
     _record(app, cluster, kind="incident", detail=ground, on=on, note=note, dismissed_on=dismissed_on)
+
+
+@record.command("evaluation")
+@config_option
+@cluster_argument
+@click.option("--result", type=ASSESSMENT, required=True, help="pass (通过) or fail (未通过).")
+@click.option("--on", "on", type=DATE, required=True, help="The day of the result.")
+@pass_app
+def record_evaluation(app: App, cluster: str, result: str, on: dt.date) -> None:
+    """An evaluation result, for regimes that evaluate every N years; it settles the earliest cycle still open."""
+    _record(app, cluster, kind="evaluation", detail=result, on=on)
+
+
+@record.command("rectification")
+@config_option
+@cluster_argument
+@click.option("--on", "on", type=DATE, required=True, help="The day the rectification was completed.")
+@click.option("--note", help="What was rectified, e.g. the acceptance document.")
+@pass_app
+def record_rectification(app: App, cluster: str, on: dt.date, note: str | None) -> None:
+    """A completed rectification (整改) after a failed result; it settles the earliest one still open."""
+    _record(app, cluster, kind="rectification", on=on, note=note)
 
 
 @record.command("revocation")

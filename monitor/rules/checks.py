@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from monitor.errors import Said
 from monitor.rules.facts import Recorded
 from monitor.rules.packs import Pack
-from monitor.rules.vocabulary import ASSESSMENT_RESULTS, VALUES, choices
+from monitor.rules.vocabulary import ASSESSMENT_RESULTS, PASS_OR_FAIL, VALUES, choices
 
 #: how the command line names each field in its messages; a facts file passes its own column names
 OPTIONS: Mapping[str, Mapping[str, str]] = {
@@ -20,22 +20,27 @@ OPTIONS: Mapping[str, Mapping[str, str]] = {
     "assessment": {"year": "--year", "detail": "--result", "on": "--on"},
     "incident": {"detail": "--ground", "on": "--on", "note": "--note", "dismissed_on": "--dismissed-on"},
     "revocation": {"on": "--on", "note": "--note"},
+    "evaluation": {"detail": "--result", "on": "--on"},
+    "rectification": {"on": "--on", "note": "--note"},
 }
 
 #: the pack section a kind of fact needs, and how a refusal names it
 RULE = {"report": ("annual_report", "annual report"), "change": ("change_filing", "change filing"),
-        "review": ("validity", "validity or renewal review"), "assessment": ("assessment", "assessment")}
+        "review": ("validity", "validity or renewal review"), "assessment": ("assessment", "assessment"),
+        "evaluation": ("evaluation", "evaluation"), "rectification": ("rectification", "rectification")}
 
 #: a kind of fact with its article, as a refusal says it ("--year is required for a report")
 A_KIND = {"report": "a report", "change": "a change", "review": "a review", "assessment": "an assessment",
-          "incident": "an incident", "revocation": "a revocation"}
+          "incident": "an incident", "revocation": "a revocation", "evaluation": "an evaluation",
+          "rectification": "a rectification"}
 
 #: which vocabulary a kind's ``detail`` takes its value from
-DETAIL = {"change": "change", "review": "result", "assessment": "result", "incident": "ground"}
+DETAIL = {"change": "change", "review": "result", "assessment": "result", "incident": "ground", "evaluation": "result"}
 
 #: the fields a kind cannot be recorded without (an assessment's day defaults before it is checked)
 REQUIRED = {"report": ("year", "filed_on"), "change": ("detail", "on"), "review": ("detail", "on"),
-            "assessment": ("year", "detail", "on"), "incident": ("detail", "on"), "revocation": ("on",)}
+            "assessment": ("year", "detail", "on"), "incident": ("detail", "on"), "revocation": ("on",),
+            "evaluation": ("detail", "on"), "rectification": ("on",)}
 
 
 def with_default_day(fact: Recorded) -> Recorded:
@@ -58,7 +63,7 @@ def problem(fact: Recorded, cluster_id: str, certified_on: dt.date, pack: Pack, 
         if getattr(fact, name) is None:
             return Said("{field} is required for {kind}", field=label[name], kind=Said(A_KIND[fact.kind]))
     if fact.kind in DETAIL and fact.detail is not None:
-        allowed = ASSESSMENT_RESULTS if fact.kind == "assessment" else VALUES[DETAIL[fact.kind]]
+        allowed = ASSESSMENT_RESULTS if fact.kind in PASS_OR_FAIL else VALUES[DETAIL[fact.kind]]
         if fact.detail not in allowed:
             return Said("{field} {value!r} is not one of {choices}", field=label["detail"], value=fact.detail,
                         choices=choices(DETAIL[fact.kind], allowed))

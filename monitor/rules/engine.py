@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from monitor.rules.dates import add_months, default_valid_until, extended
-from monitor.rules.facts import Facts, Review
+from monitor.rules.dates import add_months, anniversary, default_valid_until, extended, last_day_in_force
+from monitor.rules.facts import EvaluationResult, Facts, Review
 from monitor.rules.packs import Pack
 from monitor.rules.states import ClusterState, ObligationState, Severity
 from monitor.rules.verdict import Alert, Obligation, Publicity, Verdict
@@ -92,6 +92,8 @@ def _assess(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
     _annual_reports(pack, facts, as_of, periods, revoked_on, obligations, warnings)
     _changes(pack, facts, as_of, calendar, obligations, warnings)
     _assessments(pack, facts, as_of, warnings)
+    _evaluations(pack, facts, as_of, calendar, valid_until, obligations, warnings)
+    _rectifications(pack, facts, as_of, calendar, obligations, warnings)
     return valid_until, obligations, warnings
 
 
@@ -139,6 +141,7 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
     if validity is None or valid_until is None:
         return []
     basis, months = validity.review_basis or validity.basis, validity.application_window_months
+    rectified_review = pack.rectification is not None and "review" in pack.rectification.after
     periods: list[Period] = []
     since: dt.date | None = None
     applied_on: dt.date | None = None
@@ -161,10 +164,13 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
         done_on = done_on or review.on
         if review.result == "fail":
             failed = review
-            break
+            if not rectified_review:
+                break
+            continue                # rectified, then reviewed again: the next result in this period decides
         obligations.append(_obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on,
                                        as_of, basis, opens=window_opens(valid_until, months)))
         periods.append(Period(valid_until, since, applied_on, review.on))
+        failed = None
         valid_until, since = extended(valid_until, validity.extension_years), review.on
         done_on, applied_on, applied_in_time, early = None, None, False, []
     periods.append(Period(valid_until, since, applied_on, failed.on if failed is not None else None))
@@ -175,7 +181,7 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
         warnings.extend(Alert("review_applied_early", Severity.NOTICE, basis, f"review_applied_early:{review.on}",
                               (("on", review.on), ("opens", current.opens))) for review in early)
     if failed is not None:
-        warnings.append(Alert("review_failed", Severity.REVOCATION, validity.review_failed_basis,
+        warnings.append(Alert("review_failed", validity.review_failed_severity, validity.review_failed_basis,
                                 f"review_failed:{failed.on}", (("on", failed.on),)))
     if as_of > valid_until:
         if applied_in_time:
@@ -322,6 +328,106 @@ def _assessments(pack: Pack, facts: Facts, as_of: dt.date, warnings: list[Alert]
     if results[latest] == "fail":
         warnings.append(Alert("assessment_failed", Severity.RISK, rule.basis, f"assessment_failed:{latest}",
                                 (("year", latest), ("limit", rule.consecutive_failures))))
+
+
+class Cycle(NamedTuple):
+    """An evaluation cycle (docs/rules.md, "Evaluation cycles")."""
+    starts: dt.date
+    ends: dt.date
+    due: dt.date
+    calendar: str | None
+
+
+def _cycles(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
+            valid_until: dt.date | None) -> list[Cycle]:
+    """The cycles begun by ``as_of`` that end while the certification is in force."""
+    rule, certified_on = pack.evaluation, facts.cluster.certified_on
+    cycles: list[Cycle] = []
+    if rule is None:
+        return cycles
+    while (starts := anniversary(certified_on, len(cycles) * rule.every_years)) <= as_of:
+        ends = last_day_in_force(certified_on, (len(cycles) + 1) * rule.every_years)
+        if valid_until is not None and ends > valid_until:
+            break
+        due, coverage = ends, Coverage.OFFICIAL
+        if rule.due_after_months:
+            due, coverage = calendar.period_end(ends, rule.due_after_months)
+        cycles.append(Cycle(starts, ends, due, None if coverage is Coverage.OFFICIAL else coverage.value))
+    return cycles
+
+
+def _evaluations(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar, valid_until: dt.date | None,
+                 obligations: list[Obligation], warnings: list[Alert]) -> None:
+    """One evaluation a cycle; a result settles the earliest cycle begun by its day that is still unsettled."""
+    rule = pack.evaluation
+    if rule is None:
+        return
+    cycles = _cycles(pack, facts, as_of, calendar, valid_until)
+    settled: dict[int, EvaluationResult] = {}
+    results = sorted((e for e in facts.evaluations if e.on <= as_of), key=lambda e: e.on)
+    for result in results:
+        index = next((i for i, c in enumerate(cycles) if i not in settled and c.starts <= result.on), None)
+        if index is not None:
+            settled[index] = result
+    overdue_basis = rule.overdue_basis or rule.basis
+    for index, cycle in enumerate(cycles):
+        settled_by = settled.get(index)
+        key = f"evaluation:{cycle.ends}"
+        obligation = _obligation("evaluation", key, cycle.due, settled_by.on if settled_by else None, as_of, rule.basis,
+                                 calendar=cycle.calendar)
+        obligations.append(obligation)
+        if obligation.state is ObligationState.OVERDUE:
+            warnings.append(Alert("evaluation_overdue", rule.overdue_severity, overdue_basis,
+                                  f"evaluation_overdue:{cycle.ends}", (("ends", cycle.ends), ("due", cycle.due)),
+                                  cycle.calendar, cycle.due, key))
+    if results and results[-1].result == "fail":
+        latest = results[-1]
+        warnings.append(Alert("evaluation_not_passed", rule.failed_severity, rule.failed_basis or rule.basis,
+                              f"evaluation_not_passed:{latest.on}", (("on", latest.on),)))
+
+
+def _failures(pack: Pack, facts: Facts, as_of: dt.date) -> list[tuple[dt.date, str]]:
+    """The failed results a rectification must follow, by day."""
+    after = pack.rectification.after if pack.rectification is not None else ()
+    failed: list[tuple[dt.date, str]] = []
+    if "assessment" in after:
+        failed += [(a.on, "assessment") for a in facts.assessments if a.result == "fail" and a.on <= as_of]
+    if "evaluation" in after:
+        failed += [(e.on, "evaluation") for e in facts.evaluations if e.result == "fail" and e.on <= as_of]
+    if "review" in after:
+        failed += [(r.on, "review") for r in facts.reviews if r.result == "fail" and r.on <= as_of]
+    return sorted(failed)
+
+
+def _rectifications(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
+                    obligations: list[Obligation], warnings: list[Alert]) -> None:
+    """限期整改: each failure opens a rectification due ``months`` after it; a completed rectification settles the
+    earliest open one failed by its day; a failure after a completed rectification is the repeat the pack names."""
+    rule = pack.rectification
+    if rule is None:
+        return
+    unused = sorted(day for day in facts.rectifications if day <= as_of)
+    completed: list[dt.date] = []
+    for on, kind in _failures(pack, facts, as_of):
+        ident = f"{kind}:{on}"
+        if completed and min(completed) < on:
+            warnings.append(Alert("failed_after_rectification", rule.repeat_severity, rule.repeat_basis,
+                                  f"failed_after_rectification:{ident}",
+                                  (("failed", kind), ("on", on), ("rectified_on", min(completed)))))
+            continue
+        due, used = calendar.period_end(on, rule.months)
+        coverage = None if used is Coverage.OFFICIAL else used.value
+        done_on = next((day for day in unused if day >= on), None)
+        if done_on is not None:
+            unused.remove(done_on)
+            completed.append(done_on)
+        key = f"rectification:{ident}"
+        obligation = _obligation("rectification", key, due, done_on, as_of, rule.basis, calendar=coverage)
+        obligations.append(obligation)
+        if obligation.state is ObligationState.OVERDUE:
+            warnings.append(Alert("rectification_overdue", rule.lapse_severity, rule.lapse_basis,
+                                  f"rectification_overdue:{ident}", (("failed", kind), ("on", on), ("due", due)),
+                                  coverage, due, key))
 
 
 def _incidents(pack: Pack, facts: Facts, as_of: dt.date, warnings: list[Alert]) -> None:

@@ -44,6 +44,11 @@ class AssessmentResult(NamedTuple):
     on: dt.date
 
 
+class EvaluationResult(NamedTuple):
+    result: str             # pass | fail
+    on: dt.date
+
+
 class Incident(NamedTuple):
     ground: str
     on: dt.date
@@ -60,12 +65,14 @@ class Facts:
     assessments: tuple[AssessmentResult, ...] = ()
     incidents: tuple[Incident, ...] = ()
     revoked_on: dt.date | None = None
+    evaluations: tuple[EvaluationResult, ...] = ()
+    rectifications: tuple[dt.date, ...] = ()     # the days rectifications (整改) were completed
 
 
 # --- facts as recorded: versions, corrections, and what each kind holds ------------------------------------------
 
 #: the kinds of fact, as ``monitor record`` names them
-FACT_KINDS = ("report", "change", "review", "assessment", "incident", "revocation")
+FACT_KINDS = ("report", "change", "review", "assessment", "incident", "revocation", "evaluation", "rectification")
 
 
 class Recorded(NamedTuple):
@@ -86,6 +93,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "assessment": ("year", "detail", "on"),
     "incident": ("detail", "on", "note", "dismissed_on"),
     "revocation": ("on", "note"),
+    "evaluation": ("detail", "on"),
+    "rectification": ("on", "note"),
 }
 
 
@@ -93,7 +102,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 #: by their meaning
 NAMES: dict[str, dict[str, str]] = {
     kind: {field: {("change", "detail"): "change_kind", ("change", "on"): "changed_on",
-                   ("review", "detail"): "result", ("assessment", "detail"): "result",
+                   ("review", "detail"): "result", ("assessment", "detail"): "result", ("evaluation", "detail"): "result",
                    ("incident", "detail"): "ground"}.get((kind, field), field) for field in fields}
     for kind, fields in FIELDS.items()
 }
@@ -119,6 +128,8 @@ def identity(fact: Recorded) -> tuple[object, ...]:
         return fact.kind, fact.year
     if fact.kind in ("change", "incident"):
         return fact.kind, fact.detail, fact.on
+    if fact.kind in ("evaluation", "rectification"):
+        return fact.kind, fact.on
     if fact.kind == "review":
         return fact.kind, fact.detail == "applied", fact.on
     return (fact.kind,)

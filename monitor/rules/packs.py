@@ -63,6 +63,8 @@ class Validity(_Section, frozen=True, kw_only=True):
     application_window_months: Annotated[Positive | None, Meta(description="\"有效期满前N个月内申请复核\": an application counts only from (last day + 1) - N "
                                     "months to the last day, both included; one before raises review_applied_early")] = None
     review_failed_basis: Annotated[Article, Meta(description="the article making a failed review a ground to revoke")]
+    review_failed_severity: Annotated[Severity, Meta(description="severity of review_failed (a measure that has a "
+                                                     "failed review rectified first: risk)")] = Severity.REVOCATION
     expired_basis: Annotated[Article, Meta(description="the article cited once the validity has ended without a passed review")]
     expired_unapplied_severity: Annotated[Severity, Meta(description="severity of validity_expired when no application was made in "
                                                "time (revocation, risk or notice)")] = Severity.RISK
@@ -109,6 +111,45 @@ class Assessment(_Section, frozen=True, kw_only=True):
     """Yearly assessment results (docs/rules.md, "Assessments")."""
     consecutive_failures: Annotated[Positive, Meta(description="failures in this many consecutive years revoke")]
     basis: Annotated[Article, Meta(description="the article stating it")]
+    notify: Annotated[tuple[Role, ...], Meta(description=NOTIFY_DOC)] = DEFAULT_NOTIFY
+
+
+class Evaluation(_Section, frozen=True, kw_only=True):
+    """An evaluation every N years from the certification (docs/rules.md, "Evaluation cycles"): cycle k runs from
+    the (k-1)·N-th anniversary of the certification to the day before the k·N-th, and its evaluation is due on
+    its last day, or ``due_after_months`` after it (a Civil Code period). Recorded with `monitor record evaluation`."""
+    every_years: Annotated[Positive, Meta(description="years of a cycle, counted from the certification (e.g. 2: "
+                                          "certified 2024-06-01, the first cycle ends 2026-05-31)")]
+    basis: Annotated[Article, Meta(description="the article requiring the evaluation")]
+    due_after_months: Annotated[Annotated[int, Meta(ge=0)], Meta(description="months after the cycle's last day "
+                                "the evaluation is due by (\"周期届满后N个月内\"); 0: by the cycle's last day")] = 0
+    overdue_severity: Annotated[Severity, Meta(description="severity of evaluation_overdue")] = Severity.RISK
+    overdue_basis: Annotated[Article | None, Meta(description="the article cited when an evaluation is overdue "
+                                                 "(default: basis)")] = None
+    failed_severity: Annotated[Severity, Meta(description="severity of evaluation_not_passed")] = Severity.RISK
+    failed_basis: Annotated[Article | None, Meta(description="the article cited for a failed evaluation "
+                                                "(default: basis)")] = None
+    notify: Annotated[tuple[Role, ...], Meta(description=NOTIFY_DOC)] = DEFAULT_NOTIFY
+
+
+RECTIFIED_SECTION = {"assessment": "assessment", "evaluation": "evaluation", "review": "validity"}
+
+
+class Rectification(_Section, frozen=True, kw_only=True):
+    """限期整改 (docs/rules.md, "Rectification"): after a failed result of the kinds in ``after``, the cluster must
+    rectify within ``months`` (a Civil Code period from the failure's day); a lapsed rectification is a warning of
+    ``lapse_severity``, and a failure after a completed rectification one of ``repeat_severity``. Recorded with
+    `monitor record rectification`."""
+    after: Annotated[tuple[Literal["assessment", "evaluation", "review"], ...],
+                     Meta(min_length=1, description="which failed results must be rectified: \"assessment\", "
+                          "\"evaluation\" and/or \"review\"")]
+    months: Annotated[Positive, Meta(description="months to rectify in, counted from the failure's day")]
+    basis: Annotated[Article, Meta(description="the article requiring the rectification")]
+    lapse_severity: Annotated[Severity, Meta(description="severity of rectification_overdue")] = Severity.REVOCATION
+    lapse_basis: Annotated[Article, Meta(description="the article cited when a rectification has lapsed")]
+    repeat_severity: Annotated[Severity, Meta(description="severity of failed_after_rectification: a failure after a "
+                                                "completed rectification")] = Severity.REVOCATION
+    repeat_basis: Annotated[Article, Meta(description="the article cited for a failure after a rectification")]
     notify: Annotated[tuple[Role, ...], Meta(description=NOTIFY_DOC)] = DEFAULT_NOTIFY
 
 
@@ -160,11 +201,16 @@ class PackFile(_Section, frozen=True, kw_only=True):
     annual_report: AnnualReport | None = None
     change_filing: ChangeFiling | None = None
     assessment: Assessment | None = None
+    evaluation: Evaluation | None = None
+    rectification: Rectification | None = None
     incidents: Incidents
     publicity: Publicity | None = None
     batches: tuple[Batch, ...] = ()
 
     def __post_init__(self) -> None:
+        for kind in self.rectification.after if self.rectification is not None else ():
+            if getattr(self, RECTIFIED_SECTION[kind]) is None:
+                raise ValueError(f"rectification.after: '{kind}' but the pack has no [{RECTIFIED_SECTION[kind]}]")
         seen: set[str] = set()
         for index, batch in enumerate(self.batches):
             if batch.id in seen:

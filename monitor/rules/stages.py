@@ -18,7 +18,8 @@ from monitor.rules.packs import Pack
 from monitor.rules.verdict import Obligation, Verdict
 
 #: the pack section whose ``notify`` roles receive an obligation's or a warning's reminders
-OBLIGATION_SECTION = {"renewal_review": "validity", "annual_report": "annual_report", "change_filing": "change_filing"}
+OBLIGATION_SECTION = {"renewal_review": "validity", "annual_report": "annual_report", "change_filing": "change_filing",
+                      "evaluation": "evaluation", "rectification": "rectification"}
 WARNING_SECTION = {
     "review_failed": "validity", "validity_expired": "validity", "review_applied_early": "validity",
     "annual_report_overdue": "annual_report", "annual_report_late": "annual_report",
@@ -27,6 +28,8 @@ WARNING_SECTION = {
     "change_filing_late": "change_filing",
     "assessment_failed_consecutive": "assessment", "assessment_failed": "assessment",
     "incident": "incidents",
+    "evaluation_overdue": "evaluation", "evaluation_not_passed": "evaluation",
+    "rectification_overdue": "rectification", "failed_after_rectification": "rectification",
 }
 
 

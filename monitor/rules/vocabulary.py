@@ -8,6 +8,8 @@ from monitor.rules.packs import CHANGE_KINDS, INCIDENT_GROUNDS
 
 REVIEW_RESULTS = ("applied", "pass", "fail")
 ASSESSMENT_RESULTS = ("pass", "fail")
+#: the kinds of fact whose result is pass or fail (a review may also be applied for)
+PASS_OR_FAIL = ("assessment", "evaluation")
 
 #: for each vocabulary, each value and the words that mean it; the first word is the one a template offers
 WORDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -18,6 +20,8 @@ WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "assessment": ("考核", "年度考核", "考核评价", "评价"),
         "incident": ("事件", "违规事件", "问题"),
         "revocation": ("撤销", "撤销认定", "撤销称号"),
+        "evaluation": ("评估", "周期评估", "定期评估"),
+        "rectification": ("整改", "限期整改", "整改完成"),
     },
     "change": {
         "leading_industry": ("主导产业",),

@@ -72,6 +72,96 @@ report_due = "04-30"
 '''
 
 
+WORKED = '''\
+# 某省《中小企业特色产业集群认定管理办法》: a measure with rectification (限期整改) and a two-year evaluation cycle
+id = "prov-rect"
+title = "中小企业特色产业集群认定管理办法"
+document = "某经信规〔2026〕2号"
+
+[validity]
+years = 3
+basis = "第十条"
+extension_years = 3
+extension_basis = "第十条"
+application_window_months = 3           # "有效期满前3个月内申请复核"
+review_failed_basis = "第二十条（一）"
+review_failed_severity = "risk"         # a failed review is rectified first (第十五条): risk, not yet a ground
+expired_basis = "第十条"
+
+[annual_report]
+due = "04-01"                           # "每年4月1日前"
+reporter = "bureau"
+basis = "第十二条"
+overdue_severity = "risk"
+overdue_basis = "第二十条（二）"
+consecutive_failures = 2                # "连续两年未按时报送" revokes
+
+[change_filing]
+window_months = 3                       # "变更之日起3个月内"
+basis = "第十三条"
+overdue_severity = "risk"
+overdue_basis = "第二十条（三）"
+
+[evaluation]
+every_years = 2                         # "认定后每两年开展一次评估"
+basis = "第十四条"
+due_after_months = 3                    # "评估周期届满后3个月内完成"
+overdue_basis = "第二十条（四）"
+
+[rectification]
+after = ["evaluation", "review"]        # "评估或复核不合格的，限期6个月整改"
+months = 6
+basis = "第十五条"
+lapse_basis = "第二十条（五）"            # "逾期未完成整改的" revokes
+repeat_basis = "第二十条（五）"           # "整改后再次不合格的" revokes
+
+[incidents]
+notice_basis = "第二十条"
+[incidents.revocation_grounds]
+false_declaration = "第二十条（六）"
+
+[publicity]
+working_days = 7                        # "公示7个工作日"
+basis = "第九条"
+'''
+
+WORKED_INTRO = """\
+A measure of the kind many provinces have: reports by April 1, two missed in a row revoking; a review window; a
+three-month change window; seven working days of publicity; an evaluation every two years from the certification;
+and a six-month rectification after a failed evaluation or review, a lapse or a second failure revoking. Below it,
+cases worked by hand from docs/rules.md, one a line in the form of docs/rules.md's examples ("Reading the
+examples"); `tests/test_contract_docs.py` runs each of them through this pack and the engine."""
+
+#: the worked example's cases, worked by hand from docs/rules.md (tests/test_contract_docs.py runs them)
+WORKED_CASES = '''\
+prov-rect, certified 2024-03-20 → valid_until 2027-03-19, evaluation:2026-03-19 due 2026-06-22 pending basis 第十四条
+prov-rect, certified 2024-03-20, as of 2026-06-22 → evaluation:2026-03-19 due 2026-06-22 pending days_left 0, no evaluation_overdue
+prov-rect, certified 2024-03-20, as of 2026-06-23 → evaluation:2026-03-19 due 2026-06-22 overdue, evaluation_overdue risk basis 第二十条（四）
+prov-rect, certified 2024-03-20, evaluation pass 2026-05-10, as of 2026-06-23 → evaluation:2026-03-19 due 2026-06-22 done done 2026-05-10, no evaluation_overdue, no evaluation_not_passed
+prov-rect, certified 2024-03-20, evaluation pass 2026-07-01, as of 2026-07-02 → evaluation:2026-03-19 due 2026-06-22 late done 2026-07-01, no evaluation_overdue
+prov-rect, certified 2024-03-20, as of 2026-07-01 → no evaluation:2028-03-19
+prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, as of 2026-05-10 → evaluation_not_passed risk basis 第十四条, rectification:evaluation:2026-05-10 due 2026-11-10 pending basis 第十五条
+prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, as of 2026-11-10 → rectification:evaluation:2026-05-10 due 2026-11-10 pending days_left 0, no rectification_overdue
+prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, as of 2026-11-11 → rectification:evaluation:2026-05-10 due 2026-11-10 overdue, rectification_overdue revocation basis 第二十条（五）
+prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, rectified 2026-09-01, as of 2026-11-11 → rectification:evaluation:2026-05-10 due 2026-11-10 done done 2026-09-01, no rectification_overdue
+prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, rectified 2026-11-20, as of 2026-11-21 → rectification:evaluation:2026-05-10 due 2026-11-10 late, no rectification_overdue
+prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, rectified 2026-09-01, evaluation fail 2026-10-01, as of 2026-10-01 → failed_after_rectification revocation basis 第二十条（五）, no rectification:evaluation:2026-10-01, evaluation_not_passed risk
+prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, rectified 2026-09-01, evaluation pass 2026-10-01, as of 2026-10-01 → no failed_after_rectification, no evaluation_not_passed
+prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, evaluation fail 2026-06-01, as of 2026-06-01 → rectification:evaluation:2026-06-01 due 2026-12-01 pending, no failed_after_rectification
+prov-rect, certified 2023-03-20, review applied 2025-12-22, review fail 2026-01-15, as of 2026-01-15 → review_failed risk basis 第二十条（一）, rectification:review:2026-01-15 due 2026-07-15 pending basis 第十五条
+prov-rect, certified 2023-03-20, review applied 2025-12-22, review fail 2026-01-15, rectified 2026-05-01, review pass 2026-06-01, as of 2026-06-01 → valid_until 2029-03-19, no review_failed, rectification:review:2026-01-15 due 2026-07-15 done
+prov-rect, certified 2023-03-20, review applied 2025-12-22, review fail 2026-01-15, rectified 2026-05-01, review fail 2026-06-01, as of 2026-06-01 → failed_after_rectification revocation, valid_until 2026-03-19, state expired
+prov-rect, certified 2023-03-20, review applied 2025-12-19, as of 2026-01-01 → review_applied_early notice
+prov-rect, certified 2023-03-20, as of 2025-06-20 → evaluation:2025-03-19 due 2025-06-19 overdue, evaluation_overdue risk
+prov-rect, certified 2024-03-20, as of 2025-04-02 → annual_report:2024 due 2025-04-01 overdue, annual_report_overdue:2024 risk basis 第二十条（二）
+prov-rect, certified 2024-03-20, as of 2026-04-02 → annual_report_failed_consecutive revocation basis 第二十条（二）
+prov-rect, certified 2024-03-20, report 2024 filed 2025-03-01, as of 2026-04-02 → no annual_report_failed_consecutive, annual_report_overdue:2025 risk
+prov-rect, certified 2024-03-20, change operator 2025-07-01, as of 2025-10-10 → change_filing:operator:2025-07-01 due 2025-10-09 overdue, change_filing_overdue risk basis 第二十条（三）
+prov-rect, certified 2026-10-20, publicity 2026-09-28 → publicity ends 2026-10-12
+prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, revoked 2026-06-01, as of 2026-12-01 → state revoked, no rectification:evaluation:2026-05-10, no rectification_overdue
+'''
+
+
 def _words(kind: mi.Type) -> str:
     """A declared type in words."""
     if isinstance(kind, mi.Metadata):
@@ -166,5 +256,7 @@ def reference() -> str:
             lines += _section(f"[[{field.encode_name}]]", unwrap(kind.item_type))  # type: ignore[arg-type]
         elif isinstance(kind, mi.StructType):
             lines += _section(f"[{field.encode_name}]", kind)
-    lines += ["## An annotated example", "", "```toml", EXAMPLE.rstrip(), "```", ""]
+    lines += ["## An annotated example", "", "```toml", EXAMPLE.rstrip(), "```", "",
+              "## A worked example: rectification and an evaluation cycle", "", WORKED_INTRO, "",
+              "```toml", WORKED.rstrip(), "```", "", "```example", WORKED_CASES.rstrip(), "```", ""]
     return "\n".join(lines)

@@ -28,6 +28,7 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
             years=v.years, basis=v.basis, extension=v.extension_years, extension_basis=v.extension_basis,
             completes=w["by_application" if v.review_by_application else "by_result"]))
         lines.append(w["review"].format(failed_basis=v.review_failed_basis, expired_basis=v.expired_basis,
+                                        failed_severity=term(v.review_failed_severity, lang),
                                         severity=term(v.expired_unapplied_severity, lang)))
     r = pack.annual_report
     lines.append(w["report_none"] if r is None else w["report"].format(
@@ -45,6 +46,18 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
                  w["assessment"].format(count=a.consecutive_failures, basis=a.basis))
     grounds = w["list"].join(f"{term(g, lang)} {b}" for g, b in pack.incidents.revocation_grounds.items())
     lines.append(w["incidents"].format(grounds=grounds or w["none"], basis=pack.incidents.notice_basis))
+    e = pack.evaluation
+    if e is not None:
+        due = w["evaluation_after"].format(months=e.due_after_months) if e.due_after_months else w["evaluation_at_end"]
+        lines.append(w["evaluation"].format(years=e.every_years, due=due, basis=e.basis,
+                                            severity=term(e.overdue_severity, lang),
+                                            overdue_basis=e.overdue_basis or e.basis))
+    rect = pack.rectification
+    if rect is not None:
+        lines.append(w["rectification"].format(
+            after=w["list"].join(term(kind, lang) for kind in rect.after), months=rect.months, basis=rect.basis,
+            lapse=term(rect.lapse_severity, lang), lapse_basis=rect.lapse_basis,
+            repeat=term(rect.repeat_severity, lang), repeat_basis=rect.repeat_basis))
     p = pack.publicity
     if p is not None:
         lines.append(w["publicity"].format(days=p.working_days, basis=p.basis))

@@ -70,14 +70,16 @@ class FactIn(BaseModel):
     line checks them; Chinese values (通过, 主导产业 …) are accepted."""
     model_config = ConfigDict(extra="forbid")
     cluster: str = Field(description="The cluster's id (any case).")
-    fact: str = Field(description="report, change, review, assessment, incident or revocation (or 年度报告 …).")
+    fact: str = Field(description="report, change, review, assessment, evaluation, rectification, incident or "
+                                  "revocation (or 年度报告 …).")
     year: int | str | None = Field(None, description="report, assessment: the year it is on.")
     filed_on: str | None = Field(None, description="report, change: the day it was filed (YYYY-MM-DD).")
     change_kind: str | None = Field(None, description="change: leading_industry, spatial_scope or operator.")
     changed_on: str | None = Field(None, description="change: the day it happened.")
-    result: str | None = Field(None, description="review: applied, pass, fail; assessment: pass, fail.")
+    result: str | None = Field(None, description="review: applied, pass, fail; assessment, evaluation: pass, fail.")
     ground: str | None = Field(None, description="incident: its ground.")
-    on: str | None = Field(None, description="review, assessment, incident, revocation: the day.")
+    on: str | None = Field(None, description="review, assessment, evaluation, rectification, incident, revocation: "
+                                             "the day.")
     dismissed_on: str | None = Field(None, description="incident: the day it was dismissed.")
     note: str | None = Field(None, description="incident, revocation: a note.")
 
