@@ -26,11 +26,35 @@ def test_workdays_add_follows_the_2026_holiday_notice(config_file: Path, start: 
 
 
 def test_workdays_add_says_when_the_year_is_not_in_the_official_calendar(config_file: Path, tmp_path: Path) -> None:
-    assert "仅按周末推算" in monitor("workdays", "add", "2026-12-31", "1", config=in_chinese(config_file)).output
+    # 2027 is not in the official data: 元旦 (a Friday) is still a holiday, and the note says 调休 is unknown
+    result = monitor("workdays", "add", "2026-12-31", "1", config=in_chinese(config_file))
+    assert result.output.splitlines() == [
+        "2027-01-04（周一）", "  * 2027年调休安排尚未收录：已按法定节假日推算，调休未计入，请核对国务院办公厅通知"]
+    english = monitor("workdays", "add", "2027-09-30", "1", config=config_file).output
+    assert english.startswith("2027-10-04 (Mon)") and "adjusted working days (调休) are not yet known" in english
     configured = tmp_path / "holidays.toml"
-    configured.write_text("[calendar]\nholidays = [2027-01-01]\n", encoding="utf-8")
+    configured.write_text("[calendar]\nholidays = [2027-01-04]\nworkdays = [2027-01-02]\n", encoding="utf-8")
     result = monitor("workdays", "add", "2026-12-31", "1", config=configured)
-    assert result.output.startswith("2027-01-04（周一）") and "按配置的节假日推算" in result.output
+    assert result.output.startswith("2027-01-02（周六）") and "按法定节假日及配置的节假日、调休推算" in result.output
+    assert monitor("workdays", "add", "2027-01-02", "1", config=configured).output.startswith("2027-01-05（周二）")
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ("error: {config}: calendar.workdays: 2027-10-02 is a statutory holiday (National Day, "
+            "《全国年节及纪念日放假办法》) and cannot be a working day")),
+    ("zh", "错误：{config}：calendar.workdays：2027-10-02 是法定节假日（国庆节，《全国年节及纪念日放假办法》），不能设为工作日"),
+])
+def test_config_cannot_make_a_statutory_holiday_a_working_day(tmp_path: Path, lang: str, expected: str) -> None:
+    config = tmp_path / "calendar.toml"
+    config.write_text(f'[general]\nlanguage = "{lang}"\n[calendar]\nworkdays = [2027-09-26, 2027-10-02]\n',
+                      encoding="utf-8")
+    result = monitor("workdays", "add", "2027-09-30", "1", config=config)
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [expected.format(config=config)]
+    config.write_text("[calendar]\nworkdays = [2026-02-17]\n", encoding="utf-8")   # 春节 in the official data too
+    assert "2026-02-17 是法定节假日（春节" in monitor("status", config=config).output
+    config.write_text("[calendar]\nworkdays = [2027-09-26]\n", encoding="utf-8")   # a 调休 Sunday is fine
+    assert monitor("workdays", "add", "2027-09-25", "1", config=config).output.startswith("2027-09-26（周日）")
 
 
 def test_publicity_counts_its_first_day_and_cites_the_articles(config_file: Path) -> None:

@@ -134,7 +134,8 @@ def report(app: App, file: Path, selection: Selection) -> None:
 
 @click.group()
 def workdays() -> None:
-    """Working days of the official Chinese calendar (调休 included), with config overrides."""
+    """Working days: the official Chinese calendar (调休 included), the statutory holidays of the years it lacks,
+    and the days config lists."""
 
 
 @workdays.command("add")
