@@ -61,7 +61,7 @@ def test_an_uncovered_year_keeps_its_statutory_holidays_and_says_so(calendar: Wo
 
 @pytest.mark.parametrize("year", [2003, 2100, 2150])
 def test_a_year_without_data_or_statutory_list_falls_back_to_weekends(calendar: WorkCalendar, year: int) -> None:
-    # before the official data (2004) and the 2024 revision (2025), or past lunardate's tables (2099)
+    # before the official data (2004) and the 2024 revision (2025), or past the statutory list's last year (2099)
     assert calendar.coverage(year) is Coverage.WEEKENDS
     assert statutory_holidays(year) == {}
     assert calendar.is_workday(dt.date(year, 10, 1)) is (dt.date(year, 10, 1).weekday() < 5)

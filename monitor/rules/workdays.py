@@ -22,7 +22,7 @@ from monitor.rules.dates import add_months
 
 #: the first year of 《全国年节及纪念日放假办法》 as revised in 2024 (除夕 and May 2 added to the holidays)
 STATUTORY_FROM = 2025
-#: the last year whose lunar dates the ``lunardate`` package computes (its tables end with lunar 2099)
+#: the last year whose lunar dates ``borax`` computes in full (its tables end with lunar 2100)
 STATUTORY_UNTIL = 2099
 
 
@@ -58,8 +58,8 @@ def _statutory() -> dict[int, dict[dt.date, Holiday]]:
 
 
 def _statutory_year(year: int) -> dict[dt.date, Holiday]:
+    from borax.calendars.lunardate import LunarDate
     from chinese_calendar import get_solar_terms
-    from lunardate import LunarDate
 
     def lunar(month: int, day: int) -> dt.date:
         solar: dt.date = LunarDate(year, month, day).to_solar_date()
