@@ -16,7 +16,7 @@ from monitor import clock
 from monitor.config import DEFAULT_SOURCE, Settings, load_settings
 from monitor.errors import ConfigError, InputError, Said
 from monitor.rules.packs import Pack, load_packs
-from monitor.rules.workdays import WorkCalendar
+from monitor.rules.workdays import WorkCalendar, statutory_holiday
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -39,6 +39,17 @@ def who() -> str:
     return name
 
 
+def refuse_statutory_workdays(settings: Settings) -> None:
+    """config's ``[calendar] workdays`` may not make a statutory holiday a working day (docs/rules.md, section 3):
+    《全国年节及纪念日放假办法》 gives those days off every year, whatever the year's 调休 adds around them."""
+    for day in sorted(settings.extra_workdays):
+        holiday = statutory_holiday(day)
+        if holiday is not None:
+            raise ConfigError("{source}: calendar.workdays: {day} is a statutory holiday ({holiday}, "
+                              "《全国年节及纪念日放假办法》) and cannot be a working day", source=settings.source,
+                              day=day, holiday=Said(holiday.value))
+
+
 @dataclass
 class App:
     config_path: Path | None = None
@@ -46,7 +57,9 @@ class App:
 
     @cached_property
     def settings(self) -> Settings:
-        return self._settings or load_settings(self.config_path)
+        settings = self._settings or load_settings(self.config_path)
+        refuse_statutory_workdays(settings)
+        return settings
 
     @cached_property
     def packs(self) -> dict[str, Pack]:

@@ -175,8 +175,8 @@ def test_calendar_note_next_to_dates_it_affects(app: App, config_file: Path, tmp
             "NMG-9", "operator", dt.date(2031, 2, 5), None)
     [cluster] = status_json(config_file, "--as-of", "2031-02-06")["clusters"]
     [change] = [o for o in cluster["obligations"] if o["kind"] == "change_filing"]
-    assert (change["due"], change["calendar"]) == ("2031-03-05", "weekends")
-    assert change["calendar_note"] == "2031年节假日未收录，仅按周末推算，请核对国务院办公厅通知"
+    assert (change["due"], change["calendar"]) == ("2031-03-05", "statutory")
+    assert change["calendar_note"] == "2031年调休安排尚未收录：已按法定节假日推算，调休未计入，请核对国务院办公厅通知"
     table = monitor("status", "--as-of", "2031-02-06", "--wide", config=config_file).stdout
     lines = table.splitlines()
     assert lines[:4] == [
@@ -185,13 +185,13 @@ def test_calendar_note_next_to_dates_it_affects(app: App, config_file: Path, tmp
         "                        警示"),
         ("NMG-9  新集群  nmg-sme-draft  有效  2033-05-31  重大变动备案 2031-03-05 (27天) *1  "
         "change_filing:operator:2031-02-05  —"),
-        "*1 2031年节假日未收录，仅按周末推算，请核对国务院办公厅通知",
+        "*1 2031年调休安排尚未收录：已按法定节假日推算，调休未计入，请核对国务院办公厅通知",
     ]
     assert lines[4:6] == ["共1个集群：有效1，到期0，撤销0；警示：撤销0，风险0，提示0",
                           "守护进程：未运行；上次扫描 从未，上次摘要 从未；待发送 0 项（重试中邮件 0 封），发送失败 0 项"]
     assert lines[6].startswith("数据库：") and len(lines) == 7
     [overdue] = status_json(config_file, "--as-of", "2031-03-06")["clusters"][0]["warnings"]
-    assert (overdue["code"], overdue["calendar"]) == ("change_filing_overdue", "weekends")
+    assert (overdue["code"], overdue["calendar"]) == ("change_filing_overdue", "statutory")
 
 
 def test_regimes_lists_every_pack_with_articles(roster: Path) -> None:

@@ -278,7 +278,7 @@ def test_config_can_give_miit_a_window(run: Any, packs: dict[str, Pack]) -> None
 def test_due_day_in_an_uncovered_year_says_which_calendar(run: Any) -> None:
     f = facts("nmg-sme-draft", "2030-06-01", changes=(Change("operator", d("2031-02-10")),))
     o = one(run(f, "2031-02-11"), "change_filing:operator:2031-02-10")
-    assert (o.due, o.calendar) == (d("2031-03-10"), "weekends")
+    assert (o.due, o.calendar) == (d("2031-03-10"), "statutory")
 
 
 # -- assessments ----------------------------------------------------------------------------------

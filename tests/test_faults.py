@@ -20,7 +20,8 @@ from tests.helpers import write_roster
 from tests.mailserver import MailServer
 from tests.reminder_helpers import Clock, at, daemon, load_roster, make_app
 
-#: working days (2027 is not in the official calendar: weekends only) around the 2027-03-10 report day
+#: working days (2027 is not in the official calendar: weekends and the statutory holidays, none of which falls
+#: here) around the 2027-03-10 report day
 DAYS = [d("2027-02-22") + dt.timedelta(days=i) for i in range(18)]
 DAYS = [day for day in DAYS if day.weekday() < 5]
 

@@ -148,6 +148,7 @@ def test_chinese_throughout(tmp_path: Path) -> None:
         "record help": monitor("record", "change", "--help", config=zh),
         "regimes": monitor("regimes", config=zh),
         "publicity": monitor("publicity", "2026-09-28", config=zh),
+        "one publicity": monitor("publicity", "2026-09-28", "--regime", "nmg-sme-draft", config=zh),
         "workdays": monitor("workdays", "add", "2026-09-30", "1", config=zh),
         "ack": monitor("ack", "NMG-1", "nothing", "--until", "2099-01-01", "--note", "x", config=zh),
     }
@@ -163,7 +164,8 @@ def test_chinese_throughout(tmp_path: Path) -> None:
     assert "缺少选项 '--year'" in runs["missing"].stderr and runs["missing"].exit_code == 2
     assert "没有命令 'recrod'" in runs["no command"].stderr
     assert "年度报告：每年3月10日前由盟市工信局报送" in runs["regimes"].stdout
-    assert runs["publicity"].stdout.startswith("2026-09-28 起 5 个工作日：2026-10-09（周五）结束")
+    assert "nmg-sme-draft：2026-09-28 起 5 个工作日（第十条）：2026-10-09（周五）结束\n" in runs["publicity"].stdout
+    assert runs["one publicity"].stdout.startswith("2026-09-28 起 5 个工作日：2026-10-09（周五）结束")
     assert runs["workdays"].stdout.startswith("2026-10-08（周四）")      # after the National Day holiday
     for name, result in runs.items():
         said = result.stdout + result.stderr
@@ -182,8 +184,10 @@ def test_english_throughout(tmp_path: Path) -> None:
     help_text = monitor("--help", config=en).stdout
     assert "Usage:" in help_text and "Record a fact as it happens" in help_text
     assert "annual report: due 03-10 each year, by the bureau" in monitor("regimes", config=en).stdout
-    assert monitor("publicity", "2026-09-28", config=en).stdout.startswith(
+    assert monitor("publicity", "2026-09-28", "--regime", "xj-amc", config=en).stdout.startswith(
         "2026-09-28 + 5 working days: ends 2026-10-09 (Fri)")
+    assert "xj-amc: 2026-09-28 + 5 working days (第七条（三）): ends 2026-10-09 (Fri)\n" in monitor(
+        "publicity", "2026-09-28", config=en).stdout
     for result in (recorded, unknown, monitor("regimes", config=en), monitor("--help", config=en)):
         assert not re.search(r"错误|用法|选项|年度报告|有效期|已记录", result.stdout + result.stderr)
 

@@ -134,7 +134,8 @@ def report(app: App, file: Path, selection: Selection) -> None:
 
 @click.group()
 def workdays() -> None:
-    """Working days of the official Chinese calendar (调休 included), with config overrides."""
+    """Working days: the official Chinese calendar (调休 included), the statutory holidays of the years it lacks,
+    and the days config lists."""
 
 
 @workdays.command("add")
@@ -156,23 +157,57 @@ def workdays_add(app: App, start: dt.date, count: int) -> None:
 @click.command()
 @config_option
 @click.argument("start", type=DATE)
-@click.option("--days", type=click.IntRange(min=1), help="Working days (default: the regimes' 公示5个工作日).")
+@click.option("--regime", help="The regime whose pack's period to count (without it and --days: each regime's).")
+@click.option("--days", type=click.IntRange(min=1), help="Working days to count, whatever the packs say.")
 @pass_app
-def publicity(app: App, start: dt.date, days: int | None) -> None:
-    """When a publicity (公示) starting on START ends: START counts as its first day if it is a working day."""
+def publicity(app: App, start: dt.date, regime: str | None, days: int | None) -> None:
+    """When a publicity (公示) starting on START ends: START counts as its first day if it is a working day. The
+    period is the one the regime's pack states: with --regime that regime's, else each regime's end."""
+    # docs/rules.md, section 12: never a silent default number of days
+    from monitor.errors import InputError
     from monitor.views.words import coverage_note
 
-    periods = sorted({(p.publicity.working_days, f"{p.id} {p.publicity.basis}") for p in app.packs.values()
-                      if p.publicity is not None})
-    count = days or (periods[0][0] if periods else 5)
-    end, coverage = app.calendar.add_workdays(start - dt.timedelta(days=1), count)
-    note = coverage_note(coverage, end.year, app.settings.language)
+    lang = app.settings.language
+
+    def end_of(count: int) -> tuple[dt.date, str | None]:
+        end, coverage = app.calendar.add_workdays(start - dt.timedelta(days=1), count)
+        return end, coverage_note(coverage, end.year, lang)
+
+    if regime is not None and days is not None:
+        raise InputError("give --regime or --days, not both: --days N counts N working days whatever the regime")
+    if days is None and regime is None:
+        packs = sorted(app.packs.values(), key=lambda pack: pack.id)
+        if not any(pack.publicity for pack in packs):
+            raise InputError("no loaded regime has a publicity period: give --days N")
+        notes: dict[str, int] = {}       # a calendar note once, under the lines, as the status table has it
+        for pack in packs:
+            if pack.publicity is not None:
+                end, note = end_of(pack.publicity.working_days)
+                mark = f" *{notes.setdefault(note, len(notes) + 1)}" if note else ""
+                echo(Said("{regime}: {start} + {count} working days ({basis}): ends {end} ({weekday}){mark}",
+                          regime=pack.id, start=start, count=pack.publicity.working_days, basis=pack.publicity.basis,
+                          end=end, weekday=Said(WEEKDAYS[end.weekday()]), mark=mark))
+        without = [pack.id for pack in packs if pack.publicity is None]
+        if without:
+            echo(Said("without a publicity period: {regimes}", regimes=", ".join(without)))
+        for note, number in notes.items():
+            click.echo(f"*{number} {note}")
+        return
+    count, basis = days, None
+    if regime is not None:
+        pack = app.pack(regime)
+        if pack.publicity is None:
+            raise InputError("regime {regime!r} has no publicity period in its pack: give --days N to count one",
+                             regime=regime)
+        count, basis = pack.publicity.working_days, f"{pack.id} {pack.publicity.basis}"
+    assert count is not None     # --days, or the regime's
+    end, note = end_of(count)
     echo(Said("{start} + {count} working days: ends {end} ({weekday}); objections are due by then", start=start,
               count=count, end=end, weekday=Said(WEEKDAYS[end.weekday()])))
     if note:
         click.echo(f"  * {note}")
-    if days is None:
-        echo(Said("basis: {articles}", articles="; ".join(name for n, name in periods if n == count)))
+    if basis is not None:
+        echo(Said("basis: {articles}", articles=basis))
 
 
 @click.command()
