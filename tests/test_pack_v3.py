@@ -28,6 +28,7 @@ def obligations(config: Path, cluster_id: str = "PR-1") -> dict[str, dict[str, o
 @pytest.fixture
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MONITOR_NOW", NOW)
+    monkeypatch.setattr("monitor.clock._offsets", [])       # the clock reads MONITOR_NOW once a process
     packs = tmp_path / "packs"
     packs.mkdir()
     (packs / "prov-rect.toml").write_text(WORKED, encoding="utf-8")

@@ -33,7 +33,7 @@ def _text(value: object) -> str:
 
 def warning_message(warning: Alert, lang: str) -> str:
     params = {key: _text(value) for key, value in warning.params}
-    for key in ("change_kind", "ground"):
+    for key in ("change_kind", "ground", "failed"):
         if key in params:
             params[key] = term(params[key], lang)
     if "years" in params and lang == "en":       # the rules list years as Chinese lists them
