@@ -133,7 +133,8 @@ class Period(NamedTuple):
 
 def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligation],
              warnings: list[Alert]) -> list[Period]:
-    """Renewal reviews, cycle by cycle: a pass extends from the old last day, a fail ends the chain. With an
+    """Renewal reviews, cycle by cycle: a pass extends from the old last day, a fail ends the chain (unless the pack
+    rectifies failed reviews: then the next result of the period decides). With an
     application window, an application dated before it counts for nothing and raises review_applied_early.
     Returns the chain of validity periods (none without a validity), the current one last."""
     validity = pack.validity
