@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 import inspect
 
+import msgspec
 from msgspec import inspect as mi
 
 from monitor.rules.packs import PackFile
@@ -109,7 +110,7 @@ def _description(kind: mi.Type) -> str:
 def _default(field: mi.Field) -> str:
     if field.required:
         return "—"
-    value = field.default
+    value = field.default_factory() if field.default_factory is not msgspec.NODEFAULT else field.default
     if value is None:
         return "unset"
     if isinstance(value, enum.Enum):
