@@ -35,6 +35,7 @@ MonthDay = Annotated[str, Meta(min_length=1)]
 
 
 Article = Annotated[str, Meta(min_length=1)]
+Text = Annotated[str, Meta(min_length=1)]
 NOTIFY_DOC = "who is reminded of this section's obligations and warnings: \"operator\" and/or \"bureau\""
 
 
@@ -77,6 +78,8 @@ class AnnualReport(_Section, frozen=True, kw_only=True):
     """The yearly report (docs/rules.md, "Annual reports"): the report on year Y is due in Y+1."""
     due: Annotated[MonthDay, Meta(description="the yearly due day, MM-DD (e.g. \"04-30\"); a day every year has")]
     reporter: Annotated[Literal["cluster", "bureau"], Meta(description="who files it: \"cluster\" or \"bureau\"")]
+    reporter_label: Annotated[Text | None, Meta(description="the reporting body as the measure names it (e.g. "
+                                                "\"盟市工信局\"), shown for reporter; unset: a neutral word")] = None
     basis: Annotated[Article, Meta(description="the article requiring the report")]
     overdue_severity: Annotated[Severity, Meta(description="severity of annual_report_overdue (and, with consecutive_failures, of "
                                      "annual_report_late)")]

@@ -39,6 +39,7 @@ notify = ["operator", "bureau"]
 [annual_report]
 due = "03-31"                           # the report on year Y is due on 03-31 of Y+1
 reporter = "bureau"
+reporter_label = "市工业和信息化局"          # the reporter as 第十二条 names it (`monitor regimes` shows it)
 basis = "第十二条"
 overdue_severity = "risk"               # one failure short of the limit
 overdue_basis = "第十五条（二）"

@@ -31,7 +31,7 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
                                         severity=term(v.expired_unapplied_severity, lang)))
     r = pack.annual_report
     lines.append(w["report_none"] if r is None else w["report"].format(
-        **_month_day(r.due), reporter=term(r.reporter, lang),
+        **_month_day(r.due), reporter=r.reporter_label or term(r.reporter, lang),
         basis=r.basis, severity=term(r.overdue_severity, lang), overdue_basis=r.overdue_basis))
     c = pack.change_filing
     if c is None:
