@@ -113,7 +113,7 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
     clusters.sort(key=lambda c: c.id)
     new = tuple.__new__
     kinds: dict[str, tuple[list[Any], ...]] = {}     # a cluster's reports, changes, reviews, assessments, incidents
-    revoked: dict[str, dt.date] = {}
+    revoked: dict[str, tuple[dt.date, str | None]] = {}     # a cluster's revocation: its day and its ground
     where, params = _scope(conn, scope, id_range, "f.cluster_id")
     rows = conn.all("SELECT f.cluster_id, f.kind, f.year, f.on_date, f.filed_on, f.detail, f.note, f.dismissed_on "
                     f"FROM fact f WHERE {in_force(scope.known_at is not None)}"
@@ -136,14 +136,15 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
             lists[3].append(new(AssessmentResult, (year, detail, on)))
         elif kind == "incident":
             lists[4].append(Incident(detail, on, note, as_date(dismissed) if dismissed else None))
-        elif kind == "revocation":
-            revoked[cid] = min(on, revoked.get(cid, on))
+        elif kind == "revocation" and (cid not in revoked or on < revoked[cid][0]):
+            revoked[cid] = (on, detail)
     out = []
     none: tuple[list[Any], ...] = ([], [], [], [], [])
     for c in clusters:
         reports, changes, reviews, assessments, incidents = kinds.get(c.id, none)
+        revoked_on, ground = revoked.get(c.id, (None, None))
         out.append(Facts(c, tuple(reports), tuple(changes), tuple(reviews), tuple(assessments), tuple(incidents),
-                         revoked.get(c.id)))
+                         revoked_on, ground))
     return out
 
 

@@ -73,12 +73,13 @@ class Case:
     assessments: list[AssessmentResult] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     revoked_on: dt.date | None = None
+    revocation_ground: str | None = None
     as_of: dt.date | None = None
 
     def facts(self) -> Facts:
         cluster = Cluster("EX-1", "示例集群", self.regime, **self.roster)
         return Facts(cluster, tuple(self.reports), tuple(self.changes), tuple(self.reviews),
-                     tuple(self.assessments), tuple(self.incidents), self.revoked_on)
+                     tuple(self.assessments), tuple(self.incidents), self.revoked_on, self.revocation_ground)
 
 
 def _regime(text: str) -> tuple[str, dict[str, dict[str, Any]]]:
@@ -127,6 +128,8 @@ def parse_case(left: str) -> Case:
                 case.incidents.append(Incident(ground, day(on), dismissed_on=day(dismissed)))
             case ["revoked", on]:
                 case.revoked_on = day(on)
+            case ["revoked", on, "ground", ground]:
+                case.revoked_on, case.revocation_ground = day(on), ground
             case ["as", "of", on]:
                 case.as_of = day(on)
             case _:
@@ -177,6 +180,10 @@ def check_result(outcome: Outcome, result: str) -> None:
             assert not outcome.has(key), f"{key} is there"
         case ["publicity", "ends", on]:
             assert verdict.publicity is not None and verdict.publicity.end == day(on)
+        case ["barred", "until", on]:
+            assert verdict.reapply_barred_until == day(on), verdict.reapply_barred_until
+        case ["not", "barred"]:
+            assert verdict.reapply_barred_until is None, verdict.reapply_barred_until
         case [key, "listed"]:
             outcome.obligation(key)
             assert key in outcome.listed, f"{key} is not listed"

@@ -23,7 +23,8 @@ def test_the_five_policies_are_bundled() -> None:
 
 def test_every_basis_cites_an_article() -> None:
     for pack in load_packs().values():
-        for section in (pack.validity, pack.annual_report, pack.change_filing, pack.assessment, pack.publicity):
+        for section in (pack.validity, pack.annual_report, pack.change_filing, pack.assessment, pack.publicity,
+                        pack.revocation):
             if section is None:
                 continue
             for name in section.__slots__:

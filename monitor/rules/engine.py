@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from monitor.rules.bars import barred_as_of
 from monitor.rules.dates import add_months, default_valid_until, extended
 from monitor.rules.facts import Facts, Review
 from monitor.rules.packs import Pack
@@ -76,7 +77,7 @@ def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar) -
         obligations = [o for o in obligations
                        if (o.due is not None and o.due <= revoked_on) or (o.due is None and not o.is_open)]
     return Verdict(facts.cluster.id, state, valid_until, tuple(obligations), tuple(warnings),
-                   _publicity(pack, facts, calendar))
+                   _publicity(pack, facts, calendar), barred_as_of(pack, facts, as_of))
 
 
 def failed_verdict(cluster_id: str, error: str) -> Verdict:

@@ -66,6 +66,13 @@ major_accident = "第十五条（五）"
 working_days = 5                        # 公示5个工作日, the first day counts
 basis = "第九条"
 
+[revocation]
+reapply_after_years = 3                 # "撤销认定的，3年内不得再次申报": revoked 2027-01-05, barred through 2030-01-05
+basis = "第十七条"
+[revocation.grounds]
+false_declaration = 5                   # a ground barred longer
+report_not_filed = 0                    # a ground that bars nothing
+
 [[batches]]
 id = "2026"
 notice = "某工信函〔2026〕9号"

@@ -48,6 +48,12 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
     p = pack.publicity
     if p is not None:
         lines.append(w["publicity"].format(days=p.working_days, basis=p.basis))
+    bar = pack.revocation
+    if bar is not None:
+        bars = [w["bar_years"].format(years=bar.reapply_after_years) if bar.reapply_after_years else w["bar_unlisted"]]
+        bars += [w["bar_ground"].format(ground=term(g, lang), years=years) if years else
+                 w["bar_ground_none"].format(ground=term(g, lang)) for g, years in bar.grounds.items()]
+        lines.append(w["bar"].format(bars=w["list"].join(bars), basis=bar.basis))
     for batch in pack.batches:
         terms = []
         if batch.valid_until:
