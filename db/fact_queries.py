@@ -12,13 +12,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
 
 from db.models import ArchiveRow, ClusterRow, DeliveryRow, FactRow, ReminderRow
 from db.queries import aware
 from db.session import rowcount
-from monitor.rules.facts import Recorded, Version
+from monitor.rules.facts import Cluster, Facts, Recorded, Version
 from monitor.rules.states import DeliveryState, delivery_sources
 
 
@@ -85,6 +85,18 @@ def clusters(session: Session, lowered: Iterable[str],
             query = query.where(ClusterRow.region.in_(list(regions)))
         found.update((row.id.lower(), row) for row in session.scalars(query))
     return found
+
+
+def revoked(session: Session) -> list[Facts]:
+    """Every cluster with a revocation in force, archived ones too (a bar on applying again outlasts the roster),
+    with the revocation's day and ground and none of its other facts."""
+    later = aliased(FactRow)
+    rows = session.execute(
+        select(ClusterRow, FactRow.on_date, FactRow.detail).join(FactRow, FactRow.cluster_id == ClusterRow.id)
+        .where(FactRow.kind == "revocation", ~FactRow.retracts, ~exists().where(later.replaces == FactRow.id))
+        .order_by(ClusterRow.id))
+    return [Facts(Cluster(row.id, row.name, row.regime, row.certified_on, row.valid_until, row.batch, row.region),
+                  revoked_on=on, revocation_ground=ground) for row, on, ground in rows]
 
 
 def archived(session: Session, cluster_id: str) -> ArchiveRow | None:

@@ -122,7 +122,7 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
     clusters.sort(key=lambda c: c.id)
     new = tuple.__new__
     kinds: dict[str, tuple[list[Any], ...]] = {}     # a cluster's reports, changes, reviews, assessments, incidents
-    revoked: dict[str, dt.date] = {}
+    revoked: dict[str, tuple[dt.date, str | None]] = {}     # a cluster's revocation: its day and its ground
     where, params = _scope(conn, scope, id_range, "f.cluster_id")
     rows = conn.all("SELECT f.cluster_id, f.kind, f.year, f.on_date, f.filed_on, f.detail, f.note, f.dismissed_on "
                     f"FROM fact f WHERE {in_force(scope.known_at is not None)}"
@@ -145,8 +145,8 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
             lists[3].append(new(AssessmentResult, (year, detail, on)))
         elif kind == "incident":
             lists[4].append(Incident(detail, on, note, as_date(dismissed) if dismissed else None))
-        elif kind == "revocation":
-            revoked[cid] = min(on, revoked.get(cid, on))
+        elif kind == "revocation" and (cid not in revoked or on < revoked[cid][0]):
+            revoked[cid] = (on, detail)
         elif kind == "evaluation":
             lists[5].append(new(EvaluationResult, (detail, on)))
         elif kind == "rectification":
@@ -155,8 +155,9 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
     none: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
     for c in clusters:
         reports, changes, reviews, assessments, incidents, evaluations, rectifications = kinds.get(c.id, none)
+        revoked_on, ground = revoked.get(c.id, (None, None))
         out.append(Facts(c, tuple(reports), tuple(changes), tuple(reviews), tuple(assessments), tuple(incidents),
-                         revoked.get(c.id), tuple(evaluations), tuple(rectifications)))
+                         revoked_on, ground, tuple(evaluations), tuple(rectifications)))
     return out
 
 

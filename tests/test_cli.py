@@ -198,8 +198,36 @@ def test_regimes_lists_every_pack_with_articles(roster: Path) -> None:
     out = monitor("regimes", config=roster).stdout
     for regime in ("miit-sme-2022", "nmg-sme-draft", "nmg-amc-2025", "ah-amc-2024", "xj-amc"):
         assert regime in out
-    assert "annual report: due 03-10 each year, by the bureau (第十二条)" in out
+    assert "annual report: due 03-10 each year, by the 盟市工信局 (第十二条)" in out
     assert "batch 2024: 工信部企业函〔2024〕267号: 3 years, reports due 03-31" in out
+
+
+def test_regimes_names_the_reporter_as_its_measure_does(tmp_path: Path) -> None:
+    """``reporter_label`` where the pack gives it (the Inner Mongolian packs: 盟市工信局), else a neutral word."""
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    text = ('id = "{id}"\ntitle = "t"\ndocument = "d"\n[annual_report]\ndue = "05-31"\nreporter = "bureau"\n{label}'
+            'basis = "第八条"\noverdue_severity = "risk"\noverdue_basis = "第八条"\n[incidents]\nnotice_basis = "第九条"\n')
+    (packs / "gd-a.toml").write_text(text.format(id="gd-a", label='reporter_label = "地市工业和信息化局"\n'),
+                                     encoding="utf-8")
+    (packs / "gd-b.toml").write_text(text.format(id="gd-b", label=""), encoding="utf-8")
+    expected = {     # by language: the annual report's line of gd-a, gd-b, miit-sme-2022 and nmg-amc-2025
+        "zh": ("  年度报告：每年5月31日前由地市工业和信息化局报送（第八条）；逾期：风险（第八条）",
+               "  年度报告：每年5月31日前由地方工业和信息化主管部门报送（第八条）；逾期：风险（第八条）",
+               "  年度报告：每年4月30日前由集群报送（第十六条）；逾期：撤销（第十七条（三））",
+               "  年度报告：每年3月31日前由盟市工业和信息化局报送（第十一条）；逾期：风险（第十一条）"),
+        "en": ("  annual report: due 05-31 each year, by the 地市工业和信息化局 (第八条); overdue: risk (第八条)",
+               "  annual report: due 05-31 each year, by the local industry bureau (第八条); overdue: risk (第八条)",
+               "  annual report: due 04-30 each year, by the cluster (第十六条); overdue: revocation (第十七条（三）)",
+               "  annual report: due 03-31 each year, by the 盟市工业和信息化局 (第十一条); overdue: risk (第十一条)"),
+    }
+    heads = {"zh": "  年度报告：", "en": "  annual report:"}
+    for language, lines in expected.items():
+        config = tmp_path / f"{language}.toml"
+        config.write_text(f'[general]\nlanguage = "{language}"\npacks_dir = "{packs}"\n', encoding="utf-8")
+        described = {block.split()[0]: next(line for line in block.splitlines() if line.startswith(heads[language]))
+                     for block in monitor("regimes", config=config).stdout.split("\n\n")}
+        assert (described["gd-a"], described["gd-b"], described["miit-sme-2022"], described["nmg-amc-2025"]) == lines
 
 
 def test_bad_config_is_one_line(tmp_path: Path) -> None:

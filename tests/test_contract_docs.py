@@ -89,13 +89,14 @@ class Case:
     revoked_on: dt.date | None = None
     evaluations: list[EvaluationResult] = field(default_factory=list)
     rectifications: list[dt.date] = field(default_factory=list)
+    revocation_ground: str | None = None
     as_of: dt.date | None = None
 
     def facts(self) -> Facts:
         cluster = Cluster("EX-1", "示例集群", self.regime, **self.roster)
         return Facts(cluster, tuple(self.reports), tuple(self.changes), tuple(self.reviews),
-                     tuple(self.assessments), tuple(self.incidents), self.revoked_on, tuple(self.evaluations),
-                     tuple(self.rectifications))
+                     tuple(self.assessments), tuple(self.incidents), self.revoked_on, self.revocation_ground,
+                     tuple(self.evaluations), tuple(self.rectifications))
 
 
 def _regime(text: str) -> tuple[str, dict[str, dict[str, Any]]]:
@@ -148,6 +149,8 @@ def parse_case(left: str) -> Case:
                 case.evaluations.append(EvaluationResult(result, day(on)))
             case ["rectified", on]:
                 case.rectifications.append(day(on))
+            case ["revoked", on, "ground", ground]:
+                case.revoked_on, case.revocation_ground = day(on), ground
             case ["as", "of", on]:
                 case.as_of = day(on)
             case _:
@@ -198,6 +201,10 @@ def check_result(outcome: Outcome, result: str) -> None:
             assert not outcome.has(key), f"{key} is there"
         case ["publicity", "ends", on]:
             assert verdict.publicity is not None and verdict.publicity.end == day(on)
+        case ["barred", "until", on]:
+            assert verdict.reapply_barred_until == day(on), verdict.reapply_barred_until
+        case ["not", "barred"]:
+            assert verdict.reapply_barred_until is None, verdict.reapply_barred_until
         case [key, "listed"]:
             outcome.obligation(key)
             assert key in outcome.listed, f"{key} is not listed"
@@ -269,7 +276,8 @@ def test_the_worked_pack_in_packs_md_has_its_cases() -> None:
     assert len(WORKED_EXAMPLES) >= 20
     text = " ".join(example for _, example in WORKED_EXAMPLES)
     for word in ("evaluation_overdue", "rectification_overdue", "failed_after_rectification", "review_failed",
-                 "annual_report_failed_consecutive", "change_filing_overdue", "publicity ends", "revoked"):
+                 "annual_report_failed_consecutive", "change_filing_overdue", "publicity ends", "revoked", "barred until",
+                 "not barred"):
         assert word in text
 
 

@@ -183,7 +183,7 @@ def test_english_throughout(tmp_path: Path) -> None:
     assert unknown.stderr == "error: unknown cluster 'NOPE': `monitor status` lists the known ones\n"
     help_text = monitor("--help", config=en).stdout
     assert "Usage:" in help_text and "Record a fact as it happens" in help_text
-    assert "annual report: due 03-10 each year, by the bureau" in monitor("regimes", config=en).stdout
+    assert "annual report: due 03-10 each year, by the 盟市工信局" in monitor("regimes", config=en).stdout
     assert monitor("publicity", "2026-09-28", "--regime", "xj-amc", config=en).stdout.startswith(
         "2026-09-28 + 5 working days: ends 2026-10-09 (Fri)")
     assert "xj-amc: 2026-09-28 + 5 working days (第七条（三）): ends 2026-10-09 (Fri)\n" in monitor(

@@ -23,7 +23,8 @@ def test_the_five_policies_are_bundled() -> None:
 
 def test_every_basis_cites_an_article() -> None:
     for pack in load_packs().values():
-        for section in (pack.validity, pack.annual_report, pack.change_filing, pack.assessment, pack.publicity):
+        for section in (pack.validity, pack.annual_report, pack.change_filing, pack.assessment, pack.publicity,
+                        pack.revocation):
             if section is None:
                 continue
             for name in section.__slots__:
@@ -44,6 +45,8 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     (MINIMAL + "[annual_report]\ndue = \"02-30\"\nreporter = \"bureau\"\nbasis = \"第二条\"\n"
      "overdue_severity = \"risk\"\noverdue_basis = \"第二条\"\n", r"annual_report\.due: '02-30' is not a day"),
     (MINIMAL + "[assessment]\nconsecutive_failures = 2\n", r"assessment\.basis: is missing"),
+    (MINIMAL + "[annual_report]\ndue = \"03-10\"\nreporter = \"bureau\"\nreporter_label = \"\"\nbasis = \"第二条\"\n"
+     "overdue_severity = \"risk\"\noverdue_basis = \"第二条\"\n", r"annual_report\.reporter_label: is empty"),
     (MINIMAL + "[validity]\nyears = 0\n", r"validity\.years: 0 must be at least 1"),
     (MINIMAL + "[[batches]]\nid = \"1\"\nnotice = \"n\"\nvalid_until = \"2025-02-30\"\n", r"batches\[0\]\.valid_until"),
     (MINIMAL.replace('"{id}"', '"other"'), r"does not match the file name"),

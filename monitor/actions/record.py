@@ -45,13 +45,15 @@ DESCRIBED = {
     "revocation": "the revocation of {on}",
     "evaluation": "the evaluation {detail} of {on}",
     "rectification": "the rectification of {on}",
+    "revocation+ground": "the revocation of {on} ({detail})",
 }
 
 
 def describe(fact: Recorded) -> Said:
     """A fact in a few words, for messages: ``the report on 2024, filed 2025-03-12``."""
     key = fact.kind + ("+filed" if fact.kind == "change" and fact.filed_on else "") + (
-        "+dismissed" if fact.kind == "incident" and fact.dismissed_on else "")
+        "+dismissed" if fact.kind == "incident" and fact.dismissed_on else "") + (
+        "+ground" if fact.kind == "revocation" and fact.detail else "")
     return Said(DESCRIBED[key], **fact._asdict())
 
 
@@ -228,5 +230,5 @@ class Recorder:
                  dismissed_on: dt.date | None) -> Outcome:
         return self.record(cluster_id, Recorded("incident", on=on, detail=ground, note=note, dismissed_on=dismissed_on))
 
-    def revocation(self, cluster_id: str, on: dt.date, note: str | None) -> Outcome:
-        return self.record(cluster_id, Recorded("revocation", on=on, note=note))
+    def revocation(self, cluster_id: str, on: dt.date, note: str | None, ground: str | None = None) -> Outcome:
+        return self.record(cluster_id, Recorded("revocation", on=on, detail=ground, note=note))

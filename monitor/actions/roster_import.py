@@ -17,16 +17,17 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.fact_queries import archived_among
+from db.fact_queries import archived_among, revoked
 from db.models import ClusterRow
 from db.watch import touch
 from monitor.actions.archive import archive_note
 from monitor.actions.sheets import Sheet, SheetRow, blank, read_sheet, text_of
 from monitor.addresses import address_problem
 from monitor.errors import BadValue, ImportError_, InputError, Said
+from monitor.rules.bars import barred_as_of
 from monitor.rules.dates import parse_date
 from monitor.rules.packs import Pack
-from monitor.rules.roster import COLUMNS, COMPUTED_COLUMNS
+from monitor.rules.roster import COLUMNS, COMPUTED_COLUMNS, by_name, namesakes
 
 _COMPUTED = {alias for pair in COMPUTED_COLUMNS for alias in pair}
 _DATE_COLUMNS = ("certified_on", "valid_until", "publicity_start")
@@ -109,11 +110,15 @@ class ImportResult:
     added: int
     updated: int
     unchanged: int = 0
+    warnings: tuple[Said, ...] = ()     # rows stored all the same: a new cluster named as a revoked one still barred
 
 
 def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: str, now: dt.datetime,
-                  progress: Callable[[Iterable[SheetRow], int], Iterable[SheetRow]] | None = None) -> ImportResult:
-    """Check every row, then insert new clusters and update known ones, in the caller's transaction."""
+                  progress: Callable[[Iterable[SheetRow], int], Iterable[SheetRow]] | None = None,
+                  today: dt.date | None = None) -> ImportResult:
+    """Check every row, then insert new clusters and update known ones, in the caller's transaction. ``today`` (the
+    configured time zone's, default ``now``'s UTC date) bounds the rows' dates and decides which bars still stand."""
+    today = today or now.date()
     sheet = read_rows(path)
     columns, rows = sheet.columns, sheet.rows
     if not rows:
@@ -122,7 +127,7 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
     problems: list[Said] = []
     seen: dict[str, int] = {}
     for row in progress(rows, len(rows)) if progress else rows:
-        values, row_problems = check_row(row, packs, now.date())
+        values, row_problems = check_row(row, packs, today)
         cluster_id = values.get("id")
         key = cluster_id.lower() if isinstance(cluster_id, str) else None
         if key in seen:
@@ -159,7 +164,24 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
             {name: bindparam(name) for name in [*columns, "recorded_at", "recorded_by"] if name != "id"})
         session.connection().execute(statement, changed)
         touch(session, [values["id"] for values in changed])   # the daemon's next scan evaluates them again
-    return ImportResult(added=len(new), updated=len(changed), unchanged=unchanged)
+    warnings = tuple(sheet.at(path, seen[values["id"].lower()], said)
+                     for values, said in _barred(session, new, packs, today))
+    return ImportResult(added=len(new), updated=len(changed), unchanged=unchanged, warnings=warnings)
+
+
+def _barred(session: Session, new: list[dict[str, Any]], packs: Mapping[str, Pack],
+            today: dt.date) -> Iterable[tuple[dict[str, Any], Said]]:
+    """The new rows named as a revoked cluster still barred from applying again on ``today`` (docs/rules.md,
+    "Revocation and the cluster's state"), each with what to say."""
+    if not new:
+        return
+    barred = by_name((facts.cluster, until) for facts in revoked(session)
+                     if (pack := packs.get(facts.cluster.regime)) is not None
+                     and (until := barred_as_of(pack, facts, today)) is not None)
+    for values in new:
+        for cluster, until in namesakes(values["name"], values.get("region"), barred):
+            yield values, Said("{name} has the name of the revoked cluster {id}, barred from applying again through "
+                               "{until}", name=values["name"], id=cluster.id, until=until)
 
 
 def _stored(session: Session, keys: list[str], columns: list[str]) -> dict[str, dict[str, Any]]:

@@ -86,19 +86,21 @@ def moment(app: App, value: dt.datetime | None) -> dt.datetime | None:
 
 
 class VocabularyType(click.ParamType):  # type: ignore[type-arg]
-    """A value of one of monitor/rules/vocabulary.py's vocabularies, in English or Chinese (通过, 主导产业 …)."""
+    """A value of one of monitor/rules/vocabulary.py's vocabularies, in English or Chinese (通过, 主导产业 …); with
+    ``kind``, only the values that kind of fact takes (an incident's ground, not every revocation's)."""
 
-    def __init__(self, vocabulary: str, values: tuple[str, ...] | None = None) -> None:
-        self.vocabulary, self.values = vocabulary, values
+    def __init__(self, vocabulary: str, kind: str | None = None) -> None:
+        self.vocabulary, self.kind = vocabulary, kind
         self.name = vocabulary
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from monitor.rules.vocabulary import VALUES, canonical, choices
+        from monitor.rules.vocabulary import VALUES, canonical, choices, detail_values
 
+        allowed = VALUES[self.vocabulary] if self.kind is None else detail_values(self.kind, self.vocabulary)
         found = canonical(self.vocabulary, str(value))
-        if found is None or found not in (self.values or VALUES[self.vocabulary]):
+        if found is None or found not in allowed:
             self.fail(said(Said("{value!r} is not one of {choices}", value=value,
-                                choices=choices(self.vocabulary, self.values))), param, ctx)
+                                choices=choices(self.vocabulary, allowed))), param, ctx)
         return found
 
 

@@ -38,7 +38,10 @@ def import_(app: App, file: Path) -> None:
     from monitor.actions.roster_import import import_roster
 
     with transaction(app.sessions) as session:
-        result = import_roster(session, file, app.packs, who(), clock.now_utc(), progress=_progress)
+        result = import_roster(session, file, app.packs, who(), clock.now_utc(), progress=_progress,
+                               today=app.today())
+    for warning in result.warnings:
+        echo(warning, err=True)
     echo(Said("imported {file}: {added} added, {updated} updated, {unchanged} unchanged" if result.unchanged else
               "imported {file}: {added} added, {updated} updated", file=file.name, added=result.added,
               updated=result.updated, unchanged=result.unchanged))
@@ -115,8 +118,9 @@ def _record(app: App, cluster: str, **fields: Any) -> None:
 
 CHANGE = VocabularyType("change")
 REVIEW = VocabularyType("result")
-ASSESSMENT = VocabularyType("result", ("pass", "fail"))
+ASSESSMENT = VocabularyType("result", "assessment")
 GROUND = VocabularyType("ground")
+INCIDENT_GROUND = VocabularyType("ground", "incident")
 
 
 @record.command("report")
@@ -169,7 +173,7 @@ def record_assessment(app: App, cluster: str, year: int, result: str, on: dt.dat
 @record.command("incident")
 @config_option
 @cluster_argument
-@click.option("--ground", type=GROUND, required=True)
+@click.option("--ground", type=INCIDENT_GROUND, required=True)
 @click.option("--on", "on", type=DATE, required=True)
 @click.option("--note", help="What happened.")
 @click.option("--dismissed-on", type=DATE, help="The day the incident was dismissed (fills in one recorded before).")
@@ -206,11 +210,14 @@ def record_rectification(app: App, cluster: str, on: dt.date, note: str | None) 
 @config_option
 @cluster_argument
 @click.option("--on", "on", type=DATE, required=True)
+@click.option("--ground", type=GROUND, help="What it was revoked for: an incident's ground, report_not_filed, "
+                                            "change_not_filed, review_not_passed, assessment_failed or other.")
 @click.option("--note", help="The decision, e.g. its document number.")
 @pass_app
-def record_revocation(app: App, cluster: str, on: dt.date, note: str | None) -> None:
-    """A revocation of the cluster's title; nothing falls due after it."""
-    _record(app, cluster, kind="revocation", on=on, note=note)
+def record_revocation(app: App, cluster: str, on: dt.date, ground: str | None, note: str | None) -> None:
+    """A revocation of the cluster's title; nothing falls due after it, and the regime may bar it from applying
+    again for some years."""
+    _record(app, cluster, kind="revocation", on=on, detail=ground, note=note)
 
 
 reason_option = click.option("--reason", required=True, help="Why the record is corrected (kept with it).")
@@ -225,7 +232,7 @@ reason_option = click.option("--reason", required=True, help="Why the record is 
 @click.option("--on", "on", type=DATE)
 @click.option("--kind", "change_kind", type=CHANGE, help="A change's kind.")
 @click.option("--result", type=REVIEW, help="A review's or an assessment's result.")
-@click.option("--ground", type=GROUND, help="An incident's ground.")
+@click.option("--ground", type=GROUND, help="An incident's or a revocation's ground.")
 @click.option("--note")
 @click.option("--dismissed-on", type=DATE)
 @reason_option

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from monitor.errors import Said
 from monitor.rules.facts import Recorded
 from monitor.rules.packs import Pack
-from monitor.rules.vocabulary import ASSESSMENT_RESULTS, PASS_OR_FAIL, VALUES, choices
+from monitor.rules.vocabulary import choices, detail_values
 
 #: how the command line names each field in its messages; a facts file passes its own column names
 OPTIONS: Mapping[str, Mapping[str, str]] = {
@@ -19,7 +19,7 @@ OPTIONS: Mapping[str, Mapping[str, str]] = {
     "review": {"detail": "--result", "on": "--on"},
     "assessment": {"year": "--year", "detail": "--result", "on": "--on"},
     "incident": {"detail": "--ground", "on": "--on", "note": "--note", "dismissed_on": "--dismissed-on"},
-    "revocation": {"on": "--on", "note": "--note"},
+    "revocation": {"on": "--on", "detail": "--ground", "note": "--note"},
     "evaluation": {"detail": "--result", "on": "--on"},
     "rectification": {"on": "--on", "note": "--note"},
 }
@@ -35,7 +35,8 @@ A_KIND = {"report": "a report", "change": "a change", "review": "a review", "ass
           "rectification": "a rectification"}
 
 #: which vocabulary a kind's ``detail`` takes its value from
-DETAIL = {"change": "change", "review": "result", "assessment": "result", "incident": "ground", "evaluation": "result"}
+DETAIL = {"change": "change", "review": "result", "assessment": "result", "incident": "ground", "revocation": "ground",
+          "evaluation": "result"}
 
 #: the fields a kind cannot be recorded without (an assessment's day defaults before it is checked)
 REQUIRED = {"report": ("year", "filed_on"), "change": ("detail", "on"), "review": ("detail", "on"),
@@ -63,7 +64,7 @@ def problem(fact: Recorded, cluster_id: str, certified_on: dt.date, pack: Pack, 
         if getattr(fact, name) is None:
             return Said("{field} is required for {kind}", field=label[name], kind=Said(A_KIND[fact.kind]))
     if fact.kind in DETAIL and fact.detail is not None:
-        allowed = ASSESSMENT_RESULTS if fact.kind in PASS_OR_FAIL else VALUES[DETAIL[fact.kind]]
+        allowed = detail_values(fact.kind, DETAIL[fact.kind])
         if fact.detail not in allowed:
             return Said("{field} {value!r} is not one of {choices}", field=label["detail"], value=fact.detail,
                         choices=choices(DETAIL[fact.kind], allowed))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from monitor.rules.bars import barred_as_of
 from monitor.rules.dates import add_months, anniversary, default_valid_until, extended, last_day_in_force
 from monitor.rules.facts import EvaluationResult, Facts, Review
 from monitor.rules.packs import Pack
@@ -79,7 +80,7 @@ def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar) -
         warnings = [w for w in warnings
                     if (standing is None or w.key in standing) and w.obligation not in dropped]
     return Verdict(facts.cluster.id, state, valid_until, tuple(obligations), tuple(warnings),
-                   _publicity(pack, facts, calendar))
+                   _publicity(pack, facts, calendar), barred_as_of(pack, facts, as_of))
 
 
 def _assess(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,

@@ -65,6 +65,7 @@ class Facts:
     assessments: tuple[AssessmentResult, ...] = ()
     incidents: tuple[Incident, ...] = ()
     revoked_on: dt.date | None = None
+    revocation_ground: str | None = None    # what it was revoked for (packs.REVOCATION_GROUNDS), when recorded
     evaluations: tuple[EvaluationResult, ...] = ()
     rectifications: tuple[dt.date, ...] = ()     # the days rectifications (整改) were completed
 
@@ -81,7 +82,8 @@ class Recorded(NamedTuple):
     year: int | None = None
     on: dt.date | None = None           # a change: the day it happened; otherwise the day of the fact
     filed_on: dt.date | None = None     # a report's or a change's filing
-    detail: str | None = None           # a change's kind, a review's or an assessment's result, an incident's ground
+    detail: str | None = None           # a change's kind, a review's or an assessment's result, an incident's or a
+                                        # revocation's ground
     note: str | None = None
     dismissed_on: dt.date | None = None
 
@@ -92,7 +94,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "review": ("detail", "on"),
     "assessment": ("year", "detail", "on"),
     "incident": ("detail", "on", "note", "dismissed_on"),
-    "revocation": ("on", "note"),
+    "revocation": ("on", "detail", "note"),
     "evaluation": ("detail", "on"),
     "rectification": ("on", "note"),
 }
@@ -103,7 +105,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 NAMES: dict[str, dict[str, str]] = {
     kind: {field: {("change", "detail"): "change_kind", ("change", "on"): "changed_on",
                    ("review", "detail"): "result", ("assessment", "detail"): "result", ("evaluation", "detail"): "result",
-                   ("incident", "detail"): "ground"}.get((kind, field), field) for field in fields}
+                   ("incident", "detail"): "ground", ("revocation", "detail"): "ground"}.get((kind, field), field)
+            for field in fields}
     for kind, fields in FIELDS.items()
 }
 

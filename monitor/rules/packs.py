@@ -26,6 +26,10 @@ from monitor.rules.states import Severity
 ROLES = ("operator", "bureau")
 CHANGE_KINDS = ("leading_industry", "spatial_scope", "operator")
 INCIDENT_GROUNDS = ("false_declaration", "violation", "major_accident", "non_cooperation")
+#: what a revocation may be recorded as revoked for: an incident's ground, or a rule's (a report, a change filing,
+#: the renewal review or the assessment failed), or another
+REVOCATION_GROUNDS = (*INCIDENT_GROUNDS, "report_not_filed", "change_not_filed", "review_not_passed",
+                      "assessment_failed", "other")
 REPORTERS = ("cluster", "bureau")
 
 Role = Literal["operator", "bureau"]
@@ -35,6 +39,7 @@ MonthDay = Annotated[str, Meta(min_length=1)]
 
 
 Article = Annotated[str, Meta(min_length=1)]
+Text = Annotated[str, Meta(min_length=1)]
 NOTIFY_DOC = "who is reminded of this section's obligations and warnings: \"operator\" and/or \"bureau\""
 
 
@@ -79,6 +84,8 @@ class AnnualReport(_Section, frozen=True, kw_only=True):
     """The yearly report (docs/rules.md, "Annual reports"): the report on year Y is due in Y+1."""
     due: Annotated[MonthDay, Meta(description="the yearly due day, MM-DD (e.g. \"04-30\"); a day every year has")]
     reporter: Annotated[Literal["cluster", "bureau"], Meta(description="who files it: \"cluster\" or \"bureau\"")]
+    reporter_label: Annotated[Text | None, Meta(description="the reporting body as the measure names it (e.g. "
+                                                "\"盟市工信局\"), shown for reporter; unset: a neutral word")] = None
     basis: Annotated[Article, Meta(description="the article requiring the report")]
     overdue_severity: Annotated[Severity, Meta(description="severity of annual_report_overdue (and, with consecutive_failures, of "
                                      "annual_report_late)")]
@@ -166,6 +173,31 @@ class Incidents(_Section, frozen=True, kw_only=True):
                 raise ValueError(f"revocation_grounds.{ground}: unknown ground (known: {', '.join(INCIDENT_GROUNDS)})")
 
 
+class Revocation(_Section, frozen=True, kw_only=True):
+    """A bar after revocation, "撤销认定的，N年内不得再次申报" (docs/rules.md, "Revocation and the cluster's state"): a
+    revoked cluster may not apply again for N years from the revocation, a Civil Code period (revoked 2025-01-05,
+    3 years: barred through 2028-01-05). Without this table a revocation bars nothing."""
+    reapply_after_years: Annotated[Positive | None, Meta(description=(
+        "years barred after a revocation on a ground not listed in grounds, or recorded without its ground; unset: "
+        "only the grounds listed bar"))] = None
+    basis: Annotated[Article, Meta(description="the article stating the bar")]
+    grounds: Annotated[dict[str, Annotated[int, Meta(ge=0)]], Meta(description=(
+        "years barred after a revocation on this ground instead of reapply_after_years, 0 where it bars nothing: "
+        + ", ".join(REVOCATION_GROUNDS)))] = {}
+
+    def __post_init__(self) -> None:
+        for ground in self.grounds:
+            if ground not in REVOCATION_GROUNDS:
+                raise ValueError(f"grounds.{ground}: unknown ground (known: {', '.join(REVOCATION_GROUNDS)})")
+        if self.reapply_after_years is None and not any(self.grounds.values()):
+            raise ValueError("reapply_after_years: is missing (give it, or a ground barred for a year or more)")
+
+    def years(self, ground: str | None) -> int:
+        """The years a revocation on ``ground`` (None: not recorded) bars; 0: none."""
+        found = self.grounds.get(ground) if ground is not None else None
+        return found if found is not None else self.reapply_after_years or 0
+
+
 class Publicity(_Section, frozen=True, kw_only=True):
     """The publicity period before certification (公示N个工作日)."""
     working_days: Annotated[Positive, Meta(description="working days of the period; its first day counts")]
@@ -205,6 +237,7 @@ class PackFile(_Section, frozen=True, kw_only=True):
     rectification: Rectification | None = None
     incidents: Incidents
     publicity: Publicity | None = None
+    revocation: Revocation | None = None
     batches: tuple[Batch, ...] = ()
 
     def __post_init__(self) -> None:

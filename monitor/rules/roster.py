@@ -1,6 +1,13 @@
-"""The roster's columns: what `monitor import` reads and `monitor export` writes (docs/interface.md, "The roster")."""
+"""The roster's columns: what `monitor import` reads and `monitor export` writes (docs/interface.md, "The roster");
+and how a new row is matched with a revoked cluster barred from applying again (monitor/rules/bars.py)."""
 
 from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+
+from monitor.rules.facts import Cluster
 
 #: (column name, Chinese header, required)
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -25,3 +32,25 @@ COMPUTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("top_severity", "最高警示"),
     ("warnings", "警示数"),
 )
+
+
+def name_key(text: str | None) -> str:
+    """A name or a region as compared for a namesake: NFKC (full-width letters and digits as half-width), every
+    space removed."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def by_name(barred: Iterable[tuple[Cluster, dt.date]]) -> dict[str, list[tuple[Cluster, dt.date]]]:
+    """Revoked clusters still barred (each with the bar's last day), by ``name_key`` of their names."""
+    found: dict[str, list[tuple[Cluster, dt.date]]] = {}
+    for cluster, until in barred:
+        found.setdefault(name_key(cluster.name), []).append((cluster, until))
+    return found
+
+
+def namesakes(name: str | None, region: str | None,
+              barred: Mapping[str, Sequence[tuple[Cluster, dt.date]]]) -> list[tuple[Cluster, dt.date]]:
+    """The barred clusters (``by_name``) a new row's name names, in the row's region when both have one."""
+    place = name_key(region)
+    return [(cluster, until) for cluster, until in barred.get(name_key(name), ())
+            if not place or name_key(cluster.region) in ("", place)]

@@ -55,6 +55,7 @@ class Verdict:
     obligations: tuple[Obligation, ...]
     warnings: tuple[Alert, ...]
     publicity: Publicity | None = None
+    reapply_barred_until: dt.date | None = None     # revoked and barred from applying again through this day
 
     @property
     def top_severity(self) -> int:

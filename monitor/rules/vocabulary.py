@@ -4,12 +4,10 @@ on the command line, in a facts file, in its drop-downs. Matching ignores case a
 from __future__ import annotations
 
 from monitor.rules.facts import FACT_KINDS
-from monitor.rules.packs import CHANGE_KINDS, INCIDENT_GROUNDS
+from monitor.rules.packs import CHANGE_KINDS, INCIDENT_GROUNDS, REVOCATION_GROUNDS
 
 REVIEW_RESULTS = ("applied", "pass", "fail")
 ASSESSMENT_RESULTS = ("pass", "fail")
-#: the kinds of fact whose result is pass or fail (a review may also be applied for)
-PASS_OR_FAIL = ("assessment", "evaluation")
 
 #: for each vocabulary, each value and the words that mean it; the first word is the one a template offers
 WORDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -38,11 +36,27 @@ WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "violation": ("违法违规",),
         "major_accident": ("较大及以上事故", "重大事故", "安全事故"),
         "non_cooperation": ("不配合监测监督", "不配合"),
+        "report_not_filed": ("未按时报送年度报告", "未报送年度报告", "未按时报送"),
+        "change_not_filed": ("重大变动未按时备案", "未及时更新报备", "变动未备案"),
+        "review_not_passed": ("复核未通过", "未申请复核"),
+        "assessment_failed": ("考核未通过",),
+        "other": ("其他情形", "其他"),
     },
 }
 
 VALUES: dict[str, tuple[str, ...]] = {
-    "fact": FACT_KINDS, "change": CHANGE_KINDS, "result": REVIEW_RESULTS, "ground": INCIDENT_GROUNDS}
+    "fact": FACT_KINDS, "change": CHANGE_KINDS, "result": REVIEW_RESULTS, "ground": REVOCATION_GROUNDS}
+
+#: the kinds whose detail takes part of its vocabulary only: an assessment has no application, an incident only an
+#: incident's ground (a revocation takes every ground)
+NARROWED: dict[str, tuple[str, ...]] = {"assessment": ASSESSMENT_RESULTS, "evaluation": ASSESSMENT_RESULTS,
+                                         "incident": INCIDENT_GROUNDS}
+
+
+def detail_values(kind: str, vocabulary: str) -> tuple[str, ...]:
+    """The values a kind of fact's detail may take from ``vocabulary``."""
+    return NARROWED.get(kind, VALUES[vocabulary])
+
 
 _LOOKUP: dict[str, dict[str, str]] = {
     name: {word.casefold(): value for value in VALUES[name] for word in (value, *WORDS[name].get(value, ()))}

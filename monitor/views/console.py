@@ -22,14 +22,7 @@ from monitor.rules.listing import Evaluated, urgency
 from monitor.rules.packs import Pack
 from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert
-from monitor.rules.vocabulary import (
-    ASSESSMENT_RESULTS,
-    COLUMN_VOCABULARY,
-    DATE_COLUMNS,
-    PASS_OR_FAIL,
-    VALUES,
-    spelled,
-)
+from monitor.rules.vocabulary import COLUMN_VOCABULARY, DATE_COLUMNS, detail_values, spelled
 from monitor.views.history_lines import said
 from monitor.views.words import cited, obligation_label, term, warning_message, words
 
@@ -190,7 +183,7 @@ def fact_fields(lang: str) -> dict[str, list[Field]]:
                 fields.append(Field(name, "date", required=required))
             elif name in COLUMN_VOCABULARY:
                 vocabulary = COLUMN_VOCABULARY[name]
-                values = ASSESSMENT_RESULTS if kind in PASS_OR_FAIL else VALUES[vocabulary]
+                values = detail_values(kind, vocabulary)
                 fields.append(Field(name, "choice", tuple(
                     (v, spelled(vocabulary, v) if lang == "zh" else term(v, lang)) for v in values), required))
             else:

@@ -66,6 +66,7 @@ def cluster_json(item: Evaluated, lang: str) -> dict[str, Any]:
         "state": verdict.state,
         "valid_until": _iso(verdict.valid_until),
         "revoked_on": _iso(item.facts.revoked_on) if verdict.state == "revoked" else None,
+        "reapply_barred_until": _iso(verdict.reapply_barred_until),
         "obligations": [obligation_json(o, lang) for o in verdict.obligations],
         "warnings": [warning_json(w, lang) for w in verdict.warnings],
         "publicity": None if verdict.publicity is None else {

@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 import inspect
 
+import msgspec
 from msgspec import inspect as mi
 
 from monitor.rules.packs import PackFile
@@ -38,6 +39,7 @@ notify = ["operator", "bureau"]
 [annual_report]
 due = "03-31"                           # the report on year Y is due on 03-31 of Y+1
 reporter = "bureau"
+reporter_label = "市工业和信息化局"          # the reporter as 第十二条 names it (`monitor regimes` shows it)
 basis = "第十二条"
 overdue_severity = "risk"               # one failure short of the limit
 overdue_basis = "第十五条（二）"
@@ -64,6 +66,13 @@ major_accident = "第十五条（五）"
 working_days = 5                        # 公示5个工作日, the first day counts
 basis = "第九条"
 
+[revocation]
+reapply_after_years = 3                 # "撤销认定的，3年内不得再次申报": revoked 2027-01-05, barred through 2030-01-05
+basis = "第十七条"
+[revocation.grounds]
+false_declaration = 5                   # a ground barred longer
+report_not_filed = 0                    # a ground that bars nothing
+
 [[batches]]
 id = "2026"
 notice = "某工信函〔2026〕9号"
@@ -73,7 +82,7 @@ report_due = "04-30"
 
 
 WORKED = '''\
-# 某省《中小企业特色产业集群认定管理办法》: a measure with rectification (限期整改) and a two-year evaluation cycle
+# 某省《中小企业特色产业集群认定管理办法》: rectification (限期整改), a two-year evaluation cycle and a bar
 id = "prov-rect"
 title = "中小企业特色产业集群认定管理办法"
 document = "某经信规〔2026〕2号"
@@ -91,6 +100,7 @@ expired_basis = "第十条"
 [annual_report]
 due = "04-01"                           # "每年4月1日前"
 reporter = "bureau"
+reporter_label = "市（州）经济和信息化局"   # the reporting body as the measure names it
 basis = "第十二条"
 overdue_severity = "risk"
 overdue_basis = "第二十条（二）"
@@ -115,6 +125,11 @@ basis = "第十五条"
 lapse_basis = "第二十条（五）"            # "逾期未完成整改的" revokes
 repeat_basis = "第二十条（五）"           # "整改后再次不合格的" revokes
 
+[revocation]
+reapply_after_years = 3                 # "撤销认定的，3年内不得再次申报"
+basis = "第二十一条"
+grounds = { false_declaration = 5 }     # "弄虚作假的，5年内不得再次申报"
+
 [incidents]
 notice_basis = "第二十条"
 [incidents.revocation_grounds]
@@ -128,7 +143,8 @@ basis = "第九条"
 WORKED_INTRO = """\
 A measure of the kind many provinces have: reports by April 1, two missed in a row revoking; a review window; a
 three-month change window; seven working days of publicity; an evaluation every two years from the certification;
-and a six-month rectification after a failed evaluation or review, a lapse or a second failure revoking. Below it,
+a six-month rectification after a failed evaluation or review, a lapse or a second failure revoking; and a bar
+of three years on applying again after a revocation, five after a false declaration. Below it,
 cases worked by hand from docs/rules.md, one a line in the form of docs/rules.md's examples ("Reading the
 examples"); `tests/test_contract_docs.py` runs each of them through this pack and the engine."""
 
@@ -158,7 +174,11 @@ prov-rect, certified 2024-03-20, as of 2026-04-02 → annual_report_failed_conse
 prov-rect, certified 2024-03-20, report 2024 filed 2025-03-01, as of 2026-04-02 → no annual_report_failed_consecutive, annual_report_overdue:2025 risk
 prov-rect, certified 2024-03-20, change operator 2025-07-01, as of 2025-10-10 → change_filing:operator:2025-07-01 due 2025-10-09 overdue, change_filing_overdue risk basis 第二十条（三）
 prov-rect, certified 2026-10-20, publicity 2026-09-28 → publicity ends 2026-10-12
-prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, revoked 2026-06-01, as of 2026-12-01 → state revoked, no rectification:evaluation:2026-05-10, no rectification_overdue
+prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, revoked 2026-06-01, as of 2026-12-01 → state revoked, no rectification:evaluation:2026-05-10, no rectification_overdue, barred until 2029-06-01
+prov-rect, certified 2024-03-20, revoked 2026-06-01, as of 2029-06-01 → barred until 2029-06-01
+prov-rect, certified 2024-03-20, revoked 2026-06-01, as of 2029-06-02 → state revoked, not barred
+prov-rect, certified 2024-03-20, revoked 2026-06-01 ground false_declaration, as of 2031-06-01 → barred until 2031-06-01
+prov-rect, certified 2024-03-20, revoked 2026-06-01 ground report_not_filed, as of 2029-06-02 → not barred
 '''
 
 
@@ -199,7 +219,7 @@ def _description(kind: mi.Type) -> str:
 def _default(field: mi.Field) -> str:
     if field.required:
         return "—"
-    value = field.default
+    value = field.default_factory() if field.default_factory is not msgspec.NODEFAULT else field.default
     if value is None:
         return "unset"
     if isinstance(value, enum.Enum):

@@ -32,7 +32,7 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
                                         severity=term(v.expired_unapplied_severity, lang)))
     r = pack.annual_report
     lines.append(w["report_none"] if r is None else w["report"].format(
-        **_month_day(r.due), reporter=term(r.reporter, lang),
+        **_month_day(r.due), reporter=r.reporter_label or term(r.reporter, lang),
         basis=r.basis, severity=term(r.overdue_severity, lang), overdue_basis=r.overdue_basis))
     c = pack.change_filing
     if c is None:
@@ -61,6 +61,12 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
     p = pack.publicity
     if p is not None:
         lines.append(w["publicity"].format(days=p.working_days, basis=p.basis))
+    bar = pack.revocation
+    if bar is not None:
+        bars = [w["bar_years"].format(years=bar.reapply_after_years) if bar.reapply_after_years else w["bar_unlisted"]]
+        bars += [w["bar_ground"].format(ground=term(g, lang), years=years) if years else
+                 w["bar_ground_none"].format(ground=term(g, lang)) for g, years in bar.grounds.items()]
+        lines.append(w["bar"].format(bars=w["list"].join(bars), basis=bar.basis))
     for batch in pack.batches:
         terms = []
         if batch.valid_until:

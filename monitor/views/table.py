@@ -77,6 +77,7 @@ class RowSummary(NamedTuple):
     state: str
     severities: tuple[str, ...]
     publicity: tuple[str, str, str, str] | None     # id, start, end, basis of a period still running
+    barred: tuple[str, str] | None = None           # id and last day of a revoked cluster's bar on applying again
 
 
 def _next_open(verdict: Verdict) -> Obligation | None:
@@ -144,9 +145,10 @@ def table_row(item: Evaluated, as_of: dt.date, lang: str, wide: bool = False) ->
                     for cell, length, limit in zip(cells, lengths, LIMITS, strict=True))
         row = Row(cut, style, (), tuple(map(min, lengths, LIMITS)))
         widths = lengths
+    barred = verdict.reapply_barred_until
     return row, RowSummary(widths, verdict.state, tuple(w.severity for w in ordered),
                            (cluster.id, str(publicity.start), str(publicity.end), publicity.basis)
-                           if running and publicity else None)
+                           if running and publicity else None, (cluster.id, str(barred)) if barred else None)
 
 
 class Layout(NamedTuple):
@@ -243,6 +245,10 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
         cid, start, end, basis = summary.publicity or ("", "", "", "")
         console.print(said["publicity"].format(id=cid, start=start, end=end, basis=basis), highlight=False,
                       markup=False, soft_wrap=True)
+    for summary in sorted((s for s in summaries if s.barred is not None), key=lambda s: s.barred or ()):
+        cid, until = summary.barred or ("", "")
+        console.print(said["reapply_barred"].format(id=cid, until=until), highlight=False, markup=False,
+                      soft_wrap=True)
     for index, note in enumerate(notes, 1):
         console.print(f"*{index} {note}", style="magenta", highlight=False, soft_wrap=True)
     counts: dict[str, int] = {"in_force": 0, "expired": 0, "revoked": 0, "revocation": 0, "risk": 0, "notice": 0}

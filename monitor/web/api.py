@@ -77,7 +77,9 @@ class FactIn(BaseModel):
     change_kind: str | None = Field(None, description="change: leading_industry, spatial_scope or operator.")
     changed_on: str | None = Field(None, description="change: the day it happened.")
     result: str | None = Field(None, description="review: applied, pass, fail; assessment, evaluation: pass, fail.")
-    ground: str | None = Field(None, description="incident: its ground.")
+    ground: str | None = Field(None, description="incident: its ground; revocation: what it was revoked for "
+                                                 "(an incident's ground, report_not_filed, change_not_filed, "
+                                                 "review_not_passed, assessment_failed or other).")
     on: str | None = Field(None, description="review, assessment, evaluation, rectification, incident, revocation: "
                                              "the day.")
     dismissed_on: str | None = Field(None, description="incident: the day it was dismissed.")

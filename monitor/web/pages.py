@@ -183,6 +183,7 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
     pack = app.packs.get(item.facts.cluster.regime)
     return _page(request, "cluster.html", signed, status, item=item, cluster=item.facts.cluster,
                  verdict=item.verdict, policy=f"《{pack.title}》（{pack.document}）" if pack else "",
+                 bar_basis=pack.revocation.basis if pack and pack.revocation else "",
                  state_label=term(item.verdict.state, lang),
                  obligations=console.obligations(item, app.packs, lang),
                  warnings=console.warnings_of(item, app.packs, lang), holds=holds(app, selection),
