@@ -110,3 +110,15 @@ def test_a_result_settles_the_earliest_open_cycle(results: tuple[tuple[str, str]
     verdict = evaluate(pack, facts, dt.date(2027, 2, 1), WorkCalendar.load())
     done = {o.key: str(o.done_on) for o in verdict.obligations if o.kind == "evaluation"}
     assert done == settled
+
+
+def test_the_adoption_table_names_every_rule_the_worked_pack_adopts() -> None:
+    import tomllib
+
+    from monitor.views.regimes import adoption_row
+    pack = parse_pack(tomllib.loads(WORKED), "prov-rect.toml", "prov-rect")
+    row = adoption_row(pack)
+    assert row[1:9] == ["3 years (第十条), window 3 months", "by Apr 1 (第十二条), 2 missed in a row revoke",
+                        "3 months (第十三条)", "—", "every 2 years (第十四条)",
+                        "6 months after a failed evaluation or review (第十五条)", "3 years (第二十一条)",
+                        "7 working days (第九条)"]

@@ -183,3 +183,12 @@ def _update(text: str, found: list[Step], said: dict[int, list[str]], shell: She
             start = step.line                     # the lines after the command (README lines are 1-based)
             lines[start:start + len(step.expected)] = said[step.line]
     README.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_the_readme_says_what_each_bundled_pack_adopts() -> None:
+    """Regenerate with: python -c 'from monitor.rules.packs import load_packs; from monitor.views.regimes import
+    adoption_table; print(adoption_table(load_packs().values()), end="")'"""
+    from monitor.rules.packs import load_packs
+    from monitor.views.regimes import adoption_table
+
+    assert adoption_table(load_packs().values()) in README.read_text(encoding="utf-8")

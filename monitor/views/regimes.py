@@ -81,3 +81,40 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
 
 def describe(packs: Iterable[Pack], lang: str) -> str:
     return "\n\n".join("\n".join(describe_pack(p, lang)) for p in packs)
+
+
+def _month_name(text: str) -> str:
+    month, day = month_day(text)
+    return f"{('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec')[month - 1]} {day}"
+
+
+def _months(count: int) -> str:
+    return f"{count} month" + ("s" if count > 1 else "")
+
+
+def adoption_row(pack: Pack) -> list[str]:
+    """What a pack adopts, rule by rule, each with its article: a row of the README's table ("—": not adopted)."""
+    v, r, c, a = pack.validity, pack.annual_report, pack.change_filing, pack.assessment
+    e, rect, bar, p = pack.evaluation, pack.rectification, pack.revocation, pack.publicity
+    review = f", window {_months(v.application_window_months)}" if v and v.application_window_months else ""
+    return [
+        f"`{pack.id}`",
+        f"{v.years} years ({v.basis}){review}" if v else "—",
+        (f"by {_month_name(r.due)} ({r.basis})"
+         + (f", {r.consecutive_failures} missed in a row revoke" if r.consecutive_failures else "")) if r else "—",
+        (f"{_months(c.window_months)} ({c.basis})" if c.window_months else f"no window ({c.basis})") if c else "—",
+        f"{a.consecutive_failures} failures in a row revoke ({a.basis})" if a else "—",
+        f"every {e.every_years} years ({e.basis})" if e else "—",
+        f"{_months(rect.months)} after a failed {' or '.join(rect.after)} ({rect.basis})" if rect else "—",
+        f"{bar.reapply_after_years or 'by ground'} years ({bar.basis})" if bar else "—",
+        f"{p.working_days} working days ({p.basis})" if p else "—",
+        ", ".join(b.id for b in pack.batches) or "—",
+    ]
+
+
+def adoption_table(packs: Iterable[Pack]) -> str:
+    """The README's table of what each bundled pack adopts (tests/test_readme.py keeps the README's copy current)."""
+    head = ["regime", "validity", "annual report", "change filing", "assessment", "evaluation", "rectification",
+            "bar after revocation", "publicity", "batches"]
+    rows = [head, ["---"] * len(head), *(adoption_row(pack) for pack in packs)]
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
