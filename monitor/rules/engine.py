@@ -204,8 +204,10 @@ def _owes_report(periods: list[Period], year: int, due: dt.date, as_of: dt.date)
     a report appear already overdue. Before the due day, a cluster still in force may yet apply in time."""
     if not periods:
         return True
-    known = min(due, as_of)
-    period = next(p for p in reversed(periods) if p.since is None or p.since <= known)
+    known = due if due < as_of else as_of
+    period = periods[-1]
+    if period.since is not None and period.since > known:     # a pass recorded after ``known``: an earlier period
+        period = next(p for p in reversed(periods) if p.since is None or p.since <= known)
     if period.valid_until < dt.date(year, 12, 31):
         return False
     if period.valid_until >= due or period.review_pending(known):
