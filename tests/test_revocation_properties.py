@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import tomllib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.rules.engine import evaluate
-from monitor.rules.facts import AssessmentResult, Change, Cluster, Facts, Incident, Report, Review
-from monitor.rules.packs import CHANGE_KINDS, INCIDENT_GROUNDS, Pack, load_packs
+from monitor.rules.facts import (
+    AssessmentResult,
+    Change,
+    Cluster,
+    EvaluationResult,
+    Facts,
+    Incident,
+    Report,
+    Review,
+)
+from monitor.rules.packs import CHANGE_KINDS, INCIDENT_GROUNDS, Pack, load_packs, parse_pack
 from monitor.rules.workdays import WorkCalendar
+from monitor.views.packref import WORKED
 
-PACKS = load_packs()
+#: the bundled packs and docs/packs.md's worked pack, which adopts evaluation cycles, rectification and a bar
+PACKS = {**load_packs(), "prov-rect": parse_pack(tomllib.loads(WORKED), "docs/packs.md", "prov-rect")}
 CALENDAR = WorkCalendar.load()
 
 
@@ -39,7 +51,11 @@ def _facts(draw: st.DrawFn, cluster: Cluster, first: dt.date, last: dt.date) -> 
                         for year in draw(st.sets(st.integers(first.year - 1, last.year), max_size=3))
                         if first <= dt.date(year + 1, 1, 1) <= last)
     incidents = tuple(Incident(draw(st.sampled_from(INCIDENT_GROUNDS)), day()) for _ in range(draw(st.integers(0, 2))))
-    return Facts(cluster, reports, changes, reviews, assessments, incidents)
+    evaluations = tuple(EvaluationResult(draw(st.sampled_from(("pass", "fail"))), day())
+                        for _ in range(draw(st.integers(0, 2))))
+    rectifications = tuple(day() for _ in range(draw(st.integers(0, 2))))
+    return Facts(cluster, reports, changes, reviews, assessments, incidents, evaluations=evaluations,
+                 rectifications=rectifications)
 
 
 @st.composite
@@ -51,9 +67,9 @@ def revoked_clusters(draw: st.DrawFn) -> tuple[Pack, Facts, Facts, dt.date, dt.d
     cluster = Cluster("C-1", "集群", pack.id, certified_on)
     before = _facts(draw, cluster, certified_on, revoked_on)
     after = _facts(draw, cluster, revoked_on + dt.timedelta(days=1), later)
-    kinds = ("reports", "changes", "reviews", "assessments", "incidents")
-    only_before = Facts(cluster, *(getattr(before, kind) for kind in kinds), revoked_on=revoked_on)
-    merged = Facts(cluster, *(getattr(before, kind) + getattr(after, kind) for kind in kinds), revoked_on=revoked_on)
+    kinds = ("reports", "changes", "reviews", "assessments", "incidents", "evaluations", "rectifications")
+    only_before = Facts(cluster, revoked_on=revoked_on, **{kind: getattr(before, kind) for kind in kinds})
+    merged = Facts(cluster, revoked_on=revoked_on, **{kind: getattr(before, kind) + getattr(after, kind) for kind in kinds})
     return pack, only_before, merged, revoked_on, later
 
 @settings(max_examples=300, deadline=None)
@@ -68,3 +84,4 @@ def test_a_revoked_cluster_never_gains_an_obligation_or_a_warning_after_its_revo
     assert all(o.due is not None and o.due <= revoked_on for o in now.obligations if o.is_open)
     assert {w.key for w in now.warnings} <= {w.key for w in then.warnings}
     assert now.valid_until == then.valid_until
+    assert now.reapply_barred_until in (None, then.reapply_barred_until)
