@@ -85,12 +85,15 @@ def test_the_calendar_and_regimes_name_them(config: Path) -> None:
     assert calendar.exit_code == 0 and "周期评估" in calendar.output
     regimes = monitor("regimes", config=config)
     assert "周期评估：每2年一次，周期届满后3个月内完成（第十四条）" in regimes.output
-    assert "限期整改：评估、复核未通过后6个月内整改（第十五条）" in regimes.output
+    assert "限期整改：评估、复核未通过后6个月内整改（复核3个月）（第十五条）" in regimes.output
+    assert "复核申请期：有效期满前3个月内（第十条）" in regimes.output
+    assert "连续2年未按时报送年度报告：撤销（第二十条（二））" in regimes.output
     assert "复核未通过：风险（第二十条（一））" in regimes.output
 
 
 def test_rectification_after_a_kind_the_pack_lacks_is_refused() -> None:
-    text = WORKED.replace('after = ["evaluation", "review"]', 'after = ["assessment"]')
+    text = WORKED.replace('after = ["evaluation", "review"]', 'after = ["assessment"]').replace(
+        'months_by_kind = { review = 3 }', '')
     with pytest.raises(PackError, match=r"rectification\.after: 'assessment' but the pack has no \[assessment\]"):
         import tomllib
         parse_pack(tomllib.loads(text), "prov-rect.toml", "prov-rect")

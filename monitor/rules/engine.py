@@ -149,7 +149,7 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
     applied_on: dt.date | None = None
     done_on: dt.date | None = None
     applied_in_time = False
-    failed: Review | None = None
+    failed: list[Review] = []       # the current period's failed results (more than one only when rectified)
     early: list[Review] = []
     for review in _visible_reviews(facts, as_of):
         opens = window_opens(valid_until, months)
@@ -165,26 +165,27 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
             continue
         done_on = done_on or review.on
         if review.result == "fail":
-            failed = review
+            failed.append(review)
             if not rectified_review:
                 break
             continue                # rectified, then reviewed again: the next result in this period decides
         obligations.append(_obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on,
                                        as_of, basis, opens=window_opens(valid_until, months)))
         periods.append(Period(valid_until, since, applied_on, review.on))
-        failed = None
+        failed = []
         valid_until, since = extended(valid_until, validity.extension_years), review.on
         done_on, applied_on, applied_in_time, early = None, None, False, []
-    periods.append(Period(valid_until, since, applied_on, failed.on if failed is not None else None))
+    # a failed review rectified is not the period's result: the review is still pending until the next one
+    ended_on = failed[0].on if failed and not rectified_review else None
+    periods.append(Period(valid_until, since, applied_on, ended_on))
     current = _obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on, as_of, basis,
                           opens=window_opens(valid_until, months))
     obligations.append(current)
     if current.is_open:
         warnings.extend(Alert("review_applied_early", Severity.NOTICE, basis, f"review_applied_early:{review.on}",
                               (("on", review.on), ("opens", current.opens))) for review in early)
-    if failed is not None:
-        warnings.append(Alert("review_failed", validity.review_failed_severity, validity.review_failed_basis,
-                                f"review_failed:{failed.on}", (("on", failed.on),)))
+    warnings.extend(Alert("review_failed", validity.review_failed_severity, validity.review_failed_basis,
+                          f"review_failed:{review.on}", (("on", review.on),)) for review in failed)
     if as_of > valid_until:
         if applied_in_time:
             outcome, severity = "applied", Severity.RISK
@@ -204,7 +205,7 @@ def _owes_report(periods: list[Period], year: int, due: dt.date, as_of: dt.date)
     a report appear already overdue. Before the due day, a cluster still in force may yet apply in time."""
     if not periods:
         return True
-    known = due if due < as_of else as_of
+    known = min(as_of, due)
     period = periods[-1]
     if period.since is not None and period.since > known:     # a pass recorded after ``known``: an earlier period
         period = next(p for p in reversed(periods) if p.since is None or p.since <= known)
@@ -303,7 +304,9 @@ def _changes(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
                                     f"change_filing_pending:{ident}", params, obligation=obligation.key))
         elif (obligation.state is ObligationState.LATE and filed_on is not None
               and (as_of - filed_on).days < LATE_CHANGE_WARNING_DAYS):
-            warnings.append(Alert("change_filing_late", Severity.RISK, rule.overdue_basis,
+            # late is no worse than overdue: a pack whose overdue filing is a notice has a late one a notice too
+            late_severity = min(Severity.RISK, rule.overdue_severity, key=lambda s: s.rank)
+            warnings.append(Alert("change_filing_late", late_severity, rule.overdue_basis,
                                     f"change_filing_late:{ident}", (*params, ("filed_on", filed_on)), coverage, due,
                                     obligation.key))
 
@@ -419,7 +422,7 @@ def _rectifications(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCale
                                   f"failed_after_rectification:{ident}",
                                   (("failed", kind), ("on", on), ("rectified_on", min(completed)))))
             continue
-        due, used = calendar.period_end(on, rule.months)
+        due, used = calendar.period_end(on, rule.months_after(kind))
         coverage = None if used is Coverage.OFFICIAL else used.value
         done_on = next((day for day in unused if day >= on), None)
         if done_on is not None:

@@ -67,12 +67,14 @@ class Validity(_Section, frozen=True, kw_only=True):
     review_basis: Annotated[Article | None, Meta(description="the article the renewal_review obligation cites (default: basis)")] = None
     application_window_months: Annotated[Positive | None, Meta(description="\"有效期满前N个月内申请复核\": an application counts only from (last day + 1) - N "
                                     "months to the last day, both included; one before raises review_applied_early")] = None
-    review_failed_basis: Annotated[Article, Meta(description="the article making a failed review a ground to revoke")]
+    review_failed_basis: Annotated[Article, Meta(description="the article cited when a review fails (a ground to revoke, "
+                                                 "unless review_failed_severity says otherwise)")]
     review_failed_severity: Annotated[Severity, Meta(description="severity of review_failed (a measure that has a "
                                                      "failed review rectified first: risk)")] = Severity.REVOCATION
     expired_basis: Annotated[Article, Meta(description="the article cited once the validity has ended without a passed review")]
-    expired_unapplied_severity: Annotated[Severity, Meta(description="severity of validity_expired when no application was made in "
-                                               "time (revocation, risk or notice)")] = Severity.RISK
+    expired_unapplied_severity: Annotated[Severity, Meta(description="with review_by_application: severity of validity_expired "
+                                               "when no application was made in time (revocation, risk or notice); "
+                                               "without it, an expired validity is risk")] = Severity.RISK
     notify: Annotated[tuple[Role, ...], Meta(description=NOTIFY_DOC)] = DEFAULT_NOTIFY
 
     def __post_init__(self) -> None:
@@ -83,7 +85,8 @@ class Validity(_Section, frozen=True, kw_only=True):
 class AnnualReport(_Section, frozen=True, kw_only=True):
     """The yearly report (docs/rules.md, "Annual reports"): the report on year Y is due in Y+1."""
     due: Annotated[MonthDay, Meta(description="the yearly due day, MM-DD (e.g. \"04-30\"); a day every year has")]
-    reporter: Annotated[Literal["cluster", "bureau"], Meta(description="who files it: \"cluster\" or \"bureau\"")]
+    reporter: Annotated[Literal["cluster", "bureau"], Meta(description="who files it: \"cluster\" or \"bureau\" (said in "
+                                                         "`monitor regimes`; who is reminded is notify)")]
     reporter_label: Annotated[Text | None, Meta(description="the reporting body as the measure names it (e.g. "
                                                 "\"盟市工信局\"), shown for reporter; unset: a neutral word")] = None
     basis: Annotated[Article, Meta(description="the article requiring the report")]
@@ -151,6 +154,8 @@ class Rectification(_Section, frozen=True, kw_only=True):
                      Meta(min_length=1, description="which failed results must be rectified: \"assessment\", "
                           "\"evaluation\" and/or \"review\"")]
     months: Annotated[Positive, Meta(description="months to rectify in, counted from the failure's day")]
+    months_by_kind: Annotated[dict[str, Positive], Meta(description="months for a kind of failure instead of months, "
+                                                       "e.g. { review = 3, evaluation = 6 }")] = {}
     basis: Annotated[Article, Meta(description="the article requiring the rectification")]
     lapse_severity: Annotated[Severity, Meta(description="severity of rectification_overdue")] = Severity.REVOCATION
     lapse_basis: Annotated[Article, Meta(description="the article cited when a rectification has lapsed")]
@@ -158,6 +163,15 @@ class Rectification(_Section, frozen=True, kw_only=True):
                                                 "completed rectification")] = Severity.REVOCATION
     repeat_basis: Annotated[Article, Meta(description="the article cited for a failure after a rectification")]
     notify: Annotated[tuple[Role, ...], Meta(description=NOTIFY_DOC)] = DEFAULT_NOTIFY
+
+    def __post_init__(self) -> None:
+        for kind in self.months_by_kind:
+            if kind not in self.after:
+                raise ValueError(f"months_by_kind.{kind}: not one of after ({', '.join(self.after)})")
+
+    def months_after(self, kind: str) -> int:
+        """The months to rectify a failed result of ``kind`` in."""
+        return self.months_by_kind.get(kind, self.months)
 
 
 class Incidents(_Section, frozen=True, kw_only=True):

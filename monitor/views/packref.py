@@ -92,6 +92,7 @@ years = 3
 basis = "第十条"
 extension_years = 3
 extension_basis = "第十条"
+review_by_application = false           # only a result completes the review (not applying is no ground here)
 application_window_months = 3           # "有效期满前3个月内申请复核"
 review_failed_basis = "第二十条（一）"
 review_failed_severity = "risk"         # a failed review is rectified first (第十五条): risk, not yet a ground
@@ -121,6 +122,7 @@ overdue_basis = "第二十条（四）"
 [rectification]
 after = ["evaluation", "review"]        # "评估或复核不合格的，限期6个月整改"
 months = 6
+months_by_kind = { review = 3 }         # "复核不合格的，限期3个月整改"
 basis = "第十五条"
 lapse_basis = "第二十条（五）"            # "逾期未完成整改的" revokes
 repeat_basis = "第二十条（五）"           # "整改后再次不合格的" revokes
@@ -164,9 +166,9 @@ prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, rectified 2026-11-2
 prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, rectified 2026-09-01, evaluation fail 2026-10-01, as of 2026-10-01 → failed_after_rectification revocation basis 第二十条（五）, no rectification:evaluation:2026-10-01, evaluation_not_passed risk
 prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, rectified 2026-09-01, evaluation pass 2026-10-01, as of 2026-10-01 → no failed_after_rectification, no evaluation_not_passed
 prov-rect, certified 2024-03-20, evaluation fail 2026-05-10, evaluation fail 2026-06-01, as of 2026-06-01 → rectification:evaluation:2026-06-01 due 2026-12-01 pending, no failed_after_rectification
-prov-rect, certified 2023-03-20, review applied 2025-12-22, review fail 2026-01-15, as of 2026-01-15 → review_failed risk basis 第二十条（一）, rectification:review:2026-01-15 due 2026-07-15 pending basis 第十五条
-prov-rect, certified 2023-03-20, review applied 2025-12-22, review fail 2026-01-15, rectified 2026-05-01, review pass 2026-06-01, as of 2026-06-01 → valid_until 2029-03-19, no review_failed, rectification:review:2026-01-15 due 2026-07-15 done
-prov-rect, certified 2023-03-20, review applied 2025-12-22, review fail 2026-01-15, rectified 2026-05-01, review fail 2026-06-01, as of 2026-06-01 → failed_after_rectification revocation, valid_until 2026-03-19, state expired
+prov-rect, certified 2023-03-20, review applied 2025-12-22, review fail 2026-01-15, as of 2026-01-15 → review_failed risk basis 第二十条（一）, rectification:review:2026-01-15 due 2026-04-15 pending basis 第十五条
+prov-rect, certified 2023-03-20, review applied 2025-12-22, review fail 2026-01-15, rectified 2026-04-01, review pass 2026-06-01, as of 2026-06-01 → valid_until 2029-03-19, no review_failed, rectification:review:2026-01-15 due 2026-04-15 done
+prov-rect, certified 2023-03-20, review applied 2025-12-22, review fail 2026-01-15, rectified 2026-04-01, review fail 2026-06-01, as of 2026-06-01 → failed_after_rectification revocation, valid_until 2026-03-19, state expired
 prov-rect, certified 2023-03-20, review applied 2025-12-19, as of 2026-01-01 → review_applied_early notice
 prov-rect, certified 2023-03-20, as of 2025-06-20 → evaluation:2025-03-19 due 2025-06-19 overdue, evaluation_overdue risk
 prov-rect, certified 2024-03-20, as of 2025-04-02 → annual_report:2024 due 2025-04-01 overdue, annual_report_overdue:2024 risk basis 第二十条（二）

@@ -30,10 +30,15 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
         lines.append(w["review"].format(failed_basis=v.review_failed_basis, expired_basis=v.expired_basis,
                                         failed_severity=term(v.review_failed_severity, lang),
                                         severity=term(v.expired_unapplied_severity, lang)))
+        if v.application_window_months:
+            lines.append(w["application_window"].format(months=v.application_window_months,
+                                                        basis=v.review_basis or v.basis))
     r = pack.annual_report
     lines.append(w["report_none"] if r is None else w["report"].format(
         **_month_day(r.due), reporter=r.reporter_label or term(r.reporter, lang),
         basis=r.basis, severity=term(r.overdue_severity, lang), overdue_basis=r.overdue_basis))
+    if r is not None and r.consecutive_failures:
+        lines.append(w["report_consecutive"].format(count=r.consecutive_failures, basis=r.overdue_basis))
     c = pack.change_filing
     if c is None:
         lines.append(w["change_none"])
@@ -51,11 +56,14 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
         due = w["evaluation_after"].format(months=e.due_after_months) if e.due_after_months else w["evaluation_at_end"]
         lines.append(w["evaluation"].format(years=e.every_years, due=due, basis=e.basis,
                                             severity=term(e.overdue_severity, lang),
-                                            overdue_basis=e.overdue_basis or e.basis))
+                                            overdue_basis=e.overdue_basis or e.basis,
+                                            failed=term(e.failed_severity, lang), failed_basis=e.failed_basis or e.basis))
     rect = pack.rectification
     if rect is not None:
         lines.append(w["rectification"].format(
-            after=w["list"].join(term(kind, lang) for kind in rect.after), months=rect.months, basis=rect.basis,
+            after=w["list"].join(term(kind, lang) for kind in rect.after), basis=rect.basis,
+            months=rect.months, by_kind="".join(w["months_for"].format(kind=term(kind, lang), months=months)
+                                                for kind, months in rect.months_by_kind.items()),
             lapse=term(rect.lapse_severity, lang), lapse_basis=rect.lapse_basis,
             repeat=term(rect.repeat_severity, lang), repeat_basis=rect.repeat_basis))
     p = pack.publicity
