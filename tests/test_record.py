@@ -85,7 +85,8 @@ def test_amend_and_retract_keep_every_version_with_who_when_and_why(app: App, ro
     (("amend", "1", "--changed-on", "2025-03-01", "--reason", "x"), "--changed-on does not apply to a report"),
     (("amend", "1", "--filed-on", "2025-03-02", "--reason", "  "), "--reason is required"),
     (("amend", "1", "--filed-on", "2099-03-02", "--reason", "x"), "is in the future"),
-    (("amend", "1", "--year", "2025", "--reason", "x"), "fact 2 already records the report on 2025"),
+    (("amend", "2", "--year", "2024", "--reason", "x"), "fact 1 already records the report on 2024"),
+    (("amend", "1", "--year", "2025", "--reason", "x"), "before that year ended"),
     (("amend", "9", "--year", "2025", "--reason", "x"), "there is no fact 9"),
     (("retract", "3", "--reason", "x"), "there is no fact 3"),
 ])

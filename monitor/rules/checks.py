@@ -85,8 +85,8 @@ def _kind_problem(fact: Recorded, cluster_id: str, certified_on: dt.date, label:
         if fact.year < first:
             return Said("{field} {year}: the first report {id} owes is on {first} (certified {certified_on})",
                         field=label["year"], year=fact.year, id=cluster_id, first=first, certified_on=certified_on)
-        if fact.filed_on.year < fact.year:
-            return Said("{field}: a report on {year} cannot be filed on {filed_on}, before that year began",
+        if fact.filed_on.year <= fact.year:       # the report on a year is on the whole year: filed after it ends
+            return Said("{field}: a report on {year} cannot be filed on {filed_on}, before that year ended",
                         field=label["filed_on"], year=fact.year, filed_on=fact.filed_on)
         return _not_before(fact.filed_on, certified_on, label["filed_on"])
     if fact.kind == "assessment":
