@@ -1,6 +1,7 @@
 """Serving the console under uvicorn: one process with the App given, or several workers that each build their
 own from the config file (MONITOR_WEB_CONFIG). Several workers share SQLite well enough for reading (WAL, a
-busy timeout); PostgreSQL is the database for many writers."""
+busy timeout); PostgreSQL is the database for many writers. Every log line is masked (monitor.web.access_log): no
+secret in a URL reaches the journal."""
 
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ def factory() -> FastAPI:
 def run(app: App, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from monitor.web.access_log import log_config
     from monitor.web.asgi import create
 
-    options = {"host": host, "port": port, "proxy_headers": True, "server_header": False, "log_level": "info"}
+    options = {"host": host, "port": port, "proxy_headers": True, "server_header": False, "log_level": "info",
+               "log_config": log_config()}
     if workers == 1:
         uvicorn.run(create(app), **options)  # type: ignore[arg-type]
         return
