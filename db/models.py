@@ -229,3 +229,16 @@ class WebSessionRow(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UploadRow(Base):
+    """A facts file previewed in the console, held until it is stored or its time is up (migration 0008): by the
+    SHA-256 of the random token its page's form posts back, for the account that sent it only."""
+    __tablename__ = "upload"
+    __table_args__ = (Index("ix_upload_account", "account_id"), Index("ix_upload_expires_at", "expires_at"))
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, ForeignKey("account.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -4,10 +4,14 @@ API, CSRF, sessions, headers, bulk upload and the calendar subscription, through
 from __future__ import annotations
 
 import html
+import io
 import json
 import os
+import random
+import re
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -199,15 +203,78 @@ def test_upload_previews_then_stores(site: Site, tmp_path: Path) -> None:
         assert before.status_code == 401
         page = client.get("/clusters/BT-001").text
         assert "annual_report_overdue:2024" in page
-        content = preview.text.split('name="content" value="')[1].split('"')[0]
-        stored = client.post("/upload", data={"csrf": token, "action": "commit", "filename": "facts.csv",
-                                              "content": content})
+        stored = client.post("/upload", data={"csrf": token, "action": "commit", "upload": _held(preview.text)})
         assert stored.status_code == 200 and 'id="said"' in stored.text
         assert "annual_report_overdue:2024" not in client.get("/clusters/BT-001").text.split('id="obligations"')[0]
         other = "cluster,fact,year,filed_on\nORD-001,report,2024,2025-03-20\n"
         refused = client.post("/upload", data={"csrf": token, "action": "preview"},
                               files={"file": ("other.csv", other.encode(), "text/csv")})
         assert "没有集群 'ORD-001'" in html.unescape(refused.text) and 'id="commit"' not in refused.text
+
+
+def _held(page: str) -> str:
+    """The token under which the preview's file is held, from the page's store form."""
+    found = re.search(r'name="upload" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def _big_workbook(cluster: str, year: int) -> bytes:
+    """A ~5 MB .xlsx holding one report: a part the reader ignores carries 5 MB that do not compress (a workbook
+    with pictures, say), so the size is the transport's and not thousands of rows to plan."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["cluster", "fact", "year", "filed_on"])
+    sheet.append([cluster, "report", year, f"{year + 1}-03-20"])
+    out = io.BytesIO()
+    book.save(out)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_STORED) as archive:
+        archive.writestr("customXml/padding.bin", random.Random(year).randbytes(5 * 1024 * 1024))
+    return out.getvalue()
+
+
+def test_a_5_mb_upload_previews_then_stores_and_its_token_is_the_uploaders_for_an_hour(site: Site) -> None:
+    """The previewed file is held server-side (issue 25, item 5): the store step posts only its token, which
+    another account cannot use, and which is refused once its time is up."""
+    big = _big_workbook("BT-002", 2024)
+    assert len(big) > 5 * 1024 * 1024
+    with site.console.signed_in("bao") as bao, site.console.signed_in("admin") as admin:
+        csrf = csrf_of(bao.get("/upload").text)
+        preview = bao.post("/upload", data={"csrf": csrf, "action": "preview"},
+                           files={"file": ("big.xlsx", big, "application/octet-stream")})
+        assert preview.status_code == 200 and 'id="commit"' in preview.text, preview.text[:500]
+        held = _held(preview.text)
+        assert len(preview.content) < 100_000          # the page carries the token, not the file
+        # another account's token is unknown to it (and stays the uploader's)
+        refused = admin.post("/upload", data={"csrf": csrf_of(admin.get("/upload").text), "action": "commit",
+                                              "upload": held})
+        assert refused.status_code == 422 and "预览的文件已不在服务器上" in refused.text
+        assert bao.post("/upload", data={"csrf": csrf, "action": "commit", "upload": "no-such-token"}
+                        ).status_code == 422
+        stored = bao.post("/upload", data={"csrf": csrf, "action": "commit", "upload": held})
+        assert stored.status_code == 200 and 'id="said"' in stored.text, stored.text[:800]
+        again = bao.post("/upload", data={"csrf": csrf, "action": "commit", "upload": held})
+        assert again.status_code == 422                 # stored once: the held file is gone
+        # a preview whose hour is over
+        late = bao.post("/upload", data={"csrf": csrf, "action": "preview"},
+                        files={"file": ("late.xlsx", _big_workbook("BT-002", 2025), "application/octet-stream")})
+        assert late.status_code == 200 and 'id="commit"' in late.text
+        engine = create_engine(site.database_url)
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM upload")).scalar() == 1
+            conn.execute(text("UPDATE upload SET expires_at = created_at"))      # its time is up
+        expired = bao.post("/upload", data={"csrf": csrf, "action": "commit", "upload": _held(late.text)})
+        assert expired.status_code == 422 and "预览的文件已不在服务器上" in expired.text
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM upload")).scalar() == 0
+        engine.dispose()
+    with site.console.api(site.tokens["bao"]) as api:
+        entries = api.get("/api/v1/clusters/BT-002").json()["history"]["entries"]
+    reports = [(e["year"], e["filed_on"], e["by"]) for e in entries if e["type"] == "fact" and e["kind"] == "report"]
+    assert reports == [(2024, "2025-03-20", "bao")]     # stored once; the expired preview never
 
 
 def test_the_daemon_and_export_pages(site: Site) -> None:
