@@ -2,8 +2,9 @@
 the daemon (`monitor run`) work with known passwords and tokens, on SQLite and PostgreSQL, and every line they
 write (their logs, standard output and standard error) is searched for every one of them.
 
-The one exception is the line a command exists to print: `monitor user token` prints the token it made, once;
-that line is taken out of the transcript, the rest of the command's output stays in it."""
+The one exception is the line a command exists to print: `monitor user token` prints the token it made, once,
+and `monitor user unlock` its code; that line is taken out of the transcript, the rest of the command's output
+stays in it."""
 
 from __future__ import annotations
 
@@ -112,6 +113,21 @@ def test_no_secret_is_in_any_log_of_a_run(tmp_path: Path, database_url: str, mon
             for _ in range(6):            # a wrong password until the sign-in is refused for a while
                 assert login(client, "admin", WRONG).status_code in (401, 429)
             assert login(client, TYPED_AS_NAME, TYPED_AS_NAME).status_code in (401, 429)
+            secrets["unlock code"] = _cli(transcript, config, url, "user", "unlock", "admin", shows_secret=True)
+            for _ in range(6):
+                login(client, "admin", WRONG)
+            page = client.get("/login")
+            unlocked = client.post("/login", data={"csrf": csrf_of(page.text), "name": "admin", "password": PASSWORD,
+                                                   "code": secrets["unlock code"], "next": "/"})
+            assert unlocked.status_code == 303
+            csrf = csrf_of(client.get("/upload").text)
+            preview = client.post("/upload", data={"csrf": csrf, "action": "preview"}, files={"file": (
+                "facts.csv", b"cluster,fact,year,filed_on\nBT-001,report,2024,2025-03-20\n", "text/csv")})
+            held = re.search(r'name="upload" value="([^"]+)"', preview.text)
+            assert held, preview.text[:500]
+            secrets["upload token"] = held.group(1)
+            assert client.post("/upload", data={"csrf": csrf, "action": "commit", "upload": held.group(1)}
+                               ).status_code == 200
             with running.api(secrets["api token"]) as api:
                 assert api.get("/api/v1/status").status_code == 200
             misused = httpx.get(f"{running.base}/api/v1/status", params={"access_token": secrets["api token"]})

@@ -15,11 +15,12 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import _reset_postgres
-from tests.web_helpers import Site, add_user, cli_env, console, csrf_of, login, run_cli, seeded
+from tests.web_helpers import PASSWORD, Site, add_user, cli_env, console, csrf_of, login, run_cli, seeded
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -292,21 +293,62 @@ def test_the_daemon_and_export_pages(site: Site) -> None:
     assert ids == {"BT-001", "BT-002"}
 
 
-def test_failed_logins_lock_the_account(site: Site) -> None:
+def _from(client: httpx.Client, address: str) -> httpx.Client:
+    """The client as a proxy on loopback (a trusted one by default) forwards it: from ``address``."""
+    client.headers["x-forwarded-for"] = address
+    return client
+
+
+def test_failed_logins_lock_the_name_for_that_address_and_the_owner_gets_in(site: Site) -> None:
+    """Issue 25, item 3: five wrong passwords used to lock the account for everyone for 15 minutes, repeatable
+    forever. They lock it now for the address they came from (forwarded by the trusted proxy), logged without
+    the password; the owner elsewhere signs in, and `monitor user unlock` gives a code that passes the lock."""
     add_user(site.config, site.database_url, "clumsy", "viewer")
-    with site.console.client() as client:
+    with _from(site.console.client(), "192.0.2.10") as attacker:
         for _ in range(5):
-            assert login(client, "clumsy", "wrong password").status_code == 401
-        locked = login(client, "clumsy", "correct horse 42")
-        assert locked.status_code == 401 and "多次失败后账户暂时锁定" in locked.text
+            assert login(attacker, "clumsy", "wrong password").status_code == 401
+        locked = login(attacker, "clumsy", "correct horse 42")
+        assert locked.status_code == 429 and 0 < int(locked.headers["retry-after"]) <= 900
+        assert "您所在地址对该账户的失败登录次数过多" in locked.text and '<details id="unlock" open>' in locked.text
+    with _from(site.console.client(), "192.0.2.11") as owner:
+        assert login(owner, "clumsy", "correct horse 42").status_code == 303
     listed = subprocess.run([sys.executable, "-m", "monitor", "--config", str(site.config), "user", "list"],
                             env={**os.environ, **cli_env(site.database_url)}, capture_output=True, text=True,
                             check=True).stdout   # a process of its own: its clock is pinned as the server's is
-    assert "clumsy\tviewer\t全部地区\t锁定至" in listed
-    assert "locked" in site.console.log.read_text(errors="replace")
+    assert "clumsy\tviewer\t全部地区\t对 192.0.2.10 锁定至" in listed
+    served = site.console.log.read_text(errors="replace")
+    assert "sign-in to 'clumsy' locked for 192.0.2.10 after 5 failed sign-ins" in served
+    assert "wrong password" not in served
+    code = run_cli(site.config, site.database_url, "user", "unlock", "clumsy").strip().splitlines()[-1]
+    with _from(site.console.client(), "192.0.2.10") as attacker:
+        for _ in range(6):                        # someone keeps failing on the name from there
+            login(attacker, "clumsy", "wrong password")
+        assert login(attacker, "clumsy", "correct horse 42").status_code == 429
+    with _from(site.console.client(), "192.0.2.10") as owner:
+        form = owner.get("/login")
+        answer = owner.post("/login", data={"csrf": csrf_of(form.text), "name": "clumsy", "password": PASSWORD,
+                                            "code": code, "next": "/"})
+        assert answer.status_code == 303
     run_cli(site.config, site.database_url, "user", "passwd", "clumsy", stdin="correct horse 42\n")
-    with site.console.client() as client:
+    with _from(site.console.client(), "192.0.2.10") as client:
         assert login(client, "clumsy", "correct horse 42").status_code == 303
+
+
+def test_a_forwarded_address_counts_only_from_a_trusted_proxy(tmp_path: Path) -> None:
+    """With no trusted proxy (web.trusted_proxies = []) X-Forwarded-For is ignored: every attempt is the peer's,
+    so changing the header escapes no limit; and guesses at names that are no account's are limited too."""
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    config = seeded(tmp_path, url, "[web]\ntrusted_proxies = []\n")
+    add_user(config, url, "owner", "viewer")
+    with console(tmp_path, url, config) as running:
+        for n in range(20):
+            with _from(running.client(), f"198.51.100.{n}") as client:
+                assert login(client, f"nobody{n}", "guess").status_code == 401
+        with _from(running.client(), "198.51.100.200") as client:
+            refused = login(client, "owner", PASSWORD)
+        assert refused.status_code == 429 and "您所在地址的失败登录次数过多" in refused.text
+        served = running.log.read_text(errors="replace")
+    assert "sign-ins from 127.0.0.1 throttled after 20 failed sign-ins" in served and "nobody" not in served
 
 
 def test_sessions_survive_in_the_database_only_as_hashes(site: Site) -> None:

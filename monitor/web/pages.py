@@ -98,9 +98,10 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
-def _login_page(request: Request, error: str | None = None, status: int = 200) -> HTMLResponse:
+def _login_page(request: Request, error: str | None = None, status: int = 200, unlock: bool = False) -> HTMLResponse:
+    """The sign-in form; ``unlock`` opens its unlock code field (the limits refused the last attempt)."""
     token = secrets.token_urlsafe(32)
-    response = _page(request, "login.html", None, status, login_csrf=token, error=error,
+    response = _page(request, "login.html", None, status, login_csrf=token, error=error, unlock=unlock,
                      next=_safe_next(request.query_params.get("next")))
     set_cookie(request, response, LOGIN_COOKIE, token, 3600)
     return response
@@ -117,22 +118,25 @@ async def login_post(request: Request) -> Response:
 
 
 def _sign_in(request: Request, form: FormData) -> Response:
-    """Check the password (argon2: deliberately slow, so off the event loop), then a fresh session."""
+    """Check the password (argon2: deliberately slow, so off the event loop), then a fresh session. The limits on
+    failed sign-ins count by the client's address: the peer's, or the one a trusted proxy forwarded
+    (web.trusted_proxies, applied by uvicorn before the request gets here)."""
     app = monitor_app(request)
     name, password = str(form.get("name", "")), str(form.get("password", ""))
+    address = request.client.host if request.client else ""
+    try:
+        account = login(app.sessions, name, password, clock.now_utc(), address, str(form.get("code", "")).strip())
+    except LoginRefused as exc:
+        throttled = exc.retry_after is not None
+        page = _login_page(request, say(exc, app.settings.language), 429 if throttled else 401, unlock=throttled)
+        if throttled:
+            page.headers["retry-after"] = str(exc.retry_after)
+        return page
     with transaction(app.sessions) as session:
-        try:
-            account = login(session, name, password, clock.now_utc())
-        except LoginRefused as exc:
-            refused: str | None = say(exc, app.settings.language)
-        else:
-            refused = None
-            old = request.cookies.get(SESSION_COOKIE)
-            if old:   # a session id from before signing in is never kept
-                close_session(session, old)
-            secret, _ = open_session(session, account, clock.now_utc())
-    if refused is not None:
-        return _login_page(request, refused, 401)
+        old = request.cookies.get(SESSION_COOKIE)
+        if old:   # a session id from before signing in is never kept
+            close_session(session, old)
+        secret, _ = open_session(session, account, clock.now_utc())
     response = RedirectResponse(_safe_next(str(form.get("next", "/"))), 303)
     set_session(request, response, secret)
     response.delete_cookie(LOGIN_COOKIE, path="/")

@@ -31,8 +31,11 @@ def run(app: App, host: str, port: int, workers: int) -> None:
     from monitor.web.access_log import log_config
     from monitor.web.asgi import create
 
-    options = {"host": host, "port": port, "proxy_headers": True, "server_header": False, "log_level": "info",
-               "log_config": log_config()}
+    proxies = list(app.settings.trusted_proxies)
+    # the client's address (sign-ins are limited by it) and scheme are taken from X-Forwarded-For and -Proto only
+    # when the peer is one of web.trusted_proxies; from anyone else the headers are ignored
+    options = {"host": host, "port": port, "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies,
+               "server_header": False, "log_level": "info", "log_config": log_config()}
     if workers == 1:
         uvicorn.run(create(app), **options)  # type: ignore[arg-type]
         return
