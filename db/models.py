@@ -189,7 +189,12 @@ class ScanWatchRow(Base):
 
 class AccountRow(Base):
     """A person who signs in to the console or calls the API: a role (admin, bureau, viewer), the regions a
-    bureau account covers (account_region), an argon2 password hash, and the lock after failed logins."""
+    bureau account covers (account_region), an argon2 password hash.
+
+    ``failed_logins`` and ``locked_until`` are no longer read (since migration 0009 failed sign-ins are rows of
+    sign_in_failure, by name and address) and are written as 0 and NULL: they stay because dropping a column
+    on SQLite before 3.35 rebuilds the table, and dropping ``account`` would cascade to its tokens, regions
+    and sessions."""
     __tablename__ = "account"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -229,3 +234,29 @@ class WebSessionRow(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UploadRow(Base):
+    """A facts file previewed in the console, held until it is stored or its time is up (migration 0008): by the
+    SHA-256 of the random token its page's form posts back, for the account that sent it only."""
+    __tablename__ = "upload"
+    __table_args__ = (Index("ix_upload_account", "account_id"), Index("ix_upload_expires_at", "expires_at"))
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, ForeignKey("account.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailureRow(Base):
+    """A failed sign-in (migration 0009): the SHA-256 of the name typed, the client's address, when. Rows older
+    than the limits' window are deleted as new ones come (db.sign_in_queries)."""
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_name", "name_digest", "at"),
+                      Index("ix_sign_in_failure_address", "address", "at"),
+                      Index("ix_sign_in_failure_at", "at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_digest: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

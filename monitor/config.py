@@ -9,6 +9,7 @@ paths (packs_dir, calendar_path, password_file, ca_file) resolve against the con
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import re
 import tomllib
@@ -83,10 +84,18 @@ class DigestSection(_Section, frozen=True, kw_only=True):
 
 class WebSection(_Section, frozen=True, kw_only=True):
     base_url: str = ""                      # the console's public address: digests link each cluster to it
+    # the proxies whose X-Forwarded-For (the client's address, as sign-ins are throttled by it) and
+    # X-Forwarded-Proto are believed: addresses or networks; from any other peer the headers are ignored
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
 
     def __post_init__(self) -> None:
         if self.base_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", self.base_url):
             raise ValueError(f"base_url: '{self.base_url}' is not an http(s) address")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: '{proxy}' is not an IP address or network") from None
 
 
 class DaemonSection(_Section, frozen=True, kw_only=True):
@@ -233,6 +242,11 @@ class Settings:
     def base_url(self) -> str:
         """The web console's public address without a trailing slash; empty when not set."""
         return self.file.web.base_url.rstrip("/")
+
+    @property
+    def trusted_proxies(self) -> tuple[str, ...]:
+        """The proxies whose forwarded client address the console believes (web.trusted_proxies)."""
+        return self.file.web.trusted_proxies
 
     @property
     def digest_contact(self) -> str:

@@ -26,6 +26,7 @@ from monitor.rules.packs import pack_json_schema
     ("[reminders]\noverdue_every_days = \"weekly\"\n", "reminders.overdue_every_days: 'weekly' is not a whole number"),
     ("[smtp]\npassword = \"x\"\n", "smtp.password: never put the password in config.toml"),
     ("[general]\nadministrators = [\"nobody\"]\n", "general.administrators: 'nobody' is not an e-mail address"),
+    ("[web]\ntrusted_proxies = [\"nginx\"]\n", "web.trusted_proxies: 'nginx' is not an IP address or network"),
 ])
 def test_a_wrong_value_is_one_line_naming_file_key_and_value(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "config.toml"

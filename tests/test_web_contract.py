@@ -45,7 +45,7 @@ POSTS: dict[str, tuple[str, dict[str, str]]] = {
     "/facts/{number}/retract": ("/facts/1/retract", {"reason": "wrong cluster"}),
     "/clusters/{cluster_id}/hold": ("/clusters/BT-001/hold", {"kind": "snooze", "subject": "", "until": "2026-12-01",
                                                                "note": "n"}),
-    "/upload": ("/upload", {"content": "", "filename": "facts.csv"}),
+    "/upload": ("/upload", {"action": "commit", "upload": "a-held-upload"}),
     "/account/calendar": ("/account/calendar", {"action": "new"}),
     "/users/{name}/disable": ("/users/bao/disable", {}),
     "/api/v1/facts": ("/api/v1/facts", {}),

@@ -72,12 +72,28 @@ def user_add(app: App, name: str, role: str, regions: tuple[str, ...]) -> None:
 @click.argument("name")
 @pass_app
 def user_passwd(app: App, name: str) -> None:
-    """Set NAME's password (read as for `user add`); lifts a lock, ends NAME's sign-ins."""
+    """Set NAME's password (read as for `user add`); lifts its locks, ends NAME's sign-ins."""
     from monitor.actions.accounts import set_password
 
     password = read_password()
     _in_transaction(app, lambda s: set_password(s, name, password))
     echo(Said("user {name}: password changed", name=name))
+
+
+@user.command("unlock")
+@config_option
+@click.argument("name")
+@pass_app
+def user_unlock(app: App, name: str) -> None:
+    """Lift NAME's sign-in locks, and print a one-time unlock code (the last line, shown once): with the right
+    password it signs in past every limit on failed sign-ins, until the end of tomorrow."""
+    from monitor import clock
+    from monitor.actions.accounts import unlock
+
+    code = _in_transaction(app, lambda s: unlock(s, name, clock.now_utc(), app.today()))
+    echo(Said("user {name}: unlocked; a one-time unlock code, valid through {until} (shown once; give it on the "
+              "sign-in page with the right password):", name=name, until=app.today() + dt.timedelta(days=1)))
+    click.echo(code)
 
 
 @user.command("disable")
@@ -106,7 +122,8 @@ def user_list(app: App) -> None:
         echo(Said("no users: `monitor user add NAME --role admin` adds the first"))
     for item in listed:
         state = (Said("disabled") if item.disabled else
-                 Said("locked until {when} UTC", when=f"{item.locked_until:%Y-%m-%d %H:%M}") if item.locked_until
+                 Said("locked for {addresses} until {when} UTC", addresses=", ".join(item.locked_for),
+                      when=f"{item.locked_until:%Y-%m-%d %H:%M}") if item.locked_until
                  else Said("active"))
         echo(Said("{name}\t{role}\t{regions}\t{state}\t{tokens} API token(s)", name=item.account.name,
                   role=item.account.role, regions=", ".join(item.account.covers) or Said("all regions"), state=state,

@@ -4,13 +4,13 @@ through monitor.views.console. A page outside the account's regions is a 404, as
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import hashlib
 import re
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from db import fact_queries as record_db
+from db import upload_queries as held_uploads
 from db.history_queries import history
 from db.queries import Scope, regions_of
 from db.session import in_transaction, transaction
@@ -69,6 +70,8 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_checked)]
 login_router = APIRouter(include_in_schema=False, dependencies=[Depends(login_csrf_checked)])
 #: the largest facts file the console takes
 LARGEST_UPLOAD = 10 * 1024 * 1024
+#: how long a previewed facts file is held for storing
+UPLOAD_LIFETIME = dt.timedelta(hours=1)
 
 
 def _page(request: Request, template: str, signed: SignedIn | None, status: int = 200, **context: Any) -> HTMLResponse:
@@ -95,9 +98,10 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
-def _login_page(request: Request, error: str | None = None, status: int = 200) -> HTMLResponse:
+def _login_page(request: Request, error: str | None = None, status: int = 200, unlock: bool = False) -> HTMLResponse:
+    """The sign-in form; ``unlock`` opens its unlock code field (the limits refused the last attempt)."""
     token = secrets.token_urlsafe(32)
-    response = _page(request, "login.html", None, status, login_csrf=token, error=error,
+    response = _page(request, "login.html", None, status, login_csrf=token, error=error, unlock=unlock,
                      next=_safe_next(request.query_params.get("next")))
     set_cookie(request, response, LOGIN_COOKIE, token, 3600)
     return response
@@ -114,22 +118,25 @@ async def login_post(request: Request) -> Response:
 
 
 def _sign_in(request: Request, form: FormData) -> Response:
-    """Check the password (argon2: deliberately slow, so off the event loop), then a fresh session."""
+    """Check the password (argon2: deliberately slow, so off the event loop), then a fresh session. The limits on
+    failed sign-ins count by the client's address: the peer's, or the one a trusted proxy forwarded
+    (web.trusted_proxies, applied by uvicorn before the request gets here)."""
     app = monitor_app(request)
     name, password = str(form.get("name", "")), str(form.get("password", ""))
+    address = request.client.host if request.client else ""
+    try:
+        account = login(app.sessions, name, password, clock.now_utc(), address, str(form.get("code", "")).strip())
+    except LoginRefused as exc:
+        throttled = exc.retry_after is not None
+        page = _login_page(request, say(exc, app.settings.language), 429 if throttled else 401, unlock=throttled)
+        if throttled:
+            page.headers["retry-after"] = str(exc.retry_after)
+        return page
     with transaction(app.sessions) as session:
-        try:
-            account = login(session, name, password, clock.now_utc())
-        except LoginRefused as exc:
-            refused: str | None = say(exc, app.settings.language)
-        else:
-            refused = None
-            old = request.cookies.get(SESSION_COOKIE)
-            if old:   # a session id from before signing in is never kept
-                close_session(session, old)
-            secret, _ = open_session(session, account, clock.now_utc())
-    if refused is not None:
-        return _login_page(request, refused, 401)
+        old = request.cookies.get(SESSION_COOKIE)
+        if old:   # a session id from before signing in is never kept
+            close_session(session, old)
+        secret, _ = open_session(session, account, clock.now_utc())
     response = RedirectResponse(_safe_next(str(form.get("next", "/"))), 303)
     set_session(request, response, secret)
     response.delete_cookie(LOGIN_COOKIE, path="/")
@@ -295,60 +302,92 @@ def upload_form(request: Request) -> Response:
     signed = page_user(request)
     if not signed.account.can_record:
         raise HTTPException(403, "forbidden")
-    return _page(request, "upload.html", signed, plan=None, error=None, stored=None, content="", filename="")
+    return _upload_page(request, signed)
+
+
+def _upload_page(request: Request, signed: SignedIn, status: int = 200, **context: Any) -> HTMLResponse:
+    shown: dict[str, Any] = {"plan": None, "error": None, "stored": None, "upload": "", "filename": "",
+                             "held_minutes": int(UPLOAD_LIFETIME.total_seconds() // 60), **context}
+    return _page(request, "upload.html", signed, status, **shown)
 
 
 @router.post("/upload", response_class=HTMLResponse)
 async def upload(request: Request) -> Response:
-    """Preview (nothing stored), then commit the same bytes, which are planned again against the record as it is."""
+    """Preview: the file is planned (nothing stored) and, when it can be stored, held server-side for
+    UPLOAD_LIFETIME under a random token bound to the account (db.upload_queries). Store: the form posts only that
+    token, and the held bytes are planned again against the record as it is then, stored, and dropped."""
     signed, form = page_user(request), posted(request)
     if not signed.account.can_record:
         raise HTTPException(403, "forbidden")
+    lang = monitor_app(request).settings.language
+    if form.get("action") == "commit":
+        return await run_in_threadpool(_commit_upload, request, signed, str(form.get("upload", "")))
     file = form.get("file")
-    if isinstance(file, UploadFile) and file.filename:
-        data, filename = await file.read(LARGEST_UPLOAD + 1), file.filename
-    else:
-        try:
-            data = base64.b64decode(str(form.get("content", "")), validate=True)
-        except binascii.Error:
-            data = b""
-        filename = str(form.get("filename", ""))
-    context: dict[str, Any] = {"plan": None, "error": None, "stored": None,
-                               "content": base64.b64encode(data).decode(), "filename": filename}
-    suffix = Path(filename).suffix.lower()
-    if not data or suffix not in (".csv", ".xlsx"):
-        context["error"] = f"{filename or 'file'}: choose a .csv or .xlsx facts file"
-        return _page(request, "upload.html", signed, 422, **context)
+    if not isinstance(file, UploadFile) or not file.filename:
+        return _upload_page(request, signed, 422, error=say(Said("choose a .csv or .xlsx facts file"), lang))
+    data, filename = await file.read(LARGEST_UPLOAD + 1), file.filename
+    if not data or Path(filename).suffix.lower() not in (".csv", ".xlsx"):
+        return _upload_page(request, signed, 422, error=say(Said("{name}: choose a .csv or .xlsx facts file",
+                                                                 name=filename), lang))
     if len(data) > LARGEST_UPLOAD:
-        context["error"] = f"{filename}: larger than {LARGEST_UPLOAD // 1024 // 1024} MB"
-        return _page(request, "upload.html", signed, 422, **context)
-    commit = form.get("action") == "commit"
-    return await run_in_threadpool(_plan_upload, request, signed, data, filename, commit, context)
+        return _upload_page(request, signed, 422, error=say(Said("{name}: larger than {largest} MB", name=filename,
+                                                                 largest=LARGEST_UPLOAD // 1024 // 1024), lang))
+    return await run_in_threadpool(_preview_upload, request, signed, data, filename)
 
 
-def _plan_upload(request: Request, signed: SignedIn, data: bytes, filename: str, commit: bool,
-                 context: dict[str, Any]) -> Response:
-    app = monitor_app(request)
+@contextmanager
+def _as_file(data: bytes, filename: str) -> Iterator[Path]:
+    """The bytes as a file of a private temporary directory, named as uploaded (made safe), for plan_import."""
     with tempfile.TemporaryDirectory(prefix="monitor-upload-") as directory:
         path = Path(directory) / re.sub(r"[^\w.\-]", "_", Path(filename).name)
         path.write_bytes(data)
+        yield path
+
+
+def _preview_upload(request: Request, signed: SignedIn, data: bytes, filename: str) -> Response:
+    app = monitor_app(request)
+    lang = app.settings.language
+    with _as_file(data, filename) as path:
         try:
             with transaction(app.sessions) as session:
                 plan = plan_import(session, path, app.packs, app.today(), signed.account.regions)
-                if commit and not plan.problems:
-                    store(session, plan, filename, signed.account.name, clock.now_utc())
-                    context["stored"] = plan
+                token = "" if plan.problems else held_uploads.hold(session, signed.account.id, filename, data,
+                                                                    clock.now_utc(), UPLOAD_LIFETIME)
         except MonitorError as exc:
-            context["error"] = say(exc, app.settings.language)
-            return _page(request, "upload.html", signed, 422, **context)
-    context["plan"] = _planned(plan, path.name, filename, app.settings.language)
-    return _page(request, "upload.html", signed, 422 if plan.problems and commit else 200, **context)
+            return _upload_page(request, signed, 422, error=say(exc, lang).replace(str(path), filename))
+    return _upload_page(request, signed, plan=_planned(plan, path, filename, lang), upload=token, filename=filename)
 
 
-def _planned(plan: Plan, stored_name: str, filename: str, lang: str) -> dict[str, Any]:
+def _commit_upload(request: Request, signed: SignedIn, token: str) -> Response:
+    app = monitor_app(request)
+    lang = app.settings.language
+    held: held_uploads.Held | None = None
+    copy: Path | None = None
+    try:
+        with transaction(app.sessions) as session:
+            held = held_uploads.take(session, token, signed.account.id, clock.now_utc())
+            if held is not None:
+                with _as_file(held.data, held.filename) as copy:
+                    plan = plan_import(session, copy, app.packs, app.today(), signed.account.regions)
+                    if not plan.problems:
+                        store(session, plan, held.filename, signed.account.name, clock.now_utc())
+    except MonitorError as exc:         # rolled back: the file is still held
+        said = say(exc, lang)
+        return _upload_page(request, signed, 422,
+                            error=said.replace(str(copy), held.filename) if copy and held else said)
+    if held is None or copy is None:
+        return _upload_page(request, signed, 422, error=say(Said(
+            "the previewed file is no longer held (it is kept {minutes} minutes, for the account that uploaded it, "
+            "until it is stored): upload it again", minutes=int(UPLOAD_LIFETIME.total_seconds() // 60)), lang))
+    return _upload_page(request, signed, 422 if plan.problems else 200, plan=_planned(plan, copy, held.filename, lang),
+                        stored=None if plan.problems else plan, filename=held.filename)
+
+
+def _planned(plan: Plan, path: Path, filename: str, lang: str) -> dict[str, Any]:
+    """The plan as the page shows it, the uploaded file named as it was (not as the temporary copy is)."""
     return {"rows": [{"line": p.line, "action": p.action, "replaces": p.replaces, "joins": p.joins,
                       "cluster": p.cluster_id, "what": say(describe(p.fact), lang)} for p in plan.planned],
-            "problems": [say(problem, lang).replace(stored_name, filename) for problem in plan.problems],
+            "problems": [say(problem, lang).replace(str(path), filename) for problem in plan.problems],
             "counts": {action: plan.count(action) for action in ("add", "fill", "same", "join")}}
 
 

@@ -45,6 +45,10 @@ from monitor.rules.states import MessageState
 from notifications.sender import Outcome, Ready, TransportError
 
 log = logging.getLogger("monitor.channels")
+# httpx logs every request's URL at INFO, and a robot's URL holds its key (WeCom ?key=, DingTalk ?access_token=,
+# Feishu /hook/TOKEN): the daemon logs at INFO, so httpx speaks only of what went wrong (its WARNINGs); what a
+# post did is logged here, with the address left out
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 #: every kind of channel by its config ``type``; a subclass with a ``kind`` of its own is added when defined
 KINDS: dict[str, type[Channel]] = {}
