@@ -9,8 +9,8 @@ one thread, heartbeats and scans on a second, so a round that is sending never s
 would say no daemon runs) nor holds back the hourly scan.
 
 One-off retries (``round@…``, ``take-over@…``, at the time they name) are what the daemon asks for when a step
-cannot finish now (jobs/daemon.py: the database gone); they run on the rounds' thread, and one that is already
-due sooner makes a later one of the same kind unneeded.
+cannot finish now (jobs/daemon.py: the round lock held, claims not lapsed yet, the database gone); they run on
+the rounds' thread, and one that is already due sooner makes a later one of the same kind unneeded.
 """
 
 from __future__ import annotations

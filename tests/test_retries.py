@@ -1,7 +1,7 @@
-"""What a round does when it cannot finish now (issue 25, item 6), in this process with a clock of its own: it
-stops sending as soon as an outcome cannot be recorded, and asks for a one-off retry (``Daemon.later``) when the
-database went away, instead of waiting for a tick. tests/test_faults.py does the same with a real daemon and a
-real PostgreSQL outage."""
+"""What a round does when it cannot finish now (issue 25, items 6 and 9), in this process with a clock of its own:
+it stops sending as soon as an outcome cannot be recorded, and asks for a one-off retry (``Daemon.later``) when
+the round lock is held, when claims are still out, or when the database went away, instead of waiting for a
+tick. tests/test_faults.py does the same with real daemons, a real PostgreSQL outage and a SIGKILL."""
 
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from db.models import MessageRow
+from db import ledger
+from db.models import DeliveryRow, MessageRow
 from db.session import transaction
 from jobs import deliver
-from jobs.compose import Outgoing
+from jobs.compose import Outgoing, RoundLocked
 from jobs.daemon import RETRY_MARGIN, Daemon
 from monitor.app import App
 from monitor.config import SmtpSettings
-from monitor.rules.states import MessageState
+from monitor.rules.states import DeliveryState, MessageState
 from notifications.sender import Ready
 from notifications.smtp import SmtpSender
 from tests.helpers import write_roster
@@ -189,3 +190,70 @@ def test_any_other_error_is_not_retried(app: App, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(ZeroDivisionError):
         run.round_job()
     assert not later.asked
+
+
+# --- the round lock held, claims still out ------------------------------------------------------------------------
+
+def test_a_round_that_found_the_lock_held_is_retried_after_the_lease(
+        app: App, server: MailServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock(at(DAY))
+    run, later = _worker(app, clock)
+
+    def held(*_args: object, **_kwargs: object) -> list[Outgoing]:
+        raise RoundLocked
+
+    monkeypatch.setattr("jobs.daemon.build_round", held)
+    assert run.digest_tick()["sent"] == 0
+    assert [(after, name) for after, name, _ in later.asked] == [(dt.timedelta(seconds=LEASE) + RETRY_MARGIN,
+                                                                  "round")]
+    with transaction(app.sessions) as session:               # the scan before it was kept, its deliveries wait
+        assert set(session.scalars(select(DeliveryRow.state))) == {DeliveryState.PENDING}
+    monkeypatch.undo()
+    clock.value += dt.timedelta(seconds=LEASE) + RETRY_MARGIN
+    later.asked.pop()[2]()
+    assert _messages(app) == {MessageState.SENT: 13} and len(server.received) == 13
+    assert not later.asked
+
+
+def test_a_round_by_hand_asks_for_no_retry(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    run, later = _worker(app, Clock(at(DAY)))
+
+    def held(*_args: object, **_kwargs: object) -> list[Outgoing]:
+        raise RoundLocked
+
+    monkeypatch.setattr("jobs.daemon.build_round", held)
+    assert run.digest_tick(day=DAY)["sent"] == 0
+    assert not later.asked
+
+
+def test_claims_a_dead_daemon_left_are_taken_over_when_they_lapse(app: App, server: MailServer) -> None:
+    """A daemon that died after building its round: the next round (another daemon's) sees its claims, and the
+    retry it asks for, due when they lapse, sends them."""
+    clock = Clock(at(DAY))
+    built = at(DAY).astimezone(dt.UTC) - dt.timedelta(seconds=60)
+    with transaction(app.sessions) as session:
+        ledger.store_message(session, "<dead@test>", "bureau00@example.gov.cn",
+                             b"Message-ID: <dead@test>\r\nTo: bureau00@example.gov.cn\r\n\r\nbody\r\n", False, DAY,
+                             "dead:1", built)
+    run, later = _worker(app, clock)
+    run.digest_tick()
+    assert _messages(app) == {MessageState.SENT: 13, MessageState.CLAIMED: 1}
+    [(after, name, job)] = later.asked
+    assert name == "take-over" and after == dt.timedelta(seconds=LEASE - 60) + RETRY_MARGIN
+    clock.value += after
+    later.asked.clear()
+    assert job() == {"sent": 1, "failed": 0, "retry": 0, "skipped": 0}
+    assert _messages(app) == {MessageState.SENT: 14} and not later.asked
+    assert "<dead@test>" in {str(r.message["Message-ID"]) for r in server.received}
+
+
+def test_claims_that_have_not_lapsed_yet_are_looked_at_again(app: App) -> None:
+    """A take-over that comes too early (another host's clock is ahead) leaves the claim and looks again."""
+    clock = Clock(at(DAY))
+    with transaction(app.sessions) as session:
+        ledger.store_message(session, "<busy@test>", "bureau00@example.gov.cn", b"x", False, DAY, "busy:1",
+                             at(DAY).astimezone(dt.UTC))
+    run, later = _worker(app, clock)
+    assert run.take_over() == {"sent": 0, "failed": 0, "retry": 0, "skipped": 0}
+    [(after, name, _)] = later.asked
+    assert name == "take-over" and after == dt.timedelta(seconds=LEASE) + RETRY_MARGIN
