@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, insert, or_, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import DeliveryRow, MessageRow, RoundItemRow
@@ -54,6 +54,14 @@ def owed(session: Session, now: dt.datetime, lapsed_before: dt.datetime) -> list
             for message_id, recipient, claimed_by, claimed_at in session.execute(
                 select(MessageRow.id, MessageRow.recipient, MessageRow.claimed_by, MessageRow.claimed_at)
                 .where(MessageRow.state.in_(message_sources(MessageState.CLAIMED)), _due(now, lapsed_before)))]
+
+
+def claims_held(session: Session) -> tuple[dt.datetime | None, int]:
+    """The messages claimed and not settled yet, by whichever daemon: when the oldest claim was made (aware; it
+    lapses a lease after) and how many there are."""
+    oldest, count = session.execute(select(func.min(MessageRow.claimed_at), func.count())
+                                    .where(MessageRow.state == MessageState.CLAIMED)).one()
+    return (None if oldest is None else aware(oldest)), count
 
 
 def claim(session: Session, seen: Seen, owner: str, now: dt.datetime, lapsed_before: dt.datetime) -> bool:

@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Engine, Insert, Result, create_engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import HEAD
@@ -24,8 +25,11 @@ def masked(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    # a server's connections are checked before use: after it restarts, the pool's old ones are replaced at once
+    # instead of failing one transaction each
+    options: dict[str, Any] = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
     try:
-        engine = create_engine(url, future=True)
+        engine = create_engine(url, future=True, **options)
     except Exception as exc:  # noqa: BLE001 - a malformed URL or a driver that is not installed
         raise ConfigError("database url '{url}': {reason}", url=masked(url), reason=masked(str(exc))) from None
     if engine.dialect.name == "sqlite":
@@ -87,6 +91,18 @@ def in_transaction(factory: sessionmaker[Session], act: Callable[[Session], T]) 
     """``act(session)`` as one unit of work, and what it returns."""
     with transaction(factory) as session:
         return act(session)
+
+
+#: the errors of a database out of reach (stopped, restarting, a connection cut, SQLite locked for too long),
+#: which a later try may not meet, unlike a statement it refused
+UNREACHABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+
+
+def reason(exc: BaseException) -> str:
+    """An error on one line, fit for a log: a database error as its driver said it (no SQL, no parameters)."""
+    text = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
+    lines = text.strip().splitlines()
+    return masked(lines[0] if lines else type(exc).__name__)
 
 
 def rowcount(result: Result[Any]) -> int:

@@ -11,7 +11,8 @@ A round is built in short transactions, so that a ``record`` on SQLite never wai
    rolled back and the others go on.
 
 On PostgreSQL only one daemon builds at a time (a session-level advisory lock, held on a connection of its own
-for the round); a second daemon skips the round. A preview (``durable=False``) commits nothing: it runs in the
+for the round); a second daemon skips the round (RoundLocked) and tries it again once a lease has passed
+(jobs/daemon.py). A preview (``durable=False``) commits nothing: it runs in the
 caller's one transaction, which the caller rolls back, and a clash raises ConcurrentRound.
 
 Memory stays bounded on any roster: one slice of clusters, then one recipient's rows, at a time.
@@ -51,6 +52,11 @@ IDS_PER_QUERY = 500
 
 class ConcurrentRound(Exception):
     """Another process claimed some of the deliveries this round was building; it was rolled back whole."""
+
+
+class RoundLocked(Exception):
+    """Another daemon holds the round lock (it is building a round, or died doing so and its connection is not
+    gone yet): this round was not built, and its deliveries wait, pending."""
 
 
 class Transports(NamedTuple):
@@ -180,12 +186,13 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
                 late: bool = False, durable: bool = True) -> list[Outgoing]:
     """Claim every pending delivery this round can send into one message per recipient (an e-mail, or a chat
     message for a channel). ``durable``: commit as it goes (the daemon); otherwise write in the caller's
-    transaction and commit nothing (a preview, rolled back by its caller)."""
+    transaction and commit nothing (a preview, rolled back by its caller). RoundLocked if another daemon is
+    building one."""
     # on PostgreSQL one daemon builds at a time; a preview, rolled back whole, needs no lock
     with round_queries.round_lock(session) if durable else nullcontext(True) as ours:
         if not ours:
             log.info("round day=%s skipped: another daemon is building one", day)
-            return []
+            raise RoundLocked
         round_id = round_name(now, owner)
         if durable:
             _sweep(session, now, app.settings.claim_lease_seconds)

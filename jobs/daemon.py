@@ -1,6 +1,19 @@
 """The daemon's steps: scan, digest round, resend, catch-up, heartbeat. Each reads and writes the ledger and
 returns what it did; nothing lives in memory between steps, so tests call them directly with a clock of their
-own, and jobs/scheduler.py only decides when each runs."""
+own, and jobs/scheduler.py only decides when each runs.
+
+A step that cannot finish now asks for a one-off retry (``Daemon.later``, which the scheduler sets) rather than
+waiting for the next tick, which may be an hour away:
+
+- a round that found the round lock held (another daemon is building one, or died doing so) is tried again once
+  a claim's lease and a margin have passed: by then a dead builder's claims have lapsed and its lock is gone;
+- a round or a resend after which messages are still claimed (by a daemon sending them, or one that died) looks
+  again when the oldest of those claims lapses, and takes over what is still claimed then;
+- a round or a scan that the database broke (it went away, or restarted) is tried again after a lease and a
+  margin: what the round had claimed and not recorded has lapsed by then, and is sent again.
+
+Without a scheduler (``monitor digest --send``, the tests) nothing is retried: the next tick does it.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +25,10 @@ import uuid
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from db import ledger
 from db.daemon_marks import last_at, mark
-from db.session import stepwise, transaction
-from jobs.compose import ConcurrentRound, Outgoing, Transports, build_round
+from db.session import UNREACHABLE, reason, stepwise, transaction
+from jobs.compose import ConcurrentRound, Outgoing, RoundLocked, Transports, build_round
 from jobs.deliver import deliver, owed
 from jobs.scan import scan
 from monitor import clock
@@ -25,6 +39,12 @@ from monitor.views.ics import write_calendar_file
 from notifications.sender import Sender
 
 log = logging.getLogger("monitor.daemon")
+
+#: how long after a claim lapses a daemon takes it over: the clocks of two hosts may differ by that much
+RETRY_MARGIN = dt.timedelta(seconds=5)
+
+#: runs ``job`` once, ``after`` from now, unless a job of that ``name`` is due sooner (jobs/scheduler.py)
+Later = Callable[[dt.timedelta, str, Callable[[], object]], None]
 
 
 def owner_name() -> str:
@@ -50,8 +70,9 @@ def latest_slot(now: dt.datetime, times: tuple[str, ...], is_workday: Callable[[
 
 class Daemon:
     def __init__(self, app: App, owner: str | None = None, now: Callable[[], dt.datetime] = clock.now_utc,
-                 sender: Sender | None = None) -> None:
+                 sender: Sender | None = None, later: Later | None = None) -> None:
         self.app, self.owner, self._clock, self._sender = app, owner or owner_name(), now, sender
+        self.later = later       # how a step that cannot finish now is retried (None: at the next tick)
         self.scanned = False     # whether this daemon has scanned every cluster once
         self.zone = ZoneInfo(app.settings.timezone)
 
@@ -82,6 +103,69 @@ class Daemon:
 
     def _is_workday(self) -> Callable[[dt.date], bool] | None:
         return self.app.calendar.is_workday if self.app.settings.digest_working_days_only else None
+
+    @property
+    def lease(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.app.settings.claim_lease_seconds)
+
+    # --- retries, between ticks ---------------------------------------------------------------------------
+
+    def _again(self, after: dt.timedelta, name: str, job: Callable[[], object], why: Said) -> None:
+        """Ask the scheduler to run ``job`` once, ``after`` from now, and say why; nothing without a scheduler."""
+        if self.later is None:
+            return
+        at = self.now() + after
+        log.warning("%s", Said("{why}; trying again at {at}", why=why, at=at.astimezone(self.zone).isoformat()))
+        self.later(after, name, job)
+
+    def _outage(self, exc: Exception, name: str, job: Callable[[], object], what: Said) -> None:
+        """A step the database broke: tried again after a lease, when what it claimed and did not record has
+        lapsed (any other error is a bug: the scheduler logs it)."""
+        self._again(self.lease + RETRY_MARGIN, name, job,
+                    Said("{what}: the database could not be reached ({problem})", what=what, problem=reason(exc)))
+
+    def _watch_claims(self) -> None:
+        """Messages still claimed after a round or a resend (another daemon is sending them, or died while it
+        was): look again when the oldest claim lapses, and take over what is still claimed then."""
+        now = self.now()
+        with transaction(self.app.sessions) as session:
+            oldest, count = ledger.claims_held(session)
+        if oldest is None:
+            return
+        lapses = oldest + self.lease    # (lapsed already and still claimed: it was just taken, or cannot be)
+        after = (lapses - now if lapses > now else self.lease) + RETRY_MARGIN
+        self._again(after, "take-over", self.take_over,
+                    Said("{count} messages are claimed and not settled yet: whatever of them is still claimed when "
+                         "its claim lapses is taken over", count=count))
+
+    def round_job(self, late: bool = False) -> None:
+        """A digest time's round as the scheduler runs it (and its retries): a database that went away makes it
+        a retry after the lease, not an error until the next tick."""
+        try:
+            self.digest_tick(late=late)
+        except UNREACHABLE as exc:
+            self._outage(exc, "round", lambda: self.round_job(late), Said("the digest round"))
+
+    def scan_job(self) -> None:
+        """The periodic scan as the scheduler runs it; if the database broke it, what is owed is sent again
+        after the lease."""
+        try:
+            self.scan_tick()
+        except UNREACHABLE as exc:
+            self._outage(exc, "take-over", self.take_over, Said("the scan"))
+
+    def take_over(self) -> dict[str, int]:
+        """Send what is owed now (retries due, lapsed claims: a dead daemon's, or what a broken round did not
+        record), then watch what is still claimed."""
+        if not self.can_send():
+            return {}
+        try:
+            counts = self.resend()
+        except UNREACHABLE as exc:
+            self._outage(exc, "take-over", self.take_over, Said("taking over lapsed claims"))
+            return {}
+        self._watch_claims()
+        return counts
 
     # --- ticks --------------------------------------------------------------------------------------------
 
@@ -137,16 +221,26 @@ class Daemon:
                 raise ConfigError(problem)
             log.warning("digest day=%s: %s", day, problem)
             return {}
+        locked = False
         try:
             with stepwise(self.app.sessions) as session:   # short transactions: a record never waits for a round
                 scan(self.app, session, day, now, incremental=self.scanned and not by_hand, watching=not by_hand,
                      durable=True)
-                messages = build_round(self.app, session, day, now, self.owner, self.transports(), late)
+                try:
+                    messages = build_round(self.app, session, day, now, self.owner, self.transports(), late)
+                except RoundLocked:     # its deliveries wait, pending; the scan above is committed
+                    locked, messages = True, []
         except ConcurrentRound as exc:   # what it held is still pending for the next round
             log.warning("digest day=%s: %s", day, exc)
             messages = []
         counts = self._deliver(messages)
         resent = self.resend()
+        if locked and not by_hand:
+            self._again(self.lease + RETRY_MARGIN, "round", lambda: self.round_job(late),
+                        Said("round day={day}: another daemon holds the round lock (it is building one, or died "
+                             "doing so)", day=day))
+        elif not by_hand:
+            self._watch_claims()
         return {key: counts.get(key, 0) + resent.get(key, 0) for key in counts}
 
     def catch_up(self) -> bool:
@@ -159,7 +253,7 @@ class Daemon:
             return False
         log.warning("catching up the digest round of %s (last round: %s)", slot.isoformat(),
                     last.isoformat() if last else "never")
-        self.digest_tick(late=last is not None)
+        self.round_job(late=last is not None)
         return True
 
     def heartbeat(self, detail: str = "running") -> None:

@@ -7,6 +7,11 @@ refusal for good ``failed``, anything else ``retry`` with backoff. A message who
 same Message-ID. The one window left is a kill between the server's acceptance and our commit: then the
 same message (same Message-ID) is delivered a second time, which mail stores treat as one message.
 
+That window stays one message per recipient. A sender hands a connection its next message only once the outcome
+of its last is recorded, a chunk never holds two messages to one recipient, and when an outcome cannot be
+recorded (the database went away) the sender is stopped at once: only what its other connections were sending
+goes out unrecorded, to be sent again when its claim lapses, and nothing more is handed over.
+
 Every write to the ledger is one of db/ledger.py's moves (claim, renew, settle, release), made only by the
 claim's owner.
 """
@@ -17,12 +22,14 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import ledger
-from db.session import transaction
+from db.session import reason, transaction
 from jobs.compose import Outgoing
+from monitor.errors import Said
 from monitor.rules.states import MessageState
 from notifications.sender import Outcome, Ready, Sender
 
@@ -80,20 +87,37 @@ def release(sessions: sessionmaker[Session], owner: str, messages: Sequence[Outg
     return released
 
 
+def chunks(messages: Sequence[Outgoing]) -> list[list[Outgoing]]:
+    """The messages CHUNK at a time, in order, but never two to one recipient in a chunk (a recipient's second
+    message goes in a later one): the sender's connections never carry two messages to one recipient at once."""
+    waves: list[list[Outgoing]] = []        # a recipient's n-th message is in the n-th wave
+    seen: dict[str, int] = {}
+    for message in messages:
+        number = seen.get(message.recipient, 0)
+        seen[message.recipient] = number + 1
+        if number == len(waves):
+            waves.append([])
+        waves[number].append(message)
+    return [wave[start:start + CHUNK] for wave in waves for start in range(0, len(wave), CHUNK)]
+
+
 def deliver(sessions: sessionmaker[Session], sender: Sender, owner: str, messages: Sequence[Outgoing],
             now: Callable[[], dt.datetime], deadline_seconds: float = 900.0) -> dict[str, int]:
     """Send the messages, CHUNK at a time; each outcome is committed as soon as the sender reports it. Once the
     sender is halted (its circuit breaker open) or ``deadline_seconds`` have passed, the rest are released for
-    the next tick: a silent server never holds the daemon's thread for longer than that."""
+    the next tick: a silent server never holds the daemon's thread for longer than that. If an outcome cannot be
+    committed, the sender is stopped before it hands over anything more and the error is raised: what was claimed
+    and not recorded is taken over once its claim lapses."""
     counts = {"sent": 0, "failed": 0, "retry": 0, "skipped": 0}
     started = time.monotonic()
-    for start in range(0, len(messages), CHUNK):
-        if start and (sender.halted or time.monotonic() - started > deadline_seconds):
-            counts["retry"] += release(sessions, owner, messages[start:], now(),
+    parts = chunks(messages)
+    for number, part in enumerate(parts):
+        if number and (sender.halted or time.monotonic() - started > deadline_seconds):
+            counts["retry"] += release(sessions, owner, [m for rest in parts[number:] for m in rest], now(),
                                        "the server is not answering" if sender.halted else "the round's time was up")
             break
         ready = []
-        for message in messages[start:start + CHUNK]:
+        for message in part:
             found = _still_ours(sessions, owner, message, now())
             if found is None:
                 counts["skipped"] += 1
@@ -101,7 +125,15 @@ def deliver(sessions: sessionmaker[Session], sender: Sender, owner: str, message
                 ready.append(found)
         if not ready:
             continue
-        for sent, outcome in sender.send(ready):
-            _settle(sessions, owner, sent, outcome, now())
-            counts[outcome.state] += 1
+        with closing(sender.send(ready)) as outcomes:    # closed at once if an outcome cannot be recorded
+            for sent, outcome in outcomes:
+                try:
+                    _settle(sessions, owner, sent, outcome, now())
+                except Exception as exc:
+                    log.error("%s", Said("message {id} to={recipient}: its outcome ({state}) could not be recorded "
+                                         "({problem}); nothing more is sent now, and what is claimed and not "
+                                         "recorded is sent again once its claim lapses", id=sent.id,
+                                         recipient=sent.recipient, state=outcome.state, problem=reason(exc)))
+                    raise
+                counts[outcome.state] += 1
     return counts

@@ -7,18 +7,25 @@ missed digest round), ``scan`` every ``daemon.scan_every_minutes``, ``digest-HH:
 suspended machine; every missed run is logged, and a missed digest round is caught up at once. Rounds run on
 one thread, heartbeats and scans on a second, so a round that is sending never silences the heartbeat (status
 would say no daemon runs) nor holds back the hourly scan.
+
+One-off retries (``round@…``, ``take-over@…``, at the time they name) are what the daemon asks for when a step
+cannot finish now (jobs/daemon.py: the round lock held, claims not lapsed yet, the database gone); they run on
+the rounds' thread, and one that is already due sooner makes a later one of the same kind unneeded.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
+from collections.abc import Callable
 from types import FrameType
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.daemon import Daemon
@@ -34,12 +41,22 @@ def run_daemon(app: App) -> None:
     scheduler = BlockingScheduler(
         timezone=daemon.zone, executors={"default": ThreadPoolExecutor(1), "side": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.misfire_grace_seconds})
+
+    def later(after: dt.timedelta, name: str, job: Callable[[], object]) -> None:
+        """``job`` once, ``after`` from now, on the rounds' thread; not if one of that name is due by then."""
+        at = dt.datetime.now(daemon.zone) + after
+        if any(other.id.startswith(f"{name}@") and other.next_run_time is not None and other.next_run_time <= at
+               for other in scheduler.get_jobs()):
+            return
+        scheduler.add_job(job, DateTrigger(run_date=at), id=f"{name}@{at.isoformat()}", replace_existing=True)
+
+    daemon.later = later
     scheduler.add_job(daemon.startup, id="startup", replace_existing=True)
-    scheduler.add_job(daemon.scan_tick, IntervalTrigger(minutes=settings.scan_every_minutes), id="scan",
+    scheduler.add_job(daemon.scan_job, IntervalTrigger(minutes=settings.scan_every_minutes), id="scan",
                       replace_existing=True, executor="side")
     for t in settings.digest_times:
         hour, minute = t.split(":")
-        scheduler.add_job(daemon.digest_tick, CronTrigger(hour=int(hour), minute=int(minute), timezone=daemon.zone),
+        scheduler.add_job(daemon.round_job, CronTrigger(hour=int(hour), minute=int(minute), timezone=daemon.zone),
                           id=f"digest-{t}", replace_existing=True)
     scheduler.add_job(daemon.heartbeat, IntervalTrigger(minutes=1), id="heartbeat", replace_existing=True,
                       executor="side")

@@ -10,11 +10,11 @@ config (while others are) fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from monitor.rules.routes import channel_name, is_channel
 from monitor.rules.states import MessageState
-from notifications.sender import Outcome, Ready, Sender
+from notifications.sender import Outcome, Outcomes, Ready, Sender
 
 
 class Router:
@@ -27,7 +27,7 @@ class Router:
         present = [sender for sender in (self.email, *self.channels.values()) if sender is not None]
         return all(sender.halted for sender in present)
 
-    def send(self, messages: Sequence[Ready]) -> Iterator[tuple[Ready, Outcome]]:
+    def send(self, messages: Sequence[Ready]) -> Outcomes:
         by_channel: dict[str, list[Ready]] = {}
         for message in messages:
             if is_channel(message.recipient):

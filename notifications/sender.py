@@ -9,7 +9,7 @@ records each outcome as the sender reports it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import NamedTuple, Protocol
 
 from monitor.rules.states import MessageState
@@ -41,12 +41,19 @@ class TransportError(Exception):
         return Outcome(MessageState.FAILED if self.permanent else MessageState.RETRY, str(self))
 
 
+#: what a Sender's ``send`` returns: a generator, so that closing it stops the sender
+Outcomes = Generator[tuple[Ready, Outcome], None, None]
+
+
 class Sender(Protocol):
     @property
     def halted(self) -> bool:
         """True while the transport is known to be down (a circuit breaker is open): hand it nothing more now."""
         ...
 
-    def send(self, messages: Sequence[Ready]) -> Iterator[tuple[Ready, Outcome]]:
-        """Send the messages; yield each one with its outcome as soon as it is known, in any order."""
+    def send(self, messages: Sequence[Ready]) -> Outcomes:
+        """Send the messages; yield each one with its outcome as soon as it is known, in any order. An outcome is
+        the caller's to record before it asks for the next: a sender hands over no more messages than it has
+        connections ahead of what was recorded, and none once the iterator is closed (the caller could not
+        record an outcome: whatever it sent now would be sent again)."""
         ...

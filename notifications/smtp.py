@@ -2,24 +2,30 @@
 retries with backoff, and TLS exactly as configured (STARTTLS is required when configured, never skipped).
 
 It speaks SMTP only: the event loop runs in a thread of its own and hands each outcome back through a queue,
-so the caller records it (in the ledger) on its own thread as soon as the server has answered.
+so the caller records it (in the ledger) on its own thread as soon as the server has answered. A connection
+takes its next message only once the caller has come back for the next outcome (it recorded the last one), and
+none takes another once the caller stops asking (``close()``, or an error while recording): at most one message
+a connection is ever sent and not yet recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import ssl
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future, InvalidStateError
+from typing import NamedTuple
 
 import aiosmtplib
 
 from monitor.config import SmtpSettings
 from monitor.errors import ConfigError
 from monitor.rules.states import MessageState
-from notifications.sender import Outcome, Ready, TransportError
+from notifications.sender import Outcome, Outcomes, Ready, TransportError
 
 log = logging.getLogger("monitor.smtp")
 
@@ -76,6 +82,19 @@ def refused_outcome(code: int, text: str) -> Outcome:
     return TransportError(f"{code} {text}", permanent=500 <= code < 600).outcome
 
 
+class _Report(NamedTuple):
+    """An outcome on its way to the caller, and the answer its connection waits for: was it recorded?"""
+    message: Ready
+    outcome: Outcome
+    recorded: Future[bool]
+
+
+def _answer(recorded: Future[bool], value: bool) -> None:
+    """Tell a connection waiting for it whether its outcome was recorded (unless its loop is gone already)."""
+    with contextlib.suppress(InvalidStateError):
+        recorded.set_result(value)
+
+
 class SmtpSender:
     """The Sender for e-mail, with a circuit breaker: after ``smtp.breaker_after`` failed attempts in a row (any
     message: the server is down, or silent) it stops trying, and reports what it was given as ``retry`` at once;
@@ -93,40 +112,68 @@ class SmtpSender:
     def halted(self) -> bool:
         return self.failures >= self.settings.breaker_after
 
-    def send(self, messages: Sequence[Ready]) -> Iterator[tuple[Ready, Outcome]]:
-        results: queue.Queue[tuple[Ready, Outcome] | BaseException | None] = queue.Queue()
+    def send(self, messages: Sequence[Ready]) -> Outcomes:
+        """Each message with its outcome, as the server answers. An outcome counts as recorded when the caller
+        asks for the next one; until then its connection sends nothing more. Closing the iterator (or an error
+        in the caller between two outcomes) stops every connection after the message it is sending."""
+        results: queue.Queue[_Report | BaseException | None] = queue.Queue()
+        stop = threading.Event()
 
         def loop() -> None:
             try:
-                asyncio.run(self._send_all(messages, results.put))
+                asyncio.run(self._send_all(messages, results.put, stop))
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, raised there
                 results.put(exc)
             results.put(None)
 
         thread = threading.Thread(target=loop, name="smtp", daemon=True)
         thread.start()
-        while (item := results.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-        thread.join()
+        shown: _Report | None = None
+        item: _Report | BaseException | None = None
+        try:
+            while (item := results.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                shown = item
+                yield item.message, item.outcome
+                shown = None
+                _answer(item.recorded, True)        # the caller came back: its connection may go on
+        finally:
+            stop.set()
+            if shown is not None:                   # the caller stopped while recording this one
+                _answer(shown.recorded, False)
+            while item is not None:                 # what the others were sending: no record, and no more
+                if isinstance(item, _Report):
+                    _answer(item.recorded, False)
+                item = results.get()
+            thread.join()
 
-    async def _send_all(self, messages: Sequence[Ready], report: Callable[[tuple[Ready, Outcome]], None]) -> None:
+    async def _send_all(self, messages: Sequence[Ready], put: Callable[[_Report], None],
+                        stop: threading.Event) -> None:
         pending: asyncio.Queue[Ready] = asyncio.Queue()
         for message in messages:
             pending.put_nowait(message)
+
+        def report(message: Ready, outcome: Outcome) -> Awaitable[bool]:
+            """Hand the outcome to the caller; whether it was recorded (then the connection may go on)."""
+            recorded: Future[bool] = Future()
+            put(_Report(message, outcome, recorded))
+            return asyncio.wrap_future(recorded)
+
         if self.halted and messages:   # the breaker is open: one message probes before the others are tried
             probe = pending.get_nowait()
             connection = _Connection(self.settings, self.password)
             try:
-                report((probe, await self._with_retries(connection, probe, tries=1)))
+                outcome = await self._with_retries(connection, probe, tries=1)
             finally:
                 await connection.close()
+            if not await report(probe, outcome):
+                return
 
         async def worker() -> None:
             connection = _Connection(self.settings, self.password)
             try:
-                while not pending.empty():
+                while not stop.is_set() and not pending.empty():
                     message = pending.get_nowait()
                     try:
                         outcome = await self._with_retries(connection, message)
@@ -134,7 +181,8 @@ class SmtpSender:
                         log.exception("smtp: message %s to %s failed unexpectedly", message.id, message.recipient)
                         outcome = Outcome(MessageState.FAILED, f"{type(exc).__name__}: {exc}")
                         await connection.close()   # in an unknown state: the next message opens a new one
-                    report((message, outcome))
+                    if not await report(message, outcome):
+                        return                     # it could not be recorded: hand over nothing more
             finally:
                 await connection.close()
 

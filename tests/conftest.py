@@ -25,6 +25,7 @@ from monitor.config import load_settings
 from monitor.rules.packs import Pack, load_packs
 from monitor.rules.workdays import WorkCalendar
 from tests.mailserver import MailServer
+from tests.pgcluster import Cluster, Unavailable, private_cluster
 
 PG_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -69,6 +70,19 @@ def postgres_server() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[Cluster]:
+    """A PostgreSQL cluster of this test's own (tests/pgcluster.py), started, for the test to stop and start. With
+    CI=true a cluster that cannot be made fails the test, saying why, instead of skipping it."""
+    try:
+        with private_cluster() as cluster:
+            yield cluster
+    except Unavailable as exc:
+        if IN_CI:
+            pytest.fail(f"a private PostgreSQL cluster is required in CI and could not be made: {exc}")
+        pytest.skip(f"no private PostgreSQL cluster here: {exc}")
 
 
 def _reset_postgres(url: str) -> None:

@@ -8,6 +8,7 @@ import email.policy
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -53,6 +54,8 @@ class Handler:
     refuse: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: run once the message numbered by the key (1 the first) is received, before the server answers 250
+    hooks: dict[int, Callable[[], None]] = field(default_factory=dict)
 
     async def handle_RCPT(self, server: Any, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
@@ -67,6 +70,9 @@ class Handler:
         with self.lock:
             self.received.append(Received(list(envelope.rcpt_tos), envelope.original_content,
                                           session.ssl is not None, login, str(session.peer)))
+            hook = self.hooks.pop(len(self.received), None)
+        if hook is not None:    # blocks the server's loop: the other connections wait for it too
+            hook()
         return "250 OK"
 
 
@@ -103,6 +109,12 @@ class MailServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+    def when_received(self, count: int, action: Callable[[], None]) -> None:
+        """Run ``action`` once the ``count``-th message has been received, before it is acknowledged: the
+        client learns it was accepted only after ``action`` is done."""
+        with self.handler.lock:
+            self.handler.hooks[count] = action
 
     @property
     def received(self) -> list[Received]:

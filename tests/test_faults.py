@@ -3,21 +3,28 @@ and two daemons at once on PostgreSQL, each compared with an uninterrupted run o
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import datetime as dt
 import os
 import random
+import subprocess
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
+from db.round_queries import ROUND_LOCK
 from monitor.app import App
 from tests import daemon_procs as procs
 from tests.chatservers import ChatServer
 from tests.conftest import d
 from tests.helpers import write_roster
 from tests.mailserver import MailServer
+from tests.pgcluster import Cluster
 from tests.reminder_helpers import Clock, at, daemon, load_roster, make_app
 
 #: working days (2027 is not in the official calendar: weekends and the statutory holidays, none of which falls
@@ -229,3 +236,191 @@ def test_an_outage_a_refused_address_a_future_send_and_kills_lose_nothing(
         assert set(states) <= {"sent", "failed"} and failed_to == {POISON}, (states, failed_to)
     finally:
         engine.dispose()
+
+
+# --- the database goes away mid-round (issue 25, item 6) ----------------------------------------------------------
+
+#: the round's SMTP connections (smtp.concurrency's default): at most this many messages are in flight at once
+CONNECTIONS = 4
+
+
+def _short_lease_config(server: MailServer, lease: int) -> str:
+    """A claim that lapses after ``lease`` seconds (one message's tries take 2 x 2 s at most), scans hourly: every
+    tick is far away, and what happens within a few leases is the daemon's own doing."""
+    return ('[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n'
+            f"[daemon]\nclaim_lease_seconds = {lease}\nscan_every_minutes = 60\n"
+            + server.config(extra=f"concurrency = {CONNECTIONS}\n").replace("timeout = 5", "timeout = 2"))
+
+
+def _big_roster(tmp: Path, clusters: int) -> Path:
+    """One operator each, five bureaus: ``clusters`` + 6 recipients, a message each in the day's round."""
+    rows = [f"B{i:03d},Cluster {i},nmg-sme-draft,{d('2024-02-10') + dt.timedelta(days=i % 40)},,,"
+            f"op{i:03d}@example.cn,bureau{i % 5}@example.gov.cn,," for i in range(clusters)]
+    return write_roster(tmp / "big-roster.csv", *rows)
+
+
+def _reference_round(tmp: Path, roster: Path, day: dt.date, lease: int) -> MailServer:
+    """The day's round in this process on SQLite, undisturbed: what each recipient should get, once."""
+    reference = MailServer(tmp).start()
+    (tmp / "ref").mkdir()
+    app = make_app(tmp / "ref", f"sqlite:///{tmp / 'ref' / 'ref.db'}", _short_lease_config(reference, lease), None)
+    load_roster(app, roster)
+    daemon(app, Clock(at(day, 9, 0))).startup()
+    app.close()
+    reference.stop()
+    return reference
+
+
+def _quiet(server: MailServer, seconds: float, timeout: float) -> int:
+    """Wait until the server has received nothing more for ``seconds``; how many it has then."""
+    deadline = time.monotonic() + timeout
+    count, since = len(server.received), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        if len(server.received) != count:
+            count, since = len(server.received), time.monotonic()
+        elif time.monotonic() - since >= seconds:
+            return count
+    raise AssertionError(f"the server was still receiving after {timeout} s")
+
+
+@pytest.mark.postgres
+def test_a_database_outage_mid_round_resends_at_most_what_was_in_flight(
+        tmp_path: Path, private_postgres: Cluster) -> None:
+    """PostgreSQL stops while the round is being sent (as the 40th of 206 messages is accepted) and comes back:
+    the daemon stops handing messages over as soon as an outcome cannot be recorded, so only the messages already
+    in flight (at most one per connection, each to its own recipient) go out unrecorded and are sent again; the
+    daemon takes the rest over by itself once their claims lapse, long before its next tick. Every reminder
+    arrives once, those few twice (same Message-ID, same bytes), none is lost."""
+    cluster, lease, stop_at = private_postgres, 6, 40
+    day = DAYS[0]
+    server = MailServer(tmp_path).start()
+    stopped = threading.Event()
+
+    def outage() -> None:
+        cluster.stop()
+        stopped.set()
+
+    server.when_received(stop_at, outage)
+    roster = _big_roster(tmp_path, 200)
+    app = make_app(tmp_path, cluster.url, _short_lease_config(server, lease), None)
+    load_roster(app, roster)
+    app.close()
+    engine = create_engine(cluster.url, pool_pre_ping=True)
+    log = tmp_path / "daemon.log"
+    process = procs.start(tmp_path / "config.toml", cluster.url, f"{day}T09:00+08:00", log)
+    try:
+        assert stopped.wait(90), log.read_text()[-3000:]
+        received = _quiet(server, 3.0, 60.0)
+        # what went out while no outcome could be recorded: the messages in flight on the other connections
+        assert received - stop_at <= CONNECTIONS - 1, (
+            f"{received - stop_at} messages were sent after the database went away", log.read_text()[-3000:])
+        cluster.start()
+        procs.wait_settled(engine, str(day), [], timeout=20 * lease)
+        assert process.poll() is None, log.read_text()[-3000:]
+        assert procs.stop(process) == 0, log.read_text()[-3000:]
+    finally:
+        if process.poll() is None:
+            procs.kill(process)
+        server.stop()
+    reference = _reference_round(tmp_path, roster, day, lease)
+    unique, repeats = procs.by_message_id(server.received)
+    got, want = procs.item_counter(server.received), procs.item_counter(reference.received)
+    assert len(unique) == len(reference.received) > 200
+    assert got == want, f"missing {want - got}; extra {got - want}"
+    per_recipient = collections.Counter(mail.recipients[0] for mail in server.received)
+    assert max(per_recipient.values()) <= 2 and repeats <= CONNECTIONS, (repeats, per_recipient.most_common(5))
+    with engine.connect() as conn:
+        states = dict(conn.execute(text("SELECT state, count(*) FROM delivery GROUP BY state")).all())
+    engine.dispose()
+    assert set(states) == {"sent"}, states
+    assert b"could not be recorded" in log.read_bytes()
+    print(f"{len(unique)} messages, {repeats} resent after the outage")
+
+
+# --- failover: the round builder is killed (issue 25, item 9) -----------------------------------------------------
+
+@pytest.mark.postgres
+def test_the_other_daemon_takes_the_round_over_after_the_lease_not_at_its_next_tick(
+        tmp_path: Path, postgres_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two daemons on one PostgreSQL database, scanning hourly. The first builds the day's round and is held
+    half-way (the test locks the last recipient's deliveries), the second finds the round lock held; the first is
+    killed. The second sends the whole round within a few leases (8 s), long before its next tick (an hour):
+    the messages the dead one composed and the deliveries it never reached, each once."""
+    lease = 8
+    engine = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    day = DAYS[0]
+    server = MailServer(tmp_path).start()
+    app = make_app(tmp_path, postgres_server, _short_lease_config(server, lease), monkeypatch)
+    load_roster(app, _roster(tmp_path))
+    daemon(app, Clock(at(day, 9, 0))).scan_tick()      # the day's deliveries are there before either starts
+    app.close()
+    config = tmp_path / "config.toml"
+    locker = create_engine(postgres_server)           # (not AUTOCOMMIT: the rows stay locked until rollback)
+    held = locker.connect()
+    hold = held.begin()                               # the builder will wait on the last recipient's deliveries
+    held.execute(text("SELECT id FROM delivery WHERE recipient = 'op6@example.cn' FOR UPDATE"))
+    logs = [tmp_path / "builder.log", tmp_path / "other.log"]
+    began = time.monotonic()
+    builder = procs.start(config, postgres_server, f"{day}T09:00+08:00", logs[0])
+    other: subprocess.Popen[bytes] | None = None
+    try:
+        _wait(lambda: _waiting_on_a_lock(engine) and _round_locked(engine), 90, logs[0])
+        later = at(day, 9, 0) + dt.timedelta(seconds=time.monotonic() - began)   # the same clock as the builder's
+        other = procs.start(config, postgres_server, later.isoformat(), logs[1])
+        _wait(lambda: b"another daemon is building one" in logs[1].read_bytes()
+              and b"startup done" in logs[1].read_bytes(), 90, logs[1])
+        procs.kill(builder)
+        killed = time.monotonic()
+        hold.rollback()
+        held.close()
+        locker.dispose()
+        # the next tick is an hour away (scan_every_minutes = 60; the next digest time is tomorrow's)
+        procs.wait_settled(engine, str(day), [logs[1]], timeout=12 * lease)
+        took = time.monotonic() - killed
+        assert procs.stop(other) == 0, logs[1].read_text()[-3000:]
+    finally:
+        for process in (builder, other):
+            if process is not None and process.poll() is None:
+                procs.kill(process)
+        server.stop()
+    monkeypatch.setattr("tests.test_faults.DAYS", [day])
+    reference = _reference(tmp_path, server, monkeypatch)
+    unique, repeats = procs.by_message_id(server.received)
+    got, want = procs.item_counter(server.received), procs.item_counter(reference.received)
+    assert got == want and repeats == 0, f"missing {want - got}; extra {got - want}; {repeats} repeats"
+    with engine.connect() as conn:
+        states = dict(conn.execute(text("SELECT state, count(*) FROM delivery GROUP BY state")).all())
+        senders = set(conn.execute(text("SELECT DISTINCT claimed_by FROM message")).scalars())
+    engine.dispose()
+    assert set(states) == {"sent"}, states
+    assert len(senders) == 1, senders       # the dead builder's messages were taken over, none sent by it
+    print(f"{len(unique)} messages sent by the other daemon {took:.1f} s after the builder was killed")
+
+
+def _wait(condition: Callable[[], bool], timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if condition():
+                return
+        time.sleep(0.1)
+    raise AssertionError(log.read_text()[-3000:] if log.exists() else f"nothing within {timeout} s")
+
+
+def _waiting_on_a_lock(engine: Engine) -> bool:
+    """A daemon waits, in its round, to claim deliveries another transaction holds."""
+    with engine.connect() as conn:
+        return bool(conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                      "AND datname = current_database() AND query LIKE 'UPDATE delivery%'")).scalar())
+
+
+def _round_locked(engine: Engine) -> bool:
+    """A daemon holds the round lock (db/round_queries.py's advisory lock)."""
+    with engine.connect() as conn:
+        return bool(conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                                      "AND objid = :lock AND database = (SELECT oid FROM pg_database "
+                                      "WHERE datname = current_database())"), {"lock": ROUND_LOCK}).scalar())

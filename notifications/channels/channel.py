@@ -34,7 +34,7 @@ import json
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 import httpx
@@ -42,7 +42,7 @@ import httpx
 from monitor.config import ChannelSettings
 from monitor.errors import ConfigError
 from monitor.rules.states import MessageState
-from notifications.sender import Outcome, Ready, TransportError
+from notifications.sender import Outcome, Outcomes, Ready, TransportError
 
 log = logging.getLogger("monitor.channels")
 # httpx logs every request's URL at INFO, and a robot's URL holds its key (WeCom ?key=, DingTalk ?access_token=,
@@ -140,7 +140,7 @@ class Channel(ABC):
             raise TransportError(said, permanent=True)
         self.raise_for_body(answer)
 
-    def send(self, messages: Sequence[Ready]) -> Iterator[tuple[Ready, Outcome]]:
+    def send(self, messages: Sequence[Ready]) -> Outcomes:
         """Post the messages in order, one connection for the batch; while the breaker is open only the first is
         tried (a probe), the others are given back for a retry."""
         with httpx.Client(follow_redirects=False) as client:
