@@ -217,7 +217,8 @@ def _text_part(path: Path) -> str:
 
 @pytest.mark.parametrize(("args", "said"), [
     (("report", "NMG-1", "--year", "2022", "--filed-on", "2023-03-01"), "the first report NMG-1 owes is on 2023"),
-    (("report", "NMG-1", "--year", "2023", "--filed-on", "2023-09-01"), "before the certification on 2023-10-15"),
+    (("review", "NMG-1", "--result", "applied", "--on", "2023-09-01"), "before the certification on 2023-10-15"),
+    (("report", "NMG-1", "--year", "2023", "--filed-on", "2023-12-31"), "before that year ended"),
     (("incident", "NMG-1", "--ground", "violation", "--on", "2023-10-14"), "before the certification"),
 ])
 def test_facts_dated_before_the_certification_are_refused(config: Path, args: tuple[str, ...], said: str) -> None:
