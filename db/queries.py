@@ -167,6 +167,14 @@ def regions_of(conn: Reads, scope: Scope = Scope()) -> list[str]:
     return sorted({row[0] or "" for row in conn.all(f"SELECT DISTINCT region FROM cluster WHERE 1=1{where}", params)})
 
 
+def unloaded_regime(conn: Reads, scope: Scope, loaded: Sequence[str]) -> tuple[str, str] | None:
+    """The first cluster in scope (by id) whose regime is not among ``loaded``, and that regime; None when none."""
+    where, params = _scope(conn, scope, (None, None), "id")
+    found = conn.all(f"SELECT id, regime FROM cluster WHERE regime NOT IN {_in(params, 'p', loaded)}{where} "
+                     "ORDER BY id LIMIT 1", params)
+    return (found[0][0], found[0][1]) if found else None
+
+
 def cluster_ids_sorted(conn: Reads, scope: Scope = Scope()) -> list[str]:
     """The ids of the clusters in scope, in order."""
     where, params = _scope(conn, scope, (None, None), "id")

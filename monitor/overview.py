@@ -38,9 +38,10 @@ from db.queries import (
     id_ranges,
     load_facts,
     stored_ids,
+    unloaded_regime,
 )
 from monitor.app import App
-from monitor.errors import ArchivedClusterError, UnknownClusterError
+from monitor.errors import ArchivedClusterError, PackError, Saying, UnknownClusterError
 from monitor.rules.access import Account
 from monitor.rules.engine import evaluate, failed_verdict
 from monitor.rules.holds import Hold
@@ -70,14 +71,16 @@ class Selection:
     def of(cls, app: App, as_of: dt.date | None = None, cluster_ids: Sequence[str] = (), regime: str | None = None,
            region: str | None = None, known_at: dt.datetime | None = None, archived: bool = False,
            regions: tuple[str, ...] | None = None) -> Selection:
-        """As of today unless given; an unknown regime or cluster is an error here, not empty output later.
-        Cluster ids are matched without regard to case; an archived one needs ``archived``; one outside
-        ``regions`` is unknown."""
+        """As of today unless given; an unknown regime or cluster is an error here, not empty output later, and so
+        are packs that fail to load and a cluster of a regime no loaded pack defines (PackError: nothing is
+        evaluated with a broken pack config). Cluster ids are matched without regard to case; an archived one
+        needs ``archived``; one outside ``regions`` is unknown."""
+        packs = app.packs
         if regime is not None:
             app.pack(regime)
         ids: tuple[str, ...] | None = None
-        if cluster_ids:
-            with app.reader.connect() as conn:
+        with app.reader.connect() as conn:
+            if cluster_ids:
                 stored = stored_ids(conn, cluster_ids, regions)
                 missing = [typed for typed in cluster_ids if typed not in stored]
                 if missing:
@@ -87,7 +90,12 @@ class Selection:
                     hidden = set(ids) - set(cluster_ids_sorted(conn, Scope(cluster_ids=ids, known_at=known_at)))
                     if hidden:
                         raise ArchivedClusterError(min(hidden))
-        return cls(as_of or app.today(), ids, regime, region, known_at, archived, regions)
+            selection = cls(as_of or app.today(), ids, regime, region, known_at, archived, regions)
+            stray = unloaded_regime(conn, selection.scope, sorted(packs))
+        if stray is not None:
+            raise PackError("cluster {id!r} has regime {regime!r}, which no loaded pack defines", id=stray[0],
+                            regime=stray[1])
+        return selection
 
     @classmethod
     def for_account(cls, app: App, account: Account, as_of: dt.date | None = None, cluster_ids: Sequence[str] = (),
@@ -147,17 +155,26 @@ def _uncollected() -> Iterator[None]:
 
 
 def _evaluate(app: App, selection: Selection, id_range: IdRange) -> list[Evaluated]:
-    calendar, as_of = app.calendar, selection.as_of
+    """The slice's clusters evaluated. The packs and the calendar are loaded first: a pack that fails to load, or a
+    cluster whose regime no loaded pack defines, refuses the whole overview (PackError, one line, exit status 2),
+    never an overview of clusters shown in force with nothing owed. Only an error in the rules themselves (a bug)
+    is one cluster's: logged with its traceback and shown as its ``evaluation_failed`` warning."""
+    packs, calendar, as_of = app.packs, app.calendar, selection.as_of
     found = []
     with _uncollected():
         with app.reader.connect() as conn:
             all_facts = load_facts(conn, selection.scope, id_range)
         for facts in all_facts:
+            pack = packs.get(facts.cluster.regime)
+            if pack is None:
+                raise PackError("cluster {id!r} has regime {regime!r}, which no loaded pack defines",
+                                id=facts.cluster.id, regime=facts.cluster.regime)
             try:
-                verdict = evaluate(app.pack(facts.cluster.regime), facts, as_of, calendar)
+                verdict = evaluate(pack, facts, as_of, calendar)
             except Exception as exc:
                 log.exception("cluster %s could not be evaluated as of %s", facts.cluster.id, as_of)
-                verdict = failed_verdict(facts.cluster.id, f"{type(exc).__name__}: {exc}")
+                verdict = failed_verdict(facts.cluster.id, str(exc) if isinstance(exc, Saying) else
+                                         f"{type(exc).__name__}: {exc}")   # a bug keeps its class's name
             found.append(shown(facts, verdict, as_of))
     return found
 
@@ -223,19 +240,23 @@ def ranked(app: App, selection: Selection, render: Callable[[Evaluated], tuple[P
     workers = min(workers or os.cpu_count() or 1, 8)
     directory = tempfile.TemporaryDirectory(prefix="monitor-overview-")
     paths = [Path(directory.name) / f"part{n}" for n in range(workers)]
-    if workers == 1 or len(ids) < PARALLEL_FROM:
-        paths = paths[:1]
-        with paths[0].open("wb") as out:
-            parts = [_spill(app, selection, render, ids, None, out)]
-    else:
-        cuts = [len(ids) * n // workers for n in range(workers + 1)]
-        shares = [ids[cuts[n]:cuts[n + 1]] for n in range(workers)]
-        ends = [ids[cut] for cut in cuts[1:-1]] + [None]
-        app.packs, app.calendar, app.reader  # noqa: B018 - loaded once here, inherited by the forked workers
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
-                                 initargs=(app, selection, render)) as pool:
-            parts = list(pool.map(_work, shares, ends, paths))
+    try:
+        if workers == 1 or len(ids) < PARALLEL_FROM:
+            paths = paths[:1]
+            with paths[0].open("wb") as out:
+                parts = [_spill(app, selection, render, ids, None, out)]
+        else:
+            cuts = [len(ids) * n // workers for n in range(workers + 1)]
+            shares = [ids[cuts[n]:cuts[n + 1]] for n in range(workers)]
+            ends = [ids[cut] for cut in cuts[1:-1]] + [None]
+            app.packs, app.calendar, app.reader  # noqa: B018 - loaded once here, inherited by the forked workers
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
+                                     initargs=(app, selection, render)) as pool:
+                parts = list(pool.map(_work, shares, ends, paths))
+    except BaseException:
+        directory.cleanup()
+        raise
     order = sorted(((entry, n) for n, entries in enumerate(parts) for entry in entries), key=lambda e: e[0][0])
     del parts
 

@@ -210,3 +210,139 @@ def test_a_workbook_with_an_entity_expansion_is_refused_in_one_line(config: Path
     assert result.exit_code == 2
     assert result.stderr.startswith(f"错误：{bomb}：无法按 .xlsx 文件读取：") and result.stderr.count("\n") == 1
     assert status_json(config, "--as-of", AS_OF) == before
+
+
+# --- every read bounded: rows, columns, time (issue 25, item 1) -------------------------------------------------
+
+def _workbook(target: Path, header: list[str], *rows: list[Any], sheet_data: bytes = b"",
+              dimension: bytes | None = None) -> Path:
+    """A real workbook (openpyxl) of ``header`` and ``rows``, ``sheet_data`` appended to its sheet's XML after
+    them and its declared dimension replaced by ``dimension``: a bomb of a few kilobytes, built in the test."""
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    plain = target.with_suffix(".plain.xlsx")
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", sheet_data + b"</sheetData>", 1)
+                if dimension is not None:
+                    data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="' + dimension + b'"/>', data)
+            out.writestr(info.filename, data)
+    return target
+
+
+FACTS_HEADER = ["cluster", "fact", "year", "filed_on"]
+
+
+def _refused(config: Path, command: str, path: Path, *said: str) -> str:
+    before = status_json(config, "--as-of", AS_OF)
+    result = monitor(command, str(path), config=config)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"错误：{path}：") and result.stderr.count("\n") == 1, result.stderr
+    assert all(part in result.stderr for part in said), result.stderr
+    assert "Traceback" not in result.output and "Error:" not in result.output
+    assert status_json(config, "--as-of", AS_OF) == before          # nothing stored
+    return result.stderr
+
+
+@pytest.mark.parametrize("command", ["import", "import-facts"])
+def test_a_workbook_of_empty_rows_is_refused_at_the_row_limit(config: Path, tmp_path: Path, command: str) -> None:
+    """The audit's bomb, small: a header, then more empty ``<row/>`` elements than a file may have rows. They are
+    counted as they stream, so the file is refused when the count passes the limit, whatever follows."""
+    from monitor.actions.sheets import MAX_ROWS
+
+    header = FACTS_HEADER if command == "import-facts" else [name for name, _, _ in COLUMNS]
+    bomb = _workbook(tmp_path / "rows.xlsx", header, sheet_data=b"<row/>" * (MAX_ROWS + 10))
+    assert bomb.stat().st_size < 64 * 1024
+    _refused(config, command, bomb, f"超过 {MAX_ROWS} 行", "空行也计入")
+
+
+def test_a_row_far_below_the_data_counts_every_row_above_it(config: Path, tmp_path: Path) -> None:
+    bomb = _workbook(tmp_path / "far.xlsx", FACTS_HEADER, ["BT-1", "report", 2024, "2025-03-01"],
+                     sheet_data=b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>')
+    _refused(config, "import-facts", bomb, "超过 200000 行")
+
+
+def test_a_sheet_declaring_a_huge_dimension_is_read_as_the_rows_it_has(config: Path, tmp_path: Path) -> None:
+    """``A1:XFD1048576`` declared, three rows written: read as three rows (the declaration would otherwise be
+    padded out to a billion empty cells)."""
+    path = _workbook(tmp_path / "wide.xlsx", FACTS_HEADER, ["MIIT-2022-015", "report", 2023, "2024-03-01"],
+                     ["MIIT-2023-041", "report", 2024, "2025-03-01"], dimension=b"A1:XFD1048576")
+    result = monitor("import-facts", str(path), "--dry-run", config=config)
+    assert result.exit_code == 0, result.output
+    assert "第 2 行" in result.stdout and "第 3 行" in result.stdout and "第 4 行" not in result.stdout
+
+
+def test_a_row_past_the_column_limit_is_refused(config: Path, tmp_path: Path) -> None:
+    from monitor.actions.sheets import MAX_COLUMNS
+
+    path = _workbook(tmp_path / "columns.xlsx", FACTS_HEADER, ["BT-1", "report"] + [None] * MAX_COLUMNS + ["x"])
+    _refused(config, "import-facts", path, "第 2 行", f"超过 {MAX_COLUMNS} 列")
+    csv = tmp_path / "columns.csv"
+    csv.write_text(",".join(FACTS_HEADER) + "\nBT-1,report" + "," * MAX_COLUMNS + "x\n", encoding="utf-8")
+    _refused(config, "import", csv, "第 2 行", f"超过 {MAX_COLUMNS} 列")
+
+
+def test_a_value_under_no_header_is_refused(config: Path, tmp_path: Path) -> None:
+    path = tmp_path / "untitled.csv"
+    path.write_text(",".join(FACTS_HEADER) + ",\nBT-1,report,2024,2025-03-01,oops\n", encoding="utf-8")
+    _refused(config, "import-facts", path, "第 2 行：第 5 列有值但没有表头")
+
+
+def test_a_csv_past_the_size_or_row_limits_is_refused(config: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(",".join(FACTS_HEADER) + "\n" + "\n" * 40, encoding="utf-8")
+    monkeypatch.setattr("monitor.actions.sheets.MAX_ROWS", 30)
+    _refused(config, "import-facts", path, "超过 30 行")
+    monkeypatch.setattr("monitor.actions.sheets.MAX_UNPACKED_BYTES", 10)
+    _refused(config, "import", path, "超过文件允许的")
+
+
+def test_a_read_that_passes_its_deadline_is_refused(config: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deadline is checked as the rows stream: with a clock that moves a second a row, the sixth row of a
+    file read within 5 s is past it."""
+    import itertools
+    import types
+
+    ticks = itertools.count()
+    monkeypatch.setattr("monitor.actions.sheets.time", types.SimpleNamespace(monotonic=lambda: float(next(ticks))))
+    monkeypatch.setattr("monitor.actions.sheets.MAX_READ_SECONDS", 5.0)
+    path = _workbook(tmp_path / "slow.xlsx", FACTS_HEADER, *([["BT-1", "report", 2024, "2025-03-01"]] * 10))
+    _refused(config, "import-facts", path, "读取超过 5 秒")
+
+
+def test_the_console_upload_reads_through_the_same_bounds(config: Path, tmp_path: Path) -> None:
+    """The console's /upload plans the uploaded bytes with plan_import, as `import-facts` does."""
+    from db.session import transaction
+    from monitor.actions.facts_import import plan_import
+    from monitor.actions.sheets import MAX_ROWS
+    from monitor.app import App
+    from monitor.errors import InputError
+
+    bomb = _workbook(tmp_path / "upload.xlsx", FACTS_HEADER, sheet_data=b"<row/>" * (MAX_ROWS + 10))
+    app = App(config_path=config)
+    try:
+        with pytest.raises(InputError, match=f"more than {MAX_ROWS} rows"), transaction(app.sessions) as session:
+            plan_import(session, bomb, app.packs, app.today())
+    finally:
+        app.close()
+
+
+def test_a_damaged_workbook_says_why_without_python_names(config: Path, tmp_path: Path) -> None:
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really")
+    stderr = _refused(config, "import", path, "无法按 .xlsx 文件读取")
+    assert "BadZipFile" not in stderr and "zip" in stderr

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from db.models import AckRow, SnoozeRow
+from monitor.actions.record import text_value
 from monitor.errors import InputError, Said
 
 TABLES: dict[str, type[AckRow | SnoozeRow]] = {"ack": AckRow, "snooze": SnoozeRow}
@@ -19,7 +20,8 @@ def record_hold(session: Session, kind: str, cluster_id: str, subject: str, unti
         raise InputError("--until {until}: is before today ({today})", until=until, today=today)
     if not note.strip():
         raise InputError("--note: say why (it is recorded with who and when)")
-    session.add(TABLES[kind](cluster_id=cluster_id, subject=subject, until=until, note=note.strip(),
+    why = text_value("--note", note, required=True)
+    session.add(TABLES[kind](cluster_id=cluster_id, subject=subject, until=until, note=why,
                              recorded_at=now, recorded_by=who))
     return Said("{id} {subject}: acknowledged until {until}" if kind == "ack" else
                 "{id} {subject}: snoozed until {until}", id=cluster_id, subject=subject, until=until)

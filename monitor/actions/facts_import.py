@@ -27,6 +27,7 @@ from monitor.rules.checks import A_KIND, OPTIONS, problem, with_default_day
 from monitor.rules.dates import parse_date
 from monitor.rules.facts import NAMES, Recorded, Version, current, identity, merged
 from monitor.rules.packs import Pack
+from monitor.rules.texts import one_line
 from monitor.rules.vocabulary import COLUMN_VOCABULARY, DATE_COLUMNS, FACT_COLUMNS, canonical, choices
 
 
@@ -195,7 +196,7 @@ def store(session: Session, plan: Plan, source: str, who: str, now: dt.datetime)
         raise ImportError_(source, plan.problems)
     stamp = {"recorded_at": now, "recorded_by": who}
     rows = [record_db.row_values(p.cluster_id, p.fact, stamp, replaces=p.replaces,
-                                 reason=f"filled in from {Path(source).name}, line {p.line}" if p.replaces else None)
+                                 reason=f"filled in from {one_line(Path(source).name)}, line {p.line}" if p.replaces else None)
             for p in plan.planned if p.action in ("add", "fill")]
     if rows:
         session.connection().execute(insert(FactRow), rows)

@@ -28,6 +28,7 @@ from monitor.errors import ArchivedClusterError, ConflictError, InputError, Said
 from monitor.rules.checks import OPTIONS, problem, with_default_day
 from monitor.rules.facts import FIELDS, Recorded, Version, current, identity, merged
 from monitor.rules.packs import Pack
+from monitor.rules.texts import one_line, unsafe_in
 
 #: the longest reason or note a correction may carry
 LONGEST_TEXT = 2000
@@ -58,7 +59,8 @@ def describe(fact: Recorded) -> Said:
 
 
 def text_value(option: str, value: str | None, required: bool = False) -> str | None:
-    """A reason or a note: stripped, one paragraph of printable text, not too long."""
+    """A reason or a note: stripped, one paragraph of printable text (no line break, tab or other control
+    character: monitor.rules.texts), not too long."""
     text = (value or "").strip()
     if not text:
         if required:
@@ -67,8 +69,9 @@ def text_value(option: str, value: str | None, required: bool = False) -> str | 
     if len(text) > LONGEST_TEXT:
         raise InputError("{option} is {length} characters long (at most {most})", option=option, length=len(text),
                          most=LONGEST_TEXT)
-    if any(ord(ch) < 32 and ch not in "\t\n" for ch in text):
-        raise InputError("{option} holds a control character", option=option)
+    if unsafe_in(text):
+        raise InputError("{field}: {value!r} holds a control character (a line break or a tab): remove it",
+                         field=option, value=one_line(text)[:60])
     return text
 
 

@@ -54,7 +54,7 @@ def check_row(row: SheetRow, packs: Mapping[str, Pack], today: dt.date) -> tuple
                 values[name] = None
                 continue
             try:
-                values[name] = parse_date(value.to_pydatetime() if hasattr(value, "to_pydatetime") else value)
+                values[name] = parse_date(value)
             except BadValue as exc:
                 problems.append(Said("{field}: {problem}", field=name, problem=exc.said))
         else:

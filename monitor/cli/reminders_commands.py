@@ -79,6 +79,7 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | No
     if (mode is None) == (preview is None):
         raise click.UsageError(said(Said("give exactly one of --send and --preview DIR")))
     app.require_database()
+    app.packs  # noqa: B018 - a round evaluates: a pack that fails to load refuses it before anything is written
     day = as_of or app.today()
     if mode == "send" and day > app.today():
         from monitor.errors import InputError

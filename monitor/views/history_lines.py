@@ -8,6 +8,7 @@ from typing import Any
 
 from monitor.rules.facts import Cluster
 from monitor.rules.history import Entry
+from monitor.rules.texts import one_line
 
 
 def _value(value: object) -> object:
@@ -29,7 +30,12 @@ def history_json(cluster: Cluster, entries: Sequence[Entry], known_at: dt.dateti
 
 
 def said(entry: Entry) -> str:
-    """What an entry says, in one line (history's lines, the console's timeline)."""
+    """What an entry says, in one line (history's lines, the console's timeline): whatever a stored text holds
+    (one stored before free texts were checked), its control characters are printed as escapes."""
+    return one_line(_said(entry))
+
+
+def _said(entry: Entry) -> str:
     f = entry.fields
     if entry.type == "fact":
         values = " ".join(f"{name}={_value(f[name])}" for name in f
@@ -55,10 +61,11 @@ def said(entry: Entry) -> str:
 
 def history_lines(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None) -> list[str]:
     """One line an entry: when (UTC), who, what."""
-    head = f"{cluster.id} {cluster.name} ({cluster.regime})" + (
+    head = one_line(f"{cluster.id} {cluster.name} ({cluster.regime})") + (
         f", as the record stood at {known_at.isoformat(timespec='seconds')}" if known_at else "")
     lines = [head]
-    lines.extend(f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z  {e.by or 'daemon':<12} {said(e)}" for e in entries)
+    lines.extend(f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z  {one_line(e.by or 'daemon'):<12} {said(e)}"
+                 for e in entries)
     if not entries:
         lines.append("(nothing recorded)")
     return lines

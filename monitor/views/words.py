@@ -10,6 +10,7 @@ from importlib import resources
 from typing import Any
 
 from monitor.errors import Said, Saying
+from monitor.rules.texts import one_line
 from monitor.rules.verdict import Alert, Obligation
 from monitor.rules.workdays import Coverage
 
@@ -40,7 +41,8 @@ def warning_message(warning: Alert, lang: str) -> str:
         params["years"] = params["years"].replace("、", ", ")
     if "review" in params:
         params["review_text"] = _catalog()["review"][params["review"]][lang]
-    if "note" in params:
+    if "note" in params:        # an incident's note, as stored (one from before notes were checked: escaped)
+        params["note"] = one_line(params["note"])
         params["note_text"] = f"（{params['note']}）" if params["note"] and lang == "zh" else (
             f" ({params['note']})" if params["note"] else "")
     template: str = _catalog()["warning"][warning.code][lang]
