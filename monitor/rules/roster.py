@@ -25,3 +25,8 @@ COMPUTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("top_severity", "最高警示"),
     ("warnings", "警示数"),
 )
+
+#: the longest text each roster column may hold, the same on SQLite and PostgreSQL (an id and a batch: 64, their
+#: columns' VARCHAR; a region: 128, as an account's regions are stored, so that any region can be given to one)
+LONGEST: dict[str, int] = {"id": 64, "name": 200, "region": 128, "operator": 200, "operator_email": 2000,
+                           "bureau_email": 2000, "batch": 64}
