@@ -254,7 +254,9 @@ def test_a_fact_number_no_fact_can_have_is_unknown_on_both_databases(app: App, c
 
 def test_the_console_and_the_api_ask_for_a_fact_through_the_same_code(app: App, config_file: Path,
                                                                       tmp_path: Path) -> None:
-    """`POST /facts/N/retract` answered 500: the console's correction goes through Recorder, as the CLI's does."""
+    """`POST /facts/N/retract` answered 500: the console looks the fact up (db.fact_queries.version), then corrects
+    it through Recorder, as the CLI does."""
+    from db.fact_queries import version
     from db.session import transaction
     from monitor import clock
     from monitor.actions.record import Recorder
@@ -264,6 +266,8 @@ def test_the_console_and_the_api_ask_for_a_fact_through_the_same_code(app: App, 
     for number in EDGES:
         with pytest.raises(InputError, match="there is no fact"), transaction(app.sessions) as session:
             Recorder(session, app.packs, "tester", clock.now_utc(), app.today()).retract(number, "x")
+        with transaction(app.sessions) as session:      # the console looks the fact up first: 404, not 500
+            assert version(session, number) is None
 
 
 @pytest.mark.parametrize("args", [("workdays", "add", "2026-01-01", "100000000"),

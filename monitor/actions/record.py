@@ -32,9 +32,6 @@ from monitor.rules.texts import one_line, unsafe_in
 
 #: the longest reason or note a correction may carry
 LONGEST_TEXT = 2000
-#: the largest number a fact can have: fact.id is an INTEGER, 32 bits on PostgreSQL (2^63 on SQLite); a number
-#: past it is no fact's, on either, rather than an overflow of the driver
-MAX_FACT_NUMBER = 2**31 - 1
 
 
 #: how a fact is described in messages, by kind (and whether its filing or dismissal day is known)
@@ -157,7 +154,7 @@ class Recorder:
                             number=number, fact=describe(both), stored=stored.number), number, cluster.id)
 
     def _in_force_version(self, number: int) -> Version:
-        found = record_db.version(self.session, number) if 1 <= number <= MAX_FACT_NUMBER else None
+        found = record_db.version(self.session, number)
         if found is None or (self.regions is not None
                              and record_db.cluster(self.session, found[0].cluster_id, regions=self.regions) is None):
             raise InputError("there is no fact {number}: `monitor history CLUSTER` lists a cluster's facts",
