@@ -39,8 +39,16 @@ def versions(session: Session, cluster_ids: Sequence[str], known_at: dt.datetime
     return sorted(found, key=lambda v: v.number)
 
 
+#: the largest number a fact can have: fact.id is an INTEGER, 32 bits on PostgreSQL (64 on SQLite). A number past
+#: it is no fact's, on either database, rather than an overflow in the driver (`retract 99999999999999999999`)
+MAX_FACT_NUMBER = 2**31 - 1
+
+
 def version(session: Session, number: int) -> tuple[Version, Version | None] | None:
-    """Fact ``number`` and the version that replaced or retracted it (None: it is in force), or None."""
+    """Fact ``number`` and the version that replaced or retracted it (None: it is in force), or None (also for
+    a number no fact can have, whoever asks: the command line, the console or the API)."""
+    if not 1 <= number <= MAX_FACT_NUMBER:
+        return None
     row = session.get(FactRow, number)
     if row is None:
         return None

@@ -24,16 +24,19 @@ import msgspec
 from msgspec import Meta, Struct
 
 from monitor import schema
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, Said
 
 DEFAULT_LEAD_DAYS = (60, 30, 14, 7, 3, 1, 0)
 SECURITY_MODES = ("starttls", "tls", "none")
 _EMAIL = re.compile(r"^[!#-'*+\-/-9=?A-Z^-~]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")   # printable ASCII, no quoting
 
-Positive = Annotated[int, Meta(ge=1)]
-NonNegative = Annotated[int, Meta(ge=0)]
-Seconds = Annotated[float, Meta(gt=0)]
+# Every number has an upper bound too: a value at the 64-bit edge (or 1e309, infinity) is refused naming its key,
+# instead of overflowing what is computed from it (smtp.retries = 1000000 made 2 ** retries)
+Positive = Annotated[int, Meta(ge=1, le=1_000_000)]
+Seconds = Annotated[float, Meta(gt=0, le=3600)]
 Port = Annotated[int, Meta(ge=1, le=65535)]
+Days = Annotated[int, Meta(ge=1, le=366)]
+LeadDay = Annotated[int, Meta(ge=0, le=3660)]
 HourMinute = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="a local time, HH:MM")]
 
 
@@ -72,8 +75,8 @@ class CalendarSection(_Section, frozen=True, kw_only=True):
 
 
 class RemindersSection(_Section, frozen=True, kw_only=True):
-    overdue_every_days: Positive = 7
-    lead_days: dict[str, tuple[NonNegative, ...]] = {}
+    overdue_every_days: Days = 7
+    lead_days: dict[str, tuple[LeadDay, ...]] = {}
 
 
 class DigestSection(_Section, frozen=True, kw_only=True):
@@ -99,9 +102,9 @@ class WebSection(_Section, frozen=True, kw_only=True):
 
 
 class DaemonSection(_Section, frozen=True, kw_only=True):
-    scan_every_minutes: Positive = 60
-    misfire_grace_seconds: Positive = 3600
-    claim_lease_seconds: Positive = 900
+    scan_every_minutes: Annotated[int, Meta(ge=1, le=10080)] = 60          # at most a week
+    misfire_grace_seconds: Annotated[int, Meta(ge=1, le=604800)] = 3600
+    claim_lease_seconds: Annotated[int, Meta(ge=1, le=86400)] = 900
     calendar_path: str = ""
 
 
@@ -117,12 +120,12 @@ class SmtpSettings(_Section, frozen=True, kw_only=True):
     sender_name: str = "产业集群动态管理"     # the From header's display name
     reply_to: str = ""                      # where replies go (a bureau's desk, say); empty: none set
     timeout: Seconds = 30.0
-    retries: NonNegative = 3
-    backoff: Annotated[float, Meta(ge=0)] = 2.0
-    concurrency: Positive = 4
-    batch_size: Positive = 50
-    breaker_after: Positive = 5             # failed attempts in a row (any message) before a round stops trying
-    round_deadline_seconds: Positive = 900  # what a round has not handed over by then waits for the next tick
+    retries: Annotated[int, Meta(ge=0, le=10)] = 3
+    backoff: Annotated[float, Meta(ge=0, le=3600)] = 2.0
+    concurrency: Annotated[int, Meta(ge=1, le=64)] = 4
+    batch_size: Annotated[int, Meta(ge=1, le=10000)] = 50
+    breaker_after: Annotated[int, Meta(ge=1, le=1000)] = 5             # failed attempts in a row (any message) before a round stops trying
+    round_deadline_seconds: Annotated[int, Meta(ge=1, le=86400)] = 900  # what a round has not handed over by then waits for the next tick
 
     def __post_init__(self) -> None:
         if self.reply_to and not is_email(self.reply_to):
@@ -164,7 +167,7 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
     regimes: tuple[str, ...] = ()           # empty: every regime
     timeout: Seconds = 10.0
     per_minute: Positive | None = None      # default: the service's own limit (its class's per_minute)
-    max_bytes: Positive | None = None       # default: the service's own limit (its class's max_bytes)
+    max_bytes: Annotated[int, Meta(ge=1, le=10 * 1024 * 1024)] | None = None   # default: the service's own limit (its class's max_bytes)
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -316,16 +319,22 @@ _ADDRESS_IN_CONFIG = ("{source}: channels[{number}].{key}: never put the robot's
 
 def find_config(path: Path | None) -> tuple[Path | None, str]:
     """The config file to use and its text; ``None`` as the path means the packaged default."""
-    if path is not None:
-        try:
-            return path, path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError("{path}: cannot read the config file: {reason}", path=path,
-                              reason=exc.strerror) from None
     local = Path("config.toml")
-    if local.is_file():
-        return local, local.read_text(encoding="utf-8")
-    return None, _default_config_text()
+    if path is None and local.exists():
+        if not local.is_file():             # a directory is never skipped for the packaged default
+            raise ConfigError("{path}: is a directory, not a config file", path=local.resolve())
+        path = local
+    if path is None:
+        return None, _default_config_text()
+    try:
+        return path, path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("{path}: cannot read the config file: {reason}", path=path,
+                          reason=exc.strerror or str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("{path}: cannot read the config file: not UTF-8 text (byte {position})", path=path,
+                          position=exc.start) from None
+
 
 
 def _lease(source: str, file: ConfigFile) -> None:
@@ -345,6 +354,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
+    except RecursionError:      # tomllib parses nested arrays and tables by recursion
+        raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep")) from None
     if "password" in data.get("smtp", {}):
         raise ConfigError("{source}: smtp.password: never put the password in config.toml: set password_env or "
                           "password_file", source=source)
@@ -357,6 +368,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         file = schema.convert(data, ConfigFile, source)
     except ValueError as exc:
         raise ConfigError("{problem}", problem=str(exc)) from None
+    except RecursionError:
+        raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep")) from None
     _lease(source, file)
     base = config_path.resolve().parent if config_path else Path.cwd()
     url = environ.get("MONITOR_DATABASE_URL") or file.database.url or f"sqlite:///{base / 'monitor.db'}"

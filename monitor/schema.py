@@ -80,7 +80,7 @@ _WORDS = {
 def show(value: object) -> str:
     """A value as the user wrote it: text in quotes, numbers and dates bare (never a Python repr)."""
     if isinstance(value, str):
-        return f"'{value}'"
+        return f"'{value}'" if value.isprintable() else repr(value)     # a line break quoted as \n, never raw
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.date | int | float):

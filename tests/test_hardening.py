@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, func, select
 
 from db.models import ClusterRow, ReminderRow
 from monitor.addresses import address_problem
+from monitor.app import App
+from monitor.cli import cli
 from tests.helpers import ROSTER_HEADER, monitor, own_config, write_roster
 
 ROW = "NMG-1,集群,nmg-sme-draft,2023-10-15,赤峰市,op,op@example.cn,bureau@example.cn,,"
@@ -224,3 +228,144 @@ def _text_part(path: Path) -> str:
 def test_facts_dated_before_the_certification_are_refused(config: Path, args: tuple[str, ...], said: str) -> None:
     result = monitor("record", *args, config=config)
     assert result.exit_code == 2 and said in result.stderr, result.output
+
+
+# --- round two (issue 25, item 8): no traceback at the edges -----------------------------------------------------
+
+EDGES = [2**31 - 1, 2**31, 2**63 - 1, 2**63, 10**20]
+CLASS_NAME = __import__("re").compile(r"\b[A-Z][A-Za-z]+(Error|Exception|Zip[A-Za-z]*|Forbidden):")
+
+
+def one_line_refusal(result: Any, *said: str) -> None:
+    """Exit status 2, one line on stderr saying all of ``said``, no traceback and no Python class name."""
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert all(part in result.stderr for part in said), result.stderr
+    assert "Traceback" not in result.output and not CLASS_NAME.search(result.output), result.output
+
+
+@pytest.mark.parametrize("number", EDGES)
+def test_a_fact_number_no_fact_can_have_is_unknown_on_both_databases(app: App, config_file: Path, tmp_path: Path,
+                                                                    number: int) -> None:
+    """`retract 99999999999999999999` overflowed the driver (SQLite: 2^63; PostgreSQL's INTEGER: 2^31)."""
+    assert monitor("import", str(write_roster(tmp_path / "r.csv", ROW)), config=config_file).exit_code == 0
+    for args in (("retract", str(number), "--reason", "x"), ("amend", str(number), "--year", "2024", "--reason", "x")):
+        one_line_refusal(monitor(*args, config=config_file), f"there is no fact {number}")
+
+
+def test_the_console_and_the_api_ask_for_a_fact_through_the_same_code(app: App, config_file: Path,
+                                                                      tmp_path: Path) -> None:
+    """`POST /facts/N/retract` answered 500: the console looks the fact up (db.fact_queries.version), then corrects
+    it through Recorder, as the CLI does."""
+    from db.fact_queries import version
+    from db.session import transaction
+    from monitor import clock
+    from monitor.actions.record import Recorder
+    from monitor.errors import InputError
+
+    assert monitor("import", str(write_roster(tmp_path / "r.csv", ROW)), config=config_file).exit_code == 0
+    for number in EDGES:
+        with pytest.raises(InputError, match="there is no fact"), transaction(app.sessions) as session:
+            Recorder(session, app.packs, "tester", clock.now_utc(), app.today()).retract(number, "x")
+        with transaction(app.sessions) as session:      # the console looks the fact up first: 404, not 500
+            assert version(session, number) is None
+
+
+@pytest.mark.parametrize("args", [("workdays", "add", "2026-01-01", "100000000"),
+                                  ("workdays", "add", "2026-01-01", str(2**63)),
+                                  ("publicity", "2026-01-01", "--days", "1000000000"),
+                                  ("publicity", "2026-01-01", "--days", str(10**20))])
+def test_counts_of_working_days_are_bounded(config: Path, args: tuple[str, ...]) -> None:
+    result = monitor(*args, config=config)
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "is not in the range 1<=x<=3660" in result.stderr, result.stderr
+
+
+CONFIG_NUMBERS = ["smtp.retries", "smtp.timeout", "smtp.backoff", "smtp.concurrency", "smtp.batch_size",
+                  "smtp.breaker_after", "smtp.round_deadline_seconds", "smtp.port", "reminders.overdue_every_days",
+                  "daemon.scan_every_minutes", "daemon.misfire_grace_seconds", "daemon.claim_lease_seconds"]
+
+
+@pytest.mark.parametrize("value", [1000000, 2**63 - 1, 2**63, -2**63, 10**20, "1e309"])
+@pytest.mark.parametrize("key", CONFIG_NUMBERS)
+def test_every_number_in_the_config_is_bounded(tmp_path: Path, key: str, value: int | str) -> None:
+    section, name = key.split(".")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[general]\nlanguage = "en"\n[{section}]\n{name} = {value}\n', encoding="utf-8")
+    result = monitor("status", config=config)
+    one_line_refusal(result, f"{config}: {key}: ")
+
+
+def test_the_retries_of_the_audit_are_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[general]\nlanguage = "en"\n[smtp]\nhost = "127.0.0.1"\nretries = 1000000\n', encoding="utf-8")
+    for args in (("status",), ("run",), ("digest", "--send")):
+        one_line_refusal(monitor(*args, config=config), "smtp.retries: 1000000 must be at most")
+
+
+def test_a_binary_config_file_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.toml"
+    config.write_bytes(b"\xff\xfe[general]\x00\xc9\x01")
+    one_line_refusal(monitor("status", config=config), f"错误：{config}：无法读取配置文件：不是 UTF-8 文本（第 0 字节）")
+    monkeypatch.chdir(tmp_path)
+    one_line_refusal(monitor("status"), "错误：config.toml：无法读取配置文件：不是 UTF-8 文本")
+
+
+def test_a_config_toml_that_is_a_directory_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "config.toml").mkdir()
+    monkeypatch.chdir(tmp_path)
+    one_line_refusal(monitor("status"), f"错误：{tmp_path / 'config.toml'}：是目录，不是配置文件")
+
+
+@pytest.mark.parametrize("deep", ["[" * 500 + "]" * 500, "{a=" * 500 + "1" + "}" * 500])
+def test_files_nested_500_deep_are_one_line(tmp_path: Path, deep: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[general]\nlanguage = "en"\n[reminders]\nlead_days = {deep}\n', encoding="utf-8")
+    one_line_refusal(monitor("status", config=config), "不是有效的 TOML：嵌套过深")      # unread: said in Chinese
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "deep.toml").write_text('id = "deep"\ntitle = "t"\ndocument = "d"\n[incidents]\nnotice_basis = "x"\n'
+                                     f"[validity]\nyears = {deep}\n", encoding="utf-8")
+    config.write_text(f'[general]\nlanguage = "en"\npacks_dir = "{packs}"\n', encoding="utf-8")
+    one_line_refusal(monitor("regimes", config=config), "deep.toml: not valid TOML: nested too deep")
+    check = monitor("regimes", "--check", str(packs), config=config)
+    assert check.exit_code == 2 and "nested too deep" in check.output and "Traceback" not in check.output
+
+
+def test_a_region_over_128_characters_is_refused_alike_on_both_databases(app: App, config_file: Path,
+                                                                        tmp_path: Path) -> None:
+    """account_region.region is VARCHAR(128): PostgreSQL refused a longer one with a traceback, SQLite stored it.
+    Every stored text is bounded in the code, the same on both."""
+    long = "包" * 129
+    roster = write_roster(tmp_path / "r.csv", ROW.replace("赤峰市", long))
+    result = monitor("import", str(roster), config=config_file)
+    assert result.exit_code == 2 and "region:" in result.stderr and "at most 128" in result.stderr, result.output
+    added = CliRunner().invoke(cli, ["--config", str(config_file), "user", "add", "b", "--role", "bureau",
+                                     "--region", long], input="long enough pw\nlong enough pw\n")
+    one_line_refusal(added, "--region", "at most 128")
+    for cell, field in ((f'"{"n" * 201}"', "name:"), (f'"{"o" * 201}"', "operator:")):
+        row = ROW.replace("集群", cell) if field == "name:" else ROW.replace(",op,", f",{cell},")
+        result = monitor("import", str(write_roster(tmp_path / "r2.csv", row)), config=config_file)
+        assert result.exit_code == 2 and field in result.stderr and "at most 200" in result.stderr, result.output
+
+
+BUNDLED_AGAIN = ('id = "miit-sme-2022"\ntitle = "本地修订版"\ndocument = "d"\n{replaces}[incidents]\n'
+                 'notice_basis = "第一条"\n')
+
+
+def test_a_pack_with_a_bundled_id_replaces_it_only_when_it_says_so(tmp_path: Path) -> None:
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "miit-sme-2022.toml").write_text(BUNDLED_AGAIN.format(replaces=""), encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[general]\nlanguage = "en"\npacks_dir = "{packs}"\n', encoding="utf-8")
+    one_line_refusal(monitor("regimes", config=config), "miit-sme-2022.toml: id: 'miit-sme-2022' is a bundled pack's",
+                     "replaces = true")
+    (packs / "miit-sme-2022.toml").write_text(BUNDLED_AGAIN.format(replaces="replaces = true\n"), encoding="utf-8")
+    listed = monitor("regimes", config=config)
+    assert listed.exit_code == 0, listed.output
+    assert "replaces the bundled miit-sme-2022" in listed.stdout and "本地修订版" in listed.stdout
+    (packs / "miit-sme-2022.toml").rename(packs / "mine.toml")
+    (packs / "mine.toml").write_text(BUNDLED_AGAIN.format(replaces="replaces = true\n").replace(
+        '"miit-sme-2022"', '"mine"'), encoding="utf-8")
+    one_line_refusal(monitor("regimes", config=config), "mine.toml: replaces: no bundled pack has the id 'mine'")

@@ -29,6 +29,7 @@ from db.queries import aware
 from db.session import rowcount, transaction
 from monitor.errors import InputError, Said
 from monitor.rules.access import Account, Role
+from monitor.rules.roster import LONGEST
 
 log = logging.getLogger("monitor.accounts")
 
@@ -122,6 +123,10 @@ def add_user(session: Session, name: str, role: str, regions: Sequence[str], pas
     except ValueError:
         raise InputError("--role {role!r} is not one of admin, bureau, viewer", role=role) from None
     covers = sorted({r.strip() for r in regions if r.strip()})
+    for region in covers:
+        if len(region) > LONGEST["region"] or not region.isprintable():
+            raise InputError("--region '{value}…': at most {most} printable characters, as a roster's regions are",
+                             value=region[:40], most=LONGEST["region"])
     if kind is Role.BUREAU and not covers:
         raise InputError("a bureau user needs --region (repeatable): the regions whose clusters it sees")
     if kind is not Role.BUREAU and covers:

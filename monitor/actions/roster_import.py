@@ -27,12 +27,12 @@ from monitor.errors import BadValue, ImportError_, InputError, Said
 from monitor.rules.bars import barred_as_of
 from monitor.rules.dates import parse_date
 from monitor.rules.packs import Pack
-from monitor.rules.roster import COLUMNS, COMPUTED_COLUMNS, by_name, namesakes
+from monitor.rules.roster import COLUMNS, COMPUTED_COLUMNS, LONGEST, by_name, namesakes
 
 _COMPUTED = {alias for pair in COMPUTED_COLUMNS for alias in pair}
 _DATE_COLUMNS = ("certified_on", "valid_until", "publicity_start")
 _EMAIL_COLUMNS = ("operator_email", "bureau_email")
-MAX_ID_LENGTH = 64
+MAX_ID_LENGTH = LONGEST["id"]
 
 
 def read_rows(path: Path) -> Sheet:
@@ -92,6 +92,11 @@ def check_row(row: SheetRow, packs: Mapping[str, Pack], today: dt.date) -> tuple
             if bad is not None:
                 problems.append(Said("{field}: {problem}", field=name, problem=bad))
             values[name] = ";".join(addresses) or None
+    for name, most in LONGEST.items():
+        value = values.get(name)
+        if name != "id" and isinstance(value, str) and len(value) > most:
+            problems.append(Said("{field}: is {length} characters long (at most {most})", field=name,
+                                 length=len(value), most=most))
     for name, value in values.items():
         if isinstance(value, str) and not value.isprintable() and name not in _EMAIL_COLUMNS:
             problems.append(Said("{field}: {value!r} holds a control character (a line break or a tab): remove it",

@@ -121,11 +121,11 @@ class MonitorGroup(click.Group):
             return super().invoke(ctx)
         except ImportError_ as exc:
             for problem in exc.problems:
-                echo(Said("error: {problem}", problem=problem), err=True)
-            echo(Said("error: {problem}", problem=exc.said), err=True)
+                error_line(problem)
+            error_line(exc.said)
             ctx.exit(EXIT_INPUT)
         except MonitorError as exc:
-            echo(Said("error: {problem}", problem=exc.said), err=True)
+            error_line(exc.said)
             ctx.exit(EXIT_INPUT)
         except Exception as exc:
             if type(exc).__name__ != "OperationalError":   # sqlite3's or SQLAlchemy's, without importing either
@@ -137,6 +137,14 @@ class MonitorGroup(click.Group):
                 "database: {reason} (another process held it longer than the 30 s busy timeout: try again)"
                 if "locked" in text else "database: {reason}", reason=masked(text))), err=True)
             ctx.exit(EXIT_INPUT)
+
+
+def error_line(problem: Said) -> None:
+    """One problem, on one line of stderr whatever the values it quotes hold (a line break in a file's cell is
+    printed as ``\\n``: monitor.rules.texts)."""
+    from monitor.rules.texts import one_line
+
+    click.echo(one_line(said(Said("error: {problem}", problem=problem))), err=True)
 
 
 def _set_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from monitor.app import App
-from monitor.cli.base import DATE, config_option, echo, pass_app, selection_options
+from monitor.cli.base import DATE, config_option, echo, error_line, pass_app, selection_options
 from monitor.errors import Said
 
 if TYPE_CHECKING:
@@ -132,6 +132,11 @@ def report(app: App, file: Path, selection: Selection) -> None:
               warnings=sum(result.severities.values()), day=selection.as_of))
 
 
+#: the most working days counted at once: about fourteen years, so that any start up to 2199 ends on a day a date
+#: can hold (a count of 100,000,000 overflowed the calendar)
+MAX_WORKING_DAYS = 3660
+
+
 @click.group()
 def workdays() -> None:
     """Working days: the official Chinese calendar (调休 included), the statutory holidays of the years it lacks,
@@ -141,7 +146,7 @@ def workdays() -> None:
 @workdays.command("add")
 @config_option
 @click.argument("start", type=DATE)
-@click.argument("count", type=click.IntRange(min=1))
+@click.argument("count", type=click.IntRange(min=1, max=MAX_WORKING_DAYS))
 @pass_app
 def workdays_add(app: App, start: dt.date, count: int) -> None:
     """The COUNT-th working day after START (START itself is not counted)."""
@@ -158,7 +163,8 @@ def workdays_add(app: App, start: dt.date, count: int) -> None:
 @config_option
 @click.argument("start", type=DATE)
 @click.option("--regime", help="The regime whose pack's period to count (without it and --days: each regime's).")
-@click.option("--days", type=click.IntRange(min=1), help="Working days to count, whatever the packs say.")
+@click.option("--days", type=click.IntRange(min=1, max=MAX_WORKING_DAYS),
+              help="Working days to count, whatever the packs say.")
 @pass_app
 def publicity(app: App, start: dt.date, regime: str | None, days: int | None) -> None:
     """When a publicity (公示) starting on START ends: START counts as its first day if it is a working day. The
@@ -228,7 +234,7 @@ def regimes(app: App, directory: Path | None, reference: bool) -> None:
 
         problems = check_packs(directory)
         for problem in problems:
-            echo(Said("error: {problem}", problem=problem), err=True)
+            error_line(problem)
         if problems:
             raise SystemExit(2)
         echo(Said("{directory}: {count} packs, no problems", directory=directory,

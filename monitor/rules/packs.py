@@ -34,7 +34,10 @@ REPORTERS = ("cluster", "bureau")
 
 Role = Literal["operator", "bureau"]
 DEFAULT_NOTIFY: tuple[Role, ...] = ("operator", "bureau")
-Positive = Annotated[int, Meta(ge=1)]
+#: every count of a pack (years, months, working days, failures) is bounded: a value at the 64-bit edge is refused
+#: naming its key, instead of a date arithmetic that overflows for every cluster of the regime
+MOST = 100
+Positive = Annotated[int, Meta(ge=1, le=MOST)]
 MonthDay = Annotated[str, Meta(min_length=1)]
 
 
@@ -131,7 +134,7 @@ class Evaluation(_Section, frozen=True, kw_only=True):
     every_years: Annotated[Positive, Meta(description="years of a cycle, counted from the certification (e.g. 2: "
                                           "certified 2024-06-01, the first cycle ends 2026-05-31)")]
     basis: Annotated[Article, Meta(description="the article requiring the evaluation")]
-    due_after_months: Annotated[Annotated[int, Meta(ge=0)], Meta(description="months after the cycle's last day "
+    due_after_months: Annotated[Annotated[int, Meta(ge=0, le=MOST)], Meta(description="months after the cycle's last day "
                                 "the evaluation is due by (\"周期届满后N个月内\"); 0: by the cycle's last day")] = 0
     overdue_severity: Annotated[Severity, Meta(description="severity of evaluation_overdue")] = Severity.RISK
     overdue_basis: Annotated[Article | None, Meta(description="the article cited when an evaluation is overdue "
@@ -220,7 +223,7 @@ class Publicity(_Section, frozen=True, kw_only=True):
 
 class Batch(_Section, frozen=True, kw_only=True):
     """A list notice's own terms for the clusters of its batch ([[batches]], one table each)."""
-    id: Annotated[Annotated[str, Meta(min_length=1)], Meta(description="the batch, as a roster's batch column names it (e.g. \"2023\")")]
+    id: Annotated[Annotated[str, Meta(min_length=1, max_length=64)], Meta(description="the batch, as a roster's batch column names it (e.g. \"2023\"; at most 64 characters)")]
     notice: Annotated[Annotated[str, Meta(min_length=1)], Meta(description="the notice that set the terms")]
     valid_until: Annotated[dt.date | None, Meta(description="the last day in force for the whole batch (a TOML date, 2025-12-31)")] = None
     validity_years: Annotated[Positive | None, Meta(description="years of validity for the batch instead of [validity] years")] = None
@@ -239,8 +242,8 @@ class Batch(_Section, frozen=True, kw_only=True):
 
 class PackFile(_Section, frozen=True, kw_only=True):
     """A regime pack: one policy's rules, each with its article. The file is named after its id."""
-    id: Annotated[Annotated[str, Meta(min_length=1)], Meta(description="the regime id, as the roster's regime column names it; the "
-                                                 "file is ID.toml")]
+    id: Annotated[Annotated[str, Meta(min_length=1, max_length=64)], Meta(description="the regime id, as the roster's regime "
+                                                 "column names it (at most 64 characters); the file is ID.toml")]
     title: Annotated[Annotated[str, Meta(min_length=1)], Meta(description="the policy's title (《…》 is added where it is cited)")]
     document: Annotated[Annotated[str, Meta(min_length=1)], Meta(description="the document number, e.g. 工信部企业〔2022〕119号")]
     validity: Validity | None = None
@@ -253,6 +256,9 @@ class PackFile(_Section, frozen=True, kw_only=True):
     publicity: Publicity | None = None
     revocation: Revocation | None = None
     batches: tuple[Batch, ...] = ()
+    replaces: Annotated[bool, Meta(description="true in a pack of packs_dir that replaces the bundled pack of the same id; "
+                                   "without it such a pack is refused, so that no bundled policy is replaced unawares "
+                                   "(`monitor regimes` says which packs replace one)")] = False
 
     def __post_init__(self) -> None:
         for kind in self.rectification.after if self.rectification is not None else ():
@@ -294,6 +300,8 @@ def parse_pack(data: Mapping[str, Any], source: str, expected_id: str | None = N
         content = schema.convert(data, PackFile, source)
     except ValueError as exc:
         raise PackError("{problem}", problem=str(exc)) from None
+    except RecursionError:
+        raise PackError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep")) from None
     if expected_id is not None and content.id != expected_id:
         raise PackError("{source}: id: '{id}' does not match the file name '{expected}'", source=source, id=content.id,
                         expected=expected_id)
@@ -319,12 +327,31 @@ def _read_toml(path: Path | resources.abc.Traversable, source: str) -> dict[str,
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise PackError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PackError("{source}: cannot read it: {exc}", source=source, exc=exc) from None
+    except RecursionError:
+        raise PackError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep")) from None
+    except UnicodeDecodeError as exc:
+        raise PackError("{source}: cannot read it: {exc}", source=source,
+                        exc=Said("not UTF-8 text (byte {position})", position=exc.start)) from None
+    except OSError as exc:
+        raise PackError("{source}: cannot read it: {exc}", source=source, exc=exc.strerror or str(exc)) from None
     if not {"id", "title", "document", "incidents"} & set(data):
         raise PackError("{source}: not a regime pack (a pack has id, title, document and [incidents]: see "
                         "docs/packs.md)", source=source)
     return data
+
+
+def _bundled_ids() -> set[str]:
+    return {entry.name.removesuffix(".toml") for entry in resources.files("monitor").joinpath("packs").iterdir()
+            if entry.name.endswith(".toml")}
+
+
+def _check_replaces(pack: Pack, bundled: set[str]) -> None:
+    """A pack of packs_dir replaces a bundled one only when it says so (``replaces = true``), and only then."""
+    if pack.id in bundled and not pack.replaces:
+        raise PackError("{source}: id: '{id}' is a bundled pack's: set replaces = true to replace the bundled policy, "
+                        "or give this pack an id of its own", source=pack.source, id=pack.id)
+    if pack.replaces and pack.id not in bundled:
+        raise PackError("{source}: replaces: no bundled pack has the id '{id}'", source=pack.source, id=pack.id)
 
 
 def check_packs(directory: Path) -> list[Said]:
@@ -333,9 +360,10 @@ def check_packs(directory: Path) -> list[Said]:
         return [Said("{directory}: not a directory", directory=directory)]
     problems = []
     files = sorted(directory.glob("*.toml"))
+    bundled = _bundled_ids()
     for path in files:
         try:
-            parse_pack(_read_toml(path, str(path)), str(path), expected_id=path.stem)
+            _check_replaces(parse_pack(_read_toml(path, str(path)), str(path), expected_id=path.stem), bundled)
         except PackError as exc:
             problems.append(exc.said)
     return problems if files else [Said("{directory}: no *.toml files", directory=directory)]
@@ -344,7 +372,8 @@ def check_packs(directory: Path) -> list[Said]:
 def load_packs(
     extra_dir: Path | None = None, overrides: Mapping[str, Mapping[str, Any]] | None = None
 ) -> dict[str, Pack]:
-    """The bundled packs, then those in ``extra_dir`` (a pack there may replace a bundled one).
+    """The bundled packs, then those in ``extra_dir`` (a pack there replaces a bundled one only with
+    ``replaces = true``).
 
     ``overrides`` (from config ``[pack_overrides.ID]``) is merged into a pack's data before validation.
     """
@@ -352,17 +381,25 @@ def load_packs(
     for entry in resources.files("monitor").joinpath("packs").iterdir():
         if entry.name.endswith(".toml"):
             files[entry.name.removesuffix(".toml")] = (entry, f"monitor/packs/{entry.name}")
+    extras: set[str] = set()
     if extra_dir is not None:
         if not extra_dir.is_dir():
             raise PackError("{extra_dir}: the packs directory does not exist", extra_dir=extra_dir)
         for extra in sorted(extra_dir.glob("*.toml")):
             files[extra.stem] = (extra, str(extra))
+            extras.add(extra.stem)
     overrides = overrides or {}
     unknown = sorted(set(overrides) - set(files))
     if unknown:
         raise PackError("pack_overrides.{value}: no regime pack has that id", value=unknown[0])
+    bundled = _bundled_ids()
     packs = {}
     for stem, (location, source) in sorted(files.items()):
-        data = _merge(_read_toml(location, source), overrides.get(stem, {}))
-        packs[stem] = parse_pack(data, source, expected_id=stem)
+        data = _read_toml(location, source)
+        try:
+            packs[stem] = parse_pack(_merge(data, overrides.get(stem, {})), source, expected_id=stem)
+        except RecursionError:      # an override nested too deep to merge or convert
+            raise PackError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep")) from None
+        if stem in extras:
+            _check_replaces(packs[stem], bundled)
     return packs

@@ -54,3 +54,9 @@ def namesakes(name: str | None, region: str | None,
     place = name_key(region)
     return [(cluster, until) for cluster, until in barred.get(name_key(name), ())
             if not place or name_key(cluster.region) in ("", place)]
+
+
+#: the longest text each roster column may hold, the same on SQLite and PostgreSQL (an id and a batch: 64, their
+#: columns' VARCHAR; a region: 128, as an account's regions are stored, so that any region can be given to one)
+LONGEST: dict[str, int] = {"id": 64, "name": 200, "region": 128, "operator": 200, "operator_email": 2000,
+                           "bureau_email": 2000, "batch": 64}

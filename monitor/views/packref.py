@@ -191,6 +191,8 @@ def _words(kind: mi.Type) -> str:
     if isinstance(kind, mi.UnionType):
         return " or ".join(_words(t) for t in kind.types if not isinstance(t, mi.NoneType))
     if isinstance(kind, mi.IntType):
+        if kind.ge is not None and kind.le is not None:
+            return f"whole number {kind.ge} to {kind.le}"
         return f"whole number ≥ {kind.ge}" if kind.ge is not None else "whole number"
     if isinstance(kind, mi.StrType):
         return "text"
@@ -265,10 +267,12 @@ def reference() -> str:
         "",
         "A regime pack is one TOML file per policy, named after its `id`, holding every rule of docs/rules.md that the",
         "policy adopts, each with its article. The bundled packs are in `monitor/packs/`; `general.packs_dir` in",
-        "config.toml adds a directory of more (a pack there with a bundled id replaces it). Check a directory with",
-        "`monitor regimes --check DIR`; `docs/pack.schema.json` is the same declaration as a JSON Schema, for an",
-        "editor that validates TOML as you type. A table that is left out is a rule the policy does not have.",
-        "Dates may be TOML dates (`2028-06-29`) or quoted (`\"2028-06-29\"`); an error names the file and the key.",
+        "config.toml adds a directory of more (a pack there with a bundled id replaces it only with `replaces =",
+        "true`, and `monitor regimes` says so). Check a directory with `monitor regimes --check DIR`;",
+        "`docs/pack.schema.json` is the same declaration as a JSON Schema, for an editor that validates TOML as you",
+        "type. A table that is left out is a rule the policy does not have. Dates may be TOML dates (`2028-06-29`)",
+        "or quoted (`\"2028-06-29\"`); an error names the file and the key. Every count (years, months, working",
+        "days, failures) is a whole number from 1 to 100.",
         "",
         *_section("The file", top),
     ]

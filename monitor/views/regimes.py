@@ -20,6 +20,8 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
     w = words("regimes", lang)
     named = pack.title if pack.title.endswith(f"（{pack.document}）") else f"{pack.title}（{pack.document}）"
     lines = [f"{pack.id}  {named}  [{pack.source}]"]
+    if pack.replaces:
+        lines.append(w["replaces"].format(id=pack.id))
     v = pack.validity
     if v is None:
         lines.append(w["validity_none"])
