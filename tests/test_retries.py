@@ -49,13 +49,6 @@ class Later:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[MailServer]:
-    mail = MailServer(tmp_path).start()
-    yield mail
-    mail.stop()
-
-
-@pytest.fixture
 def app(tmp_path: Path, server: MailServer) -> Iterator[App]:
     """Twelve clusters, each with its bureau (the report reminders go to the bureau): with the administrator, 13
     recipients, a message each."""
