@@ -45,6 +45,11 @@ def window_opens(valid_until: dt.date, months: int | None) -> dt.date | None:
 _new = tuple.__new__
 
 
+def _noted(coverage: Coverage) -> str | None:
+    """What an obligation or a warning says of the calendar its due day rests on: nothing when it is official."""
+    return None if coverage is Coverage.OFFICIAL else coverage.value
+
+
 def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:
     """The first validity's last day: the roster's, else the batch's, else computed (docs/rules.md)."""
     validity = pack.validity
@@ -111,7 +116,7 @@ def _publicity(pack: Pack, facts: Facts, calendar: WorkCalendar) -> Publicity | 
     if start is None or rule is None:
         return None
     end, coverage = calendar.add_workdays(start - dt.timedelta(days=1), rule.working_days)
-    return Publicity(start, end, rule.basis, None if coverage is Coverage.OFFICIAL else coverage.value)
+    return Publicity(start, end, rule.basis, _noted(coverage))
 
 
 def _visible_reviews(facts: Facts, as_of: dt.date) -> list[Review]:
@@ -288,7 +293,7 @@ def _changes(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
         coverage: str | None = None
         if rule.window_months is not None:
             due, used = calendar.period_end(change.changed_on, rule.window_months)
-            coverage = None if used is Coverage.OFFICIAL else used.value
+            coverage = _noted(used)
         filed_on = change.filed_on if change.filed_on is not None and change.filed_on <= as_of else None
         ident = f"{change.kind}:{change.changed_on}"
         obligation = _obligation("change_filing", f"change_filing:{ident}", due, filed_on, as_of, rule.basis,
@@ -359,7 +364,7 @@ def _cycles(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
         due, coverage = ends, Coverage.OFFICIAL
         if rule.due_after_months:
             due, coverage = calendar.period_end(ends, rule.due_after_months)
-        cycles.append(Cycle(starts, ends, due, None if coverage is Coverage.OFFICIAL else coverage.value))
+        cycles.append(Cycle(starts, ends, due, _noted(coverage)))
     return cycles
 
 
@@ -414,20 +419,20 @@ def _rectifications(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCale
     if rule is None:
         return
     unused = sorted(day for day in facts.rectifications if day <= as_of)
-    completed: list[dt.date] = []
+    first_rectified: dt.date | None = None      # the earliest rectification completed (they settle in order)
     for on, kind in _failures(pack, facts, as_of):
         ident = f"{kind}:{on}"
-        if completed and min(completed) < on:
+        if first_rectified is not None and first_rectified < on:
             warnings.append(Alert("failed_after_rectification", rule.repeat_severity, rule.repeat_basis,
                                   f"failed_after_rectification:{ident}",
-                                  (("failed", kind), ("on", on), ("rectified_on", min(completed)))))
+                                  (("failed", kind), ("on", on), ("rectified_on", first_rectified))))
             continue
         due, used = calendar.period_end(on, rule.months_after(kind))
-        coverage = None if used is Coverage.OFFICIAL else used.value
+        coverage = _noted(used)
         done_on = next((day for day in unused if day >= on), None)
         if done_on is not None:
             unused.remove(done_on)
-            completed.append(done_on)
+            first_rectified = first_rectified or done_on
         key = f"rectification:{ident}"
         obligation = _obligation("rectification", key, due, done_on, as_of, rule.basis, calendar=coverage)
         obligations.append(obligation)
