@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -301,7 +301,7 @@ def parse_pack(data: Mapping[str, Any], source: str, expected_id: str | None = N
     except ValueError as exc:
         raise PackError("{problem}", problem=str(exc)) from None
     except RecursionError:
-        raise PackError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep")) from None
+        raise _too_deep(source) from None
     if expected_id is not None and content.id != expected_id:
         raise PackError("{source}: id: '{id}' does not match the file name '{expected}'", source=source, id=content.id,
                         expected=expected_id)
@@ -328,7 +328,7 @@ def _read_toml(path: Path | resources.abc.Traversable, source: str) -> dict[str,
     except tomllib.TOMLDecodeError as exc:
         raise PackError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
     except RecursionError:
-        raise PackError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep")) from None
+        raise _too_deep(source) from None
     except UnicodeDecodeError as exc:
         raise PackError("{source}: cannot read it: {exc}", source=source,
                         exc=Said("not UTF-8 text (byte {position})", position=exc.start)) from None
@@ -340,12 +340,18 @@ def _read_toml(path: Path | resources.abc.Traversable, source: str) -> dict[str,
     return data
 
 
-def _bundled_ids() -> set[str]:
-    return {entry.name.removesuffix(".toml") for entry in resources.files("monitor").joinpath("packs").iterdir()
+def _too_deep(source: str) -> PackError:
+    """A file (or an override) nested deeper than tomllib or the conversion can follow."""
+    return PackError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep"))
+
+
+def _bundled() -> dict[str, resources.abc.Traversable]:
+    """The packs that ship in ``monitor/packs/``, by id."""
+    return {entry.name.removesuffix(".toml"): entry for entry in resources.files("monitor").joinpath("packs").iterdir()
             if entry.name.endswith(".toml")}
 
 
-def _check_replaces(pack: Pack, bundled: set[str]) -> None:
+def _check_replaces(pack: Pack, bundled: Collection[str]) -> None:
     """A pack of packs_dir replaces a bundled one only when it says so (``replaces = true``), and only then."""
     if pack.id in bundled and not pack.replaces:
         raise PackError("{source}: id: '{id}' is a bundled pack's: set replaces = true to replace the bundled policy, "
@@ -360,7 +366,7 @@ def check_packs(directory: Path) -> list[Said]:
         return [Said("{directory}: not a directory", directory=directory)]
     problems = []
     files = sorted(directory.glob("*.toml"))
-    bundled = _bundled_ids()
+    bundled = _bundled()
     for path in files:
         try:
             _check_replaces(parse_pack(_read_toml(path, str(path)), str(path), expected_id=path.stem), bundled)
@@ -377,10 +383,9 @@ def load_packs(
 
     ``overrides`` (from config ``[pack_overrides.ID]``) is merged into a pack's data before validation.
     """
-    files: dict[str, tuple[Path | resources.abc.Traversable, str]] = {}
-    for entry in resources.files("monitor").joinpath("packs").iterdir():
-        if entry.name.endswith(".toml"):
-            files[entry.name.removesuffix(".toml")] = (entry, f"monitor/packs/{entry.name}")
+    bundled = _bundled()
+    files: dict[str, tuple[Path | resources.abc.Traversable, str]] = {
+        stem: (entry, f"monitor/packs/{entry.name}") for stem, entry in bundled.items()}
     extras: set[str] = set()
     if extra_dir is not None:
         if not extra_dir.is_dir():
@@ -392,14 +397,13 @@ def load_packs(
     unknown = sorted(set(overrides) - set(files))
     if unknown:
         raise PackError("pack_overrides.{value}: no regime pack has that id", value=unknown[0])
-    bundled = _bundled_ids()
     packs = {}
     for stem, (location, source) in sorted(files.items()):
         data = _read_toml(location, source)
         try:
             packs[stem] = parse_pack(_merge(data, overrides.get(stem, {})), source, expected_id=stem)
         except RecursionError:      # an override nested too deep to merge or convert
-            raise PackError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep")) from None
+            raise _too_deep(source) from None
         if stem in extras:
             _check_replaces(packs[stem], bundled)
     return packs
