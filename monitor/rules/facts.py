@@ -56,6 +56,23 @@ class Incident(NamedTuple):
     dismissed_on: dt.date | None = None
 
 
+class IndicatorValue(NamedTuple):
+    """One reported figure (docs/rules.md, "Annual monitoring"): a cluster's value of one indicator (a code of the
+    vocabulary, monitor/rules/indicators.py) for one calendar year. Percentages are percent (65 = 65%)."""
+    year: int
+    code: str
+    value: float
+
+
+class PlanTarget(NamedTuple):
+    """A target of the cluster's three-year development plan (三年发展规划目标): ``code`` should reach ``target`` in
+    ``target_year``, on a straight line from its recorded value of ``base_year``."""
+    code: str
+    base_year: int
+    target_year: int
+    target: float
+
+
 @dataclass(frozen=True, slots=True)
 class Facts:
     cluster: Cluster
@@ -68,6 +85,8 @@ class Facts:
     revocation_ground: str | None = None    # what it was revoked for (packs.REVOCATION_GROUNDS), when recorded
     evaluations: tuple[EvaluationResult, ...] = ()
     rectifications: tuple[dt.date, ...] = ()     # the days rectifications (整改) were completed
+    indicators: tuple[IndicatorValue, ...] = ()  # annual monitoring: the values reported, one per (year, code)
+    targets: tuple[PlanTarget, ...] = ()         # annual monitoring: the plan's targets, one per code
 
 
 # --- facts as recorded: versions, corrections, and what each kind holds ------------------------------------------

@@ -45,6 +45,13 @@ class ClusterState(StrEnum):
     REVOKED = "revoked"
 
 
+class StandardState(StrEnum):
+    """A standard item's verdict (docs/rules.md, "Annual monitoring")."""
+    MET = "met"
+    UNMET = "unmet"
+    NO_DATA = "no_data"     # a value the comparison needs is not recorded (the missing years are named)
+
+
 class DeliveryState(StrEnum):
     """A reminder owed to one recipient."""
     PENDING = "pending"         # recorded by a scan, in no message yet

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from monitor.rules.states import OPEN, ClusterState, ObligationState, Severity
+from monitor.rules.states import OPEN, ClusterState, ObligationState, Severity, StandardState
 
 
 class Obligation(NamedTuple):
@@ -47,6 +47,28 @@ class Publicity(NamedTuple):
     calendar: str | None = None
 
 
+class Measured(NamedTuple):
+    """One comparison of a standard item: an indicator, or a sum of indicators, against its threshold."""
+    indicator: str                  # a code, or codes joined by "+" for a sum ("champions+little_giants")
+    comparison: str                 # ">=" | ">" | "<="
+    threshold: float
+    window: str                     # each_year | average_growth | latest
+    state: StandardState
+    values: tuple[tuple[str, float], ...] = ()     # what was compared: ("2023", 41.2) a year, or ("growth", 10.4)
+    missing: tuple[int, ...] = ()                   # the years with no value (state no_data)
+    growth: str | None = None                       # how an average growth was obtained: "computed" | "reported"
+
+
+class StandardVerdict(NamedTuple):
+    """One item of a regime's standard (a pack's [[standard]]) for one cluster: met when any of its alternatives
+    (或) is met; else no_data when any is no_data; else unmet."""
+    item: str                       # the item's id in the pack
+    label: str                      # the text's own words
+    basis: str                      # the article
+    state: StandardState
+    alternatives: tuple[Measured, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     cluster_id: str
@@ -56,6 +78,7 @@ class Verdict:
     warnings: tuple[Alert, ...]
     publicity: Publicity | None = None
     reapply_barred_until: dt.date | None = None     # revoked and barred from applying again through this day
+    standards: tuple[StandardVerdict, ...] = ()     # annual monitoring: each item of the regime's standard
 
     @property
     def top_severity(self) -> int:
