@@ -1,4 +1,4 @@
-"""The baseline (监测起始日, docs/rules.md "Baseline"): an obligation due before it that no fact settles is
+"""The baseline (监测起始日, docs/rules.md, "Baseline"): an obligation due before it that no fact settles is
 ``unrecorded``, raises no warning and owes no reminder; one due on or after it is evaluated as without one."""
 
 from __future__ import annotations

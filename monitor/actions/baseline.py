@@ -1,4 +1,4 @@
-"""The baseline (监测起始日, docs/rules.md "Baseline"): ``monitor import --from D`` stores it in the database, so
+"""The baseline (监测起始日, docs/rules.md, "Baseline"): ``monitor import --from D`` stores it in the database, so
 the daemon, the console and every command see the same day. config.toml's ``general.monitoring_from``, when set,
 wins: a different day given to ``--from`` is refused rather than stored and silently ignored."""
 
