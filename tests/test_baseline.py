@@ -163,3 +163,38 @@ def test_the_daemons_scan_owes_no_reminder_of_what_is_unrecorded(app: App, confi
         result = scan(app, session, day + dt.timedelta(days=1), now, incremental=True)
     assert result.clusters == 1         # setting the baseline emptied the watch list: evaluated again
     assert result.reminders == 0
+
+
+def test_a_reminder_recorded_before_the_baseline_is_not_sent(app: App, config_file: Path, roster: Path,
+                                                             tmp_path: Path) -> None:
+    day, now = dt.date(2026, 12, 7), dt.datetime(2026, 12, 7, 1, tzinfo=dt.UTC)
+    assert monitor("import", str(roster), config=config_file).exit_code == 0
+    with transaction(app.sessions) as session:
+        assert scan(app, session, day, now).reminders > 0
+    before = monitor("digest", "--preview", str(tmp_path / "before"), config=config_file)
+    assert before.exit_code == 0 and list((tmp_path / "before").glob("*.eml"))
+    assert monitor("import", str(roster), "--from", "2026-12-01", config=config_file).exit_code == 0
+    after = monitor("digest", "--preview", str(tmp_path / "after"), config=config_file)
+    assert after.exit_code == 0, after.output
+    assert after.stdout.startswith("0 messages")       # each pending delivery is obsolete: nothing is open
+
+
+def test_the_calendar_keeps_an_unrecorded_event_without_alarms_and_moves_it_on(app: App, config_file: Path,
+                                                                               roster: Path) -> None:
+    import vobject
+
+    def events() -> dict[str, Any]:
+        result = monitor("calendar", config=config_file)
+        assert result.exit_code == 0, result.output
+        return {e.uid.value: e for e in vobject.readOne(result.stdout).vevent_list}
+
+    assert monitor("import", str(roster), config=config_file).exit_code == 0
+    before = events()
+    uid = "NMG-1/annual_report:2023@monitor"
+    assert before[uid].sequence.value == "1"                        # overdue
+    assert "overdue-today@monitor" in before
+    assert monitor("import", str(roster), "--from", "2026-12-01", config=config_file).exit_code == 0
+    after = events()
+    assert set(after) == set(before) - {"overdue-today@monitor"}     # nothing overdue is left to count today
+    assert after[uid].sequence.value == "2" and "unrecorded" in after[uid].summary.value
+    assert not after[uid].contents.get("valarm")
