@@ -28,7 +28,7 @@ def test_the_overview_lists_what_remains_unrecorded_and_links_the_sheet(tmp_path
     url = f"sqlite:///{tmp_path / 'm.db'}"
     config = seeded(tmp_path, url, '[general]\nlanguage = "en"\n')
     add_user(config, url, "admin", "admin")
-    add_user(config, url, "baotou", "bureau", "包头市")
+    token = add_user(config, url, "baotou", "bureau", "包头市")
     with console(tmp_path, url, config) as running:
         with running.signed_in("admin") as client:
             assert 'id="backfill"' not in client.get("/").text       # no baseline: no checklist
@@ -53,6 +53,9 @@ def test_the_overview_lists_what_remains_unrecorded_and_links_the_sheet(tmp_path
             rows = list(load_workbook(io.BytesIO(client.get("/backfill.xlsx").content)).worksheets[0]
                         .iter_rows(values_only=True))
             assert {row[0] for row in rows[1:]} == {"BT-001", "BT-002"}
+        with running.api(token) as api:
+            document = api.get("/api/v1/status").json()
+            assert (document["monitoring_from"], document["unrecorded"]) == ("2026-11-01", baotou)
         # ORD-001's rows filled in and read back: it leaves the checklist
         sheet_path = tmp_path / "backfill.xlsx"
         run_cli(config, url, "template", "--backfill", str(sheet_path))
