@@ -175,3 +175,25 @@ def test_with_no_baseline_or_one_before_every_due_day_the_verdict_is_unchanged(
                                           and old.due is not None and old.due < as_of)
     runs = "annual_report_failed_consecutive"     # an unknown year may shorten a run, and so move its first year
     assert {w.key for w in later.warnings if w.code != runs} <= {w.key for w in today.warnings}
+
+
+def test_the_reports_chart_counts_nothing_unrecorded() -> None:
+    from monitor.rules.listing import shown
+    from monitor.views.report import tally
+
+    f = cluster("nmg-sme-draft", "2024-06-01", changes=(Change("operator", d("2026-10-20")),))
+    as_of = d("2026-11-15")
+
+    def charted(baseline: str | None) -> int:
+        item = shown(f, run(f, "2026-11-15", baseline), as_of)
+        return sum(tally([item], as_of, "en", PACKS, CALENDAR, d(baseline) if baseline else None)
+                   .timeline.get("nmg-sme-draft", [0]))
+
+    assert charted(None) - charted("2026-12-01") == 1      # the filing due 2026-11-20, unrecorded before the baseline
+
+
+def test_facts_and_backfill_are_one_or_the_other(tmp_path: Any) -> None:
+    from tests.helpers import monitor
+
+    result = monitor("template", "--facts", "--backfill", str(tmp_path / "x.xlsx"))
+    assert result.exit_code == 2 and "--facts 与 --backfill：只能给出其中一个" in result.stderr   # no config: Chinese
