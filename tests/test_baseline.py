@@ -79,9 +79,17 @@ def test_day_one_is_not_red_and_the_backfill_sheet_settles_it(app: App, config_f
         ("NMG-1", "report", 2021, None, None, None), ("NMG-1", "report", 2022, None, None, None),
         ("NMG-1", "report", 2023, None, None, None), ("NMG-1", "review", None, None, None, None)]
 
-    # read back unfilled: refused whole, the row named, nothing stored
+    # read back unfilled: every row skipped, nothing stored
     unfilled = monitor("import-facts", str(sheet), config=config_file)
-    assert unfilled.exit_code == 2 and "line 2" in unfilled.stderr
+    assert unfilled.exit_code == 0, unfilled.output
+    assert unfilled.stdout == ("imported backfill.xlsx: 0 added, 0 filled in, 0 already recorded\n"
+                               "backfill.xlsx: 4 rows of the back-fill sheet left blank, skipped: they stay unrecorded\n")
+    assert status_json(config_file)["unrecorded"] == 4
+    # half filled (a review's result without its day): refused by line, as in any facts file, nothing stored
+    rows[4][6] = "pass"
+    _fill(sheet, rows)
+    half = monitor("import-facts", str(sheet), config=config_file)
+    assert half.exit_code == 2 and "line 5" in half.stderr
     assert status_json(config_file)["unrecorded"] == 4
 
     rows[1][3], rows[2][3], rows[3][3] = dt.date(2022, 3, 1), dt.date(2023, 3, 1), dt.date(2024, 3, 20)
@@ -119,13 +127,11 @@ def test_the_backfill_sheet_in_chinese(app: App, config_file: Path, roster: Path
     assert rows[0][:4] == ["集群编号", "事项", "年度", "报送日期"] and rows[0][-2:] == ["应办事项", "原到期日"]
     assert rows[1][:3] == ["NMG-1", "年度报告", 2021]
     assert rows[1][-1] == dt.datetime(2022, 3, 10)
-    rows = [rows[0], rows[1]]
-    rows[1][3] = dt.date(2022, 3, 1)
-    book = load_workbook(sheet)
-    book.worksheets[0].delete_rows(3, 10)       # the rows not filled yet are deleted
-    book.save(sheet)
+    rows[1][3] = dt.date(2022, 3, 1)            # one filled in, the rest left blank
     _fill(sheet, rows)
-    assert monitor("import-facts", str(sheet), config=chinese).exit_code == 0
+    read_back = monitor("import-facts", str(sheet), config=chinese)
+    assert read_back.exit_code == 0, read_back.output
+    assert "补登表中有 3 行未填写，已跳过" in read_back.stdout
     assert status_json(config_file)["unrecorded"] == 3
 
 

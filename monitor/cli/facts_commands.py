@@ -93,12 +93,21 @@ def import_facts(app: App, file: Path, dry_run: bool) -> None:
             echo(Said("{file}: {add} to add, {fill} to fill in, {same} already recorded, {refused} refused; nothing "
                       "stored", file=file.name, add=plan.count("add"), fill=plan.count("fill"),
                       same=plan.count("same"), refused=len(plan.problems)))
+            _left_blank(file, plan.blank)
             if plan.problems:
                 raise ImportError_(str(file), plan.problems)
             return
         store(session, plan, str(file), who(), clock.now_utc())
     echo(Said("imported {file}: {add} added, {fill} filled in, {same} already recorded", file=file.name,
               add=plan.count("add"), fill=plan.count("fill"), same=plan.count("same")))
+    _left_blank(file, plan.blank)
+
+
+def _left_blank(file: Path, lines: list[int]) -> None:
+    """A back-fill sheet's rows not filled in yet are skipped: say how many."""
+    if lines:
+        echo(Said("{file}: {count} rows of the back-fill sheet left blank, skipped: they stay unrecorded",
+                  file=file.name, count=len(lines)))
 
 
 @click.group()

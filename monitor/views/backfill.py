@@ -5,7 +5,7 @@ One row an obligation, under the facts file's own headers (Chinese, or English),
 the fact to record (the cluster, the kind, the report's year, the change's kind and day) and blank where the
 dates go (the filing, the review's or evaluation's result and day, the rectification's day). Two columns more,
 which `monitor import-facts` skips (monitor.rules.vocabulary.BACKFILL_COLUMNS), say which obligation a row is
-and when it was due.
+and when it was due; in a file with them, a row whose cells to fill are all still blank is skipped too.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from monitor.rules.facts import Cluster
 from monitor.rules.listing import Evaluated
 from monitor.rules.states import ObligationState
 from monitor.rules.verdict import Obligation
-from monitor.rules.vocabulary import BACKFILL_COLUMNS, FACT_COLUMNS, spelled
+from monitor.rules.vocabulary import BACKFILL_COLUMNS, BACKFILL_TO_FILL, FACT_COLUMNS, spelled
 from monitor.views.files import write_whole
 from monitor.views.words import obligation_label
 
@@ -32,20 +32,17 @@ INFO_FILL = PatternFill("solid", fgColor="F2F2F2")
 #: the fact that settles each kind of obligation
 FACT_OF = {"annual_report": "report", "change_filing": "change", "renewal_review": "review",
            "evaluation": "evaluation", "rectification": "rectification"}
-#: what is left blank for the administrator to fill in, by kind (highlighted)
-TO_FILL = {"report": ("filed_on",), "change": ("filed_on",), "review": ("result", "on"),
-           "evaluation": ("result", "on"), "rectification": ("on",)}
 TO_FILL_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 HOW = {
     "zh": ("历史事项补登表：监测起始日之前到期、尚未登记事实的事项，每行一项。请填写黄色单元格（报送日期；复核、评估的结果和日期；"
-           "整改完成日期），然后用 monitor import-facts 导入（或在控制台上传）。暂时无法填写的行请删除：它们仍为“历史事项未登记”，"
-           "下次导出时会再次列出。最后两列仅供参考，导入时忽略。"),
+           "整改完成日期），然后用 monitor import-facts 导入（或在控制台上传）。暂时无法填写的行留空即可：导入时跳过，"
+           "仍为“历史事项未登记”，下次导出时会再次列出。最后两列仅供参考，导入时忽略。"),
     "en": ("Back-fill sheet: the obligations due before the baseline with no fact recorded, one a row. Fill in the "
            "yellow cells (the filing day; a review's or an evaluation's result and day; the day a rectification was "
-           "completed) and read it back with monitor import-facts (or upload it in the console). Delete the rows you "
-           "cannot fill yet: they stay unrecorded and are listed again next time. The last two columns are for "
-           "reference and skipped on import."),
+           "completed) and read it back with monitor import-facts (or upload it in the console). Rows left blank are "
+           "skipped: they stay unrecorded and are listed again next time. The last two columns are for reference "
+           "and skipped on import."),
 }
 
 
@@ -84,7 +81,7 @@ def write_backfill(path: Path, items: Iterable[Evaluated], lang: str) -> int:
         sheet.column_dimensions[get_column_letter(number)].width = 14 if number <= len(headers) else 30
     for line, (cluster, obligation) in enumerate(pairs, start=2):
         values = _values(cluster, obligation, lang)
-        fill = TO_FILL[FACT_OF[obligation.kind]]
+        fill = BACKFILL_TO_FILL[FACT_OF[obligation.kind]]
         for number, name in enumerate(names, start=1):
             target = sheet.cell(line, number, values.get(name))
             if name in ("filed_on", "changed_on", "on", "dismissed_on"):
