@@ -11,7 +11,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.web_helpers import add_user, console, run_cli, seeded
+from tests.web_helpers import add_user, console, csrf_of, run_cli, seeded
 
 
 def _checklist(page: str) -> str:
@@ -53,6 +53,12 @@ def test_the_overview_lists_what_remains_unrecorded_and_links_the_sheet(tmp_path
             rows = list(load_workbook(io.BytesIO(client.get("/backfill.xlsx").content)).worksheets[0]
                         .iter_rows(values_only=True))
             assert {row[0] for row in rows[1:]} == {"BT-001", "BT-002"}
+            # the sheet uploaded as it came: every row left blank, skipped, said on the preview
+            csrf = csrf_of(client.get("/upload").text)
+            preview = client.post("/upload", data={"csrf": csrf, "action": "preview"}, files={
+                "file": ("backfill.xlsx", client.get("/backfill.xlsx").content, "application/octet-stream")})
+            assert preview.status_code == 200, preview.text[:500]
+            assert f"{baotou} rows of the back-fill sheet were left blank and are skipped" in preview.text
         with running.api(token) as api:
             document = api.get("/api/v1/status").json()
             assert (document["monitoring_from"], document["unrecorded"]) == ("2026-11-01", baotou)
