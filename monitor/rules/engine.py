@@ -1,6 +1,8 @@
-"""The rules of docs/rules.md as one pure function: ``evaluate(pack, facts, as_of, calendar) -> Verdict``.
+"""The rules of docs/rules.md as one pure function: ``evaluate(pack, facts, as_of, calendar[, monitoring_from])
+-> Verdict``.
 
-No session, no clock, no I/O. An evaluation as of a date sees only the facts dated on or before it.
+No session, no clock, no I/O. An evaluation as of a date sees only the facts dated on or before it; with a baseline
+(``monitoring_from``, docs/rules.md, "Baseline") an obligation due before it that no fact settles is unrecorded.
 """
 
 from __future__ import annotations
