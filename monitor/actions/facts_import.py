@@ -21,14 +21,22 @@ from db import fact_queries as record_db
 from db.models import FactRow
 from db.watch import touch
 from monitor.actions.record import describe, text_value
-from monitor.actions.sheets import SheetRow, read_sheet, text_of
+from monitor.actions.sheets import SheetRow, blank, read_sheet, text_of
 from monitor.errors import BadValue, ImportError_, InputError, Said, said_of
 from monitor.rules.checks import A_KIND, OPTIONS, problem, with_default_day
 from monitor.rules.dates import parse_date
 from monitor.rules.facts import NAMES, Recorded, Version, current, identity, merged
 from monitor.rules.packs import Pack
 from monitor.rules.texts import one_line
-from monitor.rules.vocabulary import COLUMN_VOCABULARY, DATE_COLUMNS, FACT_COLUMNS, canonical, choices
+from monitor.rules.vocabulary import (
+    BACKFILL_COLUMNS,
+    BACKFILL_TO_FILL,
+    COLUMN_VOCABULARY,
+    DATE_COLUMNS,
+    FACT_COLUMNS,
+    canonical,
+    choices,
+)
 
 
 class Planned(NamedTuple):
@@ -46,6 +54,7 @@ class Planned(NamedTuple):
 class Plan:
     planned: list[Planned] = field(default_factory=list)
     problems: list[Said] = field(default_factory=list)
+    blank: list[int] = field(default_factory=list)     # the lines of a back-fill sheet left blank, skipped
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.planned if p.action == action)
@@ -117,17 +126,28 @@ def _fields(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _left_blank(values: Mapping[str, Any]) -> bool:
+    """A back-fill sheet's row (monitor template --backfill) whose cells to fill are all still blank."""
+    kind = canonical("fact", text_of(values.get("fact")) or "")
+    fill = BACKFILL_TO_FILL.get(kind or "")
+    return fill is not None and all(blank(values.get(column)) for column in fill)
+
+
 def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: dt.date,
                 regions: tuple[str, ...] | None = None) -> Plan:
     """Read and check every row against the stored facts and the rows above it; store nothing. With ``regions``
     (a bureau account's), a cluster of another region is unknown."""
-    sheet = read_sheet(path, FACT_COLUMNS)
+    # a back-fill sheet (monitor template --backfill) has two reference columns more: skipped
+    sheet = read_sheet(path, FACT_COLUMNS, skipped={title for titles in BACKFILL_COLUMNS.values() for title in titles})
     rows = sheet.rows
     if not rows:
         raise InputError("{path}: the file has no rows", path=path)
     plan = Plan()
     parsed: list[tuple[SheetRow, str, Recorded]] = []
     for row in rows:
+        if sheet.skipped and _left_blank(row.values):
+            plan.blank.append(row.line)
+            continue
         try:
             parsed.append((row, *fact_of(row.values)))
         except (ValueError, InputError) as exc:

@@ -30,6 +30,7 @@ class Sheet:
     columns: list[str]                  # the column names found, normalised (id, name, …)
     rows: list[SheetRow]
     headers: Mapping[str, str]          # each column name as the file's own header writes it (集群编号, …)
+    skipped: tuple[str, ...] = ()       # the headers found among those the reader was told to skip
 
     def at(self, source: object, line: int, problem: Said) -> Said:
         """A problem on a line of the file; a ``field`` it names is named as the file's header names it
@@ -210,12 +211,14 @@ def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] =
     found: list[str] = []
     written: dict[str, str] = {}
     kept: list[tuple[int, str]] = []            # (index of the cell, column name)
+    passed: list[str] = []                      # headers skipped
     for index, cell in enumerate(header):
         title = text_of(cell)
         if title is None:
             continue
         name = aliases.get(title.casefold())
         if name is None and title in skipped:
+            passed.append(title)
             continue
         if name is None:
             raise InputError("{source}: line 1: unknown column {header!r} (known: {known})", source=source,
@@ -239,4 +242,4 @@ def read_sheet(path: Path, columns: Sequence[Column], skipped: Collection[str] =
         if all(blank(v) for v in values.values()):
             continue
         sheet_rows.append(SheetRow(line=line, values=values))
-    return Sheet(found, sheet_rows, written)
+    return Sheet(found, sheet_rows, written, tuple(passed))

@@ -97,6 +97,14 @@ FACT_COLUMNS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("note", ("note", "备注"), False),
 )
 
+#: the columns `monitor template --backfill` adds after the facts file's, for reference (which obligation a row is,
+#: when it was due), by language; `monitor import-facts` skips them
+BACKFILL_COLUMNS = {"zh": ("应办事项", "原到期日"), "en": ("obligation", "was due")}
+#: what a back-fill sheet's row leaves blank to be filled in, by fact: a row with all of these still blank was not
+#: filled in, and `monitor import-facts` skips it (it stays unrecorded)
+BACKFILL_TO_FILL = {"report": ("filed_on",), "change": ("filed_on",), "review": ("result", "on"),
+                    "evaluation": ("result", "on"), "rectification": ("on",)}
+
 #: the facts-file columns whose values come from a vocabulary (which one), and those that hold a day; a form or
 #: an API body names its fields by the same columns
 COLUMN_VOCABULARY = {"change_kind": "change", "result": "result", "ground": "ground"}
