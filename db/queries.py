@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -112,10 +113,11 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
     where, params = _scope(conn, scope, id_range, "id")
     clusters = [
         Cluster(cid, name, regime_, as_date(certified), as_date(valid) if valid else None, batch, region, operator,
-                split_emails(op_email), split_emails(bureau_email), as_date(publicity) if publicity else None)
-        for cid, name, regime_, certified, valid, batch, region, operator, op_email, bureau_email, publicity
+                split_emails(op_email), split_emails(bureau_email), as_date(publicity) if publicity else None,
+                tuple(json.loads(extra).items()) if extra else ())
+        for cid, name, regime_, certified, valid, batch, region, operator, op_email, bureau_email, publicity, extra
         in conn.all("SELECT id, name, regime, certified_on, valid_until, batch, region, operator, operator_email, "
-                    f"bureau_email, publicity_start FROM cluster WHERE 1=1{where}", params)
+                    f"bureau_email, publicity_start, extra FROM cluster WHERE 1=1{where}", params)
     ]
     if not clusters:
         return []

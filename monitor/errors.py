@@ -124,7 +124,7 @@ _BAD_ROWS = {(True, True): "{source}: {rows} bad row, nothing imported",
 class ImportError_(MonitorError):
     """A file had bad rows; ``problems`` holds one line per problem, each naming its row ("…: line 7: …")."""
 
-    def __init__(self, source: str, problems: list[Said]) -> None:
+    def __init__(self, source: object, problems: list[Said]) -> None:
         self.source = source
         self.problems = problems
         rows = len({found[1] for p in problems if (found := re.search(r": line (\d+): ", str(p)))}) or len(problems)

@@ -388,6 +388,7 @@ def _planned(plan: Plan, path: Path, filename: str, lang: str) -> dict[str, Any]
     return {"rows": [{"line": p.line, "action": p.action, "replaces": p.replaces, "joins": p.joins,
                       "cluster": p.cluster_id, "what": say(describe(p.fact), lang)} for p in plan.planned],
             "problems": [say(problem, lang).replace(str(path), filename) for problem in plan.problems],
+            "ignored": say(plan.ignored, lang).replace(str(path), filename) if plan.ignored else None,
             "counts": {action: plan.count(action) for action in ("add", "fill", "same", "join")}}
 
 
