@@ -195,6 +195,19 @@ def id_ranges(ids: Sequence[str], chunk: int = CHUNK, end: str | None = None) ->
     return list(zip(lows, [*lows[1:], end], strict=True)) if lows else []
 
 
+def extra_headers(conn: Reads, regions: Sequence[str] | None = None) -> list[str]:
+    """The headers of the clusters' kept columns (``cluster.extra``, migration 0011), each once, in the order first
+    met (by cluster id); with ``regions``, of those regions' clusters only."""
+    params: dict[str, object] = {}
+    query = "SELECT extra FROM cluster WHERE extra IS NOT NULL"
+    if regions is not None:
+        query += f" AND region IN {_in(params, 'r', regions)}"
+    headers: dict[str, None] = {}
+    for (extra,) in conn.all(query + " ORDER BY id", params):
+        headers.update(dict.fromkeys(json.loads(extra)))
+    return list(headers)
+
+
 def stored_ids(conn: Reads, typed: Sequence[str], regions: Sequence[str] | None = None) -> dict[str, str]:
     """The stored id of each of ``typed`` that names a known cluster, matched without regard to (ASCII) case;
     with ``regions``, only the clusters of those regions are known."""

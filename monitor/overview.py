@@ -35,6 +35,7 @@ from db.queries import (
     active_holds,
     cluster_ids_sorted,
     daemon_summary,
+    extra_headers,
     id_ranges,
     load_facts,
     stored_ids,
@@ -107,6 +108,12 @@ class Selection:
     @property
     def scope(self) -> Scope:
         return Scope(self.cluster_ids, self.regime, self.region, self.known_at, self.archived, self.regions)
+
+
+def kept_columns(app: App, selection: Selection) -> list[str]:
+    """The headers of the kept columns of the selection's readable clusters, as `monitor export` writes them."""
+    with app.reader.connect() as reads:
+        return extra_headers(reads, selection.regions)
 
 
 def holds(app: App, selection: Selection) -> list[Hold]:

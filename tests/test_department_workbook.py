@@ -1,0 +1,145 @@
+"""A department's workbook as it is (issue 26, item 1): a title row and a note above the header, 序号 and 备注
+columns, Chinese headers, the roster on the second sheet, a region typed without its 市. It imports with one line
+about the kept columns; every mistake in it, or in what follows it, gets its suggestion, in Chinese and English."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from db.models import ClusterRow
+from monitor.app import App
+from tests.helpers import in_chinese, monitor, status_json
+
+HEADER = ["序号", "集群编号", "集群名称", "盟市", "适用办法", "认定日期", "运营管理机构", "工信局邮箱", "备注"]
+ROWS: list[list[Any]] = [
+    [1, "MIIT-2023-011", "包头市稀土新材料产业集群", "包头市", "miit-sme-2022", dt.datetime(2023, 10, 15),
+     "包头稀土高新区管委会", "bt@example.gov.cn", "首批"],
+    [2, "MIIT-2023-012", "包头市铝业产业集群", "包头市", "促进中小企业特色产业集群发展暂行办法", "2023年10月15日",
+     "包头铝业园区", None, None],
+    [3, "MIIT-2023-013", "鄂尔多斯市煤化工产业集群", "鄂尔多斯市", "miit-sme-2022", dt.datetime(2023, 10, 15),
+     "鄂尔多斯高新区", None, "含原伊旗园区"],
+    [4, "MIIT-2023-014", "包头市装备制造产业集群", "包头", "miit-sme-2022", dt.datetime(2023, 10, 15),
+     None, None, None],
+]
+
+
+def department_workbook(path: Path, header: list[str] = HEADER, rows: list[list[Any]] = ROWS) -> Path:
+    """The workbook as a department sends it: its instructions first, then the list (集群名单) under a merged title
+    row and a note, the columns in its own order."""
+    book = Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "填表说明"
+    for line in ("填表说明", "1. 请勿修改表头。", "2. 认定日期填写为 2023-10-15 或 2023年10月15日。"):
+        notes.append([line])
+    sheet = book.create_sheet("集群名单")
+    sheet.append(["2023年度自治区中小企业特色产业集群名单"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    sheet.append(["填报单位：自治区工业和信息化厅", None, None, None, None, "填报日期：2024年3月1日"])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    return department_workbook(tmp_path / "department.xlsx")
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def test_it_imports_with_one_line_about_the_kept_columns(app: App, config_file: Path, workbook: Path) -> None:
+    result = monitor("import", str(workbook), config=config_file)
+    assert result.exit_code == 0, result.output
+    assert _lines(result.stdout) == [
+        f"{workbook}, sheet '集群名单': kept 2 column(s) the roster does not know, with each cluster: 序号, 备注",
+        "imported department.xlsx: 4 added, 0 updated"]
+    assert _lines(result.stderr) == [
+        f"{workbook}, sheet '集群名单': line 7: 盟市: '包头' is a region of no other cluster; did you mean 包头市?"]
+    with app.sessions() as session:
+        rows = {row.id: row for row in session.query(ClusterRow)}
+    assert rows["MIIT-2023-011"].region == "包头市" and rows["MIIT-2023-012"].regime == "miit-sme-2022"
+    assert rows["MIIT-2023-012"].certified_on == dt.date(2023, 10, 15)
+    assert json.loads(rows["MIIT-2023-011"].extra or "") == {"序号": "1", "备注": "首批"}
+    assert list(json.loads(rows["MIIT-2023-013"].extra or "")) == ["序号", "备注"]     # the file's order
+    assert json.loads(rows["MIIT-2023-012"].extra or "") == {"序号": "2"}               # a blank cell is not kept
+
+
+def test_in_chinese(app: App, config_file: Path, workbook: Path) -> None:
+    result = monitor("import", str(workbook), config=in_chinese(config_file))
+    assert result.exit_code == 0, result.output
+    assert _lines(result.stdout) == [
+        f"{workbook}，工作表 '集群名单'：保留了名册不认识的 2 列，随各集群存储：序号, 备注",
+        "已导入 department.xlsx：新增 4 个，更新 0 个"]
+    assert _lines(result.stderr) == [
+        f"{workbook}，工作表 '集群名单'：第 7 行：盟市：没有其他集群属于 '包头'，是否为 包头市？"]
+
+
+def test_strict_refuses_the_columns_it_would_keep_naming_them_in_the_files_language(
+        app: App, config_file: Path, workbook: Path) -> None:
+    known = "集群编号, 集群名称, 适用办法, 认定日期, 盟市/地州市, 运营管理机构, 运营机构邮箱, 工信局邮箱, 认定批次, 有效期至, 公示开始日期"
+    result = monitor("import", str(workbook), "--strict", config=config_file)
+    assert result.exit_code == 2
+    assert _lines(result.stderr) == [
+        f"error: {workbook}, sheet '集群名单': line 3: unknown column '序号' (known: {known})"]
+    result = monitor("import", str(workbook), "--strict", config=in_chinese(config_file))
+    assert _lines(result.stderr) == [f"错误：{workbook}，工作表 '集群名单'：第 3 行：未知的列 '序号'（已知：{known}）"]
+    assert status_json(config_file)["clusters"] == []
+    english = department_workbook(workbook.with_name("english.xlsx"), ["id", "name", "regime", "certified_on",
+                                                                        "regoin"], [r[1:3] + r[4:6] + r[3:4]
+                                                                                    for r in ROWS])
+    result = monitor("import", str(english), "--strict", config=config_file)
+    assert _lines(result.stderr) == [
+        f"error: {english}, sheet '集群名单': line 3: unknown column 'regoin' (known: id, name, regime, certified_on, "
+        "region, operator, operator_email, bureau_email, batch, valid_until, publicity_start); did you mean region?"]
+
+
+def test_a_column_near_a_missing_one_is_suggested(app: App, config_file: Path, tmp_path: Path) -> None:
+    path = department_workbook(tmp_path / "d.xlsx", [h if h != "认定日期" else "认定日" for h in HEADER])
+    result = monitor("import", str(path), config=config_file)
+    assert result.exit_code == 2
+    assert _lines(result.stderr) == [
+        f"error: {path}, sheet '集群名单': line 3: missing column(s) 认定日期; is '认定日' 认定日期?"]
+    result = monitor("import", str(path), config=in_chinese(config_file))
+    assert _lines(result.stderr) == [f"错误：{path}，工作表 '集群名单'：第 3 行：缺少列 认定日期；'认定日' 是否为 认定日期？"]
+
+
+def test_a_kept_column_near_an_absent_one_is_said(app: App, config_file: Path, tmp_path: Path) -> None:
+    path = department_workbook(tmp_path / "d.xlsx", [h if h != "运营管理机构" else "运营管理单位" for h in HEADER])
+    result = monitor("import", str(path), config=config_file)
+    assert result.exit_code == 0, result.output
+    assert f"{path}, sheet '集群名单': line 3: column '运营管理单位' is kept as a column of its own; did you mean " \
+           "运营管理机构?" in _lines(result.stderr)
+
+
+def test_a_regime_typo_and_a_sheet_typo_get_their_suggestions(app: App, config_file: Path, tmp_path: Path) -> None:
+    rows = [ROWS[0], [*ROWS[1][:4], "miit-sme-2020", *ROWS[1][5:]]]
+    path = department_workbook(tmp_path / "d.xlsx", rows=rows)
+    result = monitor("import", str(path), config=config_file)
+    assert result.exit_code == 2
+    known = "ah-amc-2024, miit-sme-2022, nmg-amc-2025, nmg-sme-draft, xj-amc"
+    assert _lines(result.stderr) == [
+        f"error: {path}, sheet '集群名单': line 5: 适用办法: 'miit-sme-2020' is not a regime (known: {known}); did you "
+        "mean miit-sme-2022?",
+        f"error: {path}, sheet '集群名单': 1 bad row, nothing imported"]
+    result = monitor("import", str(path), config=in_chinese(config_file))
+    assert _lines(result.stderr) == [
+        f"错误：{path}，工作表 '集群名单'：第 5 行：适用办法：'miit-sme-2020' 不是已知的适用办法（已知：{known}），是否为 "
+        "miit-sme-2022？",
+        f"错误：{path}，工作表 '集群名单'：1 行有误，未导入任何内容"]
+    result = monitor("import", str(path), "--sheet", "集群明单", config=in_chinese(config_file))
+    assert result.exit_code == 2
+    assert _lines(result.stderr) == [f"错误：{path}：没有工作表 '集群明单'（工作表：填表说明, 集群名单），是否为 集群名单？"]
+    result = monitor("import", str(path), "--sheet", "填表说明", config=config_file)
+    assert _lines(result.stderr) == [f"error: {path}, sheet '填表说明': line 1: missing column(s) 集群编号, 集群名称, "
+                                     "适用办法, 认定日期"]
