@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 from openpyxl import Workbook, load_workbook
 
 from db.models import ClusterRow
 from monitor.app import App
+from monitor.cli import cli
 from tests.helpers import in_chinese, monitor, status_json
 
 HEADER = ["序号", "集群编号", "集群名称", "盟市", "适用办法", "认定日期", "运营管理机构", "工信局邮箱", "备注"]
@@ -143,3 +145,94 @@ def test_a_regime_typo_and_a_sheet_typo_get_their_suggestions(app: App, config_f
     result = monitor("import", str(path), "--sheet", "填表说明", config=config_file)
     assert _lines(result.stderr) == [f"error: {path}, sheet '填表说明': line 1: missing column(s) 集群编号, 集群名称, "
                                      "适用办法, 认定日期"]
+
+
+def _imported(config: Path, workbook: Path) -> None:
+    result = monitor("import", str(workbook), config=config)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_facts_file_gets_the_same(app: App, config_file: Path, workbook: Path, tmp_path: Path) -> None:
+    """A title row above the header, a 序号 column (not read, said so), a cluster id one digit short."""
+    _imported(config_file, workbook)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["2024年度报告报送情况"])
+    sheet.append(["序号", "集群编号", "事项", "年度", "报送日期"])
+    sheet.append([1, "MIIT-2023-011", "report", 2024, "2025-03-01"])
+    sheet.append([2, "MIIT-2023-01", "report", 2024, "2025-03-02"])
+    facts = tmp_path / "facts.xlsx"
+    book.save(facts)
+    result = monitor("import-facts", str(facts), config=config_file)
+    assert result.exit_code == 2
+    assert _lines(result.stdout) == [f"{facts}: ignored 1 column(s) a facts file does not have: 序号"]
+    assert _lines(result.stderr) == [
+        f"error: {facts}: line 4: 集群编号: unknown cluster 'MIIT-2023-01'; did you mean MIIT-2023-011?",
+        f"error: {facts}: 1 bad row, nothing imported"]
+    result = monitor("import-facts", str(facts), config=in_chinese(config_file))
+    assert _lines(result.stdout) == [f"{facts}：忽略了事实文件没有的 1 列：序号"]
+    assert _lines(result.stderr)[0] == f"错误：{facts}：第 4 行：集群编号：没有集群 'MIIT-2023-01'，是否为 MIIT-2023-011？"
+    result = monitor("import-facts", str(facts), "--strict", config=config_file)
+    assert _lines(result.stderr)[0].startswith(f"error: {facts}: line 2: unknown column '序号' (known: 集群编号, 事项,")
+    sheet.delete_rows(4)
+    book.save(facts)
+    result = monitor("import-facts", str(facts), config=config_file)
+    assert result.exit_code == 0, result.output
+    assert _lines(result.stdout)[-1] == "imported facts.xlsx: 1 added, 0 filled in, 0 already recorded"
+
+
+def test_an_accounts_region_no_cluster_has_is_refused_with_the_nearest(app: App, config_file: Path,
+                                                                       workbook: Path) -> None:
+    _imported(config_file, workbook)
+    def add(config: Path, region: str) -> Result:
+        return CliRunner().invoke(cli, ["--config", str(config), "user", "add", "erdos", "--role", "bureau",
+                                        "--region", region], input="long enough pw\nlong enough pw\n")
+
+    result = add(config_file, "鄂尔多斯")
+    assert result.exit_code == 2
+    assert _lines(result.stderr) == ["error: --region '鄂尔多斯': no cluster is in that region; did you mean 鄂尔多斯市?"]
+    result = add(in_chinese(config_file), "鄂尔多斯")
+    assert _lines(result.stderr) == ["错误：--region '鄂尔多斯'：没有集群属于该地区，是否为 鄂尔多斯市？"]
+    result = add(config_file, "火星")
+    assert _lines(result.stderr) == ["error: --region '火星': no cluster is in that region (regions: 包头, 包头市, "
+                                     "鄂尔多斯市)"]
+    assert add(config_file, "鄂尔多斯市").exit_code == 0
+
+
+def test_a_channels_region_no_cluster_has_stops_the_daemon(app: App, config_file: Path, workbook: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    _imported(config_file, workbook)
+    monkeypatch.setenv("MONITOR_TEST_HOOK", "https://hooks.example.cn/a")
+    config_file.write_text(config_file.read_text(encoding="utf-8") + '[[channels]]\nname = "erdos"\ntype = "webhook"\n'
+                           'url_env = "MONITOR_TEST_HOOK"\nregions = ["鄂尔多斯"]\n', encoding="utf-8")
+    result = monitor("run", config=config_file)
+    assert result.exit_code == 2
+    assert _lines(result.stderr) == [
+        "error: channels.erdos.regions '鄂尔多斯': no cluster is in that region; did you mean 鄂尔多斯市?"]
+
+
+def test_kept_columns_are_exported_back_and_kept_on_reimport(app: App, config_file: Path, workbook: Path,
+                                                              tmp_path: Path) -> None:
+    _imported(config_file, workbook)
+    export = tmp_path / "export.xlsx"
+    assert monitor("export", str(export), "--as-of", "2024-01-01", config=in_chinese(config_file)).exit_code == 0
+    sheet = load_workbook(export).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    assert header[-2:] == ["序号", "备注"]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["MIIT-2023-011"][-2:] == ("1", "首批") and rows["MIIT-2023-012"][-2:] == ("2", None)
+    again = monitor("import", str(export), config=config_file)           # the export imports back, unchanged
+    assert _lines(again.stdout) == [f"{export}, sheet '集群': kept 2 column(s) the roster does not know, with each "
+                                    "cluster: 序号, 备注",
+                                    "imported export.xlsx: 0 added, 0 updated, 4 unchanged"], again.output
+    edited = tmp_path / "edited.csv"            # 备注 changed and cleared, a new column, 序号 absent: kept as it was
+    edited.write_text("集群编号,集群名称,适用办法,认定日期,备注,联系人\n"
+                      "MIIT-2023-011,包头市稀土新材料产业集群,miit-sme-2022,2023-10-15,第一批,王工\n"
+                      "MIIT-2023-013,鄂尔多斯市煤化工产业集群,miit-sme-2022,2023-10-15,,\n", encoding="utf-8")
+    assert monitor("import", str(edited), config=config_file).exit_code == 0
+    with app.sessions() as session:
+        first, third = session.get(ClusterRow, "MIIT-2023-011"), session.get(ClusterRow, "MIIT-2023-013")
+        assert first is not None and third is not None
+        assert json.loads(first.extra or "") == {"序号": "1", "备注": "第一批", "联系人": "王工"}
+        assert json.loads(third.extra or "") == {"序号": "3"}
