@@ -236,3 +236,22 @@ def test_kept_columns_are_exported_back_and_kept_on_reimport(app: App, config_fi
         assert first is not None and third is not None
         assert json.loads(first.extra or "") == {"序号": "1", "备注": "第一批", "联系人": "王工"}
         assert json.loads(third.extra or "") == {"序号": "3"}
+
+
+def test_the_console_shows_kept_columns_and_reads_an_upload_alike(tmp_path: Path, workbook: Path) -> None:
+    from tests.web_helpers import add_user, console, csrf_of, run_cli
+
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    config = tmp_path / "web.toml"
+    config.write_text('[general]\nadministrators = ["admin@example.gov.cn"]\n', encoding="utf-8")
+    run_cli(config, url, "import", str(workbook))
+    add_user(config, url, "bao", "bureau", "包头市")
+    with console(tmp_path, url, config) as running, running.signed_in("bao") as client:
+        page = client.get("/clusters/MIIT-2023-011").text
+        assert '<dl class="meta" id="extra"><dt>序号</dt><dd>1</dd><dt>备注</dt><dd>首批</dd></dl>' in page
+        token = csrf_of(client.get("/upload").text)
+        rows = "2024年度报告报送情况\n序号,集群编号,事项,年度,报送日期\n1,MIIT-2023-01,report,2024,2025-03-01\n"
+        preview = client.post("/upload", data={"csrf": token, "action": "preview"},
+                              files={"file": ("facts.csv", rows.encode(), "text/csv")}).text
+        assert "facts.csv：忽略了事实文件没有的 1 列：序号" in preview
+        assert "facts.csv：第 3 行：集群编号：没有集群 &#39;MIIT-2023-01&#39;，是否为 MIIT-2023-011？" in preview

@@ -26,7 +26,7 @@ from monitor.errors import BadValue, ImportError_, InputError, Said, said_of
 from monitor.rules.checks import A_KIND, OPTIONS, problem, with_default_day
 from monitor.rules.dates import parse_date
 from monitor.rules.facts import NAMES, Recorded, Version, current, identity, merged
-from monitor.rules.near import nearest
+from monitor.rules.near import ID_CUTOFF, nearest
 from monitor.rules.packs import Pack
 from monitor.rules.texts import one_line
 from monitor.rules.vocabulary import COLUMN_VOCABULARY, DATE_COLUMNS, FACT_COLUMNS, canonical, choices
@@ -154,7 +154,7 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
         cluster = clusters.get(typed.lower())
         if cluster is None:
             every = record_db.cluster_ids(session, regions) if every is None else every
-            near = nearest(typed, every)
+            near = nearest(typed, every, ID_CUTOFF)
             plan.problems.append(sheet.at(path, row.line, Said(
                 "{field}: unknown cluster {id!r}; did you mean {suggestion}?" if near else
                 "{field}: unknown cluster {id!r}", field="cluster", id=typed, suggestion=near)))

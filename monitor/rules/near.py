@@ -21,8 +21,13 @@ def _key(word: str) -> str:
     return "".join(unicodedata.normalize("NFKC", word).casefold().split())
 
 
-def nearest(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate ``word`` is most likely a mistyping of, or None when none is close; never ``word`` itself."""
+#: as close as a mistyped id must be (MIIT-2023-011 for MIIT-2023-01 is 0.96; BT-001 for ORD-001 only 0.62)
+ID_CUTOFF = 0.8
+
+
+def nearest(word: str, candidates: Iterable[str], cutoff: float = CUTOFF) -> str | None:
+    """The candidate ``word`` is most likely a mistyping of, or None when none is ``cutoff`` close; never ``word``
+    itself."""
     typed = _key(word)
     keyed: dict[str, str] = {}
     for candidate in candidates:
@@ -39,7 +44,7 @@ def nearest(word: str, candidates: Iterable[str]) -> str | None:
     scored: list[tuple[float, str]] = []
     for key in keyed:                               # as difflib.get_close_matches, ties settled below
         matcher.set_seq1(key)
-        if matcher.real_quick_ratio() >= CUTOFF and matcher.quick_ratio() >= CUTOFF and matcher.ratio() >= CUTOFF:
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff and matcher.ratio() >= cutoff:
             scored.append((matcher.ratio(), key))
     if not scored:
         return None
