@@ -102,8 +102,8 @@ def test_strict_refuses_the_columns_it_would_keep_naming_them_in_the_files_langu
                                                                                     for r in ROWS])
     result = monitor("import", str(english), "--strict", config=config_file)
     assert _lines(result.stderr) == [
-        f"error: {english}, sheet '集群名单': line 3: unknown column 'regoin' (known: id, name, regime, certified_on, "
-        "region, operator, operator_email, bureau_email, batch, valid_until, publicity_start); did you mean region?"]
+        (f"error: {english}, sheet '集群名单': line 3: unknown column 'regoin' (known: id, name, regime, certified_on, "
+        "region, operator, operator_email, bureau_email, batch, valid_until, publicity_start); did you mean region?")]
 
 
 def test_a_column_near_a_missing_one_is_suggested(app: App, config_file: Path, tmp_path: Path) -> None:
@@ -131,20 +131,20 @@ def test_a_regime_typo_and_a_sheet_typo_get_their_suggestions(app: App, config_f
     assert result.exit_code == 2
     known = "ah-amc-2024, miit-sme-2022, nmg-amc-2025, nmg-sme-draft, xj-amc"
     assert _lines(result.stderr) == [
-        f"error: {path}, sheet '集群名单': line 5: 适用办法: 'miit-sme-2020' is not a regime (known: {known}); did you "
-        "mean miit-sme-2022?",
+        (f"error: {path}, sheet '集群名单': line 5: 适用办法: 'miit-sme-2020' is not a regime (known: {known}); did you "
+        "mean miit-sme-2022?"),
         f"error: {path}, sheet '集群名单': 1 bad row, nothing imported"]
     result = monitor("import", str(path), config=in_chinese(config_file))
     assert _lines(result.stderr) == [
-        f"错误：{path}，工作表 '集群名单'：第 5 行：适用办法：'miit-sme-2020' 不是已知的适用办法（已知：{known}），是否为 "
-        "miit-sme-2022？",
+        (f"错误：{path}，工作表 '集群名单'：第 5 行：适用办法：'miit-sme-2020' 不是已知的适用办法（已知：{known}），是否为 "
+        "miit-sme-2022？"),
         f"错误：{path}，工作表 '集群名单'：1 行有误，未导入任何内容"]
     result = monitor("import", str(path), "--sheet", "集群明单", config=in_chinese(config_file))
     assert result.exit_code == 2
     assert _lines(result.stderr) == [f"错误：{path}：没有工作表 '集群明单'（工作表：填表说明, 集群名单），是否为 集群名单？"]
     result = monitor("import", str(path), "--sheet", "填表说明", config=config_file)
-    assert _lines(result.stderr) == [f"error: {path}, sheet '填表说明': line 1: missing column(s) 集群编号, 集群名称, "
-                                     "适用办法, 认定日期"]
+    assert _lines(result.stderr) == [(f"error: {path}, sheet '填表说明': line 1: missing column(s) 集群编号, 集群名称, "
+                                     "适用办法, 认定日期")]
 
 
 def _imported(config: Path, workbook: Path) -> None:
@@ -195,8 +195,8 @@ def test_an_accounts_region_no_cluster_has_is_refused_with_the_nearest(app: App,
     result = add(in_chinese(config_file), "鄂尔多斯")
     assert _lines(result.stderr) == ["错误：--region '鄂尔多斯'：没有集群属于该地区，是否为 鄂尔多斯市？"]
     result = add(config_file, "火星")
-    assert _lines(result.stderr) == ["error: --region '火星': no cluster is in that region (regions: 包头, 包头市, "
-                                     "鄂尔多斯市)"]
+    assert _lines(result.stderr) == [("error: --region '火星': no cluster is in that region (regions: 包头, 包头市, "
+                                     "鄂尔多斯市)")]
     assert add(config_file, "鄂尔多斯市").exit_code == 0
 
 
@@ -223,8 +223,8 @@ def test_kept_columns_are_exported_back_and_kept_on_reimport(app: App, config_fi
     rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert rows["MIIT-2023-011"][-2:] == ("1", "首批") and rows["MIIT-2023-012"][-2:] == ("2", None)
     again = monitor("import", str(export), config=config_file)           # the export imports back, unchanged
-    assert _lines(again.stdout) == [f"{export}, sheet '集群': kept 2 column(s) the roster does not know, with each "
-                                    "cluster: 序号, 备注",
+    assert _lines(again.stdout) == [(f"{export}, sheet '集群': kept 2 column(s) the roster does not know, with each "
+                                    "cluster: 序号, 备注"),
                                     "imported export.xlsx: 0 added, 0 updated, 4 unchanged"], again.output
     edited = tmp_path / "edited.csv"            # 备注 changed and cleared, a new column, 序号 absent: kept as it was
     edited.write_text("集群编号,集群名称,适用办法,认定日期,备注,联系人\n"

@@ -144,7 +144,7 @@ def add_user(session: Session, name: str, role: str, regions: Sequence[str], pas
     return Account(row.id, name, kind, tuple(covers))
 
 
-def check_regions(session: Session, regions: Sequence[str], where: str) -> None:
+def check_regions(session: Session, regions: Sequence[str], where: object) -> None:
     """Refuse a region no cluster of the roster has (an account or a channel of it would see nothing), naming the
     nearest one (包头 for 包头市: the suffix missing). An empty roster cannot say: then every region is taken."""
     known = fact_queries.regions(session)
