@@ -98,8 +98,12 @@ class InputError(MonitorError):
 
 
 class UnknownClusterError(InputError):
-    def __init__(self, cluster_id: str) -> None:
-        super().__init__("unknown cluster {cluster!r}: `monitor status` lists the known ones", cluster=cluster_id)
+    """No cluster has the id; ``suggestion``: the nearest one that does (monitor.rules.near), when one is close."""
+
+    def __init__(self, cluster_id: str, suggestion: str | None = None) -> None:
+        super().__init__("unknown cluster {cluster!r}; did you mean {suggestion}?" if suggestion else
+                         "unknown cluster {cluster!r}: `monitor status` lists the known ones", cluster=cluster_id,
+                         suggestion=suggestion)
         self.cluster_id = cluster_id
 
 

@@ -47,6 +47,7 @@ from monitor.rules.access import Account
 from monitor.rules.engine import evaluate, failed_verdict
 from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated, Urgency, shown, urgency
+from monitor.rules.near import ID_CUTOFF, nearest
 
 log = logging.getLogger("monitor.overview")
 
@@ -85,7 +86,8 @@ class Selection:
                 stored = stored_ids(conn, cluster_ids, regions)
                 missing = [typed for typed in cluster_ids if typed not in stored]
                 if missing:
-                    raise UnknownClusterError(missing[0])
+                    every = cluster_ids_sorted(conn, Scope(archived=True, regions=regions))
+                    raise UnknownClusterError(missing[0], nearest(missing[0], every, ID_CUTOFF))
                 ids = tuple(dict.fromkeys(stored[typed] for typed in cluster_ids))
                 if not archived:
                     hidden = set(ids) - set(cluster_ids_sorted(conn, Scope(cluster_ids=ids, known_at=known_at)))

@@ -255,3 +255,18 @@ def test_the_console_shows_kept_columns_and_reads_an_upload_alike(tmp_path: Path
                               files={"file": ("facts.csv", rows.encode(), "text/csv")}).text
         assert "facts.csv：忽略了事实文件没有的 1 列：序号" in preview
         assert "facts.csv：第 3 行：集群编号：没有集群 &#39;MIIT-2023-01&#39;，是否为 MIIT-2023-011？" in preview
+
+
+def test_a_mistyped_cluster_id_on_the_command_line_gets_the_nearest(app: App, config_file: Path,
+                                                                    workbook: Path) -> None:
+    _imported(config_file, workbook)
+    result = monitor("record", "report", "MIIT-2023-01", "--year", "2024", "--filed-on", "2025-03-01",
+                     config=in_chinese(config_file))
+    assert result.exit_code == 2
+    assert _lines(result.stderr) == ["错误：没有集群 'MIIT-2023-01'，是否为 MIIT-2023-011？"]
+    result = monitor("status", "--cluster", "MIIT-2023-01", config=config_file)
+    assert _lines(result.stderr) == ["error: unknown cluster 'MIIT-2023-01'; did you mean MIIT-2023-011?"]
+    result = monitor("roster", "archive", "MIIT-2023-01", "--reason", "x", config=config_file)
+    assert _lines(result.stderr) == ["error: unknown cluster 'MIIT-2023-01'; did you mean MIIT-2023-011?"]
+    result = monitor("status", "--cluster", "XJ-1", config=config_file)      # none near: as before
+    assert _lines(result.stderr) == ["error: unknown cluster 'XJ-1': `monitor status` lists the known ones"]
