@@ -49,7 +49,7 @@ def _token(app: App, role: str, regions: list[str]) -> str:
     now = dt.datetime.now(dt.UTC)
     known = [region for region in regions if region in REGIONS]
     with transaction(app.sessions) as session:
-        # a region no cluster has is refused (monitor.actions.accounts.check_regions): given here as one whose
+        # a region no cluster has is refused (monitor.actions.regions.check_regions): given here as one whose
         # clusters have since left the roster, so that the account sees none of them
         account = add_user(session, name, role, (known or [REGIONS[0]]) if regions else [], "long enough password",
                            now)

@@ -23,14 +23,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import fact_queries
 from db import sign_in_queries as failures
 from db.models import AccountRegionRow, AccountRow, TokenRow, WebSessionRow
 from db.queries import aware
 from db.session import rowcount, transaction
+from monitor.actions.regions import check_regions
 from monitor.errors import InputError, Said
 from monitor.rules.access import Account, Role
-from monitor.rules.near import nearest
 from monitor.rules.roster import LONGEST
 
 log = logging.getLogger("monitor.accounts")
@@ -142,21 +141,6 @@ def add_user(session: Session, name: str, role: str, regions: Sequence[str], pas
     session.flush()
     session.add_all(AccountRegionRow(account_id=row.id, region=region) for region in covers)
     return Account(row.id, name, kind, tuple(covers))
-
-
-def check_regions(session: Session, regions: Sequence[str], where: object) -> None:
-    """Refuse a region no cluster of the roster has (an account or a channel of it would see nothing), naming the
-    nearest one (包头 for 包头市: the suffix missing). An empty roster cannot say: then every region is taken."""
-    known = fact_queries.regions(session)
-    if not known:
-        return
-    for region in regions:
-        if region not in known:
-            near = nearest(region, known)
-            raise InputError(
-                "{where} {region!r}: no cluster is in that region; did you mean {suggestion}?" if near else
-                "{where} {region!r}: no cluster is in that region (regions: {regions})", where=where, region=region,
-                suggestion=near, regions=", ".join(known))
 
 
 def set_password(session: Session, name: str, password: str) -> None:

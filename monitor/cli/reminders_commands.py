@@ -53,7 +53,7 @@ def snooze(app: App, cluster: str, obligation: str, until: dt.date, note: str) -
 
 def _check_channel_regions(app: App) -> None:
     """Refuse a channel's region that no cluster of the roster has, naming the nearest (包头 for 包头市)."""
-    from monitor.actions.accounts import check_regions
+    from monitor.actions.regions import check_regions
 
     if not any(channel.regions for channel in app.settings.channels):
         return
