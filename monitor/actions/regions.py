@@ -11,6 +11,9 @@ from db import fact_queries
 from monitor.errors import InputError
 from monitor.rules.near import nearest
 
+#: the most regions a refusal lists
+SHOWN = 30
+
 
 def check_regions(session: Session, regions: Sequence[str], where: object) -> None:
     """Refuse a region no cluster of the roster has (an account or a channel of it would see nothing), naming the
@@ -24,4 +27,4 @@ def check_regions(session: Session, regions: Sequence[str], where: object) -> No
             raise InputError(
                 "{where} {region!r}: no cluster is in that region; did you mean {suggestion}?" if near else
                 "{where} {region!r}: no cluster is in that region (regions: {regions})", where=where, region=region,
-                suggestion=near, regions=", ".join(known))
+                suggestion=near, regions=", ".join(known[:SHOWN]) + (", …" if len(known) > SHOWN else ""))
