@@ -67,7 +67,7 @@ def test_it_imports_with_one_line_about_the_kept_columns(app: App, config_file: 
         f"{workbook}, sheet '集群名单': kept 2 column(s) the roster does not know, with each cluster: 序号, 备注",
         "imported department.xlsx: 4 added, 0 updated"]
     assert _lines(result.stderr) == [
-        f"{workbook}, sheet '集群名单': line 7: 盟市: '包头' is a region of no other cluster; did you mean 包头市?"]
+        f"{workbook}, sheet '集群名单': line 7: 盟市: only 1 cluster(s) in '包头'; did you mean 包头市?"]
     with app.sessions() as session:
         rows = {row.id: row for row in session.query(ClusterRow)}
     assert rows["MIIT-2023-011"].region == "包头市" and rows["MIIT-2023-012"].regime == "miit-sme-2022"
@@ -84,7 +84,7 @@ def test_in_chinese(app: App, config_file: Path, workbook: Path) -> None:
         f"{workbook}，工作表 '集群名单'：保留了名册不认识的 2 列，随各集群存储：序号, 备注",
         "已导入 department.xlsx：新增 4 个，更新 0 个"]
     assert _lines(result.stderr) == [
-        f"{workbook}，工作表 '集群名单'：第 7 行：盟市：没有其他集群属于 '包头'，是否为 包头市？"]
+        f"{workbook}，工作表 '集群名单'：第 7 行：盟市：只有 1 个集群属于 '包头'，是否为 包头市？"]
 
 
 def test_strict_refuses_the_columns_it_would_keep_naming_them_in_the_files_language(

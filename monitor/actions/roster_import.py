@@ -135,7 +135,7 @@ class ImportResult:
     updated: int
     unchanged: int = 0
     warnings: tuple[Said, ...] = ()     # rows stored all the same: a new cluster named as a revoked one still barred,
-    #                                     a region no other cluster has that is a near miss of one, a kept near miss
+    #                                     a region near one more clusters are in, a kept near miss
     kept: Said | None = None            # the line saying which columns were kept, when any were
 
 
@@ -238,15 +238,15 @@ def _near_regions(session: Session, checked: list[dict[str, Any]]) -> Iterable[t
         if values.get("region"):
             counts[values["region"]] += 1
     regions = [region for region, count in counts.items() if count > 0]
+    near_of = {region: nearest(region, [other for other in regions if counts[other] > counts[region]
+                                        or other.removeprefix(region) in REGION_SUFFIXES])
+               for region in regions}             # a roster has a few dozen regions, and 100,000 rows
     for values in checked:
         region = values.get("region")
-        if not region:
-            continue
-        near = nearest(region, [other for other in regions if counts[other] > counts[region]
-                                or other.removeprefix(region) in REGION_SUFFIXES])
+        near = near_of.get(region) if region else None
         if near is not None:
-            yield values, Said("{field}: {region!r} is a region of no other cluster; did you mean {suggestion}?",
-                               field="region", region=region, suggestion=near)
+            yield values, Said("{field}: only {count} cluster(s) in {region!r}; did you mean {suggestion}?",
+                               field="region", region=region, suggestion=near, count=counts[region])
 
 
 def _barred(session: Session, new: list[dict[str, Any]], packs: Mapping[str, Pack],
