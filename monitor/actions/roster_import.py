@@ -1,8 +1,10 @@
 """The roster: reading a CSV or XLSX file of clusters, checking every row, and storing it in one go.
 
 CSV files may be UTF-8, UTF-8 with a BOM, or GBK/GB18030 (what Excel writes on a Chinese desktop).
-Column headers are the English names of docs/interface.md or the Chinese ones ``monitor export`` writes; the
-columns an export computes (state, next due, warnings) are skipped, so an edited export imports back.
+Column headers are the English names of docs/interface.md or the Chinese ones ``monitor export`` writes (or a
+department's own: ``ALIASES``); the columns an export computes (state, next due, warnings) are skipped, so an
+edited export imports back; any other column is kept with each cluster (``cluster.extra``, JSON in the file's
+order) unless the import is strict.
 Every bad row is reported by its line number (the header is line 1); if any row is bad nothing is stored.
 """
 

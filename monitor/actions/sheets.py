@@ -1,5 +1,10 @@
 """Reading a spreadsheet someone filled in (.csv in UTF-8, UTF-8 with BOM or GBK, or .xlsx): its columns by
-their English or Chinese headers, its non-empty rows with the line numbers a person sees in the file."""
+their English or Chinese headers, its non-empty rows with the line numbers a person sees in the file.
+
+A department's own workbook is read as it is (issue 26): the header is the first row holding the required
+columns (a title and notes above it are skipped), the sheet is the first with such a header (or the one named),
+columns not known are kept aside (``Sheet.kept``, ``SheetRow.extra``) or refused when strict, and what is missing
+or unknown is said in the file's language with the nearest known name (monitor.rules.near)."""
 
 from __future__ import annotations
 
