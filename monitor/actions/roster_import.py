@@ -244,9 +244,9 @@ def _near_regions(session: Session, checked: list[dict[str, Any]]) -> Iterable[t
                                         or other.removeprefix(region) in REGION_SUFFIXES])
                for region in regions}             # a roster has a few dozen regions, and 100,000 rows
     for values in checked:
-        region = values.get("region")
+        region: str | None = values.get("region")
         near = near_of.get(region) if region else None
-        if near is not None:
+        if region and near is not None:
             yield values, Said("{field}: only {count} cluster(s) in {region!r}; did you mean {suggestion}?",
                                field="region", region=region, suggestion=near, count=counts[region])
 
