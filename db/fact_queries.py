@@ -95,6 +95,19 @@ def clusters(session: Session, lowered: Iterable[str],
     return found
 
 
+def cluster_ids(session: Session, regions: Sequence[str] | None = None) -> list[str]:
+    """Every cluster's id (with ``regions``: of those regions'), for a near miss of an unknown one."""
+    query = select(ClusterRow.id)
+    if regions is not None:
+        query = query.where(ClusterRow.region.in_(list(regions)))
+    return list(session.scalars(query))
+
+
+def regions(session: Session) -> list[str]:
+    """The regions the roster's clusters are in."""
+    return sorted(r for r in session.scalars(select(ClusterRow.region).distinct()) if r)
+
+
 def revoked(session: Session) -> list[Facts]:
     """Every cluster with a revocation in force, archived ones too (a bar on applying again outlasts the roster),
     with the revocation's day and ground and none of its other facts."""

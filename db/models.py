@@ -45,6 +45,7 @@ class ClusterRow(Recorded, Base):
     operator_email: Mapped[str | None] = mapped_column(Text)   # ";"-separated
     bureau_email: Mapped[str | None] = mapped_column(Text)     # ";"-separated
     publicity_start: Mapped[dt.date | None] = mapped_column(Date)
+    extra: Mapped[str | None] = mapped_column(Text)     # the file's other columns: a JSON object, in its order
 
 
 class FactRow(Recorded, Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -112,10 +113,11 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
     where, params = _scope(conn, scope, id_range, "id")
     clusters = [
         Cluster(cid, name, regime_, as_date(certified), as_date(valid) if valid else None, batch, region, operator,
-                split_emails(op_email), split_emails(bureau_email), as_date(publicity) if publicity else None)
-        for cid, name, regime_, certified, valid, batch, region, operator, op_email, bureau_email, publicity
+                split_emails(op_email), split_emails(bureau_email), as_date(publicity) if publicity else None,
+                tuple(json.loads(extra).items()) if extra else ())
+        for cid, name, regime_, certified, valid, batch, region, operator, op_email, bureau_email, publicity, extra
         in conn.all("SELECT id, name, regime, certified_on, valid_until, batch, region, operator, operator_email, "
-                    f"bureau_email, publicity_start FROM cluster WHERE 1=1{where}", params)
+                    f"bureau_email, publicity_start, extra FROM cluster WHERE 1=1{where}", params)
     ]
     if not clusters:
         return []
@@ -191,6 +193,19 @@ def id_ranges(ids: Sequence[str], chunk: int = CHUNK, end: str | None = None) ->
     ``end`` (the first id after these, None for the end of the roster)."""
     lows = list(ids[::chunk])
     return list(zip(lows, [*lows[1:], end], strict=True)) if lows else []
+
+
+def extra_headers(conn: Reads, regions: Sequence[str] | None = None) -> list[str]:
+    """The headers of the clusters' kept columns (``cluster.extra``, migration 0011), each once, in the order first
+    met (by cluster id); with ``regions``, of those regions' clusters only."""
+    params: dict[str, object] = {}
+    query = "SELECT extra FROM cluster WHERE extra IS NOT NULL"
+    if regions is not None:
+        query += f" AND region IN {_in(params, 'r', regions)}"
+    headers: dict[str, None] = {}
+    for (extra,) in conn.all(query + " ORDER BY id", params):
+        headers.update(dict.fromkeys(json.loads(extra)))
+    return list(headers)
 
 
 def stored_ids(conn: Reads, typed: Sequence[str], regions: Sequence[str] | None = None) -> dict[str, str]:

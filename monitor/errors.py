@@ -98,8 +98,12 @@ class InputError(MonitorError):
 
 
 class UnknownClusterError(InputError):
-    def __init__(self, cluster_id: str) -> None:
-        super().__init__("unknown cluster {cluster!r}: `monitor status` lists the known ones", cluster=cluster_id)
+    """No cluster has the id; ``suggestion``: the nearest one that does (monitor.rules.near), when one is close."""
+
+    def __init__(self, cluster_id: str, suggestion: str | None = None) -> None:
+        super().__init__("unknown cluster {cluster!r}; did you mean {suggestion}?" if suggestion else
+                         "unknown cluster {cluster!r}: `monitor status` lists the known ones", cluster=cluster_id,
+                         suggestion=suggestion)
         self.cluster_id = cluster_id
 
 
@@ -124,7 +128,7 @@ _BAD_ROWS = {(True, True): "{source}: {rows} bad row, nothing imported",
 class ImportError_(MonitorError):
     """A file had bad rows; ``problems`` holds one line per problem, each naming its row ("…: line 7: …")."""
 
-    def __init__(self, source: str, problems: list[Said]) -> None:
+    def __init__(self, source: object, problems: list[Said]) -> None:
         self.source = source
         self.problems = problems
         rows = len({found[1] for p in problems if (found := re.search(r": line (\d+): ", str(p)))}) or len(problems)

@@ -35,6 +35,7 @@ from db.queries import (
     active_holds,
     cluster_ids_sorted,
     daemon_summary,
+    extra_headers,
     id_ranges,
     load_facts,
     stored_ids,
@@ -46,6 +47,7 @@ from monitor.rules.access import Account
 from monitor.rules.engine import evaluate, failed_verdict
 from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated, Urgency, shown, urgency
+from monitor.rules.near import ID_CUTOFF, nearest
 
 log = logging.getLogger("monitor.overview")
 
@@ -84,7 +86,8 @@ class Selection:
                 stored = stored_ids(conn, cluster_ids, regions)
                 missing = [typed for typed in cluster_ids if typed not in stored]
                 if missing:
-                    raise UnknownClusterError(missing[0])
+                    every = cluster_ids_sorted(conn, Scope(archived=True, regions=regions))
+                    raise UnknownClusterError(missing[0], nearest(missing[0], every, ID_CUTOFF))
                 ids = tuple(dict.fromkeys(stored[typed] for typed in cluster_ids))
                 if not archived:
                     hidden = set(ids) - set(cluster_ids_sorted(conn, Scope(cluster_ids=ids, known_at=known_at)))
@@ -107,6 +110,12 @@ class Selection:
     @property
     def scope(self) -> Scope:
         return Scope(self.cluster_ids, self.regime, self.region, self.known_at, self.archived, self.regions)
+
+
+def kept_columns(app: App, selection: Selection) -> list[str]:
+    """The headers of the kept columns of the selection's readable clusters, as `monitor export` writes them."""
+    with app.reader.connect() as reads:
+        return extra_headers(reads, selection.regions)
 
 
 def holds(app: App, selection: Selection) -> list[Hold]:

@@ -89,15 +89,17 @@ def test_a_known_id_updates_and_absent_columns_are_kept(app: App, config_file: P
         assert (row.name, row.certified_on, row.region) == ("新名称", dt.date(2023, 10, 16), "乌兰察布市")
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("id,name\nA,B\n", "line 1: missing column(s) regime, certified_on"),
-    ("id,name,regime,certified_on,colour\n", "line 1: unknown column 'colour'"),
-    ("id,name,regime,certified_on\n", "the roster has no rows"),
+@pytest.mark.parametrize(("content", "strict", "message"), [
+    ("id,name\nA,B\n", False, "line 1: missing column(s) regime, certified_on"),
+    ("id,name,regime,certified_on,colour\n", True, "line 1: unknown column 'colour'"),
+    ("id,name,regime,certified_on,colour\n", False, "the roster has no rows"),    # kept, without --strict
+    ("id,name,regime,certified_on\n", False, "the roster has no rows"),
 ])
-def test_header_problems(app: App, config_file: Path, tmp_path: Path, content: str, message: str) -> None:
+def test_header_problems(app: App, config_file: Path, tmp_path: Path, content: str, strict: bool,
+                         message: str) -> None:
     path = tmp_path / "r.csv"
     path.write_text(content, encoding="utf-8")
-    result = monitor("import", str(path), config=config_file)
+    result = monitor("import", str(path), *(["--strict"] if strict else []), config=config_file)
     assert result.exit_code == 2
     assert message in result.stderr
     assert len(result.stderr.splitlines()) == 1

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from db.models import AccountRegionRow
 from db.session import transaction
 from monitor.actions.accounts import add_user, issue_token
 from monitor.app import App
@@ -46,8 +47,14 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, httpx.C
 def _token(app: App, role: str, regions: list[str]) -> str:
     name = f"u{next(_names)}"
     now = dt.datetime.now(dt.UTC)
+    known = [region for region in regions if region in REGIONS]
     with transaction(app.sessions) as session:
-        add_user(session, name, role, regions, "long enough password", now)
+        # a region no cluster has is refused (monitor.actions.regions.check_regions): given here as one whose
+        # clusters have since left the roster, so that the account sees none of them
+        account = add_user(session, name, role, (known or [REGIONS[0]]) if regions else [], "long enough password",
+                           now)
+        session.query(AccountRegionRow).filter_by(account_id=account.id).delete()
+        session.add_all(AccountRegionRow(account_id=account.id, region=region) for region in regions)
         return issue_token(session, name, now)
 
 

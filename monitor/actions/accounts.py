@@ -27,6 +27,7 @@ from db import sign_in_queries as failures
 from db.models import AccountRegionRow, AccountRow, TokenRow, WebSessionRow
 from db.queries import aware
 from db.session import rowcount, transaction
+from monitor.actions.regions import check_regions
 from monitor.errors import InputError, Said
 from monitor.rules.access import Account, Role
 from monitor.rules.roster import LONGEST
@@ -131,6 +132,7 @@ def add_user(session: Session, name: str, role: str, regions: Sequence[str], pas
         raise InputError("a bureau user needs --region (repeatable): the regions whose clusters it sees")
     if kind is not Role.BUREAU and covers:
         raise InputError("--region applies to bureau users; {role} users see every region", role=kind)
+    check_regions(session, covers, "--region")
     if session.scalar(select(AccountRow.id).where(AccountRow.name == name)) is not None:
         raise InputError("user {name!r} exists already (`monitor user passwd {name}` sets a new password)", name=name)
     row = AccountRow(name=name, role=kind.value, password_hash=_hasher().hash(_check_password(password)),

@@ -13,6 +13,7 @@ from db.models import ArchiveRow
 from db.watch import touch
 from monitor.actions.record import text_value
 from monitor.errors import InputError, Said, UnknownClusterError
+from monitor.rules.near import ID_CUTOFF, nearest
 
 
 def set_archived(session: Session, cluster_id: str, archived: bool, reason: str | None, who: str,
@@ -21,7 +22,7 @@ def set_archived(session: Session, cluster_id: str, archived: bool, reason: str 
     why = text_value("--reason", reason, required=True)
     row = record_db.cluster(session, cluster_id, lock=True)
     if row is None:
-        raise UnknownClusterError(cluster_id)
+        raise UnknownClusterError(cluster_id, nearest(cluster_id, record_db.cluster_ids(session), ID_CUTOFF))
     current = record_db.archived(session, row.id)
     if archived and current is not None:
         raise InputError("cluster {id!r} is already {archived}", id=row.id, archived=archive_note(current))

@@ -26,6 +26,7 @@ from monitor.errors import BadValue, ImportError_, InputError, Said, said_of
 from monitor.rules.checks import A_KIND, OPTIONS, problem, with_default_day
 from monitor.rules.dates import parse_date
 from monitor.rules.facts import NAMES, Recorded, Version, current, identity, merged
+from monitor.rules.near import ID_CUTOFF, nearest
 from monitor.rules.packs import Pack
 from monitor.rules.texts import one_line
 from monitor.rules.vocabulary import (
@@ -55,6 +56,8 @@ class Plan:
     planned: list[Planned] = field(default_factory=list)
     problems: list[Said] = field(default_factory=list)
     blank: list[int] = field(default_factory=list)     # the lines of a back-fill sheet left blank, skipped
+    ignored: Said | None = None     # the line saying which columns of the file were not read, when any were
+    source: object = None           # how messages name the file (and its sheet, when the workbook has several)
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.planned if p.action == action)
@@ -134,15 +137,26 @@ def _left_blank(values: Mapping[str, Any]) -> bool:
 
 
 def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: dt.date,
-                regions: tuple[str, ...] | None = None) -> Plan:
+                regions: tuple[str, ...] | None = None, sheet_name: str | None = None, strict: bool = False) -> Plan:
     """Read and check every row against the stored facts and the rows above it; store nothing. With ``regions``
-    (a bureau account's), a cluster of another region is unknown."""
+    (a bureau account's), a cluster of another region is unknown. Title rows above the header are skipped; the
+    file's other columns are not read (said which), or refused with ``strict``, or when one is a near miss of a
+    facts column (a column typed wrong would lose what it holds)."""
     # a back-fill sheet (monitor template --backfill) has two reference columns more: skipped
-    sheet = read_sheet(path, FACT_COLUMNS, skipped={title for titles in BACKFILL_COLUMNS.values() for title in titles})
+    sheet = read_sheet(path, FACT_COLUMNS, skipped={title for titles in BACKFILL_COLUMNS.values() for title in titles},
+                       sheet=sheet_name, strict=strict)
+    if sheet.near:
+        header, guess = next(iter(sheet.near.items()))
+        raise InputError("{source}: line {line}: unknown column {header!r}; did you mean {suggestion}?",
+                         source=sheet.where(path), line=sheet.header_line, header=header, suggestion=guess)
     rows = sheet.rows
     if not rows:
-        raise InputError("{path}: the file has no rows", path=path)
-    plan = Plan()
+        raise InputError("{path}: the file has no rows", path=sheet.where(path))
+    plan = Plan(source=sheet.where(path))
+    if sheet.kept:
+        plan.ignored = Said("{source}: ignored {count} column(s) a facts file does not have: {columns}",
+                            source=sheet.where(path), count=len(sheet.kept), columns=", ".join(sheet.kept))
+    every: list[str] | None = None     # the ids in scope, read for the first unknown one
     parsed: list[tuple[SheetRow, str, Recorded]] = []
     for row in rows:
         if sheet.skipped and _left_blank(row.values):
@@ -160,8 +174,11 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
     for row, typed, fact in parsed:
         cluster = clusters.get(typed.lower())
         if cluster is None:
-            plan.problems.append(sheet.at(path, row.line, Said("{field}: unknown cluster {id!r}", field="cluster",
-                                                               id=typed)))
+            every = record_db.cluster_ids(session, regions) if every is None else every
+            near = nearest(typed, every, ID_CUTOFF)
+            plan.problems.append(sheet.at(path, row.line, Said(
+                "{field}: unknown cluster {id!r}; did you mean {suggestion}?" if near else
+                "{field}: unknown cluster {id!r}", field="cluster", id=typed, suggestion=near)))
             continue
         if cluster.id in archived:
             plan.problems.append(sheet.at(path, row.line, Said("{field}: {id!r} is archived", field="cluster",
@@ -213,7 +230,7 @@ def _contradiction(stored: Version | Planned, fact: Recorded) -> Said:
 def store(session: Session, plan: Plan, source: str, who: str, now: dt.datetime) -> None:
     """Append the plan's new versions, in the caller's transaction; refuse the whole file if any row is bad."""
     if plan.problems:
-        raise ImportError_(source, plan.problems)
+        raise ImportError_(plan.source if isinstance(plan.source, Said) else source, plan.problems)
     stamp = {"recorded_at": now, "recorded_by": who}
     rows = [record_db.row_values(p.cluster_id, p.fact, stamp, replaces=p.replaces,
                                  reason=f"filled in from {one_line(Path(source).name)}, line {p.line}" if p.replaces else None)

@@ -27,6 +27,7 @@ from db.watch import touch
 from monitor.errors import ArchivedClusterError, ConflictError, InputError, Said, UnknownClusterError
 from monitor.rules.checks import OPTIONS, problem, with_default_day
 from monitor.rules.facts import FIELDS, Recorded, Version, current, identity, merged
+from monitor.rules.near import ID_CUTOFF, nearest
 from monitor.rules.packs import Pack
 from monitor.rules.texts import one_line, unsafe_in
 
@@ -99,7 +100,8 @@ class Recorder:
         writers of one cluster take turns) and its pack."""
         row = record_db.cluster(self.session, cluster_id, lock=True, regions=self.regions)
         if row is None:
-            raise UnknownClusterError(cluster_id)
+            raise UnknownClusterError(cluster_id, nearest(cluster_id, record_db.cluster_ids(self.session, self.regions),
+                                                          ID_CUTOFF))
         if record_db.archived(self.session, row.id) is not None:
             raise ArchivedClusterError(row.id)
         pack = self.packs.get(row.regime)

@@ -1,14 +1,18 @@
 """The roster: reading a CSV or XLSX file of clusters, checking every row, and storing it in one go.
 
 CSV files may be UTF-8, UTF-8 with a BOM, or GBK/GB18030 (what Excel writes on a Chinese desktop).
-Column headers are the English names of docs/interface.md or the Chinese ones ``monitor export`` writes; the
-columns an export computes (state, next due, warnings) are skipped, so an edited export imports back.
+Column headers are the English names of docs/interface.md or the Chinese ones ``monitor export`` writes (or a
+department's own: ``ALIASES``); the columns an export computes (state, next due, warnings) are skipped, so an
+edited export imports back; any other column is kept with each cluster (``cluster.extra``, JSON in the file's
+order) unless the import is strict.
 Every bad row is reported by its line number (the header is line 1); if any row is bad nothing is stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +30,17 @@ from monitor.addresses import address_problem
 from monitor.errors import BadValue, ImportError_, InputError, Said
 from monitor.rules.bars import barred_as_of
 from monitor.rules.dates import parse_date
+from monitor.rules.near import REGION_SUFFIXES, nearest
 from monitor.rules.packs import Pack
-from monitor.rules.roster import COLUMNS, COMPUTED_COLUMNS, LONGEST, by_name, namesakes
+from monitor.rules.roster import (
+    ALIASES,
+    COLUMNS,
+    COMPUTED_COLUMNS,
+    LONGEST,
+    LONGEST_EXTRA,
+    by_name,
+    namesakes,
+)
 
 _COMPUTED = {alias for pair in COMPUTED_COLUMNS for alias in pair}
 _DATE_COLUMNS = ("certified_on", "valid_until", "publicity_start")
@@ -35,9 +48,11 @@ _EMAIL_COLUMNS = ("operator_email", "bureau_email")
 MAX_ID_LENGTH = LONGEST["id"]
 
 
-def read_rows(path: Path) -> Sheet:
-    """The roster's column names (normalised), its non-empty rows with their line numbers, its headers."""
-    return read_sheet(path, [(name, (name, chinese), required) for name, chinese, required in COLUMNS], _COMPUTED)
+def read_rows(path: Path, sheet: str | None = None, strict: bool = False) -> Sheet:
+    """The roster's column names (normalised), its non-empty rows with their line numbers, its headers, and the
+    columns it has that the roster does not know (kept, or refused when ``strict``)."""
+    return read_sheet(path, [(name, (name, chinese, *ALIASES.get(name, ())), required)
+                             for name, chinese, required in COLUMNS], _COMPUTED, sheet=sheet, strict=strict)
 
 
 #: the days a roster's dates may fall on; a certification at most a year ahead of today
@@ -73,8 +88,10 @@ def check_row(row: SheetRow, packs: Mapping[str, Pack], today: dt.date) -> tuple
         pack = next((p for p in packs.values() if p.title == regime), None)
         values["regime"] = pack.id if pack is not None else regime
     if regime and pack is None:
-        problems.append(Said("{field}: {regime!r} is not a regime (known: {known})", field="regime", regime=regime,
-                             known=", ".join(sorted(packs))))
+        near = nearest(regime, [*packs, *(p.title for p in packs.values())])
+        problems.append(Said("{field}: {regime!r} is not a regime (known: {known}); did you mean {suggestion}?"
+                             if near else "{field}: {regime!r} is not a regime (known: {known})", field="regime",
+                             regime=regime, known=", ".join(sorted(packs)), suggestion=near))
     batch = values.get("batch")
     if pack is not None and batch and batch not in pack.batch_ids:
         problems.append(Said("{field}: {batch!r} is not a batch of {regime} (known: {known})", field="batch",
@@ -107,6 +124,10 @@ def check_row(row: SheetRow, packs: Mapping[str, Pack], today: dt.date) -> tuple
         if day is not None and not EARLIEST <= day <= latest:
             problems.append(Said("{field}: {day} is out of range ({earliest} to {latest})", field=name, day=day,
                                  earliest=EARLIEST, latest=latest))
+    for header, value in row.extra.items():
+        if value is not None and len(value) > LONGEST_EXTRA:
+            problems.append(Said("{field}: is {length} characters long (at most {most})", field=header,
+                                 length=len(value), most=LONGEST_EXTRA))
     return values, problems
 
 
@@ -115,20 +136,25 @@ class ImportResult:
     added: int
     updated: int
     unchanged: int = 0
-    warnings: tuple[Said, ...] = ()     # rows stored all the same: a new cluster named as a revoked one still barred
+    warnings: tuple[Said, ...] = ()     # rows stored all the same: a new cluster named as a revoked one still barred,
+    #                                     a region near one more clusters are in, a kept near miss
+    kept: Said | None = None            # the line saying which columns were kept, when any were
 
 
 def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: str, now: dt.datetime,
                   progress: Callable[[Iterable[SheetRow], int], Iterable[SheetRow]] | None = None,
-                  today: dt.date | None = None) -> ImportResult:
+                  today: dt.date | None = None, sheet_name: str | None = None, strict: bool = False) -> ImportResult:
     """Check every row, then insert new clusters and update known ones, in the caller's transaction. ``today`` (the
-    configured time zone's, default ``now``'s UTC date) bounds the rows' dates and decides which bars still stand."""
+    configured time zone's, default ``now``'s UTC date) bounds the rows' dates and decides which bars still stand.
+    The file's columns the roster does not know are kept with each cluster (``cluster.extra``), or refused when
+    ``strict``; ``sheet_name`` chooses a workbook's sheet (else the first headed by the roster's columns)."""
     today = today or now.date()
-    sheet = read_rows(path)
+    sheet = read_rows(path, sheet_name, strict)
     columns, rows = sheet.columns, sheet.rows
     if not rows:
-        raise InputError("{path}: the roster has no rows", path=path)
+        raise InputError("{path}: the roster has no rows", path=sheet.where(path))
     checked: list[dict[str, Any]] = []
+    extras: list[Mapping[str, str | None]] = []
     problems: list[Said] = []
     seen: dict[str, int] = {}
     for row in progress(rows, len(rows)) if progress else rows:
@@ -142,36 +168,87 @@ def import_roster(session: Session, path: Path, packs: Mapping[str, Pack], who: 
             seen[key] = row.line
         problems.extend(sheet.at(path, row.line, p) for p in row_problems)
         checked.append(values)
+        extras.append(row.extra)
     if problems:
-        raise ImportError_(str(path), problems)
+        raise ImportError_(sheet.where(path), problems)
     table = ClusterRow.__table__
-    stored = _stored(session, list(seen), columns)
+    stored_columns = [*columns, "extra"] if sheet.kept else columns
+    stored = _stored(session, list(seen), stored_columns)
     known = {key: row["id"] for key, row in stored.items()}   # ids are matched without regard to case
-    for values in checked:
+    for values, extra in zip(checked, extras, strict=True):
         values["id"] = known.get(values["id"].lower(), values["id"])
+        if sheet.kept:
+            before = stored.get(values["id"].lower(), {}).get("extra")
+            values["extra"] = _merged(before, extra)
     archived = archived_among(session, known.values())
     if archived:
-        raise ImportError_(str(path), [
+        raise ImportError_(sheet.where(path), [
             sheet.at(path, seen[cid.lower()], Said(
                 "{field}: cluster {id!r} is {archived}: `monitor roster unarchive {id} --reason …` first", field="id",
                 id=cid, archived=archive_note(row))) for cid, row in sorted(archived.items())])
     stamp = {"recorded_at": now, "recorded_by": who}
-    new = [{**{name: None for name, _, _ in COLUMNS}, **values, **stamp}
+    new = [{**{name: None for name, _, _ in COLUMNS}, "extra": None, **values, **stamp}
            for values in checked if values["id"].lower() not in known]
     changed = [{**values, "_id": values["id"], **stamp} for values in checked
-               if values["id"].lower() in known and _differs(values, stored[values["id"].lower()], columns)]
+               if values["id"].lower() in known and _differs(values, stored[values["id"].lower()], stored_columns)]
     unchanged = len(checked) - len(new) - len(changed)
+    warnings = [*(sheet.at(path, seen[values["id"].lower()], said) for values, said in _near_regions(session, checked)),
+                *(Said("{source}: line {line}: column {header!r} is kept as a column of its own; did you mean "
+                       "{column}?", source=sheet.where(path), line=sheet.header_line, header=header, column=near)
+                  for header, near in sheet.near.items())]
     if new:
         session.execute(insert(ClusterRow), new)
     if changed:
         # update only the columns the file has, so an export edited down to a few columns keeps the rest
         statement = update(ClusterRow).where(table.c.id == bindparam("_id")).values(
-            {name: bindparam(name) for name in [*columns, "recorded_at", "recorded_by"] if name != "id"})
+            {name: bindparam(name) for name in [*stored_columns, "recorded_at", "recorded_by"] if name != "id"})
         session.connection().execute(statement, changed)
         touch(session, [values["id"] for values in changed])   # the daemon's next scan evaluates them again
-    warnings = tuple(sheet.at(path, seen[values["id"].lower()], said)
-                     for values, said in _barred(session, new, packs, today))
-    return ImportResult(added=len(new), updated=len(changed), unchanged=unchanged, warnings=warnings)
+    warnings.extend(sheet.at(path, seen[values["id"].lower()], said)
+                    for values, said in _barred(session, new, packs, today))
+    kept = Said("{source}: kept {count} column(s) the roster does not know, with each cluster: {columns}",
+                source=sheet.where(path), count=len(sheet.kept), columns=", ".join(sheet.kept)) if sheet.kept else None
+    return ImportResult(added=len(new), updated=len(changed), unchanged=unchanged, warnings=tuple(warnings), kept=kept)
+
+
+def _merged(before: str | None, extra: Mapping[str, str | None]) -> str | None:
+    """A cluster's kept columns (JSON text, in order) after a file with ``extra``: its values replace the stored
+    ones, a blank cell removes one, the columns the file does not have stay as they were."""
+    fields: dict[str, str] = json.loads(before) if before else {}
+    for header, value in extra.items():
+        if value is None:
+            fields.pop(header, None)
+        else:
+            fields[header] = value
+    return json.dumps(fields, ensure_ascii=False) if fields else None
+
+
+def _near_regions(session: Session, checked: list[dict[str, Any]]) -> Iterable[tuple[dict[str, Any], Said]]:
+    """The rows whose region no stored cluster and no other row has but that is a near miss of one that more
+    clusters have (包头 of 包头市: a suffix missing is nearest), each with what to say."""
+    counts = Counter(region for (region,) in session.execute(
+        select(ClusterRow.region).where(ClusterRow.region.is_not(None))) if region)
+    ids = {values["id"] for values in checked}
+    stored: dict[str, str | None] = {}
+    if len(ids) <= 5000:
+        stored.update((row.id, row.region) for row in session.execute(
+            select(ClusterRow.id, ClusterRow.region).where(ClusterRow.id.in_(ids))))
+    for values in checked:
+        before = stored.get(values["id"])
+        if before:
+            counts[before] -= 1                 # the row replaces the stored cluster's region
+        if values.get("region"):
+            counts[values["region"]] += 1
+    regions = [region for region, count in counts.items() if count > 0]
+    near_of = {region: nearest(region, [other for other in regions if counts[other] > counts[region]
+                                        or other.removeprefix(region) in REGION_SUFFIXES])
+               for region in regions}             # a roster has a few dozen regions, and 100,000 rows
+    for values in checked:
+        region: str | None = values.get("region")
+        near = near_of.get(region) if region else None
+        if region and near is not None:
+            yield values, Said("{field}: only {count} cluster(s) in {region!r}; did you mean {suggestion}?",
+                               field="region", region=region, suggestion=near, count=counts[region])
 
 
 def _barred(session: Session, new: list[dict[str, Any]], packs: Mapping[str, Pack],

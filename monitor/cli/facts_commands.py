@@ -33,9 +33,13 @@ if TYPE_CHECKING:
 @click.option("--from", "monitoring_from", type=DATE, default=None,
               help="The baseline (监测起始日): an obligation due before it with no fact recorded is unrecorded, "
                    "not overdue.")
+@click.option("--sheet", "sheet", metavar="NAME", help="The workbook's sheet to read (else the first headed by the "
+              "roster's columns).")
+@click.option("--strict", is_flag=True, help="Refuse columns the roster does not know instead of keeping them.")
 @pass_app
-def import_(app: App, file: Path, monitoring_from: dt.date | None) -> None:
-    """Import a roster (.csv or .xlsx, one cluster a row); a known id updates that cluster."""
+def import_(app: App, file: Path, monitoring_from: dt.date | None, sheet: str | None, strict: bool) -> None:
+    """Import a roster (.csv or .xlsx, one cluster a row); a known id updates that cluster. Title rows above the
+    header are skipped; columns the roster does not know are kept with each cluster (said which) unless --strict."""
     from db.session import transaction
     from monitor import clock
     from monitor.actions.baseline import set_baseline
@@ -43,9 +47,11 @@ def import_(app: App, file: Path, monitoring_from: dt.date | None) -> None:
 
     with transaction(app.sessions) as session:
         result = import_roster(session, file, app.packs, who(), clock.now_utc(), progress=_progress,
-                               today=app.today())
+                               today=app.today(), sheet_name=sheet, strict=strict)
         if monitoring_from is not None:
             set_baseline(session, monitoring_from, app.settings.monitoring_from, app.today(), who(), clock.now_utc())
+    if result.kept is not None:
+        echo(result.kept)
     for warning in result.warnings:
         echo(warning, err=True)
     echo(Said("imported {file}: {added} added, {updated} updated, {unchanged} unchanged" if result.unchanged else
@@ -70,10 +76,14 @@ def _progress(rows: Iterable[Any], total: int) -> Iterable[Any]:
 @config_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--dry-run", is_flag=True, help="Say what each row would do; store nothing.")
+@click.option("--sheet", "sheet", metavar="NAME", help="The workbook's sheet to read (else the first headed by the "
+              "facts columns).")
+@click.option("--strict", is_flag=True, help="Refuse columns a facts file does not have instead of ignoring them.")
 @pass_app
-def import_facts(app: App, file: Path, dry_run: bool) -> None:
+def import_facts(app: App, file: Path, dry_run: bool, sheet: str | None, strict: bool) -> None:
     """Import facts (.csv or .xlsx, one fact a row, English or Chinese headers) in one transaction: a repeated fact
-    changes nothing, a filing fills in a stored change, a contradiction refuses the file (use `monitor amend`)."""
+    changes nothing, a filing fills in a stored change, a contradiction refuses the file (use `monitor amend`).
+    Title rows above the header are skipped; other columns are ignored (said which) unless --strict."""
     from db.session import transaction
     from monitor import clock
     from monitor.actions.facts_import import plan_import, store
@@ -81,7 +91,9 @@ def import_facts(app: App, file: Path, dry_run: bool) -> None:
     from monitor.errors import ImportError_
 
     with transaction(app.sessions) as session:
-        plan = plan_import(session, file, app.packs, app.today())
+        plan = plan_import(session, file, app.packs, app.today(), sheet_name=sheet, strict=strict)
+        if plan.ignored is not None:
+            echo(plan.ignored)
         if dry_run:
             said = {"add": "line {line}: would add {id} {fact}",
                     "fill": "line {line}: would fill in fact {number}: {id} {fact}",
@@ -95,7 +107,7 @@ def import_facts(app: App, file: Path, dry_run: bool) -> None:
                       same=plan.count("same"), refused=len(plan.problems)))
             _left_blank(file, plan.blank)
             if plan.problems:
-                raise ImportError_(str(file), plan.problems)
+                raise ImportError_(plan.source or str(file), plan.problems)
             return
         store(session, plan, str(file), who(), clock.now_utc())
     echo(Said("imported {file}: {add} added, {fill} filled in, {same} already recorded", file=file.name,

@@ -85,10 +85,11 @@ def _xlsx(path: Path) -> Path:
 @pass_app
 def export(app: App, file: Path, selection: Selection) -> None:
     """The overview as an Excel workbook: clusters, obligations and warnings (imports back as a roster)."""
-    from monitor.overview import evaluated
+    from monitor.overview import evaluated, kept_columns
     from monitor.views.xlsx import export_workbook
 
-    clusters, obligations, warnings = export_workbook(_xlsx(file), evaluated(app, selection), app.settings.language)
+    clusters, obligations, warnings = export_workbook(_xlsx(file), evaluated(app, selection), app.settings.language,
+                                                      kept_columns(app, selection))
     echo(Said("{file}: {clusters} clusters, {obligations} obligations, {warnings} warnings as of {day}", file=file,
               clusters=clusters, obligations=obligations, warnings=warnings, day=selection.as_of))
 

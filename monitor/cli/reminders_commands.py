@@ -51,6 +51,17 @@ def snooze(app: App, cluster: str, obligation: str, until: dt.date, note: str) -
     _hold(app, "snooze", cluster, obligation, until, note)
 
 
+def _check_channel_regions(app: App) -> None:
+    """Refuse a channel's region that no cluster of the roster has, naming the nearest (包头 for 包头市)."""
+    from monitor.actions.regions import check_regions
+
+    if not any(channel.regions for channel in app.settings.channels):
+        return
+    with app.sessions() as session:
+        for channel in app.settings.channels:
+            check_regions(session, channel.regions, Said("channels.{name}.regions", name=channel.name))
+
+
 @click.command()
 @config_option
 @pass_app
@@ -61,6 +72,7 @@ def run(app: App) -> None:
 
     app.packs  # noqa: B018 - a pack that fails to load stops the daemon before it starts, naming the file
     app.settings.check_channels()   # so does a channel whose address or secret cannot be read
+    _check_channel_regions(app)     # and a channel's region no cluster has (it would never be posted to)
     configure()
     run_daemon(app)
 

@@ -20,6 +20,7 @@ class Cluster:
     operator_email: tuple[str, ...] = ()
     bureau_email: tuple[str, ...] = ()
     publicity_start: dt.date | None = None
+    extra: tuple[tuple[str, str], ...] = ()     # the roster file's columns the roster does not know, in its order
 
 
 class Report(NamedTuple):

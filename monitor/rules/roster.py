@@ -23,6 +23,16 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("valid_until", "有效期至", False),
     ("publicity_start", "公示开始日期", False),
 )
+#: the other headers a department's own workbook names a column by (its list notice's, its template's)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("名称",),
+    "certified_on": ("认定时间",),
+    "region": ("盟市", "地州市", "所在盟市", "所属盟市", "所在地区", "地区"),
+    "operator": ("运营机构",),
+    "batch": ("批次",),
+}
+#: the longest text a kept column's cell may hold (a 备注 of a few paragraphs)
+LONGEST_EXTRA = 2000
 #: (column name, Chinese header) of the columns `monitor export` computes after the roster's own; import skips them
 COMPUTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("state", "状态"),

@@ -109,34 +109,46 @@ def roster_values(cluster: Cluster) -> list[Any]:
     return [values[column.key] for column in ROSTER]
 
 
-def _cluster_row(sheet: Worksheet, cluster: Cluster, verdict: Verdict, lang: str) -> list[Cell]:
+def _cluster_row(sheet: Worksheet, cluster: Cluster, verdict: Verdict, lang: str,
+                 kept: Sequence[str] = ()) -> list[Cell]:
     following = _next_open(verdict)
     top = verdict.warnings[0].severity if verdict.warnings else None
+    extra = dict(cluster.extra)
     return [*(_cell(sheet, value) for value in roster_values(cluster)),
             _cell(sheet, term(verdict.state, lang), STATE_COLOURS.get(verdict.state)),
             _cell(sheet, verdict.valid_until),
             _cell(sheet, following.due if following else None),
             _cell(sheet, obligation_label(following, lang) if following else None),
             _cell(sheet, term(top, lang) if top else None, SEVERITY_COLOURS.get(top or "")),
-            _cell(sheet, len(verdict.warnings))]
+            _cell(sheet, len(verdict.warnings)),
+            *(_cell(sheet, extra.get(header)) for header in kept)]
 
 
-def export_workbook(path: Path, items: Iterable[Evaluated], lang: str) -> tuple[int, int, int]:
-    """Write the three sheets; the number of clusters, obligations and warnings written."""
-    return write_whole(path, lambda out: _export(out, items, lang))
+def export_workbook(path: Path, items: Iterable[Evaluated], lang: str,
+                    kept: Sequence[str] = ()) -> tuple[int, int, int]:
+    """Write the three sheets; the number of clusters, obligations and warnings written. ``kept``: the headers of
+    the clusters' kept columns (those of their roster files the roster does not know), written after the computed
+    columns under their own headers, so that the export imports back with them."""
+    return write_whole(path, lambda out: _export(out, items, lang, kept))
 
 
-def _export(out: BinaryIO, items: Iterable[Evaluated], lang: str) -> tuple[int, int, int]:
+class _Kept(Column):
+    def header(self, lang: str) -> str:
+        return self.key
+
+
+def _export(out: BinaryIO, items: Iterable[Evaluated], lang: str, kept: Sequence[str]) -> tuple[int, int, int]:
     book = Workbook(write_only=True)
     sheets = [book.create_sheet(title) for title in words("xlsx", lang)["sheets"]]
-    for sheet, columns in zip(sheets, (CLUSTERS, OBLIGATIONS, WARNINGS), strict=True):
+    clusters = (*CLUSTERS, *(_Kept(header, 14) for header in kept))
+    for sheet, columns in zip(sheets, (clusters, OBLIGATIONS, WARNINGS), strict=True):
         _setup(sheet, columns, lang)
     clusters_sheet, obligations_sheet, warnings_sheet = sheets
     counts = [0, 0, 0]
     for facts, verdict in items:
         cluster = facts.cluster
         who = [cluster.id, cluster.name, cluster.regime]
-        clusters_sheet.append(_cluster_row(clusters_sheet, cluster, verdict, lang))
+        clusters_sheet.append(_cluster_row(clusters_sheet, cluster, verdict, lang, kept))
         counts[0] += 1
         for o in verdict.obligations:
             obligations_sheet.append([*who, *(_cell(obligations_sheet, v) for v in (

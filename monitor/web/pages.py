@@ -44,7 +44,7 @@ from monitor.actions.facts_import import Plan, fact_of, options_of, plan_import,
 from monitor.actions.record import Outcome, Recorder, describe
 from monitor.app import App
 from monitor.errors import InputError, MonitorError, Said, said_of
-from monitor.overview import Selection, evaluated, holds
+from monitor.overview import Selection, evaluated, holds, kept_columns
 from monitor.overview import daemon as daemon_state
 from monitor.rules.access import Account
 from monitor.rules.holds import resolve_subject
@@ -389,6 +389,7 @@ def _planned(plan: Plan, path: Path, filename: str, lang: str) -> dict[str, Any]
     return {"rows": [{"line": p.line, "action": p.action, "replaces": p.replaces, "joins": p.joins,
                       "cluster": p.cluster_id, "what": say(describe(p.fact), lang)} for p in plan.planned],
             "problems": [say(problem, lang).replace(str(path), filename) for problem in plan.problems],
+            "ignored": say(plan.ignored, lang).replace(str(path), filename) if plan.ignored else None,
             "counts": {action: plan.count(action) for action in ("add", "fill", "same", "join")},
             "blank": len(plan.blank)}
 
@@ -437,7 +438,7 @@ def export(request: Request) -> Response:
     selection = _selection(request, signed)
     with tempfile.TemporaryDirectory(prefix="monitor-export-") as directory:
         path = Path(directory) / "export.xlsx"
-        export_workbook(path, evaluated(app, selection), app.settings.language)
+        export_workbook(path, evaluated(app, selection), app.settings.language, kept_columns(app, selection))
         data = path.read_bytes()
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"content-disposition": f'attachment; filename="monitor-{selection.as_of}.xlsx"'})
