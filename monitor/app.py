@@ -15,6 +15,7 @@ from db.read import Reader
 from monitor import clock
 from monitor.config import DEFAULT_SOURCE, Settings, load_settings
 from monitor.errors import ConfigError, InputError, Said
+from monitor.rules.indicators import Vocabulary, load_vocabulary
 from monitor.rules.packs import Pack, load_packs
 from monitor.rules.workdays import WorkCalendar, statutory_holiday
 
@@ -64,6 +65,11 @@ class App:
     @cached_property
     def packs(self) -> dict[str, Pack]:
         return load_packs(self.settings.packs_dir, self.settings.pack_overrides)
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The indicators of annual monitoring: the bundled ones and those of ``general.indicators_dir``."""
+        return load_vocabulary(self.settings.indicators_dir)
 
     @cached_property
     def calendar(self) -> WorkCalendar:
