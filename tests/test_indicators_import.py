@@ -123,3 +123,33 @@ def test_plan_targets_from_their_own_sheet(app: App, roster: Path, tmp_path: Pat
                                          "AH-1,turnover,2024,2027,1\n", "utf-8")
     _, err = run(roster, "import-indicators", "--targets", str(bad), code=2)
     assert "line 2: target: fact" in err and "line 3: indicator 'turnover' is not an indicator" in err
+
+
+def test_the_template_is_the_sheet_read_back(app: App, roster: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    run(roster, "record", "indicator", "NMG-1", "--year", "2024", "--indicator", "output", "--value", "38")
+    out, _ = run(roster, "template", "--indicators", str(tmp_path / "sheet.xlsx"))
+    assert "6 rows (2 clusters × 2023–2025), 22 indicators" in out
+    book = load_workbook(tmp_path / "sheet.xlsx")
+    sheet = book.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    assert header[:4] == ["cluster", "name", "year", "集群总产值"] and "专精特新“小巨人”企业数量" in header
+    rows = {(row[0], row[2]): row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(rows) == {(c, y) for c in ("AH-1", "NMG-1") for y in (2023, 2024, 2025)}
+    assert rows[("NMG-1", 2024)][3] == 38 and rows[("NMG-1", 2025)][3] is None
+    for line, row in enumerate(sheet.iter_rows(min_row=2), start=2):
+        if row[0].value == "NMG-1" and row[2].value == 2025:
+            sheet.cell(line, 4, 41.5)
+            sheet.cell(line, header.index("集群企业数量") + 1, 130)
+    book.save(tmp_path / "sheet.xlsx")
+    out, _ = run(roster, "import-indicators", str(tmp_path / "sheet.xlsx"))
+    assert "2 values added, 1 already recorded" in out
+    assert stored(app)["NMG-1"] == (IndicatorValue(2024, "output", 38.0), IndicatorValue(2025, "enterprises", 130.0),
+                                    IndicatorValue(2025, "output", 41.5))
+    run(roster, "record", "target", "NMG-1", "--indicator", "output", "--base-year", "2024", "--target-year", "2027",
+        "--target", "60")
+    out, _ = run(roster, "template", "--targets", str(tmp_path / "targets.xlsx"))
+    assert "1 targets recorded" in out
+    assert [c.value for c in load_workbook(tmp_path / "targets.xlsx").worksheets[0][2]] == [
+        "NMG-1", "自治区集群", "集群总产值", 2024, 2027, 60]

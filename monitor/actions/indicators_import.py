@@ -25,24 +25,7 @@ from monitor.actions.sheets import Column, Sheet, read_sheet, text_of
 from monitor.errors import ImportError_, InputError, Said
 from monitor.rules.checks import indicator_problem, number
 from monitor.rules.facts import Recorded
-from monitor.rules.indicators import Vocabulary
-
-#: the columns of the data sheet before its indicators: (name, headers naming it, the Chinese one last, required)
-KEY_COLUMNS: tuple[Column, ...] = (
-    ("cluster", ("cluster", "cluster_id", "id", "集群编号"), True),
-    ("name", ("name", "集群名称"), False),
-    ("year", ("year", "年度"), True),
-)
-
-#: the columns of a targets sheet (`monitor import-indicators --targets`)
-TARGET_COLUMNS: tuple[Column, ...] = (
-    ("cluster", ("cluster", "cluster_id", "id", "集群编号"), True),
-    ("name", ("name", "集群名称"), False),
-    ("indicator", ("indicator", "指标"), True),
-    ("base_year", ("base_year", "基期年度"), True),
-    ("target_year", ("target_year", "目标年度"), True),
-    ("target", ("target", "目标值"), True),
-)
+from monitor.rules.indicators import SHEET_KEYS, TARGET_COLUMNS, Vocabulary
 
 #: a value this many times the year before's (or less than its reciprocal) is flagged
 TENFOLD = 10.0
@@ -51,7 +34,7 @@ TENFOLD = 10.0
 def indicator_columns(vocabulary: Vocabulary) -> tuple[Column, ...]:
     """The data sheet's columns: the keys, then each indicator by its code, its label, or its label with the unit
     (``集群总产值（亿元）``)."""
-    return KEY_COLUMNS + tuple(
+    return SHEET_KEYS + tuple(
         (i.code, (i.code, f"{i.label}({i.unit})", f"{i.label}（{i.unit}）", i.label), False) for i in vocabulary)
 
 

@@ -83,3 +83,24 @@ def indicators(app: App) -> None:
 
 
 COMMANDS = (import_indicators, indicators)
+
+
+def write_sheet(app: App, file: Path, targets: bool) -> None:
+    """`monitor template --indicators` (or `--targets`): the sheet for the clusters on the roster, the values or
+    targets recorded filled in."""
+    from db.queries import Scope, load_facts
+    from monitor.views.indicator_sheets import write_indicators_template, write_targets_template
+
+    with app.reader.connect() as conn:
+        facts = load_facts(conn, Scope())
+    if targets:
+        rows = write_targets_template(file, facts, app.vocabulary, app.settings.language)
+        echo(Said("{file}: the plan targets' sheet, {rows} targets recorded, for `monitor import-indicators --targets`",
+                  file=file, rows=rows))
+        return
+    year = app.today().year
+    years = [year - 3, year - 2, year - 1]
+    rows = write_indicators_template(file, facts, app.vocabulary, years, app.settings.language)
+    echo(Said("{file}: the data sheet, {rows} rows ({clusters} clusters × {first}–{last}), {indicators} indicators, "
+              "for `monitor import-indicators`", file=file, rows=rows, clusters=len(facts), first=years[0],
+              last=years[-1], indicators=len(app.vocabulary)))
