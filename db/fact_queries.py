@@ -46,10 +46,13 @@ def in_force_of_kind(session: Session, kind: str, cluster_ids: Sequence[str]) ->
     later = aliased(FactRow)
     found: list[tuple[int, str, Recorded]] = []
     for i in range(0, len(cluster_ids), 500):
-        query = (select(FactRow).where(FactRow.cluster_id.in_(cluster_ids[i:i + 500]), FactRow.kind == kind,
-                                       ~FactRow.retracts, ~exists().where(later.replaces == FactRow.id))
+        query = (select(FactRow.id, FactRow.cluster_id, FactRow.year, FactRow.detail, FactRow.value,
+                        FactRow.base_year)
+                 .where(FactRow.cluster_id.in_(cluster_ids[i:i + 500]), FactRow.kind == kind, ~FactRow.retracts,
+                        ~exists().where(later.replaces == FactRow.id))
                  .order_by(FactRow.id))
-        found.extend((row.id, row.cluster_id, as_version(row).fact) for row in session.scalars(query))
+        found.extend((number, cluster_id, Recorded(kind, year, None, None, detail, None, None, value, base_year))
+                     for number, cluster_id, year, detail, value, base_year in session.execute(query))
     return found
 
 
@@ -83,6 +86,20 @@ def append(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     if not rows:
         return []
     return list(session.scalars(insert(FactRow).returning(FactRow.id, sort_by_parameter_order=True), list(rows)))
+
+
+def append_values(session: Session, values: Sequence[tuple[str, Recorded]], recorded_at: dt.datetime,
+                  recorded_by: str) -> None:
+    """Store many new indicator values or plan targets (an import of the annual-monitoring sheet: a million at
+    once), straight through the driver: SQLAlchemy's per-row parameter processing was most of the time."""
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    at: Any = recorded_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else recorded_at
+    sql = (f"INSERT INTO fact (cluster_id, kind, year, detail, value, base_year, retracts, recorded_at, recorded_by) "
+           f"VALUES ({', '.join([mark] * 9)})")
+    conn.exec_driver_sql(sql, [(cluster_id, fact.kind, fact.year, fact.detail, fact.value, fact.base_year, False, at,
+                                recorded_by) for cluster_id, fact in values])
 
 
 def cluster(session: Session, typed: str, lock: bool = False,

@@ -12,6 +12,9 @@ from monitor.cli.base import cluster_argument, config_option, echo, pass_app
 from monitor.cli.facts_commands import _write, record
 from monitor.errors import Said
 
+#: the flagged values a run prints at most (a sheet typed in the wrong unit throughout flags every row)
+SHOWN_FLAGS = 200
+
 
 @record.command("indicator")
 @config_option
@@ -56,8 +59,11 @@ def import_indicators(app: App, file: Path, targets: bool, dry_run: bool) -> Non
 
     with transaction(app.sessions) as session:
         plan = (plan_targets if targets else plan_indicators)(session, file, app.vocabulary, app.today())
-        for flag in plan.flags:
+        for flag in plan.flags[:SHOWN_FLAGS]:
             echo(Said("check: {flag}", flag=flag), err=True)
+        if len(plan.flags) > SHOWN_FLAGS:
+            echo(Said("check: {more} more values flagged (the first {shown} are above)",
+                      more=len(plan.flags) - SHOWN_FLAGS, shown=SHOWN_FLAGS), err=True)
         if dry_run:
             echo(Said("{file}: {add} values to add, {same} already recorded, {flagged} flagged, {refused} refused; "
                       "nothing stored", file=file.name, add=plan.count("add"), same=plan.count("same"),
