@@ -100,7 +100,7 @@ def test_a_changed_value_is_refused_naming_the_fact_and_a_tenfold_move_is_flagge
     run(roster, "import-indicators", str(csv_file(tmp_path / "data.csv", CHINESE, "utf-8")))
     changed = csv_file(tmp_path / "changed.csv", "cluster,year,output\nNMG-1,2025,42\n", "utf-8")
     _, err = run(roster, "import-indicators", str(changed), code=2)
-    assert "line 2: output: fact" in err and "records output of 2025: 41.5" in err and "monitor amend" in err
+    assert "line 2: output: fact" in err and "records 集群总产值 of 2025: 41.5 亿元" in err and "monitor amend" in err
     tenfold = csv_file(tmp_path / "tenfold.csv", "cluster,year,output,enterprises\nNMG-1,2026,415000,131\n"
                                                  "AH-1,2026,13,46\n", "utf-8")
     out, err = run(roster, "import-indicators", str(tenfold), "--dry-run")

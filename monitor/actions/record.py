@@ -60,7 +60,13 @@ def describe(fact: Recorded) -> Said:
         "+dismissed" if fact.kind == "incident" and fact.dismissed_on else "") + (
         "+ground" if fact.kind == "revocation" and fact.detail else "")
     values = fact._asdict()
-    if fact.value is not None:
+    if fact.kind in INDICATOR_KINDS and fact.detail is not None:      # the form's label and the unit
+        found = bundled_vocabulary().by_code.get(fact.detail)
+        if found is not None:
+            values["detail"] = found.label
+            values["value"] = f"{number(fact.value or 0.0)} {found.unit}" if found.unit != "%" else (
+                f"{number(fact.value or 0.0)}%")
+    if fact.value is not None and not isinstance(values["value"], str):
         values["value"] = number(fact.value)
     return Said(DESCRIBED[key], **values)
 
