@@ -64,7 +64,9 @@ class App:
 
     @cached_property
     def packs(self) -> dict[str, Pack]:
-        return load_packs(self.settings.packs_dir, self.settings.pack_overrides)
+        packs = load_packs(self.settings.packs_dir, self.settings.pack_overrides)
+        self.vocabulary  # noqa: B018 - the indicators load with the packs: a broken file stops the same commands
+        return packs
 
     @cached_property
     def vocabulary(self) -> Vocabulary:

@@ -137,3 +137,16 @@ def test_a_province_adds_its_own_indicators(app: App, roster: Path, tmp_path: Pa
     assert "dairy_output  乳业产值 (亿元; ≥ 0)" in ok(roster, "indicators")
     ok(roster, "record", "indicator", "NMG-1", "--year", "2025", "--indicator", "乳业产值", "--value", "12")
     assert facts_of(app, "NMG-1").indicators == (IndicatorValue(2025, "dairy_output", 12.0),)
+
+
+def test_a_broken_indicators_file_stops_the_commands_as_a_broken_pack_does(app: App, roster: Path,
+                                                                           tmp_path: Path) -> None:
+    own = tmp_path / "indicators"
+    own.mkdir()
+    (own / "dup.toml").write_text('[[indicator]]\ncode = "revenue"\nlabel = "集群总产值"\nunit = "亿元"\n'
+                                  'kind = "amount"\n', encoding="utf-8")
+    roster.write_text(roster.read_text(encoding="utf-8").replace(
+        "[general]\n", '[general]\nindicators_dir = "indicators"\n'), encoding="utf-8")
+    said = refused(roster, "status")
+    assert "dup.toml" in said and "'集群总产值' is already defined in monitor/indicators/national.toml" in said
+    assert "dup.toml" in refused(roster, "record", "report", "NMG-1", "--year", "2024", "--filed-on", "2025-03-01")
