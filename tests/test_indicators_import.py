@@ -101,13 +101,15 @@ def test_a_changed_value_is_refused_naming_the_fact_and_a_tenfold_move_is_flagge
     changed = csv_file(tmp_path / "changed.csv", "cluster,year,output\nNMG-1,2025,42\n", "utf-8")
     _, err = run(roster, "import-indicators", str(changed), code=2)
     assert "line 2: output: fact" in err and "records 集群总产值 of 2025: 41.5 亿元" in err and "monitor amend" in err
-    tenfold = csv_file(tmp_path / "tenfold.csv", "cluster,year,output,enterprises\nNMG-1,2026,415000,131\n"
-                                                 "AH-1,2026,13,46\n", "utf-8")
+    run(roster, "record", "indicator", "NMG-1", "--year", "2025", "--indicator", "rd_growth", "--value", "2")
+    tenfold = csv_file(tmp_path / "tenfold.csv", "cluster,year,output,enterprises,rd_growth\n"
+                                                 "NMG-1,2026,415000,131,40\nAH-1,2026,13,46,\n", "utf-8")
     out, err = run(roster, "import-indicators", str(tenfold), "--dry-run")
     assert "line 2: output: 415000 for 2026 is 1e+04 times 41.5 for 2025: check the unit" in err
-    assert "AH-1" not in err and "line 3" not in err
-    assert "4 values to add, 0 already recorded, 1 flagged, 0 refused; nothing stored" in out
-    assert stored(app) == EXPECTED                                     # the dry run stored nothing
+    assert "AH-1" not in err and "line 3" not in err and "rd_growth" not in err     # a growth rate is not compared
+    assert "5 values to add, 0 already recorded, 1 flagged, 0 refused; nothing stored" in out
+    assert stored(app)["NMG-1"] == (*EXPECTED["NMG-1"][:5], IndicatorValue(2025, "rd_growth", 2.0),
+                                    *EXPECTED["NMG-1"][5:])              # the dry run stored nothing
 
 
 def test_plan_targets_from_their_own_sheet(app: App, roster: Path, tmp_path: Path) -> None:
