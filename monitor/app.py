@@ -15,6 +15,7 @@ from db.read import Reader, Reads
 from monitor import clock
 from monitor.config import DEFAULT_SOURCE, Settings, load_settings
 from monitor.errors import ConfigError, InputError, Said
+from monitor.rules.indicators import Vocabulary, load_vocabulary
 from monitor.rules.packs import Pack, load_packs
 from monitor.rules.workdays import WorkCalendar, statutory_holiday
 
@@ -63,7 +64,14 @@ class App:
 
     @cached_property
     def packs(self) -> dict[str, Pack]:
-        return load_packs(self.settings.packs_dir, self.settings.pack_overrides)
+        packs = load_packs(self.settings.packs_dir, self.settings.pack_overrides)
+        self.vocabulary  # noqa: B018 - the indicators load with the packs: a broken file stops the same commands
+        return packs
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The indicators of annual monitoring: the bundled ones and those of ``general.indicators_dir``."""
+        return load_vocabulary(self.settings.indicators_dir)
 
     @cached_property
     def calendar(self) -> WorkCalendar:

@@ -49,6 +49,10 @@ POSTS: dict[str, tuple[str, dict[str, str]]] = {
     "/account/calendar": ("/account/calendar", {"action": "new"}),
     "/users/{name}/disable": ("/users/bao/disable", {}),
     "/api/v1/facts": ("/api/v1/facts", {}),
+    "/clusters/{cluster_id}/indicators": ("/clusters/BT-001/indicators", {"year": "2025", "output": "41.5"}),
+    "/clusters/{cluster_id}/targets": ("/clusters/BT-001/targets", {"indicator": "output", "base_year": "2024",
+                                                                    "target_year": "2027", "target": "60"}),
+    "/api/v1/clusters/{cluster_id}/indicators": ("/api/v1/clusters/BT-001/indicators", {}),
 }
 #: every page and API route that answers a GET: its path for the bureau, and whether it lists clusters (so the
 #: administrator must see ORD-001 there, which makes its absence for the bureau mean something)
@@ -66,6 +70,7 @@ GETS: dict[str, tuple[str, bool]] = {
     "/users": ("/users", False),
     "/api/v1/status": ("/api/v1/status", True),
     "/api/v1/clusters/{cluster_id}": ("/api/v1/clusters/ORD-001", True),
+    "/api/v1/clusters/{cluster_id}/indicators": ("/api/v1/clusters/ORD-001/indicators", True),
 }
 
 

@@ -68,7 +68,12 @@ def _cell(name: str, value: Any) -> Any:
     text = text_of(value)
     if text is None:
         return None
-    if name == "year":
+    if name in ("value", "target"):                 # an indicator value's, a plan target's (the console's forms)
+        try:
+            return float(text)
+        except ValueError:
+            raise BadValue("{field}: {text!r} is not a number", field=name, text=text) from None
+    if name in ("year", "base_year", "target_year"):
         year = text.removesuffix("年").removesuffix("年度")
         if not year.isdigit():
             raise BadValue("{field} {text!r} is not a year such as 2024", field=name, text=text)

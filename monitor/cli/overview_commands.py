@@ -101,17 +101,20 @@ def export(app: App, file: Path, selection: Selection) -> None:
 @click.option("--backfill", is_flag=True,
               help="The unrecorded obligations (due before the baseline), a facts file to fill in and read back "
                    "with `monitor import-facts`.")
+@click.option("--indicators", is_flag=True, help="The annual-monitoring data sheet for `monitor import-indicators`: "
+                                                 "a row for each cluster and each of the three years before this one.")
+@click.option("--targets", is_flag=True, help="The plan targets' sheet for `monitor import-indicators --targets`.")
 @pass_app
-def template(app: App, file: Path, facts: bool, backfill: bool) -> None:
+def template(app: App, file: Path, facts: bool, backfill: bool, indicators: bool, targets: bool) -> None:
     """An empty roster workbook to fill in: the columns, a regime drop-down and an instructions sheet (with
     --facts: a facts workbook, with drop-downs of what each value accepts; with --backfill: the unrecorded
-    obligations to fill in)."""
+    obligations to fill in; --indicators, --targets: the sheets of annual monitoring)."""
     from monitor.views.xlsx import write_facts_template, write_template
 
-    if facts and backfill:
+    if sum((facts, backfill, indicators, targets)) > 1:
         from monitor.errors import InputError
 
-        raise InputError("--facts and --backfill: give one of them")
+        raise InputError("--facts, --backfill, --indicators and --targets: give one of them")
     if backfill:
         from monitor.overview import Selection, evaluated
         from monitor.views.backfill import write_backfill
@@ -119,6 +122,11 @@ def template(app: App, file: Path, facts: bool, backfill: bool) -> None:
         count = write_backfill(_xlsx(file), evaluated(app, Selection.of(app)), app.settings.language)
         echo(Said("{file}: {count} unrecorded obligations to fill in and read back with `monitor import-facts`",
                   file=file, count=count))
+        return
+    if indicators or targets:
+        from monitor.cli.indicators_commands import write_sheet
+
+        write_sheet(app, _xlsx(file), targets)
         return
     if facts:
         write_facts_template(_xlsx(file), app.settings.language)

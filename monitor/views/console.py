@@ -184,7 +184,7 @@ def timeline(entries: Sequence[Entry], zone: dt.tzinfo) -> list[dict[str, Any]]:
 @dataclass(frozen=True, slots=True)
 class Field:
     name: str                                  # the facts file's column, as the form and the API name it
-    type: str                                  # number | date | choice | text
+    type: str                                  # number | decimal | date | choice | text
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
     required: bool = False
 
@@ -210,6 +210,14 @@ def fact_fields(lang: str) -> dict[str, list[Field]]:
                 fields.append(Field(name, "text", required=required))
         found[kind] = fields
     return found
+
+
+def correction_fields(lang: str) -> dict[str, list[Field]]:
+    """For each kind of fact, the fields its correction (amend) form offers: a fact's form, and for an indicator
+    value its value, for a plan target its years and target (what identifies them is corrected from the command
+    line, `monitor amend N --indicator … --year …`)."""
+    return {**fact_fields(lang), "indicator": [Field("value", "decimal", required=True)],
+            "target": [Field("base_year", "number"), Field("target_year", "number"), Field("target", "decimal")]}
 
 
 SEVERITIES = tuple(s.value for s in sorted(Severity, key=lambda s: -s.rank))

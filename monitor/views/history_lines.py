@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from monitor.rules.checks import number
 from monitor.rules.facts import Cluster
 from monitor.rules.history import Entry
 from monitor.rules.texts import one_line
@@ -17,6 +18,11 @@ def _value(value: object) -> object:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def _shown(value: object) -> object:
+    """A value in a history line: an indicator value or a target as people write it (46, 41.5), else _value's."""
+    return number(value) if isinstance(value, float) else _value(value)
 
 
 def history_json(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None) -> dict[str, Any]:
@@ -38,7 +44,7 @@ def said(entry: Entry) -> str:
 def _said(entry: Entry) -> str:
     f = entry.fields
     if entry.type == "fact":
-        values = " ".join(f"{name}={_value(f[name])}" for name in f
+        values = " ".join(f"{name}={_shown(f[name])}" for name in f
                           if name not in ("number", "kind", "state", "replaces", "by_fact", "reason")
                           and f[name] is not None)
         if f["state"] == "retraction":

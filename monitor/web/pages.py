@@ -41,6 +41,9 @@ from monitor.actions.accounts import (
 from monitor.actions.accounts import disable as disable_account
 from monitor.actions.ack_snooze import record_hold
 from monitor.actions.facts_import import Plan, fact_of, options_of, plan_import, store
+from monitor.actions.indicators_import import Plan as IndicatorPlan
+from monitor.actions.indicators_import import plan_indicators, plan_targets
+from monitor.actions.indicators_import import store as store_indicators
 from monitor.actions.record import Outcome, Recorder, describe
 from monitor.app import App
 from monitor.errors import InputError, MonitorError, Said, said_of
@@ -48,7 +51,8 @@ from monitor.overview import Selection, evaluated, holds, kept_columns
 from monitor.overview import daemon as daemon_state
 from monitor.rules.access import Account
 from monitor.rules.holds import resolve_subject
-from monitor.views import console
+from monitor.rules.indicators import Vocabulary
+from monitor.views import console, indicator_console
 from monitor.views.words import obligation_label, say, term
 from monitor.web.auth import COOKIE as SESSION_COOKIE
 from monitor.web.auth import (
@@ -70,6 +74,8 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_checked)]
 login_router = APIRouter(include_in_schema=False, dependencies=[Depends(login_csrf_checked)])
 #: the largest facts file the console takes
 LARGEST_UPLOAD = 10 * 1024 * 1024
+#: what an upload may be: a facts file, the annual-monitoring data sheet, or its plan targets
+SHEETS = ("facts", "indicators", "targets")
 #: how long a previewed facts file is held for storing
 UPLOAD_LIFETIME = dt.timedelta(hours=1)
 
@@ -88,7 +94,8 @@ def _cluster_selection(app: App, account: Account, cluster_id: str, as_of: dt.da
 def _recorder(app: App, session: Session, account: Account) -> Recorder:
     if not account.can_record:
         raise HTTPException(403, "forbidden")
-    return Recorder(session, app.packs, account.name, clock.now_utc(), app.today(), regions=account.regions)
+    return Recorder(session, app.packs, account.name, clock.now_utc(), app.today(), regions=account.regions,
+                    vocabulary=app.vocabulary)
 
 
 # --- signing in and out -------------------------------------------------------------------------------------------
@@ -196,10 +203,11 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
                  obligations=console.obligations(item, app.packs, lang),
                  warnings=console.warnings_of(item, app.packs, lang), holds=holds(app, selection),
                  timeline=console.timeline(entries, ZoneInfo(app.settings.timezone)),
-                 kinds=console.fact_fields(lang), as_of=selection.as_of, said=said, error=error,
+                 kinds=console.fact_fields(lang), corrections=console.correction_fields(lang), as_of=selection.as_of, said=said, error=error,
                  ack_choices=[(w.key, w.key) for w in item.verdict.warnings],
                  snooze_choices=[(o.key, obligation_label(o, lang)) for o in item.verdict.obligations if o.is_open],
-                 today=app.today())
+                 today=app.today(),
+                 indicators=indicator_console.section(item.facts, app.vocabulary, app.today().year))
 
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
@@ -307,7 +315,8 @@ def upload_form(request: Request) -> Response:
 
 
 def _upload_page(request: Request, signed: SignedIn, status: int = 200, **context: Any) -> HTMLResponse:
-    shown: dict[str, Any] = {"plan": None, "error": None, "stored": None, "upload": "", "filename": "",
+    shown: dict[str, Any] = {"plan": None, "error": None, "stored": None, "upload": "", "filename": "", "sheet": "facts",
+                             "sheets": SHEETS,
                              "held_minutes": int(UPLOAD_LIFETIME.total_seconds() // 60), **context}
     return _page(request, "upload.html", signed, status, **shown)
 
@@ -321,8 +330,11 @@ async def upload(request: Request) -> Response:
     if not signed.account.can_record:
         raise HTTPException(403, "forbidden")
     lang = monitor_app(request).settings.language
+    sheet = str(form.get("sheet", "facts"))
+    if sheet not in SHEETS:
+        sheet = "facts"
     if form.get("action") == "commit":
-        return await run_in_threadpool(_commit_upload, request, signed, str(form.get("upload", "")))
+        return await run_in_threadpool(_commit_upload, request, signed, str(form.get("upload", "")), sheet)
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         return _upload_page(request, signed, 422, error=say(Said("choose a .csv or .xlsx facts file"), lang))
@@ -333,7 +345,7 @@ async def upload(request: Request) -> Response:
     if len(data) > LARGEST_UPLOAD:
         return _upload_page(request, signed, 422, error=say(Said("{name}: larger than {largest} MB", name=filename,
                                                                  largest=LARGEST_UPLOAD // 1024 // 1024), lang))
-    return await run_in_threadpool(_preview_upload, request, signed, data, filename)
+    return await run_in_threadpool(_preview_upload, request, signed, data, filename, sheet)
 
 
 @contextmanager
@@ -345,21 +357,31 @@ def _as_file(data: bytes, filename: str) -> Iterator[Path]:
         yield path
 
 
-def _preview_upload(request: Request, signed: SignedIn, data: bytes, filename: str) -> Response:
+def _plan_sheet(app: App, session: Session, path: Path, sheet: str, account: Account) -> Plan | IndicatorPlan:
+    """The plan of an uploaded sheet of the kind chosen: facts, the annual-monitoring data sheet, or targets."""
+    if sheet == "indicators":
+        return plan_indicators(session, path, app.vocabulary, app.today(), account.regions)
+    if sheet == "targets":
+        return plan_targets(session, path, app.vocabulary, app.today(), account.regions)
+    return plan_import(session, path, app.packs, app.today(), account.regions)
+
+
+def _preview_upload(request: Request, signed: SignedIn, data: bytes, filename: str, sheet: str) -> Response:
     app = monitor_app(request)
     lang = app.settings.language
     with _as_file(data, filename) as path:
         try:
             with transaction(app.sessions) as session:
-                plan = plan_import(session, path, app.packs, app.today(), signed.account.regions)
+                plan = _plan_sheet(app, session, path, sheet, signed.account)
                 token = "" if plan.problems else held_uploads.hold(session, signed.account.id, filename, data,
                                                                     clock.now_utc(), UPLOAD_LIFETIME)
         except MonitorError as exc:
             return _upload_page(request, signed, 422, error=say(exc, lang).replace(str(path), filename))
-    return _upload_page(request, signed, plan=_planned(plan, path, filename, lang), upload=token, filename=filename)
+    return _upload_page(request, signed, plan=_planned(plan, path, filename, lang, app.vocabulary), upload=token, filename=filename,
+                        sheet=sheet)
 
 
-def _commit_upload(request: Request, signed: SignedIn, token: str) -> Response:
+def _commit_upload(request: Request, signed: SignedIn, token: str, sheet: str) -> Response:
     app = monitor_app(request)
     lang = app.settings.language
     held: held_uploads.Held | None = None
@@ -369,8 +391,12 @@ def _commit_upload(request: Request, signed: SignedIn, token: str) -> Response:
             held = held_uploads.take(session, token, signed.account.id, clock.now_utc())
             if held is not None:
                 with _as_file(held.data, held.filename) as copy:
-                    plan = plan_import(session, copy, app.packs, app.today(), signed.account.regions)
-                    if not plan.problems:
+                    plan = _plan_sheet(app, session, copy, sheet, signed.account)
+                    if plan.problems:
+                        pass
+                    elif isinstance(plan, IndicatorPlan):
+                        store_indicators(session, plan, held.filename, signed.account.name, clock.now_utc())
+                    else:
                         store(session, plan, held.filename, signed.account.name, clock.now_utc())
     except MonitorError as exc:         # rolled back: the file is still held
         said = say(exc, lang)
@@ -380,13 +406,17 @@ def _commit_upload(request: Request, signed: SignedIn, token: str) -> Response:
         return _upload_page(request, signed, 422, error=say(Said(
             "the previewed file is no longer held (it is kept {minutes} minutes, for the account that uploaded it, "
             "until it is stored): upload it again", minutes=int(UPLOAD_LIFETIME.total_seconds() // 60)), lang))
-    return _upload_page(request, signed, 422 if plan.problems else 200, plan=_planned(plan, copy, held.filename, lang),
-                        stored=None if plan.problems else plan, filename=held.filename)
+    return _upload_page(request, signed, 422 if plan.problems else 200, plan=_planned(plan, copy, held.filename, lang, app.vocabulary),
+                        stored=None if plan.problems else plan, filename=held.filename, sheet=sheet)
 
 
-def _planned(plan: Plan, path: Path, filename: str, lang: str) -> dict[str, Any]:
+def _planned(plan: Plan | IndicatorPlan, path: Path, filename: str, lang: str,
+             vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     """The plan as the page shows it, the uploaded file named as it was (not as the temporary copy is)."""
-    return {"rows": [{"line": p.line, "action": p.action, "replaces": p.replaces, "joins": p.joins,
+    if isinstance(plan, IndicatorPlan):
+        return indicator_console.planned(plan, lambda said: say(said, lang).replace(str(path), filename),
+                                         vocabulary)
+    return {"flags": [], "rows": [{"line": p.line, "action": p.action, "replaces": p.replaces, "joins": p.joins,
                       "cluster": p.cluster_id, "what": say(describe(p.fact), lang)} for p in plan.planned],
             "problems": [say(problem, lang).replace(str(path), filename) for problem in plan.problems],
             "ignored": say(plan.ignored, lang).replace(str(path), filename) if plan.ignored else None,

@@ -5,7 +5,7 @@ refusing the file: ``cluster.extra`` holds them as a JSON object of header to te
 cluster's page shows them and `monitor export` writes them back as their own columns.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
