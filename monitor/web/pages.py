@@ -239,7 +239,9 @@ async def record_fact(request: Request, cluster_id: str) -> Response:
             typed, fact = fact_of({**_fields(form), "cluster": cluster_id})
         except ValueError as exc:
             raise InputError(said_of(exc)) from None
-        return _recorded(app, signed.account, lambda recorder: recorder.record(typed, fact))
+        reason = form.get("reason")
+        return _recorded(app, signed.account, lambda recorder: recorder.record(
+            typed, fact, reason if isinstance(reason, str) else None))
 
     return await _act(request, cluster_id, act)
 
