@@ -183,3 +183,20 @@ def test_a_round_built_a_few_clusters_at_a_time_sends_the_same_digests(tmp_path:
     assert len(whole) >= 5 and sliced == whole
     with app.sessions() as session:   # the scratch rows live only inside the round's transaction
         assert session.query(RoundItemRow).count() == 0
+
+
+def test_the_digest_shows_the_principal_ground_with_the_overdue_items_under_it(roster_config: Path,
+                                                                             tmp_path: Path) -> None:
+    """First-week issue, item 6: the reports on 2024 and 2025 are both overdue, each a ground to revoke under
+    nmg-sme-draft; the digest shows the 2025 one (the principal) once, the 2024 one counted under it."""
+    for config, out, under in ((roster_config, tmp_path / "en", "; 1 more overdue under it"),
+                               (in_chinese(roster_config), tmp_path / "zh", "，另有1项逾期")):
+        result = monitor("digest", "--as-of", "2026-11-23", "--preview", str(out), config=config)
+        assert result.exit_code == 0, result.output
+        mail = email.message_from_bytes((out / "0001-a-bureau@example.gov.cn.eml").read_bytes(),
+                                        policy=email.policy.default)
+        text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        assert text.count(under) == 1 and under in html, text
+        assert "2025" in text.split(under)[0].splitlines()[-1]
+        assert "2024-" not in text.replace("2024-03-15", ""), text     # the 2024 report is not listed
