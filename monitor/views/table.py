@@ -28,6 +28,7 @@ from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated
 from monitor.rules.principal import Grounds, grounds
 from monitor.rules.states import Severity
+from monitor.rules.texts import one_line
 from monitor.rules.verdict import Alert, Obligation, Verdict
 from monitor.views.cells import cell_len, cut_to, fit
 from monitor.views.words import calendar_note, term, warning_message, words
@@ -289,6 +290,16 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
         for severity in summary.severities:
             counts[severity] += 1
     console.print(said["summary"].format(total=len(summaries), **counts), highlight=False, soft_wrap=True)
+
+
+def hold_lines(holds: Sequence[Hold], lang: str, as_of: dt.date) -> list[str]:
+    """`monitor holds`: a title with how many, then one line a hold in force (its text printed on one line)."""
+    said = words("table", lang)
+    lines = [said["holds_title"].format(as_of=as_of, count=len(holds))]
+    lines.extend(one_line(said["ledger_hold"].format(
+        kind=said[f"ledger_{h.kind}"], cluster=h.cluster_id, subject=h.subject, until=h.until, by=h.recorded_by,
+        note=h.note)) for h in holds)
+    return lines
 
 
 def print_ledger(holds: Iterable[Hold], daemon: dict[str, Any], lang: str, console: Console,
