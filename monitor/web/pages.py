@@ -48,6 +48,7 @@ from monitor.overview import Selection, evaluated, holds
 from monitor.overview import daemon as daemon_state
 from monitor.rules.access import Account
 from monitor.rules.holds import resolve_subject
+from monitor.rules.principal import grounds
 from monitor.views import console
 from monitor.views.words import obligation_label, say, term
 from monitor.web.auth import COOKIE as SESSION_COOKIE
@@ -170,7 +171,9 @@ def overview(request: Request, as_of: str | None = None, region: str | None = No
         regions = regions_of(conn, Scope(regions=account.regions))
     filters = {"as_of": as_of or "", "region": region or "", "regime": regime or "", "severity": severity or "",
                "q": q or ""}
+    acked = console.acked_by_cluster(holds(app, selection))     # read each time: the rows are cached, holds not
     return _page(request, "overview.html", signed, view=shown, as_of=selection.as_of, filters=filters, sort=sort,
+                 acked=acked,
                  regions=regions, regimes=sorted(app.packs), severities=console.SEVERITIES,
                  query=lambda **change: "?" + urlencode({k: v for k, v in {**filters, "sort": sort, **change}.items()
                                                          if v}),
@@ -194,6 +197,7 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
                  state_label=term(item.verdict.state, lang),
                  obligations=console.obligations(item, app.packs, lang),
                  warnings=console.warnings_of(item, app.packs, lang), holds=holds(app, selection),
+                 under=len(grounds(item.verdict.warnings, item.verdict.obligations).under),
                  timeline=console.timeline(entries, ZoneInfo(app.settings.timezone)),
                  kinds=console.fact_fields(lang), as_of=selection.as_of, said=said, error=error,
                  ack_choices=[(w.key, w.key) for w in item.verdict.warnings],
