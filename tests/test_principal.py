@@ -22,7 +22,7 @@ def report(year: int, state: ObligationState = ObligationState.OVERDUE) -> Oblig
 
 def overdue(year: int, severity: Severity = R) -> Alert:
     return Alert("annual_report_overdue", severity, "第十五条（三）", f"annual_report_overdue:{year}",
-                 obligation=f"annual_report:{year}")
+                 (("year", year), ("due", D(year + 1, 3, 10))), obligation=f"annual_report:{year}")
 
 
 REVIEW = Obligation("renewal_review", "renewal_review:2025-10-14", D(2025, 10, 14), ObligationState.OVERDUE, "第十一条")
@@ -88,3 +88,28 @@ def test_the_table_counts_under_the_principal_and_json_keeps_them_all(app: App, 
     zh = monitor("status", "--as-of", "2026-12-07", "--wide", config=in_chinese(config_file))
     [line] = [line for line in zh.stdout.splitlines() if line.startswith("NMG-OLD")]
     assert "[撤销，共2项，另有1项逾期]" in line
+
+
+def test_the_table_greys_a_row_whose_warnings_are_all_acknowledged() -> None:
+    """An acknowledged principal is shown with its until; the row is greyed once every warning is acknowledged,
+    and keeps the colour of the most severe one not acknowledged otherwise."""
+    from monitor.rules.facts import Cluster, Facts
+    from monitor.rules.listing import Evaluated
+    from monitor.rules.states import ClusterState
+    from monitor.rules.verdict import Verdict
+    from monitor.views.table import table_row
+
+    warnings = (overdue(2023), overdue(2022), Alert("annual_report_late", K, "第十五条（三）", "annual_report_late:2021",
+                                                    (("year", 2021), ("filed_on", D(2022, 4, 1)))))
+    verdict = Verdict("X", ClusterState.IN_FORCE, None, (report(2022), report(2023)), warnings)
+    item = Evaluated(Facts(Cluster("X", "集群", "nmg-sme-draft", D(2021, 1, 1))), verdict)
+    row, _ = table_row(item, D(2026, 12, 7), "en", wide=True)
+    assert row.style == "bold red" and row.cells[6] == "annual_report_overdue:2023"
+    assert row.cells[7].startswith("[revocation, 2 in all, 1 more overdue under it] ")
+    some = {("X", "annual_report_overdue:2023"): D(2026, 12, 31), ("X", "annual_report_overdue:2022"): D(2026, 12, 31)}
+    row, _ = table_row(item, D(2026, 12, 7), "en", wide=True, acked=some)
+    assert row.style == "yellow"                                    # the late report is not acknowledged
+    assert row.cells[7].startswith("[revocation, 2 in all, 1 more overdue under it, acknowledged until 2026-12-31] ")
+    every = {**some, ("X", "annual_report_late:2021"): D(2027, 1, 1)}
+    row, _ = table_row(item, D(2026, 12, 7), "en", wide=True, acked=every)
+    assert row.style == "dim"
