@@ -361,37 +361,3 @@ def test_sessions_survive_in_the_database_only_as_hashes(site: Site) -> None:
     engine.dispose()
     assert secret not in stored and site.tokens["admin"] not in tokens and len(stored[0]) == 64
 
-
-def test_bulk_acks_from_the_overview_within_the_accounts_regions(site: Site) -> None:
-    """First-week issue, items 6 and 7: the overview shows each cluster's principal ground with the overdue items
-    under it counted, check boxes and a bulk form (CSRF as every form); a bureau holds only its own regions'
-    clusters; the holds page lists what is in force and the overview greys an acknowledged warning with its until."""
-    with site.console.signed_in("bao") as client:
-        overview = client.get("/")
-        assert overview.status_code == 200
-        assert 'form="bulk-hold"' in overview.text and 'value="BT-001"' in overview.text
-        assert "另有1项逾期" in overview.text                  # the 2025 report, the 2024 one counted under it
-        token = csrf_of(overview.text)
-        form = {"csrf": token, "kind": "ack", "code": "annual_report_overdue", "until": "2026-12-31",
-                "note": "已发函督促"}
-        assert client.post("/holds", data={**form, "csrf": "wrong", "cluster": "BT-001"}).status_code == 403
-        other = client.post("/holds", data={**form, "cluster": ["BT-001", "ORD-001"]})
-        assert other.status_code == 404                         # another region's cluster is unknown to a bureau
-        region = client.post("/holds", data={**form, "region": "鄂尔多斯市"})
-        assert region.status_code == 422 and "鄂尔多斯市没有集群有警示" in html.unescape(region.text)
-        assert 'id="none"' in client.get("/holds").text         # nothing was stored
-        done = client.post("/holds", data={**form, "cluster": ["BT-001", "BT-002"]})
-        assert done.status_code == 200, done.text
-        said = html.unescape(done.text)
-        assert "已确认 2 个集群的 4 条警示，2026-12-31 前不再提醒" in said
-        assert "BT-001 annual_report_overdue:2024：已确认" in said
-        page = html.unescape(client.get("/holds").text)
-        assert page.count('data-cluster="BT-') == 4 and "ORD-001" not in page and "已发函督促" in page
-        overview = client.get("/").text
-        assert 'class="acked"' in overview and "已确认至2026-12-31" in overview
-    with site.console.signed_in("viewer") as client:
-        token = csrf_of(client.get("/").text)
-        assert client.post("/holds", data={**form, "csrf": token, "cluster": "ORD-001"}).status_code == 403
-    with site.console.signed_in("admin") as client:
-        page = html.unescape(client.get("/clusters/ORD-001").text)
-        assert "另有1项逾期" in page and "计入主要情形" in page
