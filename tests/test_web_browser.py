@@ -145,3 +145,6 @@ def test_tick_clusters_on_the_overview_and_acknowledge_them_at_once(browser: web
     assert row.get_attribute("class") == "acked" and "已确认至2026-12-31" in row.text
     other = browser.find_element(By.CSS_SELECTOR, '#clusters tr[data-cluster="BT-001"]')
     assert other.get_attribute("class") != "acked"
+    browser.get(site.base + "/clusters/BT-002")
+    acked = browser.find_element(By.CSS_SELECTOR, '#warnings tr[data-key="annual_report_overdue:2025"]')
+    assert acked.get_attribute("class") == "acked" and "已确认至2026-12-31" in acked.text

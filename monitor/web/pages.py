@@ -191,12 +191,14 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
     with transaction(app.sessions) as session:
         entries = history(session, item.facts.cluster.id)
     pack = app.packs.get(item.facts.cluster.regime)
+    in_force = holds(app, selection)
     return _page(request, "cluster.html", signed, status, item=item, cluster=item.facts.cluster,
+                 acked=console.acked_by_cluster(in_force).get(item.facts.cluster.id, {}),
                  verdict=item.verdict, policy=f"《{pack.title}》（{pack.document}）" if pack else "",
                  bar_basis=pack.revocation.basis if pack and pack.revocation else "",
                  state_label=term(item.verdict.state, lang),
                  obligations=console.obligations(item, app.packs, lang),
-                 warnings=console.warnings_of(item, app.packs, lang), holds=holds(app, selection),
+                 warnings=console.warnings_of(item, app.packs, lang), holds=in_force,
                  under=len(grounds(item.verdict.warnings, item.verdict.obligations).under),
                  timeline=console.timeline(entries, ZoneInfo(app.settings.timezone)),
                  kinds=console.fact_fields(lang), as_of=selection.as_of, said=said, error=error,
