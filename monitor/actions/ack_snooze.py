@@ -50,3 +50,13 @@ def bulk_summary(kind: str, said: Sequence[Said], clusters: int, until: dt.date)
     return Said("acknowledged {count} warnings of {clusters} clusters until {until}" if kind == "ack" else
                 "snoozed {count} obligations of {clusters} clusters until {until}", count=len(said),
                 clusters=clusters, until=until)
+
+
+def nothing_to_hold(kind: str, code: str, region: str | None, clusters: Sequence[str],
+                    known: Sequence[str]) -> InputError:
+    """The refusal of a bulk hold that selects nothing: where it looked, and the codes (ack) or kinds (snooze)
+    the clusters there have."""
+    where = Said("region {region}", region=region) if region else Said("{clusters}", clusters=", ".join(clusters))
+    return InputError("no cluster of {where} has a warning {code!r} (they have: {known})" if kind == "ack" else
+                      "no cluster of {where} has an open obligation {code!r} (they have: {known})",
+                      where=where, code=code, known=", ".join(known) or "-")

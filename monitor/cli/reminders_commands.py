@@ -40,16 +40,13 @@ def _bulk(app: App, kind: str, clusters: tuple[str, ...], region: str | None, co
     clusters or of those named, in one transaction; prints each and how many."""
     from db.session import transaction
     from monitor import clock
-    from monitor.actions.ack_snooze import bulk_summary, record_holds
+    from monitor.actions.ack_snooze import bulk_summary, nothing_to_hold, record_holds
     from monitor.overview import Selection, hold_targets
 
     today = app.today()
     found = hold_targets(app, Selection.of(app, today, clusters, region=region), kind, code)
     if not found.targets:
-        where = Said("region {region}", region=region) if region else Said("{clusters}", clusters=", ".join(clusters))
-        raise InputError("no cluster of {where} has a warning {code!r} (they have: {known})" if kind == "ack" else
-                         "no cluster of {where} has an open obligation {code!r} (they have: {known})",
-                         where=where, code=code, known=", ".join(found.codes) or "-")
+        raise nothing_to_hold(kind, code, region, clusters, found.codes)
     with transaction(app.sessions) as session:
         said = record_holds(session, kind, found.targets, until, note, today, who(), clock.now_utc())
     for line in said:

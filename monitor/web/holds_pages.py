@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from db.session import in_transaction
 from monitor import clock
 from monitor.actions.accounts import SignedIn
-from monitor.actions.ack_snooze import bulk_summary, record_holds
+from monitor.actions.ack_snooze import bulk_summary, nothing_to_hold, record_holds
 from monitor.errors import InputError, MonitorError, Said, UnknownClusterError
 from monitor.overview import Selection, hold_targets, holds
 from monitor.views import console
@@ -79,10 +79,7 @@ def _hold_many(app: Any, signed: SignedIn, form: dict[str, list[Any]]) -> list[S
     # the account's regions bound the selection: a cluster of another region is unknown (404), a region holds none
     found = hold_targets(app, Selection.for_account(app, signed.account, today, clusters, region=region), kind, code)
     if not found.targets:
-        where = Said("region {region}", region=region) if region else Said("{clusters}", clusters=", ".join(clusters))
-        raise InputError("no cluster of {where} has a warning {code!r} (they have: {known})" if kind == "ack" else
-                         "no cluster of {where} has an open obligation {code!r} (they have: {known})",
-                         where=where, code=code, known=", ".join(found.codes) or "-")
+        raise nothing_to_hold(kind, code, region, clusters, found.codes)
     said = in_transaction(app.sessions, lambda s: record_holds(s, kind, found.targets, until, one("note"), today,
                                                                signed.account.name, clock.now_utc()))
     return [*said, bulk_summary(kind, said, found.clusters, until)]
