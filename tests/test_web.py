@@ -360,4 +360,3 @@ def test_sessions_survive_in_the_database_only_as_hashes(site: Site) -> None:
         tokens = [row[0] for row in conn.execute(text("SELECT digest FROM token"))]
     engine.dispose()
     assert secret not in stored and site.tokens["admin"] not in tokens and len(stored[0]) == 64
-
