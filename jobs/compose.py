@@ -24,7 +24,7 @@ import datetime as dt
 import logging
 import secrets
 from contextlib import nullcontext
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
@@ -38,9 +38,11 @@ from monitor.app import App
 from monitor.config import ChannelSettings, Settings
 from monitor.overview import Selection, evaluated
 from monitor.rules.listing import Evaluated
+from monitor.rules.principal import grounds
 from monitor.rules.routes import channel_name, is_channel
 from monitor.rules.stages import open_item
 from monitor.rules.states import DeliveryState
+from monitor.views.words import digest_words
 from notifications.digest import Digest, Item, Letterhead, build_message, obligation_item, warning_item
 from notifications.posts import channel_post
 
@@ -113,17 +115,40 @@ def _pending(session: Session, cluster_ids: list[str], transports: Transports) -
     return round_queries.pending_deliveries(session, cluster_ids, transports.email, transports.recipients())
 
 
-def digest_item(app: App, found: Evaluated | None, subject: str, late: bool) -> Item | None:
-    """What a delivery is about, as of the round; ``None`` when it is done or gone (the reminder is obsolete)."""
+def digest_item(app: App, found: Evaluated | None, subject: str, late: bool, under: int = 0) -> Item | None:
+    """What a delivery is about, as of the round; ``None`` when it is done or gone (the reminder is obsolete).
+    ``under``: how many overdue items are counted under it, the principal ground (said after what it is)."""
     if found is None or found.verdict.state == "revoked":
         return None
     facts, verdict = found
     lang, policy = app.settings.language, app.pack(facts.cluster.regime).title
     obligation = open_item(verdict, subject)
+    item: Item | None
     if obligation is not None:
-        return obligation_item(facts.cluster, obligation, verdict, late, lang, policy)
-    warning = next((w for w in verdict.warnings if w.key == subject), None)
-    return None if warning is None else warning_item(facts.cluster, warning, late, lang, policy)
+        item = obligation_item(facts.cluster, obligation, verdict, late, lang, policy)
+    else:
+        warning = next((w for w in verdict.warnings if w.key == subject), None)
+        item = None if warning is None else warning_item(facts.cluster, warning, late, lang, policy)
+    if item is not None and under:
+        item = replace(item, what=item.what + digest_words(lang)["under"].format(n=under))
+    return item
+
+
+def principal_subject(found: Evaluated | None, subject: str) -> tuple[str, int] | None:
+    """When ``subject`` (an obligation, or a warning) is counted under its cluster's principal ground
+    (monitor.rules.principal) or is that ground: the subject the digest shows instead (the principal's obligation,
+    else its key) and how many are counted under it. None otherwise: the subject is shown as itself."""
+    if found is None:
+        return None
+    shown = grounds(found.verdict.warnings, found.verdict.obligations)
+    principal = shown.principal
+    if principal is None or not shown.under:
+        return None
+    own = {principal.key, principal.obligation}
+    if subject not in own and not any(subject in (w.key, w.obligation) for w in shown.under):
+        return None
+    target = principal.obligation if open_item(found.verdict, principal.obligation or "") else principal.key
+    return target or principal.key, len(shown.under)
 
 
 def held(found: Evaluated | None, subject: str, holds: set[tuple[str, str]]) -> bool:
@@ -148,7 +173,7 @@ def _sort_out(app: App, session: Session, day: dt.date, now: dt.datetime, late: 
         found = {e.facts.cluster.id: e for e in evaluated(app, Selection(day, tuple(cluster_ids)))}
         settled: dict[DeliveryState, list[int]] = {DeliveryState.SUPPRESSED: [], DeliveryState.OBSOLETE: []}
         scratch: list[dict[str, Any]] = []
-        previous: tuple[str, str, str] | None = None
+        seen: set[tuple[str, str, str]] = set()
         for row in _pending(session, cluster_ids, transports):
             cluster = found.get(row.cluster_id)
             item = digest_item(app, cluster, row.subject, row.late or late)
@@ -157,10 +182,16 @@ def _sort_out(app: App, session: Session, day: dt.date, now: dt.datetime, late: 
             elif held(cluster, row.subject, holds):
                 settled[DeliveryState.SUPPRESSED].append(row.delivery_id)
             else:
-                shown = previous != (row.cluster_id, row.subject, row.recipient)   # two stages make one item
+                # an overdue item counted under the principal ground is shown as the principal, with the count,
+                # once for the cluster (unless the principal is held: then it is shown as itself)
+                shows, principal = row.subject, principal_subject(cluster, row.subject)
+                if principal is not None and not held(cluster, principal[0], holds):
+                    shows = principal[0]
+                    item = digest_item(app, cluster, shows, row.late or late, principal[1]) or item
+                once = (row.cluster_id, shows, row.recipient)       # two stages, or items under one ground: one
                 scratch.append({"round_id": round_id, "recipient": row.recipient, "delivery_id": row.delivery_id,
-                                **item_to_row(item if shown else None)})
-                previous = (row.cluster_id, row.subject, row.recipient)
+                                **item_to_row(item if once not in seen else None)})
+                seen.add(once)
         if scratch:
             round_queries.add_items(session, scratch)
         for state, ids in settled.items():

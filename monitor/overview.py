@@ -281,3 +281,28 @@ def ranked(app: App, selection: Selection, render: Callable[[Evaluated], tuple[P
             directory.cleanup()
 
     return Ranking([entry[1] for entry, _ in order], payloads())
+
+
+class HoldTargets(NamedTuple):
+    """What a bulk ack or snooze holds: (cluster id, key) pairs, and the codes the selection has (for a refusal)."""
+    targets: list[tuple[str, str]]
+    clusters: int
+    codes: list[str]
+
+
+def hold_targets(app: App, selection: Selection, kind: str, code: str) -> HoldTargets:
+    """Each warning with ``code`` (ack) or open obligation of kind ``code`` (snooze) of the selected clusters, as
+    of the selection's day; revoked clusters have nothing to hold."""
+    from monitor.rules.holds import codes_of, matching
+
+    targets: list[tuple[str, str]] = []
+    clusters = 0
+    verdicts = []
+    for item in evaluated(app, selection):
+        if item.verdict.state == "revoked":
+            continue
+        verdicts.append(item.verdict)
+        keys = matching(item.verdict, kind, code)
+        targets.extend((item.facts.cluster.id, key) for key in keys)
+        clusters += bool(keys)
+    return HoldTargets(targets, clusters, codes_of(verdicts, kind))

@@ -183,3 +183,67 @@ def test_a_round_built_a_few_clusters_at_a_time_sends_the_same_digests(tmp_path:
     assert len(whole) >= 5 and sliced == whole
     with app.sessions() as session:   # the scratch rows live only inside the round's transaction
         assert session.query(RoundItemRow).count() == 0
+
+
+def test_the_digest_shows_the_principal_ground_with_the_overdue_items_under_it(roster_config: Path,
+                                                                             tmp_path: Path) -> None:
+    """First-week issue, item 6: the reports on 2024 and 2025 are both overdue, each a ground to revoke under
+    nmg-sme-draft; the digest shows the 2025 one (the principal) once, the 2024 one counted under it."""
+    for config, out, under in ((roster_config, tmp_path / "en", "; 1 more overdue under it"),
+                               (in_chinese(roster_config), tmp_path / "zh", "，另有1项逾期")):
+        result = monitor("digest", "--as-of", "2026-11-23", "--preview", str(out), config=config)
+        assert result.exit_code == 0, result.output
+        mail = email.message_from_bytes((out / "0001-a-bureau@example.gov.cn.eml").read_bytes(),
+                                        policy=email.policy.default)
+        text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        assert text.count(under) == 1 and under in html, text
+        assert "2025" in text.split(under)[0].splitlines()[-1]
+        assert "2024-" not in text.replace("2024-03-15", ""), text     # the 2024 report is not listed
+
+
+BULK = ("A,Alpha,nmg-sme-draft,2024-03-15,乌兰察布市,,,,,", "B,Beta,nmg-sme-draft,2023-03-15,乌兰察布市,,,,,",
+        "C,Gamma,nmg-sme-draft,2023-03-15,包头市,,,,,")
+
+
+def test_ack_and_snooze_many_at_once_by_region_and_code_or_by_clusters(tmp_path: Path, config_file: Path,
+                                                                       app: App) -> None:
+    """First-week issue, item 7: one transaction, printing each and how many; `monitor holds` lists them; the
+    table shows an acknowledged principal with its until."""
+    assert monitor("import", str(write_roster(tmp_path / "r.csv", *BULK)), config=config_file).exit_code == 0
+    bad = monitor("ack", "--region", "乌兰察布市", "--code", "annual_report_overdue", "--until", "2099-01-31",
+                  "--note", "a\nb", config=config_file)
+    assert bad.exit_code == 2 and "--note" in bad.output
+    none = monitor("ack", "--region", "乌兰察布市", "--code", "review_failed", "--until", "2099-01-31", "--note", "x",
+                   config=config_file)
+    assert none.exit_code == 2
+    assert none.output.strip() == ("error: no cluster of region 乌兰察布市 has a warning 'review_failed' (they have: "
+                                   "annual_report_overdue, validity_expired)")
+    zh = monitor("ack", "--region", "乌兰察布市", "--code", "review_failed", "--until", "2099-01-31", "--note", "x",
+                 config=in_chinese(config_file))
+    assert "乌兰察布市没有集群有警示 'review_failed'" in zh.output
+    assert status_json(config_file)["holds"] == []                     # nothing half-stored
+    done = monitor("ack", "--region", "乌兰察布市", "--code", "annual_report_overdue", "--until", "2099-01-31",
+                   "--note", "已电话督促", config=config_file)
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "acknowledged 5 warnings of 2 clusters until 2099-01-31"
+    assert "A annual_report_overdue:2024: acknowledged until 2099-01-31" in lines
+    assert not any(line.startswith("C ") for line in lines)            # 包头市 is another region
+    snoozed = monitor("snooze", "--cluster", "a", "--cluster", "C", "--code", "annual_report", "--until",
+                      "2099-01-31", "--note", "材料已受理", config=in_chinese(config_file))
+    assert snoozed.exit_code == 0, snoozed.output
+    assert snoozed.stdout.splitlines()[-1] == "已暂停 2 个集群的 5 项事项的提醒至 2099-01-31"
+    listed = monitor("holds", config=config_file)
+    assert listed.exit_code == 0
+    assert listed.stdout.splitlines()[0].endswith(": 10")
+    assert "acknowledged B annual_report_overdue:2023 until 2099-01-31" in listed.stdout
+    assert "snoozed C annual_report:2023 until 2099-01-31" in listed.stdout
+    assert len(status_json(config_file)["holds"]) == 10
+    table = monitor("status", "--wide", config=config_file).stdout
+    [a_line] = [line for line in table.splitlines() if line.startswith("A ")]
+    [c_line] = [line for line in table.splitlines() if line.startswith("C ")]
+    assert "acknowledged until 2099-01-31]" in a_line and "acknowledged" not in c_line
+    mixed = monitor("ack", "A", "--code", "annual_report_overdue", "--until", "2099-01-31", "--note", "x",
+                    config=config_file)
+    assert mixed.exit_code == 2 and "--code takes --region or --cluster" in mixed.output

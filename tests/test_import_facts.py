@@ -98,6 +98,7 @@ def test_filling_in_a_stored_change_and_naming_a_contradiction(app: App, roster:
     ("NMG-1,重大变动,,2025-01-01,主导产业,2025-02-01,,,", "报送日期 2025-01-01 is before the change on 2025-02-01"),
     ("NMG-1,重大变动,,,扩大,2025-02-01,,,", "变更类型 '扩大' is not one of"),
     ("NMG-1,复核,,,,,通过,2023-01-01,", "before the certification on 2023-10-15"),
+    ("NMG-1,复核,,,,,通过,2025-06-01,", "日期 2025-06-01: a review result before 2025-10-15 is implausible"),   # no reason column
     ("AH-1,考核,2023,,,,通过,2024-07-01,", "AH-1 was not certified that year"),
     ("NMG-1,考核,2024,,,,通过,,", "has no assessment rule"),
     ("AH-1,年度报告,2024,2025-03-01,,,,,", "has no annual report rule"),

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from db.models import ArchiveRow, FactRow
 from monitor.app import App
-from tests.helpers import monitor, status_json, write_roster
+from tests.helpers import in_chinese, monitor, status_json, write_roster
 
 ROWS = (
     "NMG-1,自治区集群,nmg-sme-draft,2023-10-15,乌兰察布市,运营,op@example.cn,,,",
@@ -238,3 +238,36 @@ def test_history_lists_holds_and_an_empty_record(roster: Path) -> None:
         "snooze", "annual_report:2025", "2099-01-01", "已电话催报", "tester")
     unknown = monitor("history", "NOPE", config=roster)
     assert unknown.exit_code == 2 and "unknown cluster 'NOPE'" in unknown.stderr
+
+
+def test_a_review_result_long_before_the_validity_ends_needs_a_reason(roster: Path) -> None:
+    """First-week issue, item 5: NMG-1 is in force until 2026-10-14 (nmg-sme-draft has no application window), so a
+    result before 2025-10-15 (12 months before the last day + 1) is refused, in English and Chinese, nothing stored;
+    with --reason it is recorded, the reason kept and shown by history."""
+    early = monitor("record", "review", "NMG-1", "--result", "pass", "--on", "2025-10-14", config=roster)
+    assert early.exit_code == 2
+    assert early.output.strip() == ("error: --on 2025-10-14: a review result before 2025-10-15 is implausible for the "
+                                    "validity ending 2026-10-14 (a reason that explains it records it anyway)")
+    zh = monitor("record", "review", "NMG-1", "--result", "fail", "--on", "2025-06-01", config=in_chinese(roster))
+    assert zh.exit_code == 2 and "有效期至 2026-10-14，早于 2025-10-15 的复核结果不合常理" in zh.output
+    assert history(roster, "NMG-1") == []
+    [cluster] = status_json(roster, "--as-of", "2025-12-01", "--cluster", "NMG-1")["clusters"]
+    assert cluster["valid_until"] == "2026-10-14"
+    ok(roster, "record", "review", "NMG-1", "--result", "pass", "--on", "2025-10-15")    # the first plausible day
+    ok(roster, "record", "review", "NMG-1", "--result", "applied", "--on", "2024-07-01")   # an application is not a result
+    passed = ok(roster, "record", "review", "NMG-1", "--result", "pass", "--on", "2026-03-01", "--reason",
+                "提前复核：省厅2026年2月通知")
+    assert "recorded fact" in passed
+    # the second pass belongs to the period the first began (until 2029-10-14): it is early for that one too,
+    # and recorded because a reason explains it
+    [entry] = [e for e in history(roster, "NMG-1") if e["on"] == "2026-03-01"]
+    assert entry["reason"] == "提前复核：省厅2026年2月通知"
+    assert "提前复核：省厅2026年2月通知" in ok(roster, "history", "NMG-1")
+
+
+def test_an_amendment_that_moves_a_result_early_is_checked_too(roster: Path) -> None:
+    """amend always gives a reason, which explains the earlier day; the facts file has none and is refused."""
+    first = number(ok(roster, "record", "review", "NMG-1", "--result", "pass", "--on", "2026-09-01"))
+    ok(roster, "amend", str(first), "--on", "2025-01-02", "--reason", "结果通知日期录入错误")
+    [cluster] = status_json(roster, "--as-of", "2026-12-01", "--cluster", "NMG-1")["clusters"]
+    assert cluster["valid_until"] == "2029-10-14"

@@ -124,3 +124,27 @@ def test_screenshot_of_the_overview(browser: webdriver.Chrome, site: Console, tm
     assert browser.execute_script(
         "return getComputedStyle(document.querySelector('nav')).backgroundColor") == "rgb(29, 39, 51)"
     browser.save_screenshot(str(tmp_path / "overview.png"))
+
+
+def test_tick_clusters_on_the_overview_and_acknowledge_them_at_once(browser: webdriver.Chrome, site: Console) -> None:
+    """First-week issue, item 7: a bureau ticks BT-002 on the overview and acknowledges its overdue reports; the
+    holds page lists them and the overview greys the row with its until."""
+    _sign_in(browser, site, "bao")
+    browser.execute_script("arguments[0].open = true", browser.find_element(By.ID, "bulk"))
+    browser.find_element(By.CSS_SELECTOR, 'input[type=checkbox][value="BT-002"]').click()
+    browser.find_element(By.ID, "bulk-code").send_keys("annual_report_overdue")
+    browser.execute_script("arguments[0].value = '2026-12-31'", browser.find_element(By.ID, "bulk-until"))
+    browser.find_element(By.ID, "bulk-note").send_keys("已发函督促")
+    _submit(browser, "bulk-save")
+    assert "已确认 1 个集群的 2 条警示，2026-12-31 前不再提醒" in browser.find_element(By.ID, "said").text
+    listed = {(row.get_attribute("data-cluster"), row.get_attribute("data-key"))
+              for row in browser.find_elements(By.CSS_SELECTOR, "#holds tr[data-cluster]")}
+    assert listed == {("BT-002", "annual_report_overdue:2024"), ("BT-002", "annual_report_overdue:2025")}
+    browser.get(site.base + "/")
+    row = browser.find_element(By.CSS_SELECTOR, '#clusters tr[data-cluster="BT-002"]')
+    assert row.get_attribute("class") == "acked" and "已确认至2026-12-31" in row.text
+    other = browser.find_element(By.CSS_SELECTOR, '#clusters tr[data-cluster="BT-001"]')
+    assert other.get_attribute("class") != "acked"
+    browser.get(site.base + "/clusters/BT-002")
+    acked = browser.find_element(By.CSS_SELECTOR, '#warnings tr[data-key="annual_report_overdue:2025"]')
+    assert acked.get_attribute("class") == "acked" and "已确认至2026-12-31" in acked.text

@@ -46,6 +46,8 @@ POSTS: dict[str, tuple[str, dict[str, str]]] = {
     "/clusters/{cluster_id}/hold": ("/clusters/BT-001/hold", {"kind": "snooze", "subject": "", "until": "2026-12-01",
                                                                "note": "n"}),
     "/upload": ("/upload", {"action": "commit", "upload": "a-held-upload"}),
+    "/holds": ("/holds", {"kind": "ack", "code": "annual_report_overdue", "cluster": "ORD-001", "until": "2026-12-31",
+                          "note": "n"}),
     "/account/calendar": ("/account/calendar", {"action": "new"}),
     "/users/{name}/disable": ("/users/bao/disable", {}),
     "/api/v1/facts": ("/api/v1/facts", {}),
@@ -65,6 +67,7 @@ GETS: dict[str, tuple[str, bool]] = {
     "/export.xlsx": ("/export.xlsx", True),
     "/backfill.xlsx": ("/backfill.xlsx", False),   # no baseline here: empty (regions: tests/test_baseline_console.py)
     "/daemon": ("/daemon", False),
+    "/holds": ("/holds", False),                 # holds, not clusters: tests/test_web.py checks a bureau's are its own
     "/account": ("/account", False),
     "/calendar/{token}.ics": ("", True),          # the account's own subscription address, made in the test
     "/users": ("/users", False),

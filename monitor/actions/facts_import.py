@@ -20,14 +20,15 @@ from sqlalchemy.orm import Session
 from db import fact_queries as record_db
 from db.models import FactRow
 from db.watch import touch
-from monitor.actions.record import describe, text_value
+from monitor.actions.record import cluster_of, describe, text_value
 from monitor.actions.sheets import SheetRow, blank, read_sheet, text_of
 from monitor.errors import BadValue, ImportError_, InputError, Said, said_of
 from monitor.rules.checks import A_KIND, OPTIONS, problem, with_default_day
 from monitor.rules.dates import parse_date
-from monitor.rules.facts import NAMES, Recorded, Version, current, identity, merged
+from monitor.rules.facts import NAMES, Recorded, Review, Version, current, identity, merged
 from monitor.rules.near import ID_CUTOFF, nearest
 from monitor.rules.packs import Pack
+from monitor.rules.plausible import early_review
 from monitor.rules.texts import one_line
 from monitor.rules.vocabulary import (
     BACKFILL_COLUMNS,
@@ -174,8 +175,11 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
     clusters = record_db.clusters(session, {typed.lower() for _, typed, _ in parsed}, regions)
     archived = record_db.archived_among(session, [c.id for c in clusters.values()])
     known: dict[tuple[str, tuple[object, ...]], Version | Planned] = {}
+    reviews: dict[str, list[Review]] = {}   # each cluster's reviews, stored and in the rows above
     for version in current(record_db.versions(session, [c.id for c in clusters.values()])):
         known[(version.cluster_id, identity(version.fact))] = version
+        if version.fact.kind == "review" and version.fact.on is not None:
+            reviews.setdefault(version.cluster_id, []).append(Review(version.fact.detail or "", version.fact.on))
     for row, typed, fact in parsed:
         cluster = clusters.get(typed.lower())
         if cluster is None:
@@ -196,12 +200,15 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
                 regime=cluster.regime)))
             continue
         fact = with_default_day(fact)
-        found = problem(fact, cluster.id, cluster.certified_on, pack, today, NAMES[fact.kind])
+        found = problem(fact, cluster.id, cluster.certified_on, pack, today, NAMES[fact.kind]) or early_review(
+            fact, cluster_of(cluster), reviews.get(cluster.id, []), pack, NAMES[fact.kind].get("on", "on"), None)
         if found is not None:
             plan.problems.append(sheet.at(path, row.line, found))
             continue
         key = (cluster.id, identity(fact))
         stored = known.get(key)
+        if fact.kind == "review" and fact.on is not None and stored is None:
+            reviews.setdefault(cluster.id, []).append(Review(fact.detail or "", fact.on))
         if stored is None:
             known[key] = planned = Planned(row.line, "add", cluster.id, fact, None)
             plan.planned.append(planned)

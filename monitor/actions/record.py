@@ -27,10 +27,21 @@ from db.models import ClusterRow
 from db.watch import touch
 from monitor.errors import ArchivedClusterError, ConflictError, InputError, Said, UnknownClusterError
 from monitor.rules.checks import OPTIONS, number, problem, with_default_day
-from monitor.rules.facts import FIELDS, INDICATOR_KINDS, Recorded, Version, current, identity, merged
+from monitor.rules.facts import (
+    FIELDS,
+    INDICATOR_KINDS,
+    Cluster,
+    Recorded,
+    Review,
+    Version,
+    current,
+    identity,
+    merged,
+)
 from monitor.rules.indicators import Vocabulary, load_vocabulary
 from monitor.rules.near import ID_CUTOFF, nearest
 from monitor.rules.packs import Pack
+from monitor.rules.plausible import early_review
 from monitor.rules.texts import one_line, unsafe_in
 
 #: the longest reason or note a correction may carry
@@ -104,6 +115,11 @@ def text_value(option: str, value: str | None, required: bool = False) -> str | 
     return text
 
 
+def cluster_of(row: ClusterRow) -> Cluster:
+    """The roster's row as the rules take a cluster (what the validity chain needs of it)."""
+    return Cluster(row.id, row.name, row.regime, row.certified_on, row.valid_until, row.batch, row.region)
+
+
 class Outcome(NamedTuple):
     """What a recording did: a sentence for the user, and the version it stored (None: nothing new)."""
     message: Said
@@ -143,8 +159,15 @@ class Recorder:
                              regime=row.regime)
         return row, pack
 
-    def _check(self, cluster: ClusterRow, pack: Pack, fact: Recorded) -> None:
+    def _check(self, cluster: ClusterRow, pack: Pack, fact: Recorded, reason: str | None = None,
+               number: int | None = None) -> None:
+        """Refuse a fact that cannot be true (checks.problem), and a review result dated before it can be
+        (plausible.early_review) unless ``reason`` explains it; ``number``: the fact an amendment replaces."""
         found = problem(fact, cluster.id, cluster.certified_on, pack, self.today, vocabulary=self.indicators)
+        if found is None and fact.kind == "review":
+            reviews = [Review(v.fact.detail or "", v.fact.on) for v in self._in_force(cluster.id)
+                       if v.fact.kind == "review" and v.number != number and v.fact.on is not None]
+            found = early_review(fact, cluster_of(cluster), reviews, pack, OPTIONS["review"]["on"], reason)
         if found is not None:
             raise InputError(found)
 
@@ -162,19 +185,22 @@ class Recorder:
     def _in_force(self, cluster_id: str) -> list[Version]:
         return current(record_db.versions(self.session, [cluster_id]))
 
-    def record(self, cluster_id: str, fact: Recorded) -> Outcome:
-        """Record ``fact`` (an assessment without ``on`` is announced January 1 of the next year)."""
+    def record(self, cluster_id: str, fact: Recorded, reason: str | None = None) -> Outcome:
+        """Record ``fact`` (an assessment without ``on`` is announced January 1 of the next year). ``reason``
+        explains a fact that looks implausible (a review result long before the validity ends): it is stored with
+        the fact, and history shows it."""
+        why = text_value("--reason", reason)
         cluster, pack = self._cluster(cluster_id)
         given = with_code(fact._replace(note=text_value("--note", fact.note)), self.indicators)
         fact = with_default_day(given)
         if fact.on != given.on and fact.on is not None and fact.on > self.today:
             raise InputError("the announcement date {on} is in the future (today is {today}); give --on with the day "
                              "it was announced", on=fact.on, today=self.today)
-        self._check(cluster, pack, fact)
+        self._check(cluster, pack, fact, why)
         key = identity(fact)
         stored = next((v for v in self._in_force(cluster.id) if identity(v.fact) == key), None)
         if stored is None:
-            number = self._append(cluster.id, fact)
+            number = self._append(cluster.id, fact, reason=why)
             return Outcome(Said("{id}: recorded fact {number}: {fact}", id=cluster.id, number=number,
                                 fact=describe(fact)), number, cluster.id)
         both = merged(stored.fact, fact)
@@ -231,7 +257,7 @@ class Recorder:
         if new == old.fact:
             raise InputError("fact {number} already says that: {fact}", number=number, fact=describe(old.fact))
         cluster, pack = self._cluster(old.cluster_id)
-        self._check(cluster, pack, new)
+        self._check(cluster, pack, new, why, number)
         key = identity(new)
         clash = next((v for v in self._in_force(cluster.id) if v.number != number and identity(v.fact) == key), None)
         if clash is not None:
@@ -259,8 +285,8 @@ class Recorder:
     def change(self, cluster_id: str, kind: str, changed_on: dt.date, filed_on: dt.date | None) -> Outcome:
         return self.record(cluster_id, Recorded("change", on=changed_on, filed_on=filed_on, detail=kind))
 
-    def review(self, cluster_id: str, result: str, on: dt.date) -> Outcome:
-        return self.record(cluster_id, Recorded("review", on=on, detail=result))
+    def review(self, cluster_id: str, result: str, on: dt.date, reason: str | None = None) -> Outcome:
+        return self.record(cluster_id, Recorded("review", on=on, detail=result), reason)
 
     def assessment(self, cluster_id: str, year: int, result: str, on: dt.date | None) -> Outcome:
         return self.record(cluster_id, Recorded("assessment", year=year, on=on, detail=result))

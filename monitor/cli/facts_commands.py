@@ -139,11 +139,11 @@ def _write(app: App, act: Callable[[Recorder], Outcome]) -> None:
     echo(message.message)
 
 
-def _record(app: App, cluster: str, **fields: Any) -> None:
+def _record(app: App, cluster: str, reason: str | None = None, **fields: Any) -> None:
     from monitor.rules.facts import Recorded
 
     fact = Recorded(**fields)
-    _write(app, lambda recorder: recorder.record(cluster, fact))
+    _write(app, lambda recorder: recorder.record(cluster, fact, reason))
 
 
 CHANGE = VocabularyType("change")
@@ -182,10 +182,11 @@ def record_change(app: App, cluster: str, kind: str, changed_on: dt.date, filed_
 @cluster_argument
 @click.option("--result", type=REVIEW, required=True, help="applied (已申请), pass (通过) or fail (未通过).")
 @click.option("--on", "on", type=DATE, required=True, help="The day of the application or the result.")
+@click.option("--reason", help="Why a result dated long before the validity ends is right (kept with it).")
 @pass_app
-def record_review(app: App, cluster: str, result: str, on: dt.date) -> None:
+def record_review(app: App, cluster: str, result: str, on: dt.date, reason: str | None) -> None:
     """A renewal review: applied for, passed or failed."""
-    _record(app, cluster, kind="review", detail=result, on=on)
+    _record(app, cluster, reason, kind="review", detail=result, on=on)
 
 
 @record.command("assessment")

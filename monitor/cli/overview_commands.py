@@ -47,10 +47,11 @@ def status(app: App, selection: Selection, fmt: str, wide: bool) -> None:
         return
     from rich.console import Console
 
-    from monitor.views.table import print_ledger, print_table, table_row
+    from monitor.views.table import acked_of, print_ledger, print_table, table_row
 
     console = Console()
-    table = ranked(app, selection, functools.partial(table_row, as_of=selection.as_of, lang=lang, wide=wide))
+    table = ranked(app, selection, functools.partial(table_row, as_of=selection.as_of, lang=lang, wide=wide,
+                                                     acked=acked_of(holds)))
     print_table(table.summaries, table.payloads, selection.as_of, lang, console, wide)
     print_ledger(holds, daemon, lang, console, app.database)
 

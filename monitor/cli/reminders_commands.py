@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from monitor.app import App, who
-from monitor.cli.base import DATE, cluster_argument, config_option, echo, pass_app, said
-from monitor.errors import Said
+from monitor.cli.base import DATE, config_option, echo, pass_app, said, selection_options
+from monitor.errors import InputError, Said
+
+if TYPE_CHECKING:
+    from monitor.overview import Selection
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
 def _hold(app: App, kind: str, cluster: str, given: str, until: dt.date, note: str) -> None:
@@ -27,28 +34,101 @@ def _hold(app: App, kind: str, cluster: str, given: str, until: dt.date, note: s
     echo(done)
 
 
+def _bulk(app: App, kind: str, clusters: tuple[str, ...], region: str | None, code: str, until: dt.date,
+          note: str) -> None:
+    """Many at once: every warning with the code (ack), or open obligation of the kind (snooze), of the region's
+    clusters or of those named, in one transaction; prints each and how many."""
+    from db.session import transaction
+    from monitor import clock
+    from monitor.actions.ack_snooze import bulk_summary, nothing_to_hold, record_holds
+    from monitor.overview import Selection, hold_targets
+
+    today = app.today()
+    found = hold_targets(app, Selection.of(app, today, clusters, region=region), kind, code)
+    if not found.targets:
+        raise nothing_to_hold(kind, code, region, clusters, found.codes)
+    with transaction(app.sessions) as session:
+        said = record_holds(session, kind, found.targets, until, note, today, who(), clock.now_utc())
+    for line in said:
+        echo(line)
+    echo(bulk_summary(kind, said, found.clusters, until))
+
+
+def _either(app: App, kind: str, args: tuple[str, ...], clusters: tuple[str, ...], region: str | None,
+            code: str | None, until: dt.date, note: str) -> None:
+    """``CLUSTER KEY`` (one), or ``--code`` with ``--region`` and/or ``--cluster`` (many)."""
+    if code is None:
+        if len(args) != 2 or clusters or region:
+            raise InputError("give CLUSTER and its {what}, or --code with --region or --cluster for many at once",
+                             what=Said("warning") if kind == "ack" else Said("obligation"))
+        _hold(app, kind, args[0], args[1], until, note)
+        return
+    if args or not (clusters or region):
+        raise InputError("--code takes --region or --cluster (repeatable), not CLUSTER and a key")
+    _bulk(app, kind, clusters, region, code, until, note)
+
+
+def _bulk_options(kind: str) -> Callable[[F], F]:
+    what = "warning code" if kind == "ack" else "obligation kind"
+
+    def decorate(f: F) -> F:
+        f = click.option("--code", help=f"Many at once: every {what} of this kind of the clusters selected by "
+                                        "--region or --cluster.")(f)
+        f = click.option("--cluster", "clusters", multiple=True, help="With --code: this cluster (repeatable).")(f)
+        return click.option("--region", help="With --code: the clusters of this region (盟市/地州市).")(f)
+    return decorate
+
+
 @click.command()
 @config_option
-@cluster_argument
-@click.argument("warning")
+@click.argument("args", nargs=-1, metavar="[CLUSTER WARNING]")
+@_bulk_options("ack")
 @click.option("--until", type=DATE, required=True, help="Last day the warning's reminders stay quiet.")
 @click.option("--note", required=True, help="Why (recorded with who and when).")
 @pass_app
-def ack(app: App, cluster: str, warning: str, until: dt.date, note: str) -> None:
-    """Acknowledge a warning (its key, or its code if the cluster has one such warning) until a date."""
-    _hold(app, "ack", cluster, warning, until, note)
+def ack(app: App, args: tuple[str, ...], clusters: tuple[str, ...], region: str | None, code: str | None,
+        until: dt.date, note: str) -> None:
+    """Acknowledge a warning (its key, or its code if the cluster has one such warning) until a date; or, with
+    --code and --region or --cluster, every such warning of those clusters at once."""
+    _either(app, "ack", args, clusters, region, code, until, note)
 
 
 @click.command()
 @config_option
-@cluster_argument
-@click.argument("obligation")
+@click.argument("args", nargs=-1, metavar="[CLUSTER OBLIGATION]")
+@_bulk_options("snooze")
 @click.option("--until", type=DATE, required=True, help="Last day the obligation's reminders stay quiet.")
 @click.option("--note", required=True, help="Why (recorded with who and when).")
 @pass_app
-def snooze(app: App, cluster: str, obligation: str, until: dt.date, note: str) -> None:
-    """Snooze an open obligation's reminders (its key, or its kind if it is the only open one) until a date."""
-    _hold(app, "snooze", cluster, obligation, until, note)
+def snooze(app: App, args: tuple[str, ...], clusters: tuple[str, ...], region: str | None, code: str | None,
+           until: dt.date, note: str) -> None:
+    """Snooze an open obligation's reminders (its key, or its kind if it is the only open one) until a date; or,
+    with --code and --region or --cluster, every open obligation of that kind of those clusters at once."""
+    _either(app, "snooze", args, clusters, region, code, until, note)
+
+
+@click.command()
+@config_option
+@selection_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def holds(app: App, selection: Selection, fmt: str) -> None:
+    """The acknowledgements and snoozes in force (as of --as-of, default today): who, until when and why."""
+    from monitor.overview import holds as in_force
+
+    found = in_force(app, selection)
+    if fmt == "json":
+        import json
+
+        from monitor.views.document import holds_json
+
+        click.echo(json.dumps({"as_of": selection.as_of.isoformat(), "holds": holds_json(found)},
+                              ensure_ascii=False, indent=2))
+        return
+    from monitor.views.table import hold_lines
+
+    for line in hold_lines(found, app.settings.language, selection.as_of):
+        click.echo(line)
 
 
 def _check_channel_regions(app: App) -> None:
@@ -111,4 +191,4 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | No
         raise SystemExit(1)
 
 
-COMMANDS = (ack, snooze, run, digest)
+COMMANDS = (ack, snooze, holds, run, digest)

@@ -41,3 +41,18 @@ def resolve_subject(verdict: Verdict, kind: str, given: str) -> str:
         return by_code[0]
     known = ", ".join(key for key, _ in keys) or "-"
     raise InputError(many if by_code else none, id=verdict.cluster_id, given=given, count=len(by_code), known=known)
+
+
+def matching(verdict: Verdict, kind: str, code: str) -> list[str]:
+    """The keys a bulk hold takes of one cluster: every warning with ``code`` (ack), or every open obligation of
+    kind ``code`` (snooze); a key given whole matches itself."""
+    if kind == "ack":
+        return [w.key for w in verdict.warnings if code in (w.code, w.key)]
+    return [o.key for o in verdict.obligations if o.is_open and code in (o.kind, o.key)]
+
+
+def codes_of(verdicts: list[Verdict], kind: str) -> list[str]:
+    """The warning codes (ack) or open obligation kinds (snooze) ``verdicts`` have, for a refusal to list."""
+    if kind == "ack":
+        return sorted({w.code for v in verdicts for w in v.warnings})
+    return sorted({o.kind for v in verdicts for o in v.obligations if o.is_open})

@@ -18,8 +18,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from monitor.rules.checks import REQUIRED
 from monitor.rules.facts import FACT_KINDS, NAMES
 from monitor.rules.history import Entry
+from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated, urgency
 from monitor.rules.packs import Pack
+from monitor.rules.principal import grounds
 from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert
 from monitor.rules.vocabulary import COLUMN_VOCABULARY, DATE_COLUMNS, detail_values, spelled
@@ -59,7 +61,7 @@ class Row:
     regime: str
     state: str
     state_label: str
-    top: dict[str, str] | None       # the most severe warning: severity, label, message, basis
+    top: dict[str, str] | None       # the principal ground, else the most severe warning: severity, label, message, basis
     warnings: int
     severities: frozenset[str]
     overdue: int
@@ -68,6 +70,7 @@ class Row:
     urgency: tuple[Any, ...]
     text: str                        # what the search looks in, case-folded
     unrecorded: tuple[str, ...] = ()     # its unrecorded obligations (due before the baseline), by label
+    under: int = 0                   # the overdue items counted under the principal ground (rules.principal)
 
 
 def _warning(w: Alert, regime: str, packs: Mapping[str, Pack], lang: str,
@@ -82,14 +85,16 @@ def row(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> Row:
     open_due = [o for o in verdict.obligations if o.is_open and o.due is not None]
     nearest = min(open_due, key=lambda o: o.due or dt.date.max, default=None)
     messages = [warning_message(w, lang) for w in verdict.warnings]
+    shown = grounds(verdict.warnings, verdict.obligations)
     return Row(
         cluster.id, cluster.name, cluster.region or "", cluster.regime, verdict.state, term(verdict.state, lang),
-        _warning(verdict.warnings[0], cluster.regime, packs, lang, messages[0]) if verdict.warnings else None,
+        _warning(shown.listed[0], cluster.regime, packs, lang) if shown.listed else None,
         len(verdict.warnings), frozenset(w.severity for w in verdict.warnings),
         sum(1 for o in verdict.obligations if o.state == "overdue"),
         nearest.due if nearest else None, nearest.days_left if nearest else None, urgency(item),
         " ".join([cluster.id, cluster.name, *messages]).casefold(),
-        tuple(obligation_label(o, lang) for o in verdict.obligations if o.state == "unrecorded"))
+        tuple(obligation_label(o, lang) for o in verdict.obligations if o.state == "unrecorded"),
+        len(shown.under))
 
 
 #: the clusters the overview's back-fill checklist lists; the sheet has them all
@@ -167,7 +172,20 @@ def obligations(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[d
 
 
 def warnings_of(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[dict[str, str]]:
-    return [_warning(w, item.facts.cluster.regime, packs, lang) for w in item.verdict.warnings]
+    """The warnings listed (the principal ground first), then those counted under it, each ``under`` "1"."""
+    shown = grounds(item.verdict.warnings, item.verdict.obligations)
+    regime = item.facts.cluster.regime
+    return ([{**_warning(w, regime, packs, lang), "under": ""} for w in shown.listed]
+            + [{**_warning(w, regime, packs, lang), "under": "1"} for w in shown.under])
+
+
+def acked_by_cluster(holds: Iterable[Hold]) -> dict[str, dict[str, dt.date]]:
+    """The acknowledgements in force, by cluster and warning key: the last day each is acknowledged through."""
+    found: dict[str, dict[str, dt.date]] = {}
+    for h in holds:
+        if h.kind == "ack":
+            found.setdefault(h.cluster_id, {})[h.subject] = h.until
+    return found
 
 
 def timeline(entries: Sequence[Entry], zone: dt.tzinfo) -> list[dict[str, Any]]:

@@ -26,7 +26,9 @@ from rich.console import Console
 
 from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated, unrecorded
+from monitor.rules.principal import Grounds, grounds
 from monitor.rules.states import Severity
+from monitor.rules.texts import one_line
 from monitor.rules.verdict import Alert, Obligation, Verdict
 from monitor.views.cells import cell_len, cut_to, fit
 from monitor.views.words import calendar_note, term, warning_message, words
@@ -100,10 +102,10 @@ def _next_due(verdict: Verdict, lang: str, notes: list[str]) -> str:
     return f"{label} {first.due} ({counted}){_mark(first, lang, notes)}"
 
 
-def _key(verdict: Verdict) -> str:
-    """What `monitor ack` takes for the most severe warning, else what `monitor snooze` takes for the next item."""
-    if verdict.warnings:
-        return verdict.warnings[0].key
+def _key(verdict: Verdict, listed: Sequence[Alert]) -> str:
+    """What `monitor ack` takes for the warning listed first, else what `monitor snooze` takes for the next item."""
+    if listed:
+        return listed[0].key
     first = _next_open(verdict)
     return first.key if first is not None else "—"
 
@@ -116,23 +118,54 @@ def _mark(item: Obligation | Alert, lang: str, notes: list[str]) -> str:
     return NOTE_MARK
 
 
-def _warnings(ordered: Sequence[Alert], lang: str, notes: list[str]) -> str:
-    """The most severe warning with its article, and how many more there are."""
-    if not ordered:
+#: acknowledgements in force, by cluster and warning key: the last day each is acknowledged through
+Acked = dict[tuple[str, str], dt.date]
+
+
+def acked_of(holds: Iterable[Hold]) -> Acked:
+    """The acks among ``holds`` (those in force), as table_row takes them."""
+    return {(h.cluster_id, h.subject): h.until for h in holds if h.kind == "ack"}
+
+
+def _warnings(shown: Grounds, lang: str, notes: list[str], until: dt.date | None) -> str:
+    """The warning listed first (the principal ground, when there is one) with its article, how many are listed,
+    how many overdue items are counted under it, and until when it is acknowledged."""
+    listed = shown.listed
+    if not listed:
         return "—"
-    top = ordered[0]
-    more = words("table", lang)["more"].format(n=len(ordered)) if len(ordered) > 1 else ""
-    return f"[{term(top.severity, lang)}{more}] {top.basis} {warning_message(top, lang)}{_mark(top, lang, notes)}"
+    top = listed[0]
+    said = words("table", lang)
+    more = said["more"].format(n=len(listed)) if len(listed) > 1 else ""
+    under = said["under"].format(n=len(shown.under)) if shown.under else ""
+    acked = said["acked"].format(until=until) if until is not None else ""
+    return f"[{term(top.severity, lang)}{more}{under}{acked}] {top.basis} {warning_message(top, lang)}{_mark(top, lang, notes)}"
 
 
-def table_row(item: Evaluated, as_of: dt.date, lang: str, wide: bool = False) -> tuple[Row, RowSummary]:
-    """One cluster's line and what the layout needs to know of it (``wide``: nothing is cut)."""
+def _style(verdict: Verdict, cluster_id: str, acked: Acked) -> str:
+    """The row's colour: its most severe warning not acknowledged; greyed when revoked, or every one is
+    acknowledged."""
+    if verdict.state == "revoked":
+        return "dim"
+    live = [w for w in verdict.warnings if (cluster_id, w.key) not in acked]
+    if verdict.warnings and not live:
+        return "dim"
+    return STYLE[live[0].severity] if live else ""
+
+
+def table_row(item: Evaluated, as_of: dt.date, lang: str, wide: bool = False,
+              acked: Acked | None = None) -> tuple[Row, RowSummary]:
+    """One cluster's line and what the layout needs to know of it (``wide``: nothing is cut). Its warning is the
+    principal ground with the overdue items under it counted (monitor.rules.principal); ``acked``: the acks in
+    force, an acknowledged warning shown greyed with its until."""
     cluster, verdict = item.facts.cluster, item.verdict
+    acked = acked or {}
     ordered = verdict.warnings
-    style = "dim" if verdict.state == "revoked" else STYLE[ordered[0].severity] if ordered else ""
+    shown = grounds(ordered, verdict.obligations)
+    style = _style(verdict, cluster.id, acked)
     notes: list[str] = []
+    until = acked.get((cluster.id, shown.listed[0].key)) if shown.listed else None
     cells = (cluster.id, cluster.name, cluster.regime, term(verdict.state, lang), str(verdict.valid_until or "—"),
-             _next_due(verdict, lang, notes), _key(verdict), _warnings(ordered, lang, notes))
+             _next_due(verdict, lang, notes), _key(verdict, shown.listed), _warnings(shown, lang, notes, until))
     publicity = verdict.publicity
     running = publicity is not None and publicity.end >= as_of     # running or about to: objections still possible
     # cut here, in the overview's workers: a column is never wider than its limit, so what is cut to the limit is
@@ -263,6 +296,16 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
     if backfill:
         console.print(said["unrecorded"].format(n=sum(backfill), clusters=len(backfill)), highlight=False,
                       markup=False, soft_wrap=True)
+
+
+def hold_lines(holds: Sequence[Hold], lang: str, as_of: dt.date) -> list[str]:
+    """`monitor holds`: a title with how many, then one line a hold in force (its text printed on one line)."""
+    said = words("table", lang)
+    lines = [said["holds_title"].format(as_of=as_of, count=len(holds))]
+    lines.extend(one_line(said["ledger_hold"].format(
+        kind=said[f"ledger_{h.kind}"], cluster=h.cluster_id, subject=h.subject, until=h.until, by=h.recorded_by,
+        note=h.note)) for h in holds)
+    return lines
 
 
 def print_ledger(holds: Iterable[Hold], daemon: dict[str, Any], lang: str, console: Console,

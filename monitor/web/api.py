@@ -90,6 +90,8 @@ class FactIn(BaseModel):
                                              "the day.")
     dismissed_on: str | None = Field(None, description="incident: the day it was dismissed.")
     note: str | None = Field(None, description="incident, revocation: a note.")
+    reason: str | None = Field(None, description="Why a fact that looks implausible (a review result long before the "
+                                                 "validity ends) is right; kept with it, history shows it.")
 
 
 class FactOut(BaseModel):
@@ -106,11 +108,11 @@ def record_fact(request: Request, caller: Caller, body: FactIn) -> Any:
         raise HTTPException(403, f"user {caller.name!r} is a {caller.role} and may not record facts")
     app = monitor_app(request)
     try:
-        typed, fact = fact_of(body.model_dump(exclude_none=True))
+        typed, fact = fact_of(body.model_dump(exclude_none=True, exclude={"reason"}))
     except ValueError as exc:
         raise InputError(said_of(exc)) from None
     with transaction(app.sessions) as session:
         outcome = Recorder(session, app.packs, caller.name, clock.now_utc(), app.today(),
-                           regions=caller.regions, vocabulary=app.vocabulary).record(typed, fact)
+                           regions=caller.regions, vocabulary=app.vocabulary).record(typed, fact, body.reason)
     body_out = FactOut(cluster=outcome.cluster_id, fact=outcome.number, message=str(outcome.message))
     return JSONResponse(body_out.model_dump(), 201 if outcome.number is not None else 200)

@@ -52,6 +52,7 @@ from monitor.overview import daemon as daemon_state
 from monitor.rules.access import Account
 from monitor.rules.holds import resolve_subject
 from monitor.rules.indicators import Vocabulary
+from monitor.rules.principal import grounds
 from monitor.views import console, indicator_console
 from monitor.views.words import obligation_label, say, term
 from monitor.web.auth import COOKIE as SESSION_COOKIE
@@ -177,8 +178,10 @@ def overview(request: Request, as_of: str | None = None, region: str | None = No
         regions = regions_of(conn, Scope(regions=account.regions))
     filters = {"as_of": as_of or "", "region": region or "", "regime": regime or "", "severity": severity or "",
                "q": q or ""}
+    acked = console.acked_by_cluster(holds(app, selection))     # read each time: the rows are cached, holds not
     return _page(request, "overview.html", signed, view=shown, as_of=selection.as_of, filters=filters, sort=sort,
                  backfill=console.checklist(listed), baseline=app.monitoring_from(),
+                 acked=acked,
                  regions=regions, regimes=sorted(app.packs), severities=console.SEVERITIES,
                  query=lambda **change: "?" + urlencode({k: v for k, v in {**filters, "sort": sort, **change}.items()
                                                          if v}),
@@ -196,12 +199,15 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
     with transaction(app.sessions) as session:
         entries = history(session, item.facts.cluster.id)
     pack = app.packs.get(item.facts.cluster.regime)
+    in_force = holds(app, selection)
     return _page(request, "cluster.html", signed, status, item=item, cluster=item.facts.cluster,
+                 acked=console.acked_by_cluster(in_force).get(item.facts.cluster.id, {}),
                  verdict=item.verdict, policy=f"《{pack.title}》（{pack.document}）" if pack else "",
                  bar_basis=pack.revocation.basis if pack and pack.revocation else "",
                  state_label=term(item.verdict.state, lang),
                  obligations=console.obligations(item, app.packs, lang),
-                 warnings=console.warnings_of(item, app.packs, lang), holds=holds(app, selection),
+                 warnings=console.warnings_of(item, app.packs, lang), holds=in_force,
+                 under=len(grounds(item.verdict.warnings, item.verdict.obligations).under),
                  timeline=console.timeline(entries, ZoneInfo(app.settings.timezone)),
                  kinds=console.fact_fields(lang), corrections=console.correction_fields(lang), as_of=selection.as_of, said=said, error=error,
                  ack_choices=[(w.key, w.key) for w in item.verdict.warnings],
@@ -248,7 +254,9 @@ async def record_fact(request: Request, cluster_id: str) -> Response:
             typed, fact = fact_of({**_fields(form), "cluster": cluster_id})
         except ValueError as exc:
             raise InputError(said_of(exc)) from None
-        return _recorded(app, signed.account, lambda recorder: recorder.record(typed, fact))
+        reason = form.get("reason")
+        return _recorded(app, signed.account, lambda recorder: recorder.record(
+            typed, fact, reason if isinstance(reason, str) else None))
 
     return await _act(request, cluster_id, act)
 
