@@ -53,5 +53,5 @@ def planned(plan: Any, said: Callable[[Any], str], vocabulary: Vocabulary | None
         row["values"].append(f"{year} {label} {number(fact.value)}")
     rows = [{**row, "what": "; ".join(row.pop("values"))} for row in lines.values()]
     return {"rows": rows, "problems": [said(problem) for problem in plan.problems],
-            "flags": [said(flag) for flag in plan.flags],
+            "flags": [said(flag) for flag in plan.flags], "blank": 0, "ignored": None,
             "counts": {"add": plan.count("add"), "fill": 0, "same": plan.count("same"), "join": 0}}
