@@ -48,6 +48,15 @@ POSTS: dict[str, tuple[str, dict[str, str]]] = {
     "/upload": ("/upload", {"action": "commit", "upload": "a-held-upload"}),
     "/account/calendar": ("/account/calendar", {"action": "new"}),
     "/users/{name}/disable": ("/users/bao/disable", {}),
+    "/users": ("/users", {"name": "newcomer", "role": "viewer", "password": "correct horse 42"}),
+    "/users/{name}/role": ("/users/bao/role", {"role": "viewer", "regions": ""}),
+    "/users/{name}/enable": ("/users/bao/enable", {}),
+    "/users/{name}/reset": ("/users/bao/reset", {}),
+    "/users/{name}/unlock": ("/users/bao/unlock", {}),
+    "/password": ("/password", {"name": "bao", "code": "mon_x", "password": "another horse 7",
+                                "again": "another horse 7"}),
+    "/channels/{name}/test": ("/channels/group/test", {"press": "p" * 22}),
+    "/profile": ("/profile", {"full_name": "包头", "email": "bao@example.gov.cn", "phone": "0472", "digest_email": ""}),
     "/api/v1/facts": ("/api/v1/facts", {}),
 }
 #: every page and API route that answers a GET: its path for the bureau, and whether it lists clusters (so the
@@ -63,6 +72,10 @@ GETS: dict[str, tuple[str, bool]] = {
     "/account": ("/account", False),
     "/calendar/{token}.ics": ("", True),          # the account's own subscription address, made in the test
     "/users": ("/users", False),
+    "/channels": ("/channels", False),
+    "/profile": ("/profile", False),
+    "/password": ("/password", False),
+    "/templates/{which}.xlsx": ("/templates/facts.xlsx", False),
     "/api/v1/status": ("/api/v1/status", True),
     "/api/v1/clusters/{cluster_id}": ("/api/v1/clusters/ORD-001", True),
 }
