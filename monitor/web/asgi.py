@@ -14,10 +14,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from monitor.errors import InputError, MonitorError, UnknownClusterError
 from monitor.views import console
-from monitor.views.words import say, words
+from monitor.views.words import words
 from monitor.web import api, channels_pages, pages, profile_pages, users_pages
 from monitor.web.auth import NeedLogin
 from monitor.web.security import SecurityHeaders
+from monitor.web.wording import say
 
 if TYPE_CHECKING:
     from monitor.app import App
