@@ -137,7 +137,7 @@ def test_an_administrator_adds_changes_resets_disables_and_enables_a_user(site: 
         token = csrf_of(admin.get("/users").text)
         refused = admin.post("/users", data={"csrf": token, "name": "zhang", "role": "bureau", "regions": "",
                                              "password": PASSWORD})
-        assert refused.status_code == 422 and "地区" in html.unescape(refused.text)
+        assert refused.status_code == 422 and "须填写所辖地区" in html.unescape(refused.text) and "--region" not in refused.text
         assert 'id="user-zhang"' not in refused.text                     # nothing half-stored
         added = admin.post("/users", data={"csrf": token, "name": "zhang", "role": "bureau",
                                            "regions": "包头市，鄂尔多斯市", "password": PASSWORD})

@@ -1,7 +1,7 @@
 """What the console says: the messages of monitor.views.words, except where a message names a command of the
 CLI. In the console such a message names the page or form that does the same, so that nobody is sent to a
-shell: ``CONSOLE`` holds, for each template that names a command, the console's own template (same values);
-the CLI says the original.
+shell: ``CONSOLE`` holds, for each template that names a command (or an option of one, where a console form
+says the same), the console's own template (same values); the CLI says the original.
 
 Every page of monitor/web says its messages through ``say`` here, never monitor.views.words' own (a test holds
 monitor/web to it), and tests/test_web_wording.py fails when a template of words.toml's ``[said]`` names a
@@ -36,6 +36,14 @@ CONSOLE: dict[str, str] = {
         "{field}: cluster {id!r} is {archived}: an administrator must unarchive it first",
     "cluster {id!r} is under {regime}, which has no {rule} rule (`monitor regimes` shows what each regime has)":
         "cluster {id!r} is under {regime}, which has no {rule} rule (the regime's policy says what it has)",
+    # the account checks the Users page shares with `monitor user add`: the form's fields, not the options
+    "a bureau user needs --region (repeatable): the regions whose clusters it sees":
+        "a bureau user needs its regions: the regions whose clusters it sees",
+    "--region applies to bureau users; {role} users see every region":
+        "regions apply to bureau users; {role} users see every region",
+    "--role {role!r} is not one of admin, bureau, viewer": "role {role!r} is not one of admin, bureau, viewer",
+    "--region '{value}…': at most {most} printable characters, as a roster's regions are":
+        "region '{value}…': at most {most} printable characters, as a roster's regions are",
 }
 
 #: templates that name a command and that only the CLI says (the console has no path to them)
