@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -208,6 +209,11 @@ class AccountRow(Base):
     failed_logins: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # the profile (migration 0015): the person's name, e-mail and phone, and whether the daily digest is wanted
+    full_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    digest_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class AccountRegionRow(Base):

@@ -33,12 +33,10 @@ from monitor.actions.accounts import (
     SignedIn,
     close_session,
     issue_token,
-    list_users,
     login,
     open_session,
     revoke_tokens,
 )
-from monitor.actions.accounts import disable as disable_account
 from monitor.actions.ack_snooze import record_hold
 from monitor.actions.facts_import import Plan, fact_of, options_of, plan_import, store
 from monitor.actions.indicators_import import Plan as IndicatorPlan
@@ -54,7 +52,7 @@ from monitor.rules.holds import resolve_subject
 from monitor.rules.indicators import Vocabulary
 from monitor.rules.principal import grounds
 from monitor.views import console, indicator_console
-from monitor.views.words import obligation_label, say, term
+from monitor.views.words import obligation_label, term
 from monitor.web.auth import COOKIE as SESSION_COOKIE
 from monitor.web.auth import (
     LOGIN_COOKIE,
@@ -68,6 +66,7 @@ from monitor.web.auth import (
 )
 from monitor.web.cache import EVALUATIONS
 from monitor.web.params import day
+from monitor.web.wording import renamed, say
 
 #: every page but the sign-in form; an unsafe method is refused (403) without its session's CSRF token
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_checked)])
@@ -384,9 +383,9 @@ def _preview_upload(request: Request, signed: SignedIn, data: bytes, filename: s
                 token = "" if plan.problems else held_uploads.hold(session, signed.account.id, filename, data,
                                                                     clock.now_utc(), UPLOAD_LIFETIME)
         except MonitorError as exc:
-            return _upload_page(request, signed, 422, error=say(exc, lang).replace(str(path), filename))
-    return _upload_page(request, signed, plan=_planned(plan, path, filename, lang, app.vocabulary), upload=token, filename=filename,
-                        sheet=sheet)
+            return _upload_page(request, signed, 422, error=say(renamed(exc, path, filename), lang))
+    return _upload_page(request, signed, plan=_planned(plan, path, filename, lang, app.vocabulary), upload=token,
+                        filename=filename, sheet=sheet)
 
 
 def _commit_upload(request: Request, signed: SignedIn, token: str, sheet: str) -> Response:
@@ -407,9 +406,8 @@ def _commit_upload(request: Request, signed: SignedIn, token: str, sheet: str) -
                     else:
                         store(session, plan, held.filename, signed.account.name, clock.now_utc())
     except MonitorError as exc:         # rolled back: the file is still held
-        said = say(exc, lang)
         return _upload_page(request, signed, 422,
-                            error=said.replace(str(copy), held.filename) if copy and held else said)
+                            error=say(renamed(exc, copy, held.filename) if copy and held else exc, lang))
     if held is None or copy is None:
         return _upload_page(request, signed, 422, error=say(Said(
             "the previewed file is no longer held (it is kept {minutes} minutes, for the account that uploaded it, "
@@ -422,12 +420,12 @@ def _planned(plan: Plan | IndicatorPlan, path: Path, filename: str, lang: str,
              vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     """The plan as the page shows it, the uploaded file named as it was (not as the temporary copy is)."""
     if isinstance(plan, IndicatorPlan):
-        return indicator_console.planned(plan, lambda said: say(said, lang).replace(str(path), filename),
+        return indicator_console.planned(plan, lambda said: say(renamed(said, path, filename), lang),
                                          vocabulary)
     return {"flags": [], "rows": [{"line": p.line, "action": p.action, "replaces": p.replaces, "joins": p.joins,
                       "cluster": p.cluster_id, "what": say(describe(p.fact), lang)} for p in plan.planned],
-            "problems": [say(problem, lang).replace(str(path), filename) for problem in plan.problems],
-            "ignored": say(plan.ignored, lang).replace(str(path), filename) if plan.ignored else None,
+            "problems": [say(renamed(problem, path, filename), lang) for problem in plan.problems],
+            "ignored": say(renamed(plan.ignored, path, filename), lang) if plan.ignored else None,
             "counts": {action: plan.count(action) for action in ("add", "fill", "same", "join")},
             "blank": len(plan.blank)}
 
@@ -503,7 +501,7 @@ def daemon(request: Request) -> Response:
     return _page(request, "daemon.html", page_user(request), daemon=daemon_state(monitor_app(request)))
 
 
-# --- the account: calendar subscription; the users (admin) ----------------------------------------------------
+# --- the account: calendar subscription (the users: users_pages.py) ------------------------------------------------
 
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request) -> Response:
@@ -541,21 +539,3 @@ def calendar_feed(request: Request, token: str) -> Response:
     out = io.BytesIO()
     write_calendar(out, evaluated(app, Selection.for_account(app, found)), clock.now_utc(), app.settings)
     return Response(out.getvalue(), media_type="text/calendar; charset=utf-8")
-
-
-@router.get("/users", response_class=HTMLResponse)
-def users(request: Request) -> Response:
-    signed = page_user(request)
-    if not signed.account.can_manage:
-        raise HTTPException(403, "forbidden")
-    listed = in_transaction(monitor_app(request).sessions, lambda s: list_users(s, clock.now_utc()))
-    return _page(request, "users.html", signed, listed=listed)
-
-
-@router.post("/users/{name}/disable")
-async def users_disable(request: Request, name: str) -> Response:
-    signed = page_user(request)
-    if not signed.account.can_manage:
-        raise HTTPException(403, "forbidden")
-    in_transaction(monitor_app(request).sessions, lambda s: disable_account(s, name))
-    return RedirectResponse("/users", 303)
