@@ -59,20 +59,28 @@ async def profile_post(request: Request) -> Response:
 
 @router.get("/templates/{which}.xlsx")
 def template_download(request: Request, which: str) -> Response:
-    """An empty workbook to fill in, as `monitor template [--facts]` writes it: the facts file the upload page
-    reads (for those who record), the roster (for administrators)."""
+    """A workbook to fill in, as `monitor template [--facts|--indicators|--targets]` writes it: the sheets the
+    upload page reads (for those who record; the data and targets sheets list the account's clusters), the roster
+    (for administrators)."""
+    from db.queries import Scope, load_facts
+    from monitor.views.indicator_sheets import write_monitoring_sheet
     from monitor.views.xlsx import write_facts_template, write_template
 
     signed = page_user(request)
     app = monitor_app(request)
-    if which not in ("facts", "roster"):
+    if which not in ("facts", "indicators", "targets", "roster"):
         raise HTTPException(404, "not_found")
-    if not (signed.account.can_record if which == "facts" else signed.account.can_manage):
+    if not (signed.account.can_manage if which == "roster" else signed.account.can_record):
         raise HTTPException(403, "forbidden")
     with tempfile.TemporaryDirectory(prefix="monitor-template-") as directory:
         path = Path(directory) / f"{which}.xlsx"
         if which == "facts":
             write_facts_template(path, app.settings.language)
+        elif which in ("indicators", "targets"):
+            with app.reader.connect() as conn:
+                facts = load_facts(conn, Scope(regions=signed.account.regions))
+            write_monitoring_sheet(path, facts, app.vocabulary, app.today(), app.settings.language,
+                                   which == "targets")
         else:
             write_template(path, app.packs.values(), app.settings.language)
         data = path.read_bytes()

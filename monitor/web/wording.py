@@ -44,12 +44,25 @@ CONSOLE: dict[str, str] = {
     "--role {role!r} is not one of admin, bureau, viewer": "role {role!r} is not one of admin, bureau, viewer",
     "--region '{value}…': at most {most} printable characters, as a roster's regions are":
         "region '{value}…': at most {most} printable characters, as a roster's regions are",
+    # annual monitoring's forms and sheets
+    "{field} {value!r} is not an indicator (`monitor indicators` lists them)":
+        "{field} {value!r} is not an indicator (the data sheet's headers list them)",
+    "{field}: fact {number} records {stored} (`monitor amend {number} {option} … --reason …` corrects it), not {value}":
+        "{field}: fact {number} records {stored} (the amend form of fact {number} on the cluster's page corrects it), "
+        "not {value}",
 }
 
 #: templates that name a command and that only the CLI says (the console has no path to them)
 CLI_ONLY = frozenset({
     "{file}: an empty facts file for `monitor import-facts`",              # `monitor template --facts`'s output
     "no users: `monitor user add NAME --role admin` adds the first",       # `monitor user list`: no one signs in
+    # what `monitor template --indicators|--targets|--backfill` and `monitor import --from` print
+    "{file}: the plan targets' sheet, {rows} targets recorded, for `monitor import-indicators --targets`",
+    ("{file}: the data sheet, {rows} rows ({clusters} clusters × {first}–{last}), {indicators} indicators, "
+    "for `monitor import-indicators`"),
+    "{file}: {count} unrecorded obligations to fill in and read back with `monitor import-facts`",
+    ("baseline (监测起始日) {day}: what fell due before it with no fact recorded is unrecorded, not overdue "
+    "(`monitor template --backfill FILE.xlsx` lists it)"),
 })
 
 
