@@ -38,7 +38,7 @@ from monitor.app import App
 from monitor.config import ChannelSettings, Settings
 from monitor.errors import Said
 from monitor.overview import Selection, evaluated
-from monitor.rules.audience import Audience, Choice, audience
+from monitor.rules.audience import Audience, Choice, audience, split
 from monitor.rules.listing import Evaluated
 from monitor.rules.routes import channel_name, is_channel
 from monitor.rules.stages import open_item
@@ -276,11 +276,23 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
     return outgoing
 
 
+def _operators(app: App, session: Session) -> frozenset[str]:
+    """The addresses only operators have (not an administrator's, not a bureau's): their digests link nowhere, as
+    operators have no console account, and say what to do in plain words."""
+    staff = {a.strip().lower() for a in app.settings.administrators}
+    operators: set[str] = set()
+    for cluster in round_log.roster_addresses(session):
+        staff.update(split(cluster.bureau))
+        operators.update(split(cluster.operator))
+    return frozenset(operators - staff)
+
+
 def _compose(app: App, session: Session, day: dt.date, now: dt.datetime, owner: str, transports: Transports,
              round_id: str, durable: bool, source: DeliveryState = DeliveryState.PENDING) -> list[Outgoing]:
     """Second pass, one recipient at a time: its message, and the claim of its deliveries, in one transaction."""
     settings = app.settings
     letterhead = Letterhead.of(settings)
+    operators = _operators(app, session)
     outgoing: list[Outgoing] = []
     for recipient in round_queries.recipients(session, round_id):
         rows = round_queries.items(session, round_id, recipient)
@@ -294,7 +306,8 @@ def _compose(app: App, session: Session, day: dt.date, now: dt.datetime, owner: 
             message_id = f"<{reference}@channel.monitor>"
             raw = channel_post(transports.channel(recipient), digest, day, settings.language, letterhead, reference)
         else:
-            message = build_message(letterhead, recipient, digest, day, settings.language, now)
+            message = build_message(letterhead, recipient, digest, day, settings.language, now,
+                                    "operator" if recipient in operators else "staff")
             message_id, raw = str(message["Message-ID"]), message.as_bytes()   # a plain str, not the header object
         ledger.store_message(session, message_id, recipient, raw, digest.late, day, owner, now)
         done = ledger.claim_deliveries(session, round_id, recipient, message_id, source)

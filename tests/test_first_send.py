@@ -31,9 +31,12 @@ ADMIN = "admin@example.gov.cn"
 DAY = d("2026-12-07")       # a Monday: a working day, and the real day the tests pin
 
 
+CONSOLE = "https://monitor.example.gov.cn"
+
+
 def config(server: MailServer, digest: str = "") -> str:
-    return (f'[general]\nlanguage = "en"\nadministrators = ["{ADMIN}"]\n{server.config()}\n'
-            + (f"[digest]\n{digest}\n" if digest else ""))
+    return (f'[general]\nlanguage = "en"\nadministrators = ["{ADMIN}"]\n[web]\nbase_url = "{CONSOLE}"\n'
+            f'{server.config()}\n' + (f"[digest]\n{digest}\n" if digest else ""))
 
 
 @pytest.fixture
@@ -130,6 +133,14 @@ def test_a_grown_recipient_set_is_held_until_approved_then_sent_exactly_once(ros
     assert all(n == 1 for n in others.values()), others           # each recipient: one message
     assert deliveries(app, DeliveryState.HELD) == 0
     assert len({str(m.message["Message-ID"]) for m in server.received}) == len(server.received)
+    # an operator (no console account) is told what to do, and linked nowhere; a bureau is linked to the console
+    by_kind = {kind: [m for m in server.received if m.recipients[0].endswith(suffix)]
+               for kind, suffix in (("operator", "@example.cn"), ("bureau", "@example.gov.cn"))}
+    assert by_kind["operator"] and by_kind["bureau"]
+    for mail in by_kind["operator"]:
+        assert "What your cluster needs to do" in mail.text and CONSOLE not in mail.text
+        assert CONSOLE not in mail.message.get_body(("html",)).get_content()
+    assert all(f"See and report online: {CONSOLE}" in m.text for m in by_kind["bureau"])
 
     with pytest.raises(InputError, match="not held"):    # a second approval sends nothing
         run.approve(released.round.id, "deputy")
