@@ -11,25 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import insert, select
-
-from db.daemon_marks import mark
-from db.models import Base
-from db.session import ensure_schema, make_engine, session_factory, transaction
+from db.copy import copy_to_sqlite
+from db.daemon_marks import detail, mark
+from db.session import transaction
 from monitor import clock
 from monitor.app import App
 from monitor.errors import ConfigError, InputError
 
 #: the daemon_state row that marks a drill database
 DRILL = "drill"
-#: rows copied at a time
-ROWS = 1000
 
 
 def drill_folder(app: App) -> Path | None:
     """The folder this database's deliveries are written to, if it is a drill database."""
-    from db.daemon_marks import detail
-
     with transaction(app.sessions) as session:
         found = detail(session, DRILL)
     return None if found is None else Path(found)
@@ -57,16 +51,6 @@ def make_drill(app: App, directory: Path, now: dt.datetime) -> Path:
         raise InputError("{directory}: give a new or an empty directory for the drill", directory=directory)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory.resolve() / "monitor.db"
-    engine = make_engine(f"sqlite:///{target}")
-    try:
-        ensure_schema(engine)
-        with app.engine.connect() as source, engine.begin() as copy:
-            for table in Base.metadata.sorted_tables:
-                rows = source.execute(select(table)).mappings()
-                while batch := rows.fetchmany(ROWS):
-                    copy.execute(insert(table), [dict(row) for row in batch])
-        with transaction(session_factory(engine)) as session:
-            mark(session, DRILL, now, None, str(directory.resolve() / "outbox"))
-    finally:
-        engine.dispose()
+    outbox = str(directory.resolve() / "outbox")
+    copy_to_sqlite(app.engine, target, lambda session: mark(session, DRILL, now, None, outbox))
     return target
