@@ -113,7 +113,8 @@ def server(tmp_path: Path) -> Iterator[MailServer]:
 @pytest.fixture
 def config_file(tmp_path: Path) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text('[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n', encoding="utf-8")
+    path.write_text('[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n'
+                    '[digest]\nroles = ["administrator", "bureau", "operator"]\n', encoding="utf-8")
     return path
 
 
