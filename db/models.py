@@ -276,3 +276,13 @@ class SignInFailureRow(Base):
     name_digest: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SettingRow(Base):
+    """A department-wide setting stored in the database (migration 0012), by name: ``monitoring_from`` (the
+    baseline, an ISO date) as ``monitor import --from D`` sets it."""
+    __tablename__ = "setting"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    set_by: Mapped[str] = mapped_column(String(128))

@@ -270,7 +270,9 @@ def aware(value: dt.datetime) -> dt.datetime:
 
 def record_stamp(conn: Reads) -> tuple[Any, ...]:
     """What changes whenever anything an evaluation reads changes: the newest fact and archive rows (both tables
-    are append-only), and the roster's size and newest recording (an import stamps every row it adds or updates).
+    are append-only), the roster's size and newest recording (an import stamps every row it adds or updates), and
+    the baseline stored by `monitor import --from` (its day and when it was set).
     Equal stamps: the same record, so the same evaluation for the same day."""
     return tuple(conn.all("SELECT (SELECT MAX(id) FROM fact), (SELECT MAX(id) FROM archive), "
-                          "(SELECT COUNT(*) FROM cluster), (SELECT MAX(recorded_at) FROM cluster)")[0])
+                          "(SELECT COUNT(*) FROM cluster), (SELECT MAX(recorded_at) FROM cluster), "
+                          "(SELECT MAX(value) FROM setting), (SELECT MAX(set_at) FROM setting)")[0])

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from db import HEAD
-from db.read import Reader
+from db.read import Reader, Reads
 from monitor import clock
 from monitor.config import DEFAULT_SOURCE, Settings, load_settings
 from monitor.errors import ConfigError, InputError, Said
@@ -132,6 +132,18 @@ class App:
 
     def today(self) -> dt.date:
         return clock.today(self.settings.timezone)
+
+    def monitoring_from(self, conn: Reads | None = None) -> dt.date | None:
+        """The baseline (监测起始日, docs/rules.md): config's ``general.monitoring_from`` when set, else the one
+        ``monitor import --from D`` stored in the database, else None (no baseline). Read on ``conn`` when given."""
+        if self.settings.monitoring_from is not None:
+            return self.settings.monitoring_from
+        from db.setting_queries import stored_baseline
+
+        if conn is not None:
+            return stored_baseline(conn)
+        with self.reader.connect() as reads:
+            return stored_baseline(reads)
 
     def pack(self, regime: str) -> Pack:
         try:

@@ -58,6 +58,7 @@ class GeneralSection(_Section, frozen=True, kw_only=True):
     department: str = ""                    # the department's name, as digests and reports title it
     packs_dir: str = ""
     administrators: tuple[str, ...] = ()
+    monitoring_from: dt.date | None = None  # the baseline (监测起始日); wins over the one `import --from` stored
 
     def __post_init__(self) -> None:
         try:
@@ -246,6 +247,10 @@ class Settings:
     @property
     def department(self) -> str:
         return self.file.general.department
+
+    @property
+    def monitoring_from(self) -> dt.date | None:
+        return self.file.general.monitoring_from
 
     @property
     def base_url(self) -> str:

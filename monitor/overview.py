@@ -164,13 +164,14 @@ def _evaluate(app: App, selection: Selection, id_range: IdRange) -> list[Evaluat
     with _uncollected():
         with app.reader.connect() as conn:
             all_facts = load_facts(conn, selection.scope, id_range)
+            baseline = app.monitoring_from(conn)
         for facts in all_facts:
             pack = packs.get(facts.cluster.regime)
             if pack is None:
                 raise PackError("cluster {id!r} has regime {regime!r}, which no loaded pack defines",
                                 id=facts.cluster.id, regime=facts.cluster.regime)
             try:
-                verdict = evaluate(pack, facts, as_of, calendar)
+                verdict = evaluate(pack, facts, as_of, calendar, baseline)
             except Exception as exc:
                 log.exception("cluster %s could not be evaluated as of %s", facts.cluster.id, as_of)
                 verdict = failed_verdict(facts.cluster.id, str(exc) if isinstance(exc, Saying) else

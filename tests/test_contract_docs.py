@@ -91,6 +91,7 @@ class Case:
     rectifications: list[dt.date] = field(default_factory=list)
     revocation_ground: str | None = None
     as_of: dt.date | None = None
+    baseline: dt.date | None = None     # general.monitoring_from
 
     def facts(self) -> Facts:
         cluster = Cluster("EX-1", "示例集群", self.regime, **self.roster)
@@ -153,6 +154,8 @@ def parse_case(left: str) -> Case:
                 case.revoked_on, case.revocation_ground = day(on), ground
             case ["as", "of", on]:
                 case.as_of = day(on)
+            case ["baseline", on]:
+                case.baseline = day(on)
             case _:
                 pytest.fail(f"an example's fact this test does not understand: {item!r}")
     assert "certified_on" in case.roster, f"an example without `certified DATE`: {left!r}"
@@ -295,7 +298,7 @@ def test_each_example_in_rules_md_is_what_the_code_computes(doc: str, line: int,
         case = parse_case(left)
         facts = case.facts()
         as_of = case.as_of or facts.cluster.certified_on
-        verdict = evaluate(pack_for(case), facts, as_of, calendar)
+        verdict = evaluate(pack_for(case), facts, as_of, calendar, case.baseline)
         listed = frozenset(o.key for o in shown(facts, verdict, as_of).verdict.obligations)
         results = right.split(", ")
         check = functools.partial(check_result, Outcome(verdict, listed))

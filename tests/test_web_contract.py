@@ -59,6 +59,7 @@ GETS: dict[str, tuple[str, bool]] = {
     "/upload": ("/upload", False),
     "/report": ("/report", True),
     "/export.xlsx": ("/export.xlsx", True),
+    "/backfill.xlsx": ("/backfill.xlsx", False),   # no baseline here: empty (regions: tests/test_baseline_console.py)
     "/daemon": ("/daemon", False),
     "/account": ("/account", False),
     "/calendar/{token}.ics": ("", True),          # the account's own subscription address, made in the test

@@ -28,7 +28,14 @@ from monitor.rules.dates import parse_date
 from monitor.rules.facts import NAMES, Recorded, Version, current, identity, merged
 from monitor.rules.packs import Pack
 from monitor.rules.texts import one_line
-from monitor.rules.vocabulary import COLUMN_VOCABULARY, DATE_COLUMNS, FACT_COLUMNS, canonical, choices
+from monitor.rules.vocabulary import (
+    BACKFILL_COLUMNS,
+    COLUMN_VOCABULARY,
+    DATE_COLUMNS,
+    FACT_COLUMNS,
+    canonical,
+    choices,
+)
 
 
 class Planned(NamedTuple):
@@ -121,7 +128,8 @@ def plan_import(session: Session, path: Path, packs: Mapping[str, Pack], today: 
                 regions: tuple[str, ...] | None = None) -> Plan:
     """Read and check every row against the stored facts and the rows above it; store nothing. With ``regions``
     (a bureau account's), a cluster of another region is unknown."""
-    sheet = read_sheet(path, FACT_COLUMNS)
+    # a back-fill sheet (monitor template --backfill) has two reference columns more: skipped
+    sheet = read_sheet(path, FACT_COLUMNS, skipped={title for titles in BACKFILL_COLUMNS.values() for title in titles})
     rows = sheet.rows
     if not rows:
         raise InputError("{path}: the file has no rows", path=path)

@@ -30,21 +30,30 @@ if TYPE_CHECKING:
 @click.command("import")
 @config_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--from", "monitoring_from", type=DATE, default=None,
+              help="The baseline (监测起始日): an obligation due before it with no fact recorded is unrecorded, "
+                   "not overdue.")
 @pass_app
-def import_(app: App, file: Path) -> None:
+def import_(app: App, file: Path, monitoring_from: dt.date | None) -> None:
     """Import a roster (.csv or .xlsx, one cluster a row); a known id updates that cluster."""
     from db.session import transaction
     from monitor import clock
+    from monitor.actions.baseline import set_baseline
     from monitor.actions.roster_import import import_roster
 
     with transaction(app.sessions) as session:
         result = import_roster(session, file, app.packs, who(), clock.now_utc(), progress=_progress,
                                today=app.today())
+        if monitoring_from is not None:
+            set_baseline(session, monitoring_from, app.settings.monitoring_from, app.today(), who(), clock.now_utc())
     for warning in result.warnings:
         echo(warning, err=True)
     echo(Said("imported {file}: {added} added, {updated} updated, {unchanged} unchanged" if result.unchanged else
               "imported {file}: {added} added, {updated} updated", file=file.name, added=result.added,
               updated=result.updated, unchanged=result.unchanged))
+    if monitoring_from is not None:
+        echo(Said("baseline (监测起始日) {day}: what fell due before it with no fact recorded is unrecorded, not "
+                  "overdue (`monitor template --backfill FILE.xlsx` lists it)", day=monitoring_from))
 
 
 def _progress(rows: Iterable[Any], total: int) -> Iterable[Any]:

@@ -38,8 +38,11 @@ def status(app: App, selection: Selection, fmt: str, wide: bool) -> None:
 
         indent = sys.stdout.isatty()   # indented for a person; compact for scripts and pipes
         ranking = ranked(app, selection, functools.partial(rendered, lang=lang, indent=indent))
+        baseline = app.monitoring_from()
         write_document(sys.stdout.buffer, selection.as_of, ranking.payloads,
-                       {"daemon": daemon, "holds": holds_json(holds), "database": app.database}, indent)
+                       {"daemon": daemon, "holds": holds_json(holds), "database": app.database,
+                        "monitoring_from": None if baseline is None else baseline.isoformat(),
+                        "unrecorded": sum(ranking.summaries)}, indent)
         sys.stdout.buffer.flush()
         return
     from rich.console import Console
@@ -94,12 +97,28 @@ def export(app: App, file: Path, selection: Selection) -> None:
 @config_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--facts", is_flag=True, help="A facts file for `monitor import-facts` instead of a roster.")
+@click.option("--backfill", is_flag=True,
+              help="The unrecorded obligations (due before the baseline), a facts file to fill in and read back "
+                   "with `monitor import-facts`.")
 @pass_app
-def template(app: App, file: Path, facts: bool) -> None:
+def template(app: App, file: Path, facts: bool, backfill: bool) -> None:
     """An empty roster workbook to fill in: the columns, a regime drop-down and an instructions sheet (with
-    --facts: a facts workbook, with drop-downs of what each value accepts)."""
+    --facts: a facts workbook, with drop-downs of what each value accepts; with --backfill: the unrecorded
+    obligations to fill in)."""
     from monitor.views.xlsx import write_facts_template, write_template
 
+    if facts and backfill:
+        from monitor.errors import InputError
+
+        raise InputError("--facts and --backfill: give one of them")
+    if backfill:
+        from monitor.overview import Selection, evaluated
+        from monitor.views.backfill import write_backfill
+
+        count = write_backfill(_xlsx(file), evaluated(app, Selection.of(app)), app.settings.language)
+        echo(Said("{file}: {count} unrecorded obligations to fill in and read back with `monitor import-facts`",
+                  file=file, count=count))
+        return
     if facts:
         write_facts_template(_xlsx(file), app.settings.language)
         echo(Said("{file}: an empty facts file for `monitor import-facts`", file=file))
@@ -127,7 +146,7 @@ def report(app: App, file: Path, selection: Selection) -> None:
                          file=file)
     settings = app.settings
     result = write_report(file, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
-                          settings.timezone, app.packs, app.calendar, settings.department)
+                          settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from())
     echo(Said("{file}: {clusters} clusters, {warnings} warnings as of {day}", file=file, clusters=result.clusters,
               warnings=sum(result.severities.values()), day=selection.as_of))
 

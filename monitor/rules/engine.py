@@ -20,9 +20,12 @@ from monitor.rules.workdays import Coverage, WorkCalendar
 LATE_CHANGE_WARNING_DAYS = 365
 
 
-def _state(due: dt.date | None, done_on: dt.date | None, as_of: dt.date) -> ObligationState:
+def _state(due: dt.date | None, done_on: dt.date | None, as_of: dt.date,
+           baseline: dt.date | None = None) -> ObligationState:
     if done_on is not None:
         return ObligationState.LATE if due is not None and done_on > due else ObligationState.DONE
+    if baseline is not None and due is not None and due < baseline:
+        return ObligationState.UNRECORDED
     if due is not None and as_of > due:
         return ObligationState.OVERDUE
     return ObligationState.PENDING
@@ -30,9 +33,10 @@ def _state(due: dt.date | None, done_on: dt.date | None, as_of: dt.date) -> Obli
 
 def _obligation(kind: str, key: str, due: dt.date | None, done_on: dt.date | None, as_of: dt.date, basis: str,
                 year: int | None = None, change_kind: str | None = None, changed_on: dt.date | None = None,
-                calendar: str | None = None, opens: dt.date | None = None) -> Obligation:
+                calendar: str | None = None, opens: dt.date | None = None,
+                baseline: dt.date | None = None) -> Obligation:
     # tuple.__new__ skips the NamedTuple's Python-level __new__: this runs for every obligation of every cluster
-    return _new(Obligation, (kind, key, due, _state(due, done_on, as_of), basis, done_on,
+    return _new(Obligation, (kind, key, due, _state(due, done_on, as_of, baseline), basis, done_on,
                              None if due is None else (due - as_of).days, year, change_kind, changed_on, calendar,
                              opens))
 
@@ -65,9 +69,12 @@ def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:
     return default_valid_until(cluster.certified_on, years)
 
 
-def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar) -> Verdict:
+def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
+             monitoring_from: dt.date | None = None) -> Verdict:
+    """``monitoring_from``: the baseline (监测起始日, docs/rules.md): an obligation due before it that no fact
+    settles is ``unrecorded``, raising no warning; None (no baseline) evaluates every obligation as due."""
     revoked_on = facts.revoked_on if facts.revoked_on is not None and facts.revoked_on <= as_of else None
-    valid_until, obligations, warnings = _assess(pack, facts, as_of, calendar, revoked_on)
+    valid_until, obligations, warnings = _assess(pack, facts, as_of, calendar, revoked_on, monitoring_from)
     if revoked_on is None:
         _incidents(pack, facts, as_of, warnings)
         state = ClusterState.EXPIRED if valid_until is not None and as_of > valid_until else ClusterState.IN_FORCE
@@ -80,7 +87,7 @@ def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar) -
         standing: set[str] | None = None
         if revoked_on < as_of:
             # nothing dated after the revocation raises a warning: only those standing on its day may stay
-            valid_until, _, then = _assess(pack, facts, revoked_on, calendar, revoked_on)
+            valid_until, _, then = _assess(pack, facts, revoked_on, calendar, revoked_on, monitoring_from)
             standing = {w.key for w in then}
         warnings = [w for w in warnings
                     if (standing is None or w.key in standing) and w.obligation not in dropped]
@@ -88,18 +95,18 @@ def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar) -
                    _publicity(pack, facts, calendar), barred_as_of(pack, facts, as_of))
 
 
-def _assess(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
-            revoked_on: dt.date | None) -> tuple[dt.date | None, list[Obligation], list[Alert]]:
+def _assess(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar, revoked_on: dt.date | None,
+            baseline: dt.date | None) -> tuple[dt.date | None, list[Obligation], list[Alert]]:
     """The obligations and warnings of every rule but the incidents, as of ``as_of``, and the last day in force."""
     obligations: list[Obligation] = []
     warnings: list[Alert] = []
-    periods = _renewal(pack, facts, as_of, obligations, warnings)
+    periods = _renewal(pack, facts, as_of, obligations, warnings, baseline)
     valid_until = periods[-1].valid_until if periods else None
-    _annual_reports(pack, facts, as_of, periods, revoked_on, obligations, warnings)
-    _changes(pack, facts, as_of, calendar, obligations, warnings)
+    _annual_reports(pack, facts, as_of, periods, revoked_on, obligations, warnings, baseline)
+    _changes(pack, facts, as_of, calendar, obligations, warnings, baseline)
     _assessments(pack, facts, as_of, warnings)
-    _evaluations(pack, facts, as_of, calendar, valid_until, obligations, warnings)
-    _rectifications(pack, facts, as_of, calendar, obligations, warnings)
+    _evaluations(pack, facts, as_of, calendar, valid_until, obligations, warnings, baseline)
+    _rectifications(pack, facts, as_of, calendar, obligations, warnings, baseline)
     return valid_until, obligations, warnings
 
 
@@ -138,7 +145,7 @@ class Period(NamedTuple):
 
 
 def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligation],
-             warnings: list[Alert]) -> list[Period]:
+             warnings: list[Alert], baseline: dt.date | None = None) -> list[Period]:
     """Renewal reviews, cycle by cycle: a pass extends from the old last day, a fail ends the chain (unless the pack
     rectifies failed reviews: then the next result of the period decides). With an
     application window, an application dated before it counts for nothing and raises review_applied_early.
@@ -184,14 +191,14 @@ def _renewal(pack: Pack, facts: Facts, as_of: dt.date, obligations: list[Obligat
     ended_on = failed[0].on if failed and not rectified_review else None
     periods.append(Period(valid_until, since, applied_on, ended_on))
     current = _obligation("renewal_review", f"renewal_review:{valid_until}", valid_until, done_on, as_of, basis,
-                          opens=window_opens(valid_until, months))
+                          opens=window_opens(valid_until, months), baseline=baseline)
     obligations.append(current)
     if current.is_open:
         warnings.extend(Alert("review_applied_early", Severity.NOTICE, basis, f"review_applied_early:{review.on}",
                               (("on", review.on), ("opens", current.opens))) for review in early)
     warnings.extend(Alert("review_failed", validity.review_failed_severity, validity.review_failed_basis,
                           f"review_failed:{review.on}", (("on", review.on),)) for review in failed)
-    if as_of > valid_until:
+    if as_of > valid_until and current.state is not ObligationState.UNRECORDED:
         if applied_in_time:
             outcome, severity = "applied", Severity.RISK
         elif validity.review_by_application:
@@ -222,7 +229,8 @@ def _owes_report(periods: list[Period], year: int, due: dt.date, as_of: dt.date)
 
 
 def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, periods: list[Period],
-                    revoked_on: dt.date | None, obligations: list[Obligation], warnings: list[Alert]) -> None:
+                    revoked_on: dt.date | None, obligations: list[Obligation], warnings: list[Alert],
+                    baseline: dt.date | None = None) -> None:
     rule = pack.annual_report
     if rule is None:
         return
@@ -236,8 +244,8 @@ def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, periods: list[Peri
             filed[year] = filed_on
     late_year: int | None = None
     limit = rule.consecutive_failures
-    run_start, run_length = 0, 0            # the latest consecutive years whose report failed (overdue or late)
-    failed_run: range | None = None         # the latest run that reached the limit
+    run: list[int] = []                     # the latest consecutive years whose report failed (overdue or late)
+    failed_run: list[int] = []              # the latest run that reached the limit
     # the loop below runs for every year of every cluster: states are decided inline (as _state does)
     # the report on Y appears on January 1 of Y+1; none is owed on a year the cluster ended before it was over
     last_year = min(as_of.year - 1, periods[-1].valid_until.year) if periods else as_of.year - 1
@@ -246,11 +254,14 @@ def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, periods: list[Peri
         if revoked_on is not None and revoked_on <= due:
             break
         if not _owes_report(periods, year, due, as_of):
-            run_length = 0          # a year the cluster was not required to report breaks a run
+            run = []                # a year the cluster was not required to report breaks a run
             continue
         done_on = filed.get(year)
         if done_on is None:
-            state = ObligationState.OVERDUE if as_of > due else ObligationState.PENDING
+            if baseline is not None and due < baseline:
+                state = ObligationState.UNRECORDED
+            else:
+                state = ObligationState.OVERDUE if as_of > due else ObligationState.PENDING
         else:
             state = ObligationState.LATE if done_on > due else ObligationState.DONE
         key = f"annual_report:{year}"
@@ -261,14 +272,16 @@ def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, periods: list[Peri
                                   f"annual_report_overdue:{year}", (("year", year), ("due", due)), obligation=key))
         elif state is ObligationState.LATE:
             late_year = year
+        elif state is ObligationState.UNRECORDED:
+            continue                # unknown: it neither fails nor breaks a run until a fact settles it
         else:
             if state is ObligationState.DONE:
                 late_year = None
-            run_length = 0
+            run = []
             continue
-        run_start, run_length = (run_start, run_length + 1) if run_length else (year, 1)
-        if limit is not None and run_length >= limit:
-            failed_run = range(run_start, year + 1)
+        run.append(year)
+        if limit is not None and len(run) >= limit:
+            failed_run = list(run)
     if failed_run:
         warnings.append(Alert("annual_report_failed_consecutive", Severity.REVOCATION, rule.overdue_basis,
                               f"annual_report_failed_consecutive:{failed_run[0]}",
@@ -282,7 +295,7 @@ def _annual_reports(pack: Pack, facts: Facts, as_of: dt.date, periods: list[Peri
 
 
 def _changes(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
-             obligations: list[Obligation], warnings: list[Alert]) -> None:
+             obligations: list[Obligation], warnings: list[Alert], baseline: dt.date | None = None) -> None:
     rule = pack.change_filing
     if rule is None:
         return
@@ -297,7 +310,8 @@ def _changes(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
         filed_on = change.filed_on if change.filed_on is not None and change.filed_on <= as_of else None
         ident = f"{change.kind}:{change.changed_on}"
         obligation = _obligation("change_filing", f"change_filing:{ident}", due, filed_on, as_of, rule.basis,
-                                 change_kind=change.kind, changed_on=change.changed_on, calendar=coverage)
+                                 change_kind=change.kind, changed_on=change.changed_on, calendar=coverage,
+                                 baseline=baseline)
         obligations.append(obligation)
         params: tuple[tuple[str, object], ...] = (("change_kind", change.kind), ("changed_on", change.changed_on),
                                                   ("due", due))
@@ -369,7 +383,7 @@ def _cycles(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
 
 
 def _evaluations(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar, valid_until: dt.date | None,
-                 obligations: list[Obligation], warnings: list[Alert]) -> None:
+                 obligations: list[Obligation], warnings: list[Alert], baseline: dt.date | None = None) -> None:
     """One evaluation a cycle; a result settles the earliest cycle begun by its day that is still unsettled."""
     rule = pack.evaluation
     if rule is None:
@@ -386,7 +400,7 @@ def _evaluations(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalenda
         settled_by = settled.get(index)
         key = f"evaluation:{cycle.ends}"
         obligation = _obligation("evaluation", key, cycle.due, settled_by.on if settled_by else None, as_of, rule.basis,
-                                 calendar=cycle.calendar)
+                                 calendar=cycle.calendar, baseline=baseline)
         obligations.append(obligation)
         if obligation.state is ObligationState.OVERDUE:
             warnings.append(Alert("evaluation_overdue", rule.overdue_severity, overdue_basis,
@@ -412,7 +426,7 @@ def _failures(pack: Pack, facts: Facts, as_of: dt.date) -> list[tuple[dt.date, s
 
 
 def _rectifications(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
-                    obligations: list[Obligation], warnings: list[Alert]) -> None:
+                    obligations: list[Obligation], warnings: list[Alert], baseline: dt.date | None = None) -> None:
     """限期整改: each failure opens a rectification due ``months`` after it; a completed rectification settles the
     earliest open one failed by its day; a failure after a completed rectification is the repeat the pack names."""
     rule = pack.rectification
@@ -434,7 +448,8 @@ def _rectifications(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCale
             unused.remove(done_on)
             first_rectified = first_rectified or done_on
         key = f"rectification:{ident}"
-        obligation = _obligation("rectification", key, due, done_on, as_of, rule.basis, calendar=coverage)
+        obligation = _obligation("rectification", key, due, done_on, as_of, rule.basis, calendar=coverage,
+                                 baseline=baseline)
         obligations.append(obligation)
         if obligation.state is ObligationState.OVERDUE:
             warnings.append(Alert("rectification_overdue", rule.lapse_severity, rule.lapse_basis,

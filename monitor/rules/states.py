@@ -29,6 +29,7 @@ class ObligationState(StrEnum):
     OVERDUE = "overdue"     # not done, as_of > due
     DONE = "done"           # done on or before due
     LATE = "late"           # done after due
+    UNRECORDED = "unrecorded"   # due before the baseline (监测起始日) and no fact settles it: 历史事项未登记
 
     @property
     def is_open(self) -> bool:

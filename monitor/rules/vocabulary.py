@@ -97,6 +97,10 @@ FACT_COLUMNS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("note", ("note", "备注"), False),
 )
 
+#: the columns `monitor template --backfill` adds after the facts file's, for reference (which obligation a row is,
+#: when it was due), by language; `monitor import-facts` skips them
+BACKFILL_COLUMNS = {"zh": ("应办事项", "原到期日"), "en": ("obligation", "was due")}
+
 #: the facts-file columns whose values come from a vocabulary (which one), and those that hold a day; a form or
 #: an API body names its fields by the same columns
 COLUMN_VOCABULARY = {"change_kind": "change", "result": "result", "ground": "ground"}

@@ -67,6 +67,7 @@ class Row:
     days_left: int | None
     urgency: tuple[Any, ...]
     text: str                        # what the search looks in, case-folded
+    unrecorded: tuple[str, ...] = ()     # its unrecorded obligations (due before the baseline), by label
 
 
 def _warning(w: Alert, regime: str, packs: Mapping[str, Pack], lang: str,
@@ -87,7 +88,26 @@ def row(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> Row:
         len(verdict.warnings), frozenset(w.severity for w in verdict.warnings),
         sum(1 for o in verdict.obligations if o.state == "overdue"),
         nearest.due if nearest else None, nearest.days_left if nearest else None, urgency(item),
-        " ".join([cluster.id, cluster.name, *messages]).casefold())
+        " ".join([cluster.id, cluster.name, *messages]).casefold(),
+        tuple(obligation_label(o, lang) for o in verdict.obligations if o.state == "unrecorded"))
+
+
+#: the clusters the overview's back-fill checklist lists; the sheet has them all
+CHECKLIST_CLUSTERS = 50
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """What remains unrecorded (docs/rules.md, "Baseline"): the overview's checklist above its tables."""
+    count: int                        # unrecorded obligations of all the clusters listed
+    rows: list[Row]                   # the first CHECKLIST_CLUSTERS clusters with any, in urgency order
+    more: int                         # clusters with any that are not listed
+
+
+def checklist(listed: Sequence[Row]) -> Checklist:
+    having = [r for r in listed if r.unrecorded]
+    return Checklist(sum(len(r.unrecorded) for r in having), having[:CHECKLIST_CLUSTERS],
+                     max(0, len(having) - CHECKLIST_CLUSTERS))
 
 
 def _sort_key(sort: str) -> Any:

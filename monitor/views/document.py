@@ -15,7 +15,7 @@ from typing import IO, Any
 import msgspec
 
 from monitor.rules.holds import Hold
-from monitor.rules.listing import Evaluated
+from monitor.rules.listing import Evaluated, unrecorded
 from monitor.rules.verdict import Alert, Obligation
 from monitor.views.words import calendar_note, warning_message
 
@@ -68,6 +68,7 @@ def cluster_json(item: Evaluated, lang: str) -> dict[str, Any]:
         "revoked_on": _iso(item.facts.revoked_on) if verdict.state == "revoked" else None,
         "reapply_barred_until": _iso(verdict.reapply_barred_until),
         "obligations": [obligation_json(o, lang) for o in verdict.obligations],
+        "unrecorded": unrecorded(verdict),
         "warnings": [warning_json(w, lang) for w in verdict.warnings],
         "publicity": None if verdict.publicity is None else {
             "start": _iso(verdict.publicity.start), "end": _iso(verdict.publicity.end),
@@ -75,9 +76,10 @@ def cluster_json(item: Evaluated, lang: str) -> dict[str, Any]:
     }
 
 
-def rendered(item: Evaluated, lang: str, indent: bool) -> tuple[bytes, None]:
-    """One cluster of the document, encoded, for the overview's ``ranked`` (no summary is needed)."""
-    return encode(cluster_json(item, lang), indent, 2), None
+def rendered(item: Evaluated, lang: str, indent: bool) -> tuple[bytes, int]:
+    """One cluster of the document, encoded, for the overview's ``ranked``; its summary is how many of its
+    obligations are unrecorded (the document's total)."""
+    return encode(cluster_json(item, lang), indent, 2), unrecorded(item.verdict)
 
 
 def holds_json(holds: Iterable[Hold]) -> list[dict[str, str]]:

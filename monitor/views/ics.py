@@ -28,8 +28,9 @@ from monitor.rules.verdict import Obligation
 from monitor.views.files import write_whole
 from monitor.views.words import calendar_note, digest_words, obligation_label, term, words
 
-#: SEQUENCE by state: an obligation only ever moves forward (pending → overdue → late, pending → done)
-SEQUENCE = {"pending": 0, "overdue": 1, "done": 2, "late": 2}
+#: SEQUENCE by state: an obligation only ever moves forward (pending → overdue → late, pending → done); one due
+#: before the baseline is unrecorded (no alarm; overdue until the baseline was set) until a fact settles it
+SEQUENCE = {"pending": 0, "overdue": 1, "unrecorded": 2, "done": 3, "late": 3}
 
 
 def uid(cluster_id: str, obligation: Obligation) -> str:

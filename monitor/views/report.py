@@ -82,7 +82,7 @@ def _warning_day(warning: Alert, verdict: Verdict) -> dt.date | None:
 
 
 def tally(items: Iterable[Evaluated], as_of: dt.date, lang: str, packs: Mapping[str, Pack],
-          calendar: WorkCalendar) -> Tally:
+          calendar: WorkCalendar, monitoring_from: dt.date | None = None) -> Tally:
     start = as_of.replace(day=1)
     result = Tally(as_of, [start + relativedelta(months=n) for n in range(MONTHS)])
     horizon = start + relativedelta(months=MONTHS) - dt.timedelta(days=1)
@@ -100,9 +100,10 @@ def tally(items: Iterable[Evaluated], as_of: dt.date, lang: str, packs: Mapping[
         # the chart also counts what becomes known within the window (next year's annual reports from
         # January 1): the same facts evaluated at the window's end, minus what was done by as_of
         if verdict.state != "revoked":
-            for o in evaluate(packs[cluster.regime], facts, horizon, calendar).obligations:
+            for o in evaluate(packs[cluster.regime], facts, horizon, calendar, monitoring_from).obligations:
                 month = result.month_of(o.due) if o.due is not None else None
-                if month is not None and not (o.done_on is not None and o.done_on <= as_of):
+                if month is not None and o.state != "unrecorded" and not (o.done_on is not None
+                                                                         and o.done_on <= as_of):
                     result.timeline.setdefault(cluster.regime, [0] * MONTHS)[month] += 1
         for w in verdict.warnings:
             result.severities[w.severity] += 1
@@ -186,9 +187,10 @@ def _environment() -> Environment:
 
 
 def write_report(path: Path, items: Iterable[Evaluated], as_of: dt.date, now: dt.datetime, lang: str, timezone: str,
-                 packs: Mapping[str, Pack], calendar: WorkCalendar, department: str = "") -> Tally:
+                 packs: Mapping[str, Pack], calendar: WorkCalendar, department: str = "",
+                 monitoring_from: dt.date | None = None) -> Tally:
     """The page, written whole to ``path``; a ``.pdf`` path gets the page printed by headless Chromium."""
-    result = tally(items, as_of, lang, packs, calendar)
+    result = tally(items, as_of, lang, packs, calendar, monitoring_from)
     said = words("report", lang)
     page = _environment().get_template("report.html").render(
         lang=lang, words=said, result=result, chart=chart(result, lang), department=department,

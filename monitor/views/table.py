@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from rich.console import Console
 
 from monitor.rules.holds import Hold
-from monitor.rules.listing import Evaluated
+from monitor.rules.listing import Evaluated, unrecorded
 from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert, Obligation, Verdict
 from monitor.views.cells import cell_len, cut_to, fit
@@ -78,6 +78,7 @@ class RowSummary(NamedTuple):
     severities: tuple[str, ...]
     publicity: tuple[str, str, str, str] | None     # id, start, end, basis of a period still running
     barred: tuple[str, str] | None = None           # id and last day of a revoked cluster's bar on applying again
+    unrecorded: int = 0                             # its obligations unrecorded (due before the baseline)
 
 
 def _next_open(verdict: Verdict) -> Obligation | None:
@@ -148,7 +149,8 @@ def table_row(item: Evaluated, as_of: dt.date, lang: str, wide: bool = False) ->
     barred = verdict.reapply_barred_until
     return row, RowSummary(widths, verdict.state, tuple(w.severity for w in ordered),
                            (cluster.id, str(publicity.start), str(publicity.end), publicity.basis)
-                           if running and publicity else None, (cluster.id, str(barred)) if barred else None)
+                           if running and publicity else None, (cluster.id, str(barred)) if barred else None,
+                           unrecorded(verdict))
 
 
 class Layout(NamedTuple):
@@ -257,6 +259,10 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
         for severity in summary.severities:
             counts[severity] += 1
     console.print(said["summary"].format(total=len(summaries), **counts), highlight=False, soft_wrap=True)
+    backfill = [s.unrecorded for s in summaries if s.unrecorded]
+    if backfill:
+        console.print(said["unrecorded"].format(n=sum(backfill), clusters=len(backfill)), highlight=False,
+                      markup=False, soft_wrap=True)
 
 
 def print_ledger(holds: Iterable[Hold], daemon: dict[str, Any], lang: str, console: Console,

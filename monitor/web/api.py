@@ -45,10 +45,16 @@ def status(request: Request, caller: Caller, as_of: str | None = None,
     selection = Selection.for_account(app, caller, day(as_of, "as_of"), cluster or (), regime, region)
     holds, daemon = ledger(app, selection)
     render = functools.partial(rendered, lang=app.settings.language, indent=False)
-    clusters = EVALUATIONS.get(app, ("status", selection),
-                               lambda: list(ranked(app, selection, render, workers=1).payloads))
+    def document() -> tuple[int, list[bytes]]:
+        ranking = ranked(app, selection, render, workers=1)
+        return sum(ranking.summaries), list(ranking.payloads)
+
+    unrecorded, clusters = EVALUATIONS.get(app, ("status", selection), document)
+    baseline = app.monitoring_from()
     out = io.BytesIO()
-    write_document(out, selection.as_of, clusters, {"daemon": daemon, "holds": holds_json(holds)}, False)
+    write_document(out, selection.as_of, clusters, {
+        "daemon": daemon, "holds": holds_json(holds),
+        "monitoring_from": None if baseline is None else baseline.isoformat(), "unrecorded": unrecorded}, False)
     return Response(out.getvalue(), media_type="application/json")
 
 

@@ -171,6 +171,7 @@ def overview(request: Request, as_of: str | None = None, region: str | None = No
     filters = {"as_of": as_of or "", "region": region or "", "regime": regime or "", "severity": severity or "",
                "q": q or ""}
     return _page(request, "overview.html", signed, view=shown, as_of=selection.as_of, filters=filters, sort=sort,
+                 backfill=console.checklist(listed), baseline=app.monitoring_from(),
                  regions=regions, regimes=sorted(app.packs), severities=console.SEVERITIES,
                  query=lambda **change: "?" + urlencode({k: v for k, v in {**filters, "sort": sort, **change}.items()
                                                          if v}),
@@ -419,7 +420,7 @@ def report(request: Request) -> Response:
     with tempfile.TemporaryDirectory(prefix="monitor-report-") as directory:
         path = Path(directory) / "report.html"
         write_report(path, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
-                     settings.timezone, app.packs, app.calendar, settings.department)
+                     settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from())
         page = path.read_text(encoding="utf-8")
     policy = (f"default-src 'none'; script-src {_hashes('script', page)}; style-src {_hashes('style', page)}; "
               "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -439,6 +440,22 @@ def export(request: Request) -> Response:
         data = path.read_bytes()
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"content-disposition": f'attachment; filename="monitor-{selection.as_of}.xlsx"'})
+
+
+@router.get("/backfill.xlsx")
+def backfill(request: Request) -> Response:
+    """`monitor template --backfill` for the account's clusters (and the overview's region and regime)."""
+    from monitor.views.backfill import write_backfill
+
+    signed = page_user(request)
+    app = monitor_app(request)
+    selection = _selection(request, signed)
+    with tempfile.TemporaryDirectory(prefix="monitor-backfill-") as directory:
+        path = Path(directory) / "backfill.xlsx"
+        write_backfill(path, evaluated(app, selection), app.settings.language)
+        data = path.read_bytes()
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"content-disposition": f'attachment; filename="backfill-{selection.as_of}.xlsx"'})
 
 
 @router.get("/daemon", response_class=HTMLResponse)

@@ -6,7 +6,7 @@ administrators and holds the rest: those deliveries are ``held``, named by the r
 until an administrator approves the round (released into it once) or refuses it (they stay held).
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-07
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
