@@ -130,3 +130,13 @@ def hold(session: Session, delivery_ids: Sequence[int], round_id: str) -> int:
                                   DeliveryRow.state.in_(delivery_sources(DeliveryState.HELD)))
         .values(state=DeliveryState.HELD, held_round=round_id).execution_options(synchronize_session=False)))
         for i in range(0, len(delivery_ids), IDS_PER_STATEMENT))
+
+
+def approved_with_held(session: Session) -> list[str]:
+    """The approved rounds whose deliveries are still held (approved in the console: the daemon releases them)."""
+    return list(session.execute(
+        select(DigestRoundRow.id).where(DigestRoundRow.state == RoundState.APPROVED,
+                                        select(DeliveryRow.id).where(DeliveryRow.held_round == DigestRoundRow.id,
+                                                                     DeliveryRow.state == DeliveryState.HELD)
+                                        .exists())
+        .order_by(DigestRoundRow.created_at)).scalars())

@@ -49,34 +49,57 @@ def chosen(session: Session, round_id: str | None) -> Round:
 
 def approve(app: App, round_id: str | None, who: str, day: dt.date, now: dt.datetime, owner: str,
             transports: Transports) -> Released:
-    """Release a held (or refused) round's deliveries into messages, once: all of it or nothing."""
+    """Approve a held (or refused) round and release its deliveries into messages, once: all of it or nothing."""
     with transaction(app.sessions) as session:
         found = chosen(session, round_id)
         if not round_log.decide(session, found.id, RoundState.APPROVED, who, now, None):
             raise InputError("round {round} is {state}, not held: it was decided already (by {who})",
                              round=found.id, state=found.state, who=found.decided_by or "-")
-        rows = round_log.held_deliveries(session, found.id)
-        scratch_id = round_name(now, f"approve-{owner}")
-        holds = {(h.cluster_id, h.subject) for h in active_holds(SessionReads(session.connection()), day)}
-        obsolete = suppressed = 0
-        for start in range(0, len(rows), IDS_PER_QUERY):
-            part = rows[start:start + IDS_PER_QUERY]
-            ids = tuple(sorted({row.cluster_id for row in part}))
-            found_now = {e.facts.cluster.id: e for e in evaluated(app, Selection(day, ids))}
-            done = sort_rows(app, part, found_now, holds, False, scratch_id)
-            if done.scratch:
-                round_queries.add_items(session, done.scratch)
-            obsolete += ledger.settle_pending(session, done.settled[DeliveryState.OBSOLETE],
-                                              DeliveryState.OBSOLETE, now, DeliveryState.HELD)
-            suppressed += ledger.settle_pending(session, done.settled[DeliveryState.SUPPRESSED],
-                                                DeliveryState.SUPPRESSED, now, DeliveryState.HELD)
+        return _release(app, session, found.id, day, now, owner, transports)     # committed as it returns
+
+
+def release_approved(app: App, day: dt.date, now: dt.datetime, owner: str, transports: Transports) -> list[Released]:
+    """Release the rounds approved in the console (which decides, and leaves the sending to the daemon): each whose
+    deliveries are still held, in a transaction of its own. A round another process is releasing is left to it."""
+    with transaction(app.sessions) as session:
+        pending = round_log.approved_with_held(session)
+    done = []
+    for round_id in pending:
         try:
-            messages = _compose(app, session, day, now, owner, transports, scratch_id, False, DeliveryState.HELD)
-        except ConcurrentRound as exc:
-            raise InputError("round {round}: {problem}", round=found.id, problem=str(exc)) from None
-        round_queries.drop(session, scratch_id)
-        decided = round_log.get(session, found.id)
-    assert decided is not None
+            with transaction(app.sessions) as session:
+                done.append(_release(app, session, round_id, day, now, owner, transports))
+        except InputError:      # released by another process meanwhile: nothing of it was stored here
+            continue
+    return done
+
+
+def _release(app: App, session: Session, round_id: str, day: dt.date, now: dt.datetime, owner: str,
+             transports: Transports) -> Released:
+    """An approved round's held deliveries, claimed into messages (held to queued: only while held) or settled as
+    of ``day``; in the caller's transaction, which a clash with another releaser rolls back whole."""
+    rows = round_log.held_deliveries(session, round_id)
+    scratch_id = round_name(now, f"approve-{owner}")
+    holds = {(h.cluster_id, h.subject) for h in active_holds(SessionReads(session.connection()), day)}
+    obsolete = suppressed = 0
+    for start in range(0, len(rows), IDS_PER_QUERY):
+        part = rows[start:start + IDS_PER_QUERY]
+        ids = tuple(sorted({row.cluster_id for row in part}))
+        found_now = {e.facts.cluster.id: e for e in evaluated(app, Selection(day, ids))}
+        done = sort_rows(app, part, found_now, holds, False, scratch_id)
+        if done.scratch:
+            round_queries.add_items(session, done.scratch)
+        obsolete += ledger.settle_pending(session, done.settled[DeliveryState.OBSOLETE],
+                                          DeliveryState.OBSOLETE, now, DeliveryState.HELD)
+        suppressed += ledger.settle_pending(session, done.settled[DeliveryState.SUPPRESSED],
+                                            DeliveryState.SUPPRESSED, now, DeliveryState.HELD)
+    try:
+        messages = _compose(app, session, day, now, owner, transports, scratch_id, False, DeliveryState.HELD)
+    except ConcurrentRound as exc:
+        raise InputError("round {round}: {problem}", round=round_id, problem=str(exc)) from None
+    round_queries.drop(session, scratch_id)
+    decided = round_log.get(session, round_id)
+    if decided is None:
+        raise InputError("--round {round}: no such round", round=round_id)
     return Released(decided, messages, obsolete, suppressed)
 
 

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from db import ledger
 from db.daemon_marks import last_at, mark
 from db.session import UNREACHABLE, reason, stepwise, transaction
-from jobs.approve import Released, approve
+from jobs.approve import Released, approve, release_approved
 from jobs.compose import ConcurrentRound, Outgoing, RoundLocked, Transports, build_round
 from jobs.deliver import deliver, owed
 from jobs.drill import check_send, drill_folder
@@ -189,6 +189,7 @@ class Daemon:
             scan(self.app, session, self.day(now), now, incremental=self.scanned, watching=True, durable=True)
         self.scanned = True
         self.resend()
+        self.release_approved()
         self.write_calendar(now)
 
     def write_calendar(self, now: dt.datetime) -> None:
@@ -219,6 +220,19 @@ class Daemon:
         counts = self._deliver(released.messages)
         resent = self.resend()
         return released, {key: counts.get(key, 0) + resent.get(key, 0) for key in counts}
+
+    def release_approved(self) -> dict[str, int]:
+        """Send what rounds approved in the console hold (the console decides; the daemon sends, once)."""
+        if not self.can_send():
+            return {}
+        now = self.now()
+        released = release_approved(self.app, self.day(now), now, self.owner, self.transports())
+        for one in released:
+            log.info("%s", Said("round {round} approved by {who}: {messages} messages released ({obsolete} "
+                                "reminders obsolete, {suppressed} suppressed since)", round=one.round.id,
+                                who=one.round.decided_by, messages=len(one.messages), obsolete=one.obsolete,
+                                suppressed=one.suppressed))
+        return self._deliver([m for one in released for m in one.messages])
 
     def _deliver(self, messages: list[Outgoing]) -> dict[str, int]:
         return deliver(self.app.sessions, self.sender, self.owner, messages, self.now,
@@ -255,6 +269,7 @@ class Daemon:
             messages = []
         counts = self._deliver(messages)
         resent = self.resend()
+        self.release_approved()
         if locked and not by_hand:
             self._again(self.lease + RETRY_MARGIN, "round", lambda: self.round_job(late),
                         Said("round day={day}: another daemon holds the round lock (it is building one, or died "

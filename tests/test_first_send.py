@@ -34,9 +34,9 @@ DAY = d("2026-12-07")       # a Monday: a working day, and the real day the test
 CONSOLE = "https://monitor.example.gov.cn"
 
 
-def config(server: MailServer, digest: str = "") -> str:
+def config(server: MailServer, digest: str = 'roles = ["administrator"]') -> str:
     return (f'[general]\nlanguage = "en"\nadministrators = ["{ADMIN}"]\n[web]\nbase_url = "{CONSOLE}"\n'
-            f'{server.config()}\n' + (f"[digest]\n{digest}\n" if digest else ""))
+            f'{server.config()}\n[digest]\n{digest}\n')
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def roster_app(tmp_path: Path, database_url: str, server: MailServer,
                monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     app = make_app(tmp_path, database_url, config(server, 'roles = ["administrator", "bureau", "operator"]'),
                    monkeypatch)
-    load_roster(app, EXAMPLE_ROSTER)
+    load_roster(app, EXAMPLE_ROSTER, approve=False)
     yield app
     app.close()
 
@@ -92,7 +92,7 @@ def test_a_recipient_set_grows_with_a_role_a_region_or_a_fifth_more_addresses() 
 def test_operators_and_bureaus_get_nothing_until_enabled(tmp_path: Path, database_url: str, server: MailServer,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app(tmp_path, database_url, config(server), monkeypatch)
-    load_roster(app, EXAMPLE_ROSTER)
+    load_roster(app, EXAMPLE_ROSTER, approve=False)
     daemon(app, Clock(at(DAY))).digest_tick()
     assert set(recipients(server)) == {ADMIN}
     assert deliveries(app, DeliveryState.HELD) == 0
