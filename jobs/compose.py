@@ -10,6 +10,11 @@ A round is built in short transactions, so that a ``record`` on SQLite never wai
    exactly one message or to none. If another process claimed some of them, that recipient's transaction is
    rolled back and the others go on.
 
+A round is recorded with its recipient set (db/round_log.py). When the set grew since the last round sent
+(docs/rules.md, "Who is mailed"), the first pass holds the deliveries to anyone but the administrators and the
+channels (pending to held, named by the held round) instead of writing them to the scratch rows; an approval
+releases them (jobs/approve.py). A preview holds nothing: it shows every message.
+
 On PostgreSQL only one daemon builds at a time (a session-level advisory lock, held on a connection of its own
 for the round); a second daemon skips the round (RoundLocked) and tries it again once a lease has passed
 (jobs/daemon.py). A preview (``durable=False``) commits nothing: it runs in the

@@ -49,3 +49,31 @@ def test_the_console_approves_and_the_daemon_sends_once(tmp_path: Path, server: 
     mailed = Counter(r for m in server.received for r in m.recipients)
     assert mailed == {"admin@example.gov.cn": 1, "bt@example.gov.cn": 1, "ordos@example.gov.cn": 1}
     app.close()
+
+
+def test_the_console_refuses_an_approval_while_the_clock_is_ahead_unless_on_a_drill(
+        tmp_path: Path, server: MailServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from db import round_log
+    from db.daemon_marks import mark
+    from db.session import transaction
+    from monitor.actions.rounds import approve_held
+    from monitor.errors import InputError
+    from monitor.rules.states import RoundState
+
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    config = seeded(tmp_path, url, '[general]\nadministrators = ["admin@example.gov.cn"]\n'
+                    '[digest]\nroles = ["administrator", "bureau"]\n' + server.config())
+    run_cli(config, url, "digest", "--send")
+    monkeypatch.setenv("MONITOR_DATABASE_URL", url)
+    app = App(_settings=load_settings(config))
+    now = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
+    with transaction(app.sessions) as session:
+        held = round_log.open_held(session)
+        assert held is not None
+        with pytest.raises(InputError, match="MONITOR_NOW"):
+            approve_held(session, held.id, "admin", now, ahead=True)
+        assert round_log.get(session, held.id).state == RoundState.HELD      # type: ignore[union-attr]
+        mark(session, "drill", now, None, str(tmp_path / "outbox"))          # a drill database may
+        approve_held(session, held.id, "admin", now, ahead=True)
+        assert round_log.get(session, held.id).state == RoundState.APPROVED  # type: ignore[union-attr]
+    app.close()

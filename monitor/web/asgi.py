@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from monitor.errors import InputError, MonitorError, UnknownClusterError
 from monitor.views import console
 from monitor.views.words import say, words
-from monitor.web import api, pages
+from monitor.web import api, daemon_pages, pages
 from monitor.web.auth import NeedLogin
 from monitor.web.security import SecurityHeaders
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 #: every route of the application is in one of these (tests/test_web_contract.py walks them): the API, whose
 #: only credential is its bearer token, and the pages, behind the routers' CSRF checks (monitor.web.auth)
-ROUTERS = (api.router, pages.login_router, pages.router)
+ROUTERS = (api.router, pages.login_router, pages.router, daemon_pages.router)
 
 
 def create(app: App) -> FastAPI:

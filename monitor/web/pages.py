@@ -42,11 +42,9 @@ from monitor.actions.accounts import disable as disable_account
 from monitor.actions.ack_snooze import record_hold
 from monitor.actions.facts_import import Plan, fact_of, options_of, plan_import, store
 from monitor.actions.record import Outcome, Recorder, describe
-from monitor.actions.rounds import approve_held, held_rounds
 from monitor.app import App
 from monitor.errors import InputError, MonitorError, Said, said_of
 from monitor.overview import Selection, evaluated, holds
-from monitor.overview import daemon as daemon_state
 from monitor.rules.access import Account
 from monitor.rules.holds import resolve_subject
 from monitor.views import console
@@ -457,35 +455,6 @@ def backfill(request: Request) -> Response:
         data = path.read_bytes()
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"content-disposition": f'attachment; filename="backfill-{selection.as_of}.xlsx"'})
-
-
-@router.get("/daemon", response_class=HTMLResponse)
-def daemon(request: Request) -> Response:
-    return _daemon_page(request, page_user(request))
-
-
-def _daemon_page(request: Request, signed: SignedIn, notice: str = "", status: int = 200) -> HTMLResponse:
-    """The daemon's state, and the rounds held because their recipient set grew (docs/rules.md, "Who is mailed")."""
-    app = monitor_app(request)
-    rounds = in_transaction(app.sessions, held_rounds)
-    return _page(request, "daemon.html", signed, status, daemon=daemon_state(app), rounds=rounds, notice=notice)
-
-
-@router.post("/daemon/approve", response_class=HTMLResponse)
-async def daemon_approve(request: Request) -> Response:
-    """An administrator approves a held round: the daemon sends what it holds at its next tick, once."""
-    signed, form = page_user(request), posted(request)
-    if not signed.account.can_manage:
-        raise HTTPException(403, "forbidden")
-    app = monitor_app(request)
-    round_id, lang = str(form.get("round", "")), app.settings.language
-    try:
-        in_transaction(app.sessions, lambda s: approve_held(s, round_id, signed.account.name, clock.now_utc(),
-                                                            clock.ahead() is not None))
-    except InputError as exc:
-        return _daemon_page(request, signed, say(said_of(exc), lang), 409)
-    return _daemon_page(request, signed, say(Said("round {round} approved: the daemon sends what it holds at its "
-                                                  "next tick, once", round=round_id), lang))
 
 
 # --- the account: calendar subscription; the users (admin) ----------------------------------------------------
