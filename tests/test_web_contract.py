@@ -48,6 +48,7 @@ POSTS: dict[str, tuple[str, dict[str, str]]] = {
     "/upload": ("/upload", {"action": "commit", "upload": "a-held-upload"}),
     "/account/calendar": ("/account/calendar", {"action": "new"}),
     "/users/{name}/disable": ("/users/bao/disable", {}),
+    "/daemon/approve": ("/daemon/approve", {"round": "no-such-round"}),
     "/api/v1/facts": ("/api/v1/facts", {}),
 }
 #: every page and API route that answers a GET: its path for the bureau, and whether it lists clusters (so the
