@@ -177,3 +177,35 @@ def test_a_refused_round_stays_held_with_who_and_why(roster_app: App, server: Ma
         refuse(app, decided.id, "chief", "again", at(DAY, 9))
     released, _ = run.approve(decided.id, "chief")      # a refused round may still be approved, once
     assert released.messages and deliveries(app, DeliveryState.HELD) == 0
+
+
+def test_two_approvals_at_once_release_the_round_once(roster_app: App, server: MailServer) -> None:
+    """Two administrators press approve at the same moment (two threads, each its own transaction): one wins, the
+    other is refused, and each held message is sent once."""
+    import threading
+
+    app = roster_app
+    run = daemon(app, Clock(at(DAY)))
+    run.digest_tick()
+    held = deliveries(app, DeliveryState.HELD)
+    assert held
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def press(who: str) -> None:
+        barrier.wait()
+        try:
+            daemon(app, Clock(at(DAY, 11)), owner=who).approve(None, who)
+            outcomes.append("approved")
+        except InputError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=press, args=(who,)) for who in ("chief", "deputy")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == ["approved", "refused"]
+    others = {r: n for r, n in recipients(server).items() if r != ADMIN}
+    assert others and all(n == 1 for n in others.values()), others
+    assert deliveries(app, DeliveryState.HELD) == 0
