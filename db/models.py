@@ -129,6 +129,22 @@ class DeliveryRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(128), ForeignKey("message.id", ondelete="RESTRICT"),
                                                    index=True)
     settled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    held_round: Mapped[str | None] = mapped_column(String(96), index=True)    # the round holding it (0013)
+
+
+class DigestRoundRow(Base):
+    """A digest round and the recipient set it was for (migration 0013): sent, or held until an administrator
+    approves or refuses what it holds."""
+    __tablename__ = "digest_round"
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16), index=True)      # sent | held | approved | refused
+    audience: Mapped[str] = mapped_column(Text)                     # JSON: the recipient set (rules/audience.py)
+    grown: Mapped[str | None] = mapped_column(Text)                 # why it was held
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class HoldColumns(Recorded):

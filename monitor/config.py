@@ -85,6 +85,12 @@ class DigestSection(_Section, frozen=True, kw_only=True):
     times: tuple[HourMinute, ...] = ("08:30",)
     working_days_only: bool = True
     contact: str = ""                       # who to call or write to, in every digest's footer
+    # who is mailed besides general.administrators (always): opt-in, "bureau" and "operator" enabled explicitly
+    roles: tuple[Literal["administrator", "bureau", "operator"], ...] = ("administrator",)
+    # a role mailed in these regions only (e.g. operator = ["包头市"]); a role not named here: every region
+    regions: dict[Literal["bureau", "operator"], tuple[str, ...]] = {}
+    # a round whose recipient set has at least this share more addresses than the last one sent is held
+    grown_share: Annotated[float, Meta(gt=0, le=100)] = 0.2
 
 
 class WebSection(_Section, frozen=True, kw_only=True):
@@ -281,6 +287,16 @@ class Settings:
     @property
     def digest_times(self) -> tuple[str, ...]:
         return self.file.digest.times
+
+    @property
+    def digest_roles(self) -> tuple[str, ...]:
+        """The roles mailed besides the administrators ([digest] roles)."""
+        return self.file.digest.roles
+
+    @property
+    def digest_regions(self) -> Mapping[str, tuple[str, ...]]:
+        """The regions a role is mailed in, for the roles limited to some ([digest] regions)."""
+        return {str(role): regions for role, regions in self.file.digest.regions.items()}
 
     @property
     def digest_working_days_only(self) -> bool:

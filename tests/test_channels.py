@@ -40,7 +40,7 @@ def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
 
 def _app(tmp_path: Path, chat: ChatServer, channels: str, rows: int = 2, extra: str = "") -> App:
     config = (f'[general]\nadministrators = ["admin@example.gov.cn"]\n[web]\nbase_url = "{BASE}/"\n'
-              f'[digest]\ncontact = "中小企业处 0471-1234567"\n{extra}{channels}')
+              f'[digest]\ncontact = "中小企业处 0471-1234567"\nroles = ["administrator", "bureau", "operator"]\n{extra}{channels}')
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", config, None)
     regions = ["呼和浩特市", "包头市"]
     load_roster(app, write_roster(tmp_path / "roster.csv", *(

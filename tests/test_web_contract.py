@@ -59,6 +59,7 @@ POSTS: dict[str, tuple[str, dict[str, str]]] = {
                                 "again": "another horse 7"}),
     "/channels/{name}/test": ("/channels/group/test", {"press": "p" * 22}),
     "/profile": ("/profile", {"full_name": "包头", "email": "bao@example.gov.cn", "phone": "0472", "digest_email": ""}),
+    "/daemon/approve": ("/daemon/approve", {"round": "no-such-round"}),
     "/api/v1/facts": ("/api/v1/facts", {}),
     "/clusters/{cluster_id}/indicators": ("/clusters/BT-001/indicators", {"year": "2025", "output": "41.5"}),
     "/clusters/{cluster_id}/targets": ("/clusters/BT-001/targets", {"indicator": "output", "base_year": "2024",

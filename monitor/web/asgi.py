@@ -19,6 +19,7 @@ from monitor.web import (
     api,
     api_indicators,
     channels_pages,
+    daemon_pages,
     holds_pages,
     indicator_pages,
     pages,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 #: every route of the application is in one of these (tests/test_web_contract.py walks them): the API, whose
 #: only credential is its bearer token, and the pages, behind the routers' CSRF checks (monitor.web.auth)
 ROUTERS = (api.router, api_indicators.router, pages.login_router, pages.router, indicator_pages.router,
-           holds_pages.router)
+           holds_pages.router, daemon_pages.router)
 #: the modules whose pages join pages' routers (imported, their routes are added to them)
 PAGE_MODULES = (users_pages, channels_pages, profile_pages)
 

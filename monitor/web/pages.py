@@ -46,7 +46,6 @@ from monitor.actions.record import Outcome, Recorder, describe
 from monitor.app import App
 from monitor.errors import InputError, MonitorError, Said, said_of
 from monitor.overview import Selection, evaluated, holds, kept_columns
-from monitor.overview import daemon as daemon_state
 from monitor.rules.access import Account
 from monitor.rules.holds import resolve_subject
 from monitor.rules.indicators import Vocabulary
@@ -496,12 +495,7 @@ def backfill(request: Request) -> Response:
                     headers={"content-disposition": f'attachment; filename="backfill-{selection.as_of}.xlsx"'})
 
 
-@router.get("/daemon", response_class=HTMLResponse)
-def daemon(request: Request) -> Response:
-    return _page(request, "daemon.html", page_user(request), daemon=daemon_state(monitor_app(request)))
-
-
-# --- the account: calendar subscription (the users: users_pages.py) ------------------------------------------------
+# --- the account: calendar subscription (the users: users_pages.py; the daemon: daemon_pages.py) ----------------
 
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request) -> Response:

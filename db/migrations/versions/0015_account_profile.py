@@ -3,7 +3,7 @@ person receives the daily reminder digest by e-mail. The console's Profile page 
 recipients still come from the roster and ``general.administrators`` (see README, "Profiles").
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
