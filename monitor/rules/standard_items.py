@@ -48,11 +48,13 @@ class Comparison(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
         "average_growth: the indicator holding the report's own three-year figure (e.g. leading_growth_3y), used "
         "where neither values nor rates give one, and checked against a computed one (indicator_inconsistent)"))] = None
 
-    def __post_init__(self) -> None:
+    def problem(self) -> str | None:
+        """"key: what is wrong" for a combination the types cannot refuse, else None."""
         if self.window != "average_growth" and (self.rates or self.reported):
-            raise ValueError(f"{'rates' if self.rates else 'reported'}: only an average_growth window reads one")
+            return f"{'rates' if self.rates else 'reported'}: only an average_growth window reads one"
         if self.window == "average_growth" and "+" in self.indicator:
-            raise ValueError("indicator: an average growth reads one indicator, not a sum")
+            return "indicator: an average growth reads one indicator, not a sum"
+        return None
 
     @property
     def comparison(self) -> str:
@@ -66,8 +68,8 @@ class Comparison(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
 
 
 class StandardItem(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """One item of the regime's certification standard ([[standard]], pack language v3; docs/rules.md, "Annual
-    monitoring"): its comparisons ([[standard.compare]]) are alternatives (或), met when any one is. From the
+    """One item of the regime's certification standard ([[standard]], pack language v3; see docs/rules.md,
+    "Annual monitoring"): its comparisons ([[standard.compare]]) are alternatives (或), met when any one is. From the
     opening of the review window (or 12 months before the last day in force) to the review's result, an unmet item
     raises standard_unmet (risk, citing the item's article and the review's) and one with no data standard_no_data."""
     id: Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="the item's id (lower case), unique in the pack")]
@@ -80,12 +82,16 @@ class StandardItem(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True
 
 
 def check_items(items: tuple[StandardItem, ...]) -> None:
-    """Ids unique in a pack (raised as "standard[N].id: …", the way a pack's own checks are)."""
+    """Ids unique in a pack, each comparison sound (raised as "standard[N]…: …", the way a pack's own checks are)."""
     seen: set[str] = set()
     for index, item in enumerate(items):
         if item.id in seen:
             raise ValueError(f"standard[{index}].id: '{item.id}' is listed twice")
         seen.add(item.id)
+        for number, comparison in enumerate(item.compare):
+            problem = comparison.problem()
+            if problem is not None:
+                raise ValueError(f"standard[{index}].compare[{number}].{problem}")
 
 
 def check_standards(packs: Iterable[Pack], vocabulary: Vocabulary) -> None:
