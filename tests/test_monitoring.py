@@ -3,7 +3,6 @@ warnings in the run-up to the review and only then, plan targets at their margin
 
 from __future__ import annotations
 
-import datetime as dt
 import tomllib
 from pathlib import Path
 
@@ -192,7 +191,7 @@ def test_monitor_regimes_check_names_an_unknown_indicator(tmp_path: Path) -> Non
 def test_an_item_id_twice_is_refused() -> None:
     data = _pack()
     data["standard"].append(dict(data["standard"][0]))
-    with pytest.raises(PackError, match="standard\\[1\\].id: 'x' is listed twice"):
+    with pytest.raises(PackError, match=r"standard\[1\]\.id: 'x' is listed twice"):
         parse_pack(data, "x.toml", "nmg-sme-draft")
 
 
