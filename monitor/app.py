@@ -76,6 +76,11 @@ class App:
         return load_vocabulary()
 
     @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The indicators of annual monitoring: the bundled ones and those of ``general.indicators_dir``."""
+        return load_vocabulary(self.settings.indicators_dir)
+
+    @cached_property
     def calendar(self) -> WorkCalendar:
         return WorkCalendar.load(self.settings.extra_holidays, self.settings.extra_workdays)
 

@@ -2,7 +2,7 @@
 
 Lookup: ``--config PATH``, else ``./config.toml``, else the packaged default. ``MONITOR_DATABASE_URL``
 overrides the database URL; the default is an SQLite file ``monitor.db`` beside the config file. Relative
-paths (packs_dir, calendar_path, password_file, ca_file) resolve against the config file's folder.
+paths (packs_dir, indicators_dir, calendar_path, password_file, ca_file) resolve against the config file's folder.
 ``config_json_schema()`` gives the declaration as a JSON Schema.
 """
 
@@ -57,6 +57,7 @@ class GeneralSection(_Section, frozen=True, kw_only=True):
     language: Literal["zh", "en"] = "zh"
     department: str = ""                    # the department's name, as digests and reports title it
     packs_dir: str = ""
+    indicators_dir: str = ""                # a province's own indicators (*.toml), besides the bundled ones
     administrators: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -232,6 +233,7 @@ class Settings:
     packs_dir: Path | None
     calendar_path: Path | None
     channels: tuple[ChannelSettings, ...] = ()
+    indicators_dir: Path | None = None
 
     @property
     def timezone(self) -> str:
@@ -403,6 +405,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         packs_dir=(base / file.general.packs_dir) if file.general.packs_dir else None,
         calendar_path=(base / file.daemon.calendar_path) if file.daemon.calendar_path else None,
         channels=channels,
+        indicators_dir=(base / file.general.indicators_dir) if file.general.indicators_dir else None,
     )
 
 
