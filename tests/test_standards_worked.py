@@ -267,3 +267,16 @@ def test_the_table_counts_the_items_met(imported: Path) -> None:
     assert " 10/10 " in lines["M01"] and " 9/10 " in lines["M05"] and " 9/10 " in lines["M04"] and " 9/10 " in lines["M11"]
     assert " 9/9 " in lines["N01"] and " 7/9 " in lines["N12"] and " 8/9 " in lines["N06"]
     assert "Standard" in result.stdout.splitlines()[1]
+
+
+def test_the_review_event_of_the_calendar_lists_the_unmet_items(imported: Path) -> None:
+    from icalendar import Calendar
+
+    result = monitor("calendar", "--as-of", "2026-05-10", "--cluster", "M05", config=imported)
+    assert result.exit_code == 0, result.output
+    calendar = Calendar.from_ical(result.stdout_bytes)
+    said = {str(e["uid"]): str(e["description"]) for e in calendar.walk("VEVENT")}
+    review = said["M05/renewal_review:2026-07-09@monitor"]
+    assert "standard (annual monitoring): 9 of 10 items met" in review
+    assert "not met: 主导产业产值占集群总产值比例高于70% (附件 一)" in review
+    assert not [text for uid, text in said.items() if "renewal_review" not in uid and "annual monitoring" in text]
