@@ -280,3 +280,23 @@ def test_the_review_event_of_the_calendar_lists_the_unmet_items(imported: Path) 
     assert "standard (annual monitoring): 9 of 10 items met" in review
     assert "not met: 主导产业产值占集群总产值比例高于70% (附件 一)" in review
     assert not [text for uid, text in said.items() if "renewal_review" not in uid and "annual monitoring" in text]
+
+
+def test_the_digest_of_the_run_up_says_the_unmet_items(imported: Path, tmp_path: Path) -> None:
+    import email
+    import email.policy
+
+    def admin_text(as_of: str) -> str:
+        out = tmp_path / as_of
+        result = monitor("digest", "--as-of", as_of, "--preview", str(out), config=imported)
+        assert result.exit_code == 0, result.output
+        admin = next(p for p in sorted(out.iterdir()) if "admin@" in p.name)
+        mail = email.message_from_bytes(admin.read_bytes(), policy=email.policy.default)
+        body = mail.get_body(preferencelist=("plain",))
+        assert body is not None
+        return str(body.get_content())
+
+    said = "annual monitoring: “主导产业产值占集群总产值比例高于70%” is not met (2025 70); the renewal review may fail"
+    assert said in admin_text("2026-05-10")
+    early = admin_text("2025-07-09")      # the day before the run-up: reports overdue, no standard yet
+    assert "overdue" in early and "annual monitoring" not in early
