@@ -202,3 +202,13 @@ def test_the_bundled_standards_cite_their_articles_and_say_their_readings() -> N
     ambiguous = {i.id: i.reading for i in nmg if i.reading}
     assert "（A或B）且C" in ambiguous["rd-or-patent-growth"] and "一般" in ambiguous["area"]
     check_standards(PACKS.values(), load_vocabulary())
+
+
+def test_a_cluster_without_any_figure_is_not_warned_item_by_item() -> None:
+    nothing = verdict(facts(rows=[]), "2026-05-01")
+    assert codes(nothing) == [] and {s.state for s in nothing.standards} == {StandardState.NO_DATA}
+    one = verdict(facts(rows=[(2025, "area", 80)]), "2026-05-01")
+    assert len(codes(one)) == 9 and all(key.startswith("standard_no_data:") for key in codes(one))
+    too_late = verdict(facts(rows=[(2026, "area", 80)]), "2026-05-01")     # 2026 is not read as of 2026
+    unused = verdict(facts(rows=[(2025, "enterprises", 80)]), "2026-05-01")     # no item reads it
+    assert codes(too_late) == [] and codes(unused) == []
