@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from monitor.rules.facts import IndicatorValue
-from monitor.rules.standard_items import Comparison, StandardItem
+from monitor.rules.standard_items import COMPARISONS, Comparison, StandardItem
 from monitor.rules.states import StandardState
 from monitor.rules.verdict import Measured, StandardVerdict
 
@@ -41,11 +41,17 @@ class Inconsistency(NamedTuple):
 
 
 def series(indicators: Iterable[IndicatorValue], as_of: dt.date) -> dict[str, dict[int, float]]:
-    """The values an evaluation as of ``as_of`` reads, by code and year: only years before ``as_of``'s year."""
+    """The values an evaluation as of ``as_of`` reads, by code and year: only years before ``as_of``'s year (this
+    runs for every cluster of a regime with a standard: kept to one dictionary lookup a value)."""
     found: dict[str, dict[int, float]] = {}
+    before = as_of.year
     for year, code, value in indicators:
-        if year < as_of.year:
-            found.setdefault(code, {})[year] = float(value)
+        if year < before:
+            years = found.get(code)
+            if years is None:
+                found[code] = {year: value}
+            else:
+                years[year] = value
     return found
 
 
@@ -106,10 +112,13 @@ def _latest(comparison: Comparison, data: Series, years: tuple[int, ...]) -> Mea
     return _measured(comparison, StandardState.NO_DATA, [], list(years))
 
 
+_new = tuple.__new__     # skips a NamedTuple's Python-level __new__: this runs for every item of every cluster
+
+
 def _measured(comparison: Comparison, state: StandardState, values: list[tuple[str, float]], missing: list[int],
               growth: str | None = None) -> Measured:
-    return Measured(comparison.indicator, comparison.comparison, comparison.threshold, comparison.window, state,
-                    tuple(values), tuple(missing), growth)
+    return _new(Measured, (comparison.indicator, COMPARISONS[comparison.word], comparison.threshold, comparison.window,
+                           state, tuple(values), tuple(missing), growth))
 
 
 def _growth(comparison: Comparison, data: Series, years: tuple[int, ...]
@@ -172,10 +181,10 @@ def measure(item: StandardItem, data: Series, as_of: dt.date,
             alternatives.append(_latest(comparison, data, years))
         else:
             alternatives.append(_average_growth(item, comparison, data, years, found))
-    states = {m.state for m in alternatives}
+    states = [m.state for m in alternatives]
     state = (StandardState.MET if StandardState.MET in states
              else StandardState.NO_DATA if StandardState.NO_DATA in states else StandardState.UNMET)
-    return StandardVerdict(item.id, item.label, item.basis, state, tuple(alternatives))
+    return _new(StandardVerdict, (item.id, item.label, item.basis, state, tuple(alternatives)))
 
 
 def verdicts(items: Iterable[StandardItem], indicators: Iterable[IndicatorValue], as_of: dt.date
