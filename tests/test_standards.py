@@ -153,6 +153,12 @@ def test_growth_with_a_missing_year_is_no_data_naming_it() -> None:
     assert (found.state, found.missing, found.values) == (NO_DATA, (2022,), ())
 
 
+def test_a_base_of_zero_cannot_be_grown_from() -> None:
+    rows = values((2022, "output", 0), (2025, "output", 70))
+    found = measure(item(GROWTH), series(rows, AS_OF), AS_OF).alternatives[0]
+    assert (found.state, found.missing) == (NO_DATA, (2022,))
+
+
 def test_values_come_before_rates_and_rates_before_the_reported_figure() -> None:
     rows = values((2022, "leading_output", 100), (2025, "leading_output", 115.7625), (2025, "leading_growth_3y", 9))
     data = series(rows, AS_OF)

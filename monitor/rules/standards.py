@@ -158,7 +158,8 @@ def _average_growth(item: StandardItem, comparison: Comparison, data: Series, ye
                     inconsistent: list[Inconsistency]) -> Measured:
     found, missing = _growth(comparison, data, years)
     if not found:
-        return _measured(comparison, StandardState.NO_DATA, [], missing or [years[-1]])
+        # nothing missing, yet no figure: a base value of 0 cannot be grown from (its year is named)
+        return _measured(comparison, StandardState.NO_DATA, [], missing or [years[0] - 1])
     how, values, rate = found[0]
     for other_how, _, other in found[1:]:
         if abs(other - rate) > INCONSISTENT_ABOVE:
