@@ -109,6 +109,13 @@ class WebSection(_Section, frozen=True, kw_only=True):
                 raise ValueError(f"trusted_proxies: '{proxy}' is not an IP address or network") from None
 
 
+class MonitoringSection(_Section, frozen=True, kw_only=True):
+    """Annual monitoring (docs/rules.md, "Annual monitoring")."""
+    # how far (percent of the straight line's value) a plan target's indicator may fall behind before
+    # plan_target_behind; 0 warns at any shortfall
+    plan_target_margin: Annotated[float, Meta(ge=0, le=100)] = 10.0
+
+
 class DaemonSection(_Section, frozen=True, kw_only=True):
     scan_every_minutes: Annotated[int, Meta(ge=1, le=10080)] = 60          # at most a week
     misfire_grace_seconds: Annotated[int, Meta(ge=1, le=604800)] = 3600
@@ -212,6 +219,7 @@ class ConfigFile(_Section, frozen=True, kw_only=True):
     daemon: DaemonSection = DaemonSection()
     smtp: SmtpSettings = SmtpSettings()
     web: WebSection = WebSection()
+    monitoring: MonitoringSection = MonitoringSection()
     channels: tuple[ChannelSettings, ...] = ()
     pack_overrides: dict[str, dict[str, Any]] = {}
 
@@ -263,6 +271,11 @@ class Settings:
     def trusted_proxies(self) -> tuple[str, ...]:
         """The proxies whose forwarded client address the console believes (web.trusted_proxies)."""
         return self.file.web.trusted_proxies
+
+    @property
+    def plan_target_margin(self) -> float:
+        """monitoring.plan_target_margin: the percent a plan target's indicator may fall behind its line."""
+        return self.file.monitoring.plan_target_margin
 
     @property
     def digest_contact(self) -> str:

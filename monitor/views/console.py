@@ -20,6 +20,7 @@ from monitor.rules.facts import FACT_KINDS, NAMES
 from monitor.rules.history import Entry
 from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated, urgency
+from monitor.rules.monitoring import figures
 from monitor.rules.packs import Pack
 from monitor.rules.principal import grounds
 from monitor.rules.states import Severity
@@ -186,6 +187,17 @@ def acked_by_cluster(holds: Iterable[Hold]) -> dict[str, dict[str, dt.date]]:
         if h.kind == "ack":
             found.setdefault(h.cluster_id, {})[h.subject] = h.until
     return found
+
+
+def standards_of(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[dict[str, Any]]:
+    """Each item of the regime's standard: its words, article, verdict, the figures compared and the missing years."""
+    regime = item.facts.cluster.regime
+    return [{"id": s.item, "label": s.label, "basis": cite(packs, regime, s.basis), "state": s.state,
+             "state_label": term(s.state, lang),
+             "figures": " | ".join(figures(m).replace("growth", term("growth", lang)) for m in s.alternatives
+                                   if m.values) or "—",
+             "missing": "、".join(str(y) for y in sorted({y for m in s.alternatives for y in m.missing})) or ""}
+            for s in item.verdict.standards]
 
 
 def timeline(entries: Sequence[Entry], zone: dt.tzinfo) -> list[dict[str, Any]]:

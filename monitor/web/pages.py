@@ -206,6 +206,7 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
                  obligations=console.obligations(item, app.packs, lang),
                  warnings=console.warnings_of(item, app.packs, lang), holds=in_force,
                  under=len(grounds(item.verdict.warnings, item.verdict.obligations).under),
+                 standards=console.standards_of(item, app.packs, lang),
                  timeline=console.timeline(entries, ZoneInfo(app.settings.timezone)),
                  kinds=console.fact_fields(lang), corrections=console.correction_fields(lang), as_of=selection.as_of, said=said, error=error,
                  ack_choices=[(w.key, w.key) for w in item.verdict.warnings],
