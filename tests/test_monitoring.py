@@ -35,7 +35,7 @@ def facts(regime: str = "miit-sme-2022", certified: str = "2023-07-10", rows: li
 
 
 def verdict(f: Facts, as_of: str, margin: float = 10.0, pack: Pack | None = None) -> Verdict:
-    return evaluate(pack or PACKS[f.cluster.regime], f, d(as_of), CALENDAR, margin)
+    return evaluate(pack or PACKS[f.cluster.regime], f, d(as_of), CALENDAR, plan_margin=margin)
 
 
 def codes(v: Verdict, prefix: str = "standard_") -> list[str]:
