@@ -18,7 +18,7 @@ import logging
 import re
 from collections.abc import Sequence
 from html import escape
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import matplotlib
 
@@ -53,7 +53,7 @@ class Series(NamedTuple):
 
 def _draw(key: str, series: Sequence[Series], threshold: float | None, threshold_label: str, xticks: Sequence[float],
           xlabels: Sequence[str], unit: str, lines: bool) -> str:
-    with matplotlib.rc_context({**_RC, "svg.hashsalt": key}):
+    with matplotlib.rc_context(cast(Any, {**_RC, "svg.hashsalt": key})):
         figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN))
         axes = figure.add_subplot()
         for n, one in enumerate(series):
