@@ -30,7 +30,7 @@ def _installed() -> tuple[str, int] | None:
 def face(text: str) -> str:
     """An ``@font-face`` rule naming FAMILY, holding the glyphs of ``text``; "" when no CJK font is installed (the
     page then falls back on its font stack)."""
-    from fontTools import subset
+    from fontTools import subset  # type: ignore[import-untyped]
 
     found = _installed()
     if found is None:
