@@ -106,29 +106,35 @@ class Figures:
     rank: pd.DataFrame          # ranks() on MAIN_INDICATORS
     regions: pd.DataFrame       # region_summary()
 
+    def __post_init__(self) -> None:
+        """The figures as dictionaries, read once out of the frames (a scalar lookup in a frame is slow)."""
+        stacked: Any = self.table.stack().dropna() if not self.table.empty else pd.Series(dtype="float64")
+        self._values: dict[tuple[str, str, int], float] = {
+            (str(key[0]), str(key[1]), int(key[2])): float(v) for key, v in stacked.to_dict().items()}
+        self._codes: dict[str, list[str]] = {}
+        for cluster, code in dict.fromkeys((c, k) for c, k, _ in self._values):
+            self._codes.setdefault(cluster, []).append(code)
+        change: Any = self.change.dropna().to_dict()
+        self._growth = {(str(key[0]), str(key[1])): float(v) for key, v in change.items()}
+        self._ranks: dict[tuple[str, str], tuple[int, int]] = {}
+        for code in MAIN_INDICATORS:
+            if code in self.rank.columns:
+                both = self.rank[[code, f"{code}_of"]].dropna()
+                for cluster, place, of in zip(both.index, both[code], both[f"{code}_of"], strict=True):
+                    self._ranks[(str(cluster), code)] = (int(place), int(of))
+
     def value(self, cluster: str, code: str, year: int) -> float | None:
-        try:
-            found: Any = self.table.at[(cluster, code), year]
-        except KeyError:
-            return None
-        return None if pd.isna(found) else float(found)
+        return self._values.get((cluster, code, year))
 
     def growth_of(self, cluster: str, code: str) -> float | None:
-        found = self.change.get((cluster, code))
-        return None if found is None or pd.isna(found) else float(found)
+        return self._growth.get((cluster, code))
 
     def rank_of(self, cluster: str, code: str) -> tuple[int, int] | None:
-        if code not in self.rank.columns or cluster not in self.rank.index:
-            return None
-        place: Any = self.rank.at[cluster, code]
-        of: Any = self.rank.at[cluster, f"{code}_of"]
-        return None if pd.isna(place) else (int(place), int(of))
+        return self._ranks.get((cluster, code))
 
     def codes_of(self, cluster: str) -> list[str]:
         """The codes the cluster has any value of, in the table's order."""
-        if cluster not in self.table.index.get_level_values("cluster"):
-            return []
-        return [str(code) for code in self.table.loc[cluster].dropna(how="all").index]
+        return self._codes.get(cluster, [])
 
 
 def region_summary(subjects: Sequence[Subject], table: pd.DataFrame, year: int) -> pd.DataFrame:
