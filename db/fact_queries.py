@@ -23,7 +23,8 @@ from monitor.rules.states import DeliveryState, delivery_sources
 
 
 def as_version(row: FactRow) -> Version:
-    fact = Recorded(row.kind, row.year, row.on_date, row.filed_on, row.detail, row.note, row.dismissed_on)
+    fact = Recorded(row.kind, row.year, row.on_date, row.filed_on, row.detail, row.note, row.dismissed_on, row.value,
+                    row.base_year)
     return Version(row.id, row.cluster_id, fact, row.replaces, row.retracts, row.reason, aware(row.recorded_at),
                    row.recorded_by)
 
@@ -37,6 +38,19 @@ def versions(session: Session, cluster_ids: Sequence[str], known_at: dt.datetime
             query = query.where(FactRow.recorded_at <= known_at)
         found.extend(as_version(row) for row in session.scalars(query.order_by(FactRow.id)))
     return sorted(found, key=lambda v: v.number)
+
+
+def in_force_of_kind(session: Session, kind: str, cluster_ids: Sequence[str]) -> list[tuple[int, str, Recorded]]:
+    """The facts of one kind in force for these clusters (an import of indicator values reads only those): number,
+    cluster id and what it says."""
+    later = aliased(FactRow)
+    found: list[tuple[int, str, Recorded]] = []
+    for i in range(0, len(cluster_ids), 500):
+        query = (select(FactRow).where(FactRow.cluster_id.in_(cluster_ids[i:i + 500]), FactRow.kind == kind,
+                                       ~FactRow.retracts, ~exists().where(later.replaces == FactRow.id))
+                 .order_by(FactRow.id))
+        found.extend((row.id, row.cluster_id, as_version(row).fact) for row in session.scalars(query))
+    return found
 
 
 #: the largest number a fact can have: fact.id is an INTEGER, 32 bits on PostgreSQL (64 on SQLite). A number past
@@ -61,7 +75,7 @@ def row_values(cluster_id: str, fact: Recorded, stamp: dict[str, Any], replaces:
     """The column values of a new version."""
     return {"cluster_id": cluster_id, "kind": fact.kind, "year": fact.year, "on_date": fact.on,
             "filed_on": fact.filed_on, "detail": fact.detail, "note": fact.note, "dismissed_on": fact.dismissed_on,
-            "replaces": replaces, "retracts": retracts, "reason": reason, **stamp}
+            "value": fact.value, "base_year": fact.base_year, "replaces": replaces, "retracts": retracts, "reason": reason, **stamp}
 
 
 def append(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -55,13 +56,15 @@ class FactRow(Recorded, Base):
     __table_args__ = (Index("ix_fact_cluster", "cluster_id", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cluster_id: Mapped[str] = _cluster_fk()
-    kind: Mapped[str] = mapped_column(String(16))         # FACT_KINDS: report | change | review | assessment | incident | revocation | evaluation | rectification
+    kind: Mapped[str] = mapped_column(String(16))         # FACT_KINDS: report | change | review | assessment | incident | revocation | evaluation | rectification; INDICATOR_KINDS: indicator | target
     year: Mapped[int | None] = mapped_column(Integer)                 # report, assessment
     on_date: Mapped[dt.date | None] = mapped_column(Date)             # changed on; review, assessment, incident ...
     filed_on: Mapped[dt.date | None] = mapped_column(Date)            # report, change
-    detail: Mapped[str | None] = mapped_column(String(32))            # change kind, result, incident ground
+    detail: Mapped[str | None] = mapped_column(String(32))            # change kind, result, incident ground, indicator code
     note: Mapped[str | None] = mapped_column(Text)                    # incident, revocation
     dismissed_on: Mapped[dt.date | None] = mapped_column(Date)        # incident
+    value: Mapped[float | None] = mapped_column(Float)                # indicator value, target (migration 0010)
+    base_year: Mapped[int | None] = mapped_column(Integer)            # target's base year (migration 0010)
     replaces: Mapped[int | None] = mapped_column(Integer, ForeignKey("fact.id", ondelete="RESTRICT"), unique=True)
     retracts: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(Text)

@@ -16,6 +16,8 @@ from monitor.rules.facts import (
     EvaluationResult,
     Facts,
     Incident,
+    IndicatorValue,
+    PlanTarget,
     Report,
     Review,
 )
@@ -124,17 +126,23 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
     kinds: dict[str, tuple[list[Any], ...]] = {}     # a cluster's reports, changes, reviews, assessments, incidents
     revoked: dict[str, tuple[dt.date, str | None]] = {}     # a cluster's revocation: its day and its ground
     where, params = _scope(conn, scope, id_range, "f.cluster_id")
-    rows = conn.all("SELECT f.cluster_id, f.kind, f.year, f.on_date, f.filed_on, f.detail, f.note, f.dismissed_on "
-                    f"FROM fact f WHERE {in_force(scope.known_at is not None)}"
+    rows = conn.all("SELECT f.cluster_id, f.kind, f.year, f.on_date, f.filed_on, f.detail, f.note, f.dismissed_on, "
+                    f"f.value, f.base_year FROM fact f WHERE {in_force(scope.known_at is not None)}"
                     f"{where} ORDER BY f.cluster_id, f.id", params)
     last = None
     lists: tuple[list[Any], ...] = ()
-    for cid, kind, year, on_text, filed_on, detail, note, dismissed in rows:
+    for cid, kind, year, on_text, filed_on, detail, note, dismissed, value, base_year in rows:
         if cid != last:             # the rows come a cluster at a time
-            last, lists = cid, ([], [], [], [], [], [], [])
+            last, lists = cid, ([], [], [], [], [], [], [], [], [])
             kinds[cid] = lists
         if kind == "report":
             lists[0].append(new(Report, (year, as_date(filed_on))))
+            continue
+        if kind == "indicator":     # annual monitoring: no day, a value
+            lists[7].append(new(IndicatorValue, (year, detail, float(value))))
+            continue
+        if kind == "target":
+            lists[8].append(new(PlanTarget, (detail, base_year, year, float(value))))
             continue
         on = as_date(on_text)         # every kind but a report has its day
         if kind == "change":
@@ -152,12 +160,14 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
         elif kind == "rectification":
             lists[6].append(on)
     out = []
-    none: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
+    none: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [], [])
     for c in clusters:
-        reports, changes, reviews, assessments, incidents, evaluations, rectifications = kinds.get(c.id, none)
+        (reports, changes, reviews, assessments, incidents, evaluations, rectifications, indicators,
+         targets) = kinds.get(c.id, none)
         revoked_on, ground = revoked.get(c.id, (None, None))
         out.append(Facts(c, tuple(reports), tuple(changes), tuple(reviews), tuple(assessments), tuple(incidents),
-                         revoked_on, ground, tuple(evaluations), tuple(rectifications)))
+                         revoked_on, ground, tuple(evaluations), tuple(rectifications),
+                         tuple(sorted(indicators)), tuple(targets)))
     return out
 
 

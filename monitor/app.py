@@ -15,7 +15,9 @@ from db.read import Reader
 from monitor import clock
 from monitor.config import DEFAULT_SOURCE, Settings, load_settings
 from monitor.errors import ConfigError, InputError, Said
+from monitor.rules.indicators import Vocabulary, load_vocabulary
 from monitor.rules.packs import Pack, load_packs
+from monitor.rules.standard_items import check_standards
 from monitor.rules.workdays import WorkCalendar, statutory_holiday
 
 if TYPE_CHECKING:
@@ -63,7 +65,20 @@ class App:
 
     @cached_property
     def packs(self) -> dict[str, Pack]:
-        return load_packs(self.settings.packs_dir, self.settings.pack_overrides)
+        """The packs, each standard's indicators checked against the vocabulary."""
+        packs = load_packs(self.settings.packs_dir, self.settings.pack_overrides)
+        check_standards(packs.values(), self.vocabulary)
+        return packs
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The indicators annual monitoring knows (monitor/indicators/)."""
+        return load_vocabulary()
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The indicators of annual monitoring: the bundled ones and those of ``general.indicators_dir``."""
+        return load_vocabulary(self.settings.indicators_dir)
 
     @cached_property
     def calendar(self) -> WorkCalendar:

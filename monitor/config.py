@@ -2,7 +2,7 @@
 
 Lookup: ``--config PATH``, else ``./config.toml``, else the packaged default. ``MONITOR_DATABASE_URL``
 overrides the database URL; the default is an SQLite file ``monitor.db`` beside the config file. Relative
-paths (packs_dir, calendar_path, password_file, ca_file) resolve against the config file's folder.
+paths (packs_dir, indicators_dir, calendar_path, password_file, ca_file) resolve against the config file's folder.
 ``config_json_schema()`` gives the declaration as a JSON Schema.
 """
 
@@ -57,6 +57,7 @@ class GeneralSection(_Section, frozen=True, kw_only=True):
     language: Literal["zh", "en"] = "zh"
     department: str = ""                    # the department's name, as digests and reports title it
     packs_dir: str = ""
+    indicators_dir: str = ""                # a province's own indicators (*.toml), besides the bundled ones
     administrators: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -99,6 +100,13 @@ class WebSection(_Section, frozen=True, kw_only=True):
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
                 raise ValueError(f"trusted_proxies: '{proxy}' is not an IP address or network") from None
+
+
+class MonitoringSection(_Section, frozen=True, kw_only=True):
+    """Annual monitoring (docs/rules.md, "Annual monitoring")."""
+    # how far (percent of the straight line's value) a plan target's indicator may fall behind before
+    # plan_target_behind; 0 warns at any shortfall
+    plan_target_margin: Annotated[float, Meta(ge=0, le=100)] = 10.0
 
 
 class DaemonSection(_Section, frozen=True, kw_only=True):
@@ -204,6 +212,7 @@ class ConfigFile(_Section, frozen=True, kw_only=True):
     daemon: DaemonSection = DaemonSection()
     smtp: SmtpSettings = SmtpSettings()
     web: WebSection = WebSection()
+    monitoring: MonitoringSection = MonitoringSection()
     channels: tuple[ChannelSettings, ...] = ()
     pack_overrides: dict[str, dict[str, Any]] = {}
 
@@ -224,6 +233,7 @@ class Settings:
     packs_dir: Path | None
     calendar_path: Path | None
     channels: tuple[ChannelSettings, ...] = ()
+    indicators_dir: Path | None = None
 
     @property
     def timezone(self) -> str:
@@ -250,6 +260,11 @@ class Settings:
     def trusted_proxies(self) -> tuple[str, ...]:
         """The proxies whose forwarded client address the console believes (web.trusted_proxies)."""
         return self.file.web.trusted_proxies
+
+    @property
+    def plan_target_margin(self) -> float:
+        """monitoring.plan_target_margin: the percent a plan target's indicator may fall behind its line."""
+        return self.file.monitoring.plan_target_margin
 
     @property
     def digest_contact(self) -> str:
@@ -390,6 +405,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         packs_dir=(base / file.general.packs_dir) if file.general.packs_dir else None,
         calendar_path=(base / file.daemon.calendar_path) if file.daemon.calendar_path else None,
         channels=channels,
+        indicators_dir=(base / file.general.indicators_dir) if file.general.indicators_dir else None,
     )
 
 

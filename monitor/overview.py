@@ -160,6 +160,7 @@ def _evaluate(app: App, selection: Selection, id_range: IdRange) -> list[Evaluat
     never an overview of clusters shown in force with nothing owed. Only an error in the rules themselves (a bug)
     is one cluster's: logged with its traceback and shown as its ``evaluation_failed`` warning."""
     packs, calendar, as_of = app.packs, app.calendar, selection.as_of
+    margin = app.settings.plan_target_margin
     found = []
     with _uncollected():
         with app.reader.connect() as conn:
@@ -170,7 +171,7 @@ def _evaluate(app: App, selection: Selection, id_range: IdRange) -> list[Evaluat
                 raise PackError("cluster {id!r} has regime {regime!r}, which no loaded pack defines",
                                 id=facts.cluster.id, regime=facts.cluster.regime)
             try:
-                verdict = evaluate(pack, facts, as_of, calendar)
+                verdict = evaluate(pack, facts, as_of, calendar, margin)
             except Exception as exc:
                 log.exception("cluster %s could not be evaluated as of %s", facts.cluster.id, as_of)
                 verdict = failed_verdict(facts.cluster.id, str(exc) if isinstance(exc, Saying) else

@@ -15,6 +15,7 @@ settled as obsolete are owed again (db.fact_queries.revive).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -25,8 +26,9 @@ from db import fact_queries as record_db
 from db.models import ClusterRow
 from db.watch import touch
 from monitor.errors import ArchivedClusterError, ConflictError, InputError, Said, UnknownClusterError
-from monitor.rules.checks import OPTIONS, problem, with_default_day
-from monitor.rules.facts import FIELDS, Recorded, Version, current, identity, merged
+from monitor.rules.checks import OPTIONS, number, problem, with_default_day
+from monitor.rules.facts import FIELDS, INDICATOR_KINDS, Recorded, Version, current, identity, merged
+from monitor.rules.indicators import Vocabulary, load_vocabulary
 from monitor.rules.packs import Pack
 from monitor.rules.texts import one_line, unsafe_in
 
@@ -47,6 +49,8 @@ DESCRIBED = {
     "evaluation": "the evaluation {detail} of {on}",
     "rectification": "the rectification of {on}",
     "revocation+ground": "the revocation of {on} ({detail})",
+    "indicator": "{detail} of {year}: {value}",
+    "target": "the plan target {detail}: {value} in {year} (base year {base_year})",
 }
 
 
@@ -55,7 +59,25 @@ def describe(fact: Recorded) -> Said:
     key = fact.kind + ("+filed" if fact.kind == "change" and fact.filed_on else "") + (
         "+dismissed" if fact.kind == "incident" and fact.dismissed_on else "") + (
         "+ground" if fact.kind == "revocation" and fact.detail else "")
-    return Said(DESCRIBED[key], **fact._asdict())
+    values = fact._asdict()
+    if fact.value is not None:
+        values["value"] = number(fact.value)
+    return Said(DESCRIBED[key], **values)
+
+
+@functools.cache
+def bundled_vocabulary() -> Vocabulary:
+    """The bundled indicators, for a caller that gives none (a province's own come through App.vocabulary)."""
+    return load_vocabulary()
+
+
+def with_code(fact: Recorded, vocabulary: Vocabulary) -> Recorded:
+    """An indicator value or a plan target naming its indicator by the form's label as by its code: the code."""
+    if fact.kind in INDICATOR_KINDS and fact.detail is not None:
+        found = vocabulary.find(fact.detail)
+        if found is not None:
+            return fact._replace(detail=found.code)
+    return fact
 
 
 def text_value(option: str, value: str | None, required: bool = False) -> str | None:
@@ -93,6 +115,11 @@ class Recorder:
     now: dt.datetime          # when it is recorded (UTC)
     today: dt.date            # no fact can be dated after today
     regions: tuple[str, ...] | None = None   # who records may touch only these regions' clusters (None: all)
+    vocabulary: Vocabulary | None = None     # the indicators of annual monitoring (App.vocabulary; None: bundled)
+
+    @property
+    def indicators(self) -> Vocabulary:
+        return self.vocabulary if self.vocabulary is not None else bundled_vocabulary()
 
     def _cluster(self, cluster_id: str) -> tuple[ClusterRow, Pack]:
         """The cluster (its id matched without regard to case, its row locked until the transaction ends, so two
@@ -109,7 +136,7 @@ class Recorder:
         return row, pack
 
     def _check(self, cluster: ClusterRow, pack: Pack, fact: Recorded) -> None:
-        found = problem(fact, cluster.id, cluster.certified_on, pack, self.today)
+        found = problem(fact, cluster.id, cluster.certified_on, pack, self.today, vocabulary=self.indicators)
         if found is not None:
             raise InputError(found)
 
@@ -130,7 +157,7 @@ class Recorder:
     def record(self, cluster_id: str, fact: Recorded) -> Outcome:
         """Record ``fact`` (an assessment without ``on`` is announced January 1 of the next year)."""
         cluster, pack = self._cluster(cluster_id)
-        given = fact._replace(note=text_value("--note", fact.note))
+        given = with_code(fact._replace(note=text_value("--note", fact.note)), self.indicators)
         fact = with_default_day(given)
         if fact.on != given.on and fact.on is not None and fact.on > self.today:
             raise InputError("the announcement date {on} is in the future (today is {today}); give --on with the day "
@@ -191,7 +218,8 @@ class Recorder:
                              kind=old.fact.kind, takes=takes)
         if "--note" in given:
             given["--note"] = text_value("--note", given["--note"])
-        new = old.fact._replace(**{field[option]: value for option, value in given.items()})
+        new = with_code(old.fact._replace(**{field[option]: value for option, value in given.items()}),
+                        self.indicators)
         if new == old.fact:
             raise InputError("fact {number} already says that: {fact}", number=number, fact=describe(old.fact))
         cluster, pack = self._cluster(old.cluster_id)
@@ -235,3 +263,10 @@ class Recorder:
 
     def revocation(self, cluster_id: str, on: dt.date, note: str | None, ground: str | None = None) -> Outcome:
         return self.record(cluster_id, Recorded("revocation", on=on, detail=ground, note=note))
+
+    def indicator(self, cluster_id: str, year: int, indicator: str, value: float) -> Outcome:
+        return self.record(cluster_id, Recorded("indicator", year=year, detail=indicator, value=value))
+
+    def target(self, cluster_id: str, indicator: str, base_year: int, target_year: int, target: float) -> Outcome:
+        return self.record(cluster_id, Recorded("target", detail=indicator, base_year=base_year, year=target_year,
+                                                value=target))

@@ -11,7 +11,13 @@ from __future__ import annotations
 import click
 
 from monitor.app import App
-from monitor.cli import accounts_commands, facts_commands, overview_commands, reminders_commands
+from monitor.cli import (
+    accounts_commands,
+    facts_commands,
+    indicators_commands,
+    overview_commands,
+    reminders_commands,
+)
 from monitor.cli.base import MonitorGroup, config_option
 
 
@@ -24,7 +30,7 @@ def cli(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.ensure_object(App).close)
 
 
-for module in (facts_commands, overview_commands, reminders_commands, accounts_commands):
+for module in (facts_commands, indicators_commands, overview_commands, reminders_commands, accounts_commands):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -95,7 +95,7 @@ def import_facts(app: App, file: Path, dry_run: bool) -> None:
 @click.group()
 def record() -> None:
     """Record a fact as it happens (report, change, review, assessment, evaluation, rectification, incident,
-    revocation); prints its number."""
+    revocation; an indicator value or a plan target); prints its number."""
 
 
 def _write(app: App, act: Callable[[Recorder], Outcome]) -> None:
@@ -105,7 +105,7 @@ def _write(app: App, act: Callable[[Recorder], Outcome]) -> None:
     from monitor.actions.record import Recorder
 
     with transaction(app.sessions) as session:
-        message = act(Recorder(session, app.packs, who(), clock.now_utc(), app.today()))
+        message = act(Recorder(session, app.packs, who(), clock.now_utc(), app.today(), vocabulary=app.vocabulary))
     echo(message.message)
 
 
@@ -235,6 +235,11 @@ reason_option = click.option("--reason", required=True, help="Why the record is 
 @click.option("--ground", type=GROUND, help="An incident's or a revocation's ground.")
 @click.option("--note")
 @click.option("--dismissed-on", type=DATE)
+@click.option("--indicator", help="An indicator value's or a plan target's indicator (code or the form's label).")
+@click.option("--value", type=float, help="An indicator value.")
+@click.option("--base-year", type=int, help="A plan target's base year.")
+@click.option("--target-year", type=int, help="A plan target's target year.")
+@click.option("--target", type=float, help="A plan target's target value.")
 @reason_option
 @pass_app
 def amend(app: App, /, fact: int, reason: str, change_kind: str | None, **values: Any) -> None:

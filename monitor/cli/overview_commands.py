@@ -94,12 +94,21 @@ def export(app: App, file: Path, selection: Selection) -> None:
 @config_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--facts", is_flag=True, help="A facts file for `monitor import-facts` instead of a roster.")
+@click.option("--indicators", is_flag=True, help="The annual-monitoring data sheet for `monitor import-indicators`: "
+                                                 "a row for each cluster and each of the three years before this one.")
+@click.option("--targets", is_flag=True, help="The plan targets' sheet for `monitor import-indicators --targets`.")
 @pass_app
-def template(app: App, file: Path, facts: bool) -> None:
+def template(app: App, file: Path, facts: bool, indicators: bool, targets: bool) -> None:
     """An empty roster workbook to fill in: the columns, a regime drop-down and an instructions sheet (with
-    --facts: a facts workbook, with drop-downs of what each value accepts)."""
+    --facts: a facts workbook, with drop-downs of what each value accepts; --indicators, --targets: the sheets
+    of annual monitoring)."""
     from monitor.views.xlsx import write_facts_template, write_template
 
+    if indicators or targets:
+        from monitor.cli.indicators_commands import write_sheet
+
+        write_sheet(app, _xlsx(file), targets)
+        return
     if facts:
         write_facts_template(_xlsx(file), app.settings.language)
         echo(Said("{file}: an empty facts file for `monitor import-facts`", file=file))

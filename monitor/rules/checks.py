@@ -8,7 +8,8 @@ import datetime as dt
 from collections.abc import Mapping
 
 from monitor.errors import Said
-from monitor.rules.facts import Recorded
+from monitor.rules.facts import INDICATOR_KINDS, Recorded
+from monitor.rules.indicators import Vocabulary
 from monitor.rules.packs import Pack
 from monitor.rules.vocabulary import choices, detail_values
 
@@ -22,6 +23,8 @@ OPTIONS: Mapping[str, Mapping[str, str]] = {
     "revocation": {"on": "--on", "detail": "--ground", "note": "--note"},
     "evaluation": {"detail": "--result", "on": "--on"},
     "rectification": {"on": "--on", "note": "--note"},
+    "indicator": {"year": "--year", "detail": "--indicator", "value": "--value"},
+    "target": {"detail": "--indicator", "base_year": "--base-year", "year": "--target-year", "value": "--target"},
 }
 
 #: the pack section a kind of fact needs, and how a refusal names it
@@ -32,7 +35,7 @@ RULE = {"report": ("annual_report", "annual report"), "change": ("change_filing"
 #: a kind of fact with its article, as a refusal says it ("--year is required for a report")
 A_KIND = {"report": "a report", "change": "a change", "review": "a review", "assessment": "an assessment",
           "incident": "an incident", "revocation": "a revocation", "evaluation": "an evaluation",
-          "rectification": "a rectification"}
+          "rectification": "a rectification", "indicator": "an indicator value", "target": "a plan target"}
 
 #: which vocabulary a kind's ``detail`` takes its value from
 DETAIL = {"change": "change", "review": "result", "assessment": "result", "incident": "ground", "revocation": "ground",
@@ -41,7 +44,8 @@ DETAIL = {"change": "change", "review": "result", "assessment": "result", "incid
 #: the fields a kind cannot be recorded without (an assessment's day defaults before it is checked)
 REQUIRED = {"report": ("year", "filed_on"), "change": ("detail", "on"), "review": ("detail", "on"),
             "assessment": ("year", "detail", "on"), "incident": ("detail", "on"), "revocation": ("on",),
-            "evaluation": ("detail", "on"), "rectification": ("on",)}
+            "evaluation": ("detail", "on"), "rectification": ("on",), "indicator": ("year", "detail", "value"),
+            "target": ("detail", "base_year", "year", "value")}
 
 
 def with_default_day(fact: Recorded) -> Recorded:
@@ -52,10 +56,12 @@ def with_default_day(fact: Recorded) -> Recorded:
 
 
 def problem(fact: Recorded, cluster_id: str, certified_on: dt.date, pack: Pack, today: dt.date,
-            labels: Mapping[str, str] | None = None) -> Said | None:
+            labels: Mapping[str, str] | None = None, vocabulary: Vocabulary | None = None) -> Said | None:
     """Why ``fact`` cannot be recorded for this cluster, in one line; ``None`` when it can. The option or column
-    a refusal is about is its ``field``."""
+    a refusal is about is its ``field``. An indicator value or a plan target is checked against ``vocabulary``."""
     label = {**OPTIONS[fact.kind], **(labels or {})}
+    if fact.kind in INDICATOR_KINDS:
+        return indicator_problem(fact, today, label, vocabulary or Vocabulary(()))
     section = RULE.get(fact.kind)
     if section is not None and getattr(pack, section[0]) is None:
         return Said("cluster {id!r} is under {regime}, which has no {rule} rule (`monitor regimes` shows what each "
@@ -75,6 +81,50 @@ def problem(fact: Recorded, cluster_id: str, certified_on: dt.date, pack: Pack, 
         if day is not None and day > today:
             return Said("{field} {day} is in the future (today is {today})", field=label[name], day=day, today=today)
     return _kind_problem(fact, cluster_id, certified_on, label)
+
+
+def indicator_problem(fact: Recorded, today: dt.date, label: Mapping[str, str], vocabulary: Vocabulary) -> Said | None:
+    """An indicator value or a plan target (docs/rules.md, "Annual monitoring"): a known code, a value in its
+    range, a year that has begun (a value's; years before the certification are accepted, as the form carries
+    three), a target year after its base year."""
+    for name in REQUIRED[fact.kind]:
+        if getattr(fact, name) is None:
+            return Said("{field} is required for {kind}", field=label[name], kind=Said(A_KIND[fact.kind]))
+    assert fact.detail is not None and fact.value is not None and fact.year is not None
+    indicator = vocabulary.by_code.get(fact.detail)
+    if indicator is None:
+        return Said("{field} {value!r} is not an indicator (`monitor indicators` lists them)",
+                    field=label["detail"], value=fact.detail)
+    found = indicator.problem(fact.value)
+    if found is not None:
+        return Said("{field} {value}: {label} ({code}) allows {allowed}", field=label["value"],
+                    value=number(fact.value), label=indicator.label, code=indicator.code,
+                    allowed=allowed(indicator.allowed))
+    first = fact.base_year if fact.kind == "target" else fact.year
+    if first is not None and not 1990 <= first <= today.year:
+        name = "base_year" if fact.kind == "target" else "year"
+        return Said("{field} {year} is not a year that has begun", field=label[name], year=first)
+    if fact.kind == "target" and fact.base_year is not None and fact.year <= fact.base_year:
+        return Said("{field} {year} is not after the base year {base_year}", field=label["year"], year=fact.year,
+                    base_year=fact.base_year)
+    return None
+
+
+def number(value: float) -> str:
+    """A value as people write it: 41.5, 120, 0.25 (no trailing .0, no exponent)."""
+    text = f"{value:.15g}"
+    if "e" in text:
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text
+
+
+#: the allowed ranges Indicator.allowed says, one a kind of indicator (words.toml has their Chinese)
+ALLOWED_WORDS = ("0–100", "> -100", "≥ 0 (whole)", "≥ 0")
+
+
+def allowed(text: str) -> Said:
+    """An indicator's allowed range (Indicator.allowed), said in the reader's language."""
+    return Said(text) if text in ALLOWED_WORDS else Said("{problem}", problem=text)
 
 
 def _kind_problem(fact: Recorded, cluster_id: str, certified_on: dt.date, label: Mapping[str, str]) -> Said | None:

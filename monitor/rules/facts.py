@@ -94,6 +94,11 @@ class Facts:
 #: the kinds of fact, as ``monitor record`` names them
 FACT_KINDS = ("report", "change", "review", "assessment", "incident", "revocation", "evaluation", "rectification")
 
+#: the kinds of annual monitoring (docs/rules.md, "Annual monitoring"): a reported indicator value and a plan target.
+#: Versioned like the facts above (amend, retract, history, --known-at), but recorded from their own sheet
+#: (`monitor import-indicators`) and form, not from a facts file
+INDICATOR_KINDS = ("indicator", "target")
+
 
 class Recorded(NamedTuple):
     """What one fact says, whatever its kind; ``FIELDS`` names the fields each kind uses."""
@@ -105,6 +110,8 @@ class Recorded(NamedTuple):
                                         # revocation's ground
     note: str | None = None
     dismissed_on: dt.date | None = None
+    value: float | None = None          # an indicator's value, a target's target
+    base_year: int | None = None        # a target's base year (its ``year`` is the target year)
 
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -116,6 +123,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "revocation": ("on", "detail", "note"),
     "evaluation": ("detail", "on"),
     "rectification": ("on", "note"),
+    "indicator": ("year", "detail", "value"),
+    "target": ("detail", "base_year", "year", "value"),
 }
 
 
@@ -124,7 +133,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
 NAMES: dict[str, dict[str, str]] = {
     kind: {field: {("change", "detail"): "change_kind", ("change", "on"): "changed_on",
                    ("review", "detail"): "result", ("assessment", "detail"): "result", ("evaluation", "detail"): "result",
-                   ("incident", "detail"): "ground", ("revocation", "detail"): "ground"}.get((kind, field), field)
+                   ("incident", "detail"): "ground", ("revocation", "detail"): "ground",
+                   ("indicator", "detail"): "indicator", ("target", "detail"): "indicator",
+                   ("target", "year"): "target_year", ("target", "value"): "target"}.get((kind, field), field)
             for field in fields}
     for kind, fields in FIELDS.items()
 }
@@ -145,7 +156,12 @@ class Version(NamedTuple):
 def identity(fact: Recorded) -> tuple[object, ...]:
     """What makes two records the same fact: a cluster has one report a year, one assessment a year, one
     revocation; a change by its kind and day; an incident by its ground and day; a review result by its day
-    (an application and a result may share a day)."""
+    (an application and a result may share a day); an indicator by its year and code, a plan target by its
+    code."""
+    if fact.kind == "indicator":
+        return fact.kind, fact.year, fact.detail
+    if fact.kind == "target":
+        return fact.kind, fact.detail
     if fact.kind in ("report", "assessment"):
         return fact.kind, fact.year
     if fact.kind in ("change", "incident"):

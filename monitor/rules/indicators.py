@@ -123,3 +123,22 @@ def described(vocabulary: Mapping[str, Indicator] | Vocabulary) -> list[Said]:
     items = vocabulary.values() if isinstance(vocabulary, Mapping) else vocabulary
     return [Said("{code}  {label} ({unit}; {allowed})", code=i.code, label=i.label, unit=i.unit, allowed=i.allowed)
             for i in items]
+
+
+#: the data sheet's columns before its indicators (`monitor template --indicators` writes them, `monitor
+#: import-indicators` reads them): (name, the headers that name it, the Chinese one last, required)
+SHEET_KEYS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("cluster", ("cluster", "cluster_id", "id", "集群编号"), True),
+    ("name", ("name", "集群名称"), False),
+    ("year", ("year", "年度"), True),
+)
+
+#: the columns of a sheet of plan targets (`monitor template --targets`, `monitor import-indicators --targets`)
+TARGET_COLUMNS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("cluster", ("cluster", "cluster_id", "id", "集群编号"), True),
+    ("name", ("name", "集群名称"), False),
+    ("indicator", ("indicator", "指标"), True),
+    ("base_year", ("base_year", "基期年度"), True),
+    ("target_year", ("target_year", "目标年度"), True),
+    ("target", ("target", "目标值"), True),
+)

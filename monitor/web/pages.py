@@ -88,7 +88,8 @@ def _cluster_selection(app: App, account: Account, cluster_id: str, as_of: dt.da
 def _recorder(app: App, session: Session, account: Account) -> Recorder:
     if not account.can_record:
         raise HTTPException(403, "forbidden")
-    return Recorder(session, app.packs, account.name, clock.now_utc(), app.today(), regions=account.regions)
+    return Recorder(session, app.packs, account.name, clock.now_utc(), app.today(), regions=account.regions,
+                    vocabulary=app.vocabulary)
 
 
 # --- signing in and out -------------------------------------------------------------------------------------------
