@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.rules.indicators import load_vocabulary  # noqa: E402
-from monitor.views.assessment import write_assessment  # noqa: E402
-from tests.assessment_fixtures import AS_OF, YEAR, evaluated_clusters  # noqa: E402
+from monitor.rules.indicators import load_vocabulary
+from monitor.views.assessment import write_assessment
+from tests.assessment_fixtures import AS_OF, YEAR, evaluated_clusters
 
 
 def main() -> None:

@@ -72,11 +72,6 @@ class App:
 
     @cached_property
     def vocabulary(self) -> Vocabulary:
-        """The indicators annual monitoring knows (monitor/indicators/)."""
-        return load_vocabulary()
-
-    @cached_property
-    def vocabulary(self) -> Vocabulary:
         """The indicators of annual monitoring: the bundled ones and those of ``general.indicators_dir``."""
         return load_vocabulary(self.settings.indicators_dir)
 

@@ -267,3 +267,65 @@ def test_the_command_writes_the_report_of_the_stored_roster(tmp_path: Path) -> N
     assert result.output.startswith(f"{path}：2025 年度评估，截至 2026-05-10，8 个集群")
     html = path.read_text(encoding="utf-8")
     assert len(re.findall(r'<tr data-cluster="', html.split('id="clusters"')[1])) == 8
+
+
+# --- end to end: indicators stored by `monitor import-indicators`, standards decided by the engine ---------------
+
+STORED = """cluster,year,output,sme_output_share,leading_share
+MIIT-2022-015,2022,38.5,72,75
+MIIT-2022-015,2023,42,73,76
+MIIT-2022-015,2024,46.2,74,77
+MIIT-2022-015,2025,51,75,78
+MIIT-2023-041,2023,55,66,80
+MIIT-2023-041,2024,61.5,68,81
+MIIT-2023-041,2025,58,69,82
+MIIT-2024-007,2023,41,71,72
+MIIT-2024-007,2025,44.8,72,73
+NMG-SME-2023-007,2023,16,61,62
+NMG-SME-2023-007,2024,18.4,62,63
+NMG-SME-2023-007,2025,21,63,64
+NMG-SME-2024-002,2023,14,58,70
+NMG-SME-2024-002,2024,15.5,59,71
+NMG-SME-2024-002,2025,17,60,72
+"""
+
+
+def test_the_report_of_stored_indicators_matches_status_and_the_raw_values(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from tests.helpers import status_json
+
+    config = own_config(tmp_path)
+    sheet = tmp_path / "indicators.csv"
+    sheet.write_text(STORED, encoding="utf-8")
+    assert monitor("import-indicators", str(sheet), config=config).exit_code == 0
+    path = tmp_path / "assessment.html"
+    result = monitor("report", "--monitoring", str(path), "--as-of", "2026-05-10", config=config)
+    assert result.exit_code == 0, result.output
+    html = path.read_text(encoding="utf-8")
+    raw = {(r["cluster"], code, int(r["year"])): float(r[code]) for r in csv.DictReader(io.StringIO(STORED))
+           for code in ("output", "sme_output_share", "leading_share")}
+    document = status_json(config, "--as-of", "2026-05-10")
+    regimes = {c["id"]: c["regime"] for c in document["clusters"]}
+    rows = _cells(html, "clusters")
+    for cid in regimes:
+        mine = raw.get((cid, "output", 2025))
+        assert rows[cid]["output"] == number(mine)
+        before = raw.get((cid, "output", 2024))
+        assert rows[cid]["growth"] == (_percent((mine / before - 1) * 100) if mine and before else "—")
+        peers = [raw[(c, "output", 2025)] for c in regimes if regimes[c] == regimes[cid] and (c, "output", 2025) in raw]
+        assert rows[cid]["rank"] == (f"{1 + sum(p > mine for p in peers)}/{len(peers)}" if mine else "—")
+    # the standard item by item is the engine's, as status --format json gives it
+    sections = dict(re.findall(r'<section class="cluster" data-cluster="([^"]+)">(.*?)</section>', html, re.DOTALL))
+    checked = 0
+    for cluster in document["clusters"]:
+        if cluster["id"] in sections and cluster.get("standards"):
+            shown = re.findall(r'<tr data-item="[^"]+" data-state="([a-z_]+)">', sections[cluster["id"]])
+            assert shown == [s["state"] for s in cluster["standards"]]
+            checked += 1
+    assert checked >= 4
+    risky = re.findall(r'<tr data-cluster="([^"]+)">', html.split('id="risky"', 1)[1].split("</table>", 1)[0])
+    assert sorted(risky) == sorted(c["id"] for c in document["clusters"] if c["state"] != "revoked" and any(
+        s["state"] != "met" for s in c.get("standards", [])))
+    assert "<script" not in html

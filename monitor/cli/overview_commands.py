@@ -158,7 +158,6 @@ def _assessment(app: App, file: Path, year: int | None, selection: Selection) ->
     from monitor import clock
     from monitor.errors import InputError
     from monitor.overview import evaluated
-    from monitor.rules.indicators import load_vocabulary
     from monitor.views.assessment import write_assessment
 
     if file.suffix.lower() not in (".html", ".htm", ".pdf", ".xlsx"):
@@ -167,7 +166,7 @@ def _assessment(app: App, file: Path, year: int | None, selection: Selection) ->
     if year > selection.as_of.year:
         raise InputError("--year {year} is after the --as-of day's year ({day})", year=year, day=selection.as_of)
     settings = app.settings
-    page = write_assessment(file, evaluated(app, selection), year, load_vocabulary(), selection.as_of,
+    page = write_assessment(file, evaluated(app, selection), year, app.vocabulary, selection.as_of,
                             clock.now_utc(), settings.language, settings.timezone, settings.department,
                             {p.id: p.title for p in app.packs.values()})
     echo(Said("{file}: the assessment of {year}, {clusters} clusters, {risky} at risk at their next review, as of "

@@ -183,7 +183,8 @@ def why(subject: Subject, vocabulary: Vocabulary, lang: str) -> list[str]:
     said = words("assessment", lang)
     reasons = [f"{said['state_' + str(s.state)]}：{s.label}（{s.basis}）" if lang == "zh" else
                f"{said['state_' + str(s.state)]}: {s.label} ({s.basis})"
-               for s in subject.standards if s.state is not StandardState.MET]
+               for s in sorted(subject.standards, key=lambda s: s.state is StandardState.NO_DATA)
+               if s.state is not StandardState.MET]
     return reasons + list(subject.concerns)
 
 
