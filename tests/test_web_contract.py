@@ -58,6 +58,7 @@ GETS: dict[str, tuple[str, bool]] = {
     "/clusters/{cluster_id}": ("/clusters/ORD-001", True),
     "/upload": ("/upload", False),
     "/report": ("/report", True),
+    "/monitoring": ("/monitoring", True),
     "/export.xlsx": ("/export.xlsx", True),
     "/daemon": ("/daemon", False),
     "/account": ("/account", False),
