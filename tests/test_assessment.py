@@ -183,8 +183,8 @@ def _layout(browser: webdriver.Chrome, path: Path, width: int) -> dict[str, obje
                             {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 640})
     browser.get(path.as_uri())
     result: dict[str, object] = browser.execute_script("""
-      const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5
-                   && !e.closest('.scroll')).map(e => e.tagName + '.' + e.className);
+      const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)
+                   .map(e => e.tagName + '.' + (e.getAttribute('class') || ''));
       const labels = [...document.querySelectorAll('svg.chart text')].map(t => t.getBoundingClientRect().height);
       const fonts = [...document.querySelectorAll('svg.chart text')].map(t => parseFloat(getComputedStyle(t).fontSize)
                     * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b));
