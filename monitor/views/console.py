@@ -19,6 +19,7 @@ from monitor.rules.checks import REQUIRED
 from monitor.rules.facts import FACT_KINDS, NAMES
 from monitor.rules.history import Entry
 from monitor.rules.listing import Evaluated, urgency
+from monitor.rules.monitoring import figures
 from monitor.rules.packs import Pack
 from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert
@@ -148,6 +149,17 @@ def obligations(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[d
 
 def warnings_of(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[dict[str, str]]:
     return [_warning(w, item.facts.cluster.regime, packs, lang) for w in item.verdict.warnings]
+
+
+def standards_of(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[dict[str, Any]]:
+    """Each item of the regime's standard: its words, article, verdict, the figures compared and the missing years."""
+    regime = item.facts.cluster.regime
+    return [{"id": s.item, "label": s.label, "basis": cite(packs, regime, s.basis), "state": s.state,
+             "state_label": term(s.state, lang),
+             "figures": " | ".join(figures(m).replace("growth", term("growth", lang)) for m in s.alternatives
+                                   if m.values) or "—",
+             "missing": "、".join(str(y) for y in sorted({y for m in s.alternatives for y in m.missing})) or ""}
+            for s in item.verdict.standards]
 
 
 def timeline(entries: Sequence[Entry], zone: dt.tzinfo) -> list[dict[str, Any]]:

@@ -195,6 +195,7 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
                  state_label=term(item.verdict.state, lang),
                  obligations=console.obligations(item, app.packs, lang),
                  warnings=console.warnings_of(item, app.packs, lang), holds=holds(app, selection),
+                 standards=console.standards_of(item, app.packs, lang),
                  timeline=console.timeline(entries, ZoneInfo(app.settings.timezone)),
                  kinds=console.fact_fields(lang), as_of=selection.as_of, said=said, error=error,
                  ack_choices=[(w.key, w.key) for w in item.verdict.warnings],
