@@ -309,12 +309,12 @@ def test_the_report_of_stored_indicators_matches_status_and_the_raw_values(tmp_p
     document = status_json(config, "--as-of", "2026-05-10")
     regimes = {c["id"]: c["regime"] for c in document["clusters"]}
     rows = _cells(html, "clusters")
-    for cid in regimes:
+    for cid, regime in regimes.items():
         mine = raw.get((cid, "output", 2025))
         assert rows[cid]["output"] == number(mine)
         before = raw.get((cid, "output", 2024))
         assert rows[cid]["growth"] == (_percent((mine / before - 1) * 100) if mine and before else "—")
-        peers = [raw[(c, "output", 2025)] for c in regimes if regimes[c] == regimes[cid] and (c, "output", 2025) in raw]
+        peers = [raw[(c, "output", 2025)] for c, r in regimes.items() if r == regime and (c, "output", 2025) in raw]
         assert rows[cid]["rank"] == (f"{1 + sum(p > mine for p in peers)}/{len(peers)}" if mine else "—")
     # the standard item by item is the engine's, as status --format json gives it
     sections = dict(re.findall(r'<section class="cluster" data-cluster="([^"]+)">(.*?)</section>', html, re.DOTALL))
