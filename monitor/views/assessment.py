@@ -112,38 +112,48 @@ def assemble(items: Iterable[Evaluated], year: int, lang: str) -> Page:
     return Page(year, subjects, data, by_need[:DETAILED], [s for s in by_need if at_risk(s)])
 
 
-def _threshold(subjects: Sequence[Subject], code: str) -> Measured | None:
-    """The first standard alternative of these clusters that compares ``code`` alone year by year or latest."""
+def _rule(subjects: Sequence[Subject], code: str, lang: str) -> charts.Threshold | None:
+    """The threshold of the first standard alternative of these clusters comparing ``code`` alone, year by year or
+    latest (clusters of one regime share their standard)."""
+    said = words("assessment", lang)
     for s in subjects:
         for item in s.standards:
             for m in item.alternatives:
                 if m.indicator == code and m.window in ("each_year", "latest"):
-                    return m
+                    return charts.Threshold(m.threshold, f"{said['threshold']} {_comparison(m)} {number(m.threshold)}")
     return None
 
 
 def distributions(page: Page, vocabulary: Vocabulary, lang: str) -> list[dict[str, Any]]:
-    """One chart a region: its clusters' value of the distributed indicator in the year, against the threshold."""
+    """One chart a region: its clusters' value of the distributed indicator in the year, a colour a regime, each
+    regime against its own standard's threshold."""
     said = words("assessment", lang)
     code = DISTRIBUTED
     indicator = vocabulary.by_code.get(code)
-    regions: dict[str, list[Subject]] = {}
+    regions: dict[str, dict[str, list[Subject]]] = {}
     for s in page.subjects:
-        regions.setdefault(s.region, []).append(s)
+        regions.setdefault(s.region, {}).setdefault(s.regime, []).append(s)
     found = []
-    for n, (region, subjects) in enumerate(sorted(regions.items())):
-        points = [charts.Point(0, value, {"data-cluster": s.id, "data-value": repr(value)},
-                               f"{s.name} ({s.id}): {number(value)}")
-                  for s in subjects if (value := page.data.value(s.id, code, page.year)) is not None]
-        if not points:
+    for n, (region, regimes) in enumerate(sorted(regions.items())):
+        groups = []
+        for regime, subjects in sorted(regimes.items()):
+            points = [charts.Point(0, value, {"data-cluster": s.id, "data-value": repr(value)},
+                                   f"{s.name} ({s.id}): {number(value)}")
+                      for s in subjects if (value := page.data.value(s.id, code, page.year)) is not None]
+            if points:
+                groups.append((charts.Series(regime, points), _rule(subjects, code, lang)))
+        if not groups:
             continue
-        rule = _threshold(subjects, code)
+        values = {rule.value for _, rule in groups if rule is not None}
+        if len(values) > 1:     # a line a regime, each labelled with its regime
+            groups = [(one, rule._replace(label=f"{one.label} {rule.label}") if rule else None) for one, rule in groups]
+        elif values:            # one threshold for all: drawn once
+            shared = next(rule for _, rule in groups if rule is not None)
+            groups = [(one, shared if n == 0 else None) for n, (one, _) in enumerate(groups)]
         name = region or said["no_region"]
         title = f"{name} · {indicator.label if indicator else code} · {page.year}"
         found.append({"region": name, "svg": charts.distribution_chart(
-            f"d{n}", title, points, indicator.unit if indicator else "",
-            rule.threshold if rule else None,
-            f"{said['threshold']} {_comparison(rule)} {number(rule.threshold)}" if rule else "")})
+            f"d{n}", title, groups, indicator.unit if indicator else "")})
     return found
 
 
@@ -164,14 +174,9 @@ def cluster_detail(subject: Subject, n: int, page: Page, vocabulary: Vocabulary,
         row = main[0]
         points = [charts.Point(y, v, {"data-year": str(y), "data-value": repr(v)}, f"{y}: {number(v)}")
                   for y, v in row.values if v is not None]
-        rule = next((m for item in subject.standards for m in item.alternatives
-                     if m.indicator == row.code and m.window in ("each_year", "latest")), None)
         if points:
-            chart = charts.series_chart(f"c{n}", f"{subject.name} · {row.label}",
-                                        [charts.Series(row.label, points)], row.unit,
-                                        rule.threshold if rule else None,
-                                        f"{said['threshold']} {_comparison(rule)} {number(rule.threshold)}"
-                                        if rule else "")
+            chart = charts.series_chart(f"c{n}", f"{subject.name} · {row.label}", charts.Series(row.label, points),
+                                        row.unit, _rule([subject], row.code, lang))
     standards = [{"item": s.item, "label": s.label, "basis": s.basis, "state": str(s.state),
                   "state_label": said[f"state_{s.state}"],
                   "alternatives": [measured_text(m, vocabulary, lang) for m in s.alternatives]}

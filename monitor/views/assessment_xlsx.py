@@ -48,7 +48,7 @@ def write_workbook(path: Path, page: Page, vocabulary: Vocabulary, lang: str) ->
     said = words("assessment", lang)
     data = page.data
     book = Workbook(write_only=True)
-    regions = _sheet(book, said["sheet_regions"], [said["region"], said["clusters"].strip("个"), said["reported"],
+    regions = _sheet(book, said["sheet_regions"], [said["region"], said["clusters_count"], said["reported"],
                                                    said["output_total"], said["output_median"], said["growth"],
                                                    said["met"], said["at_risk"]], [18, 8, 8, 16, 16, 10, 10, 10])
     for region, row in data.regions.iterrows():

@@ -51,8 +51,14 @@ class Series(NamedTuple):
     points: list[Point]
 
 
-def _draw(key: str, series: Sequence[Series], threshold: float | None, threshold_label: str, xticks: Sequence[float],
+class Threshold(NamedTuple):
+    value: float
+    label: str
+
+
+def _draw(key: str, series: Sequence[Series], thresholds: Sequence[Threshold | None], xticks: Sequence[float],
           xlabels: Sequence[str], unit: str, lines: bool) -> str:
+    """``thresholds``: one a series (its colour), or one for all when there is a single series."""
     with matplotlib.rc_context(cast(Any, {**_RC, "svg.hashsalt": key})):
         figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN))
         axes = figure.add_subplot()
@@ -60,10 +66,12 @@ def _draw(key: str, series: Sequence[Series], threshold: float | None, threshold
             colour = COLOURS[n % len(COLOURS)]
             axes.plot([p.x for p in one.points], [p.y for p in one.points], marker="o", markersize=5,
                       linestyle="-" if lines else "none", color=colour, gid=f"{key}-s{n}", label=one.label)
-        if threshold is not None:
-            axes.axhline(threshold, color=THRESHOLD, linewidth=1.2, linestyle="--", gid=f"{key}-threshold")
-            axes.annotate(threshold_label, xy=(1.0, threshold), xycoords=("axes fraction", "data"), ha="right",
-                          va="bottom", color=THRESHOLD, fontsize=LABEL_PX)
+        for n, rule in enumerate(thresholds):
+            if rule is not None:
+                colour = THRESHOLD if sum(r is not None for r in thresholds) == 1 else COLOURS[n % len(COLOURS)]
+                axes.axhline(rule.value, color=colour, linewidth=1.2, linestyle="--", gid=f"{key}-threshold{n}")
+                axes.annotate(rule.label, xy=(1.0, rule.value), xycoords=("axes fraction", "data"), ha="right",
+                              va="bottom", color=colour, fontsize=LABEL_PX)
         axes.set_xticks(list(xticks), list(xlabels))
         if len(xticks) == 1:
             axes.set_xlim(xticks[0] - 1, xticks[0] + 1)
@@ -77,22 +85,22 @@ def _draw(key: str, series: Sequence[Series], threshold: float | None, threshold
     return _inline(out.getvalue(), key, series)
 
 
-def series_chart(key: str, title: str, series: Sequence[Series], unit: str, threshold: float | None = None,
-                 threshold_label: str = "") -> str:
-    """Each series' values over the years (lines and points), and the threshold as a dashed line."""
-    years = sorted({p.x for one in series for p in one.points})
-    svg = _draw(key, series, threshold, threshold_label, years, [str(int(y)) for y in years], unit, lines=True)
+def series_chart(key: str, title: str, series: Series, unit: str, threshold: Threshold | None = None) -> str:
+    """A series' values over the years (a line and its points), and the threshold as a dashed line."""
+    years = sorted({p.x for p in series.points})
+    svg = _draw(key, [series], [threshold], years, [str(int(y)) for y in years], unit, lines=True)
     return _titled(svg, title)
 
 
-def distribution_chart(key: str, title: str, points: Sequence[Point], unit: str, threshold: float | None,
-                       threshold_label: str) -> str:
-    """A region's clusters, one point each in ascending order of value, against the threshold line."""
-    ordered = sorted(points, key=lambda p: p.y)
-    placed = [Point(float(n + 1), p.y, p.attrs, p.title) for n, p in enumerate(ordered)]
-    ticks = [float(n) for n in range(1, len(placed) + 1)] if len(placed) <= 10 else []
-    svg = _draw(key, [Series(title, placed)], threshold, threshold_label, ticks, [str(int(t)) for t in ticks],
-                unit, lines=False)
+def distribution_chart(key: str, title: str, groups: Sequence[tuple[Series, Threshold | None]], unit: str) -> str:
+    """A region's clusters, one point each, all in ascending order of value along the x axis; one series (a colour)
+    a group (a regime), each against its own threshold line."""
+    ordered = sorted(((p.y, n, i) for n, (one, _) in enumerate(groups) for i, p in enumerate(one.points)))
+    place = {(n, i): float(x + 1) for x, (_, n, i) in enumerate(ordered)}
+    placed = [Series(one.label, sorted((Point(place[(n, i)], p.y, p.attrs, p.title) for i, p in enumerate(one.points)),
+                                       key=lambda p: p.x)) for n, (one, _) in enumerate(groups)]
+    ticks = [float(n) for n in range(1, len(ordered) + 1)] if len(ordered) <= 10 else []
+    svg = _draw(key, placed, [rule for _, rule in groups], ticks, [str(int(t)) for t in ticks], unit, lines=False)
     return _titled(svg, title)
 
 
