@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from html import escape
 from typing import Any, NamedTuple, cast
@@ -34,6 +35,8 @@ WIDTH_IN, HEIGHT_IN = 4.6, 2.3        # 331 x 166 px at SVG's 72 units an inch: 
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 THRESHOLD = "#b00020"
 
+#: matplotlib's settings are one global: the console draws in several threads, one chart at a time
+_LOCK = threading.Lock()
 _RC: dict[str, Any] = {"svg.fonttype": "none", "font.family": FONTS, "font.size": LABEL_PX, "axes.titlesize": LABEL_PX,
        "axes.labelsize": LABEL_PX, "xtick.labelsize": LABEL_PX, "ytick.labelsize": LABEL_PX,
        "legend.fontsize": LABEL_PX, "axes.spines.top": False, "axes.spines.right": False, "svg.image_inline": True}
@@ -59,7 +62,7 @@ class Threshold(NamedTuple):
 def _draw(key: str, series: Sequence[Series], thresholds: Sequence[Threshold | None], xticks: Sequence[float],
           xlabels: Sequence[str], unit: str, lines: bool) -> str:
     """``thresholds``: one a series (its colour), or one for all when there is a single series."""
-    with matplotlib.rc_context(cast(Any, {**_RC, "svg.hashsalt": key})):
+    with _LOCK, matplotlib.rc_context(cast(Any, {**_RC, "svg.hashsalt": key})):
         figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN))
         axes = figure.add_subplot()
         for n, one in enumerate(series):
