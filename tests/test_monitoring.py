@@ -202,3 +202,27 @@ def test_the_bundled_standards_cite_their_articles_and_say_their_readings() -> N
     ambiguous = {i.id: i.reading for i in nmg if i.reading}
     assert "（A或B）且C" in ambiguous["rd-or-patent-growth"] and "一般" in ambiguous["area"]
     check_standards(PACKS.values(), load_vocabulary())
+
+
+def test_a_cluster_without_any_figure_is_not_warned_item_by_item() -> None:
+    nothing = verdict(facts(rows=[]), "2026-05-01")
+    assert codes(nothing) == [] and {s.state for s in nothing.standards} == {StandardState.NO_DATA}
+    one = verdict(facts(rows=[(2025, "area", 80)]), "2026-05-01")
+    assert len(codes(one)) == 9 and all(key.startswith("standard_no_data:") for key in codes(one))
+    too_late = verdict(facts(rows=[(2026, "area", 80)]), "2026-05-01")     # 2026 is not read as of 2026
+    unused = verdict(facts(rows=[(2025, "enterprises", 80)]), "2026-05-01")     # no item reads it
+    assert codes(too_late) == [] and codes(unused) == []
+
+
+def test_monitor_regimes_describes_each_item_as_the_pack_reads_it() -> None:
+    from monitor.views.regimes import describe_pack
+
+    zh = "\n".join(describe_pack(PACKS["nmg-sme-draft"], "zh"))
+    assert "认定标准（年度监测）：9项" in zh and "有效期满前12个月起" in zh
+    assert ("`leading-share`：主导产业产值占集群总产值的60%以上（第五条（二））：`leading_share` >= 60 最近一年"
+            in zh)
+    assert "`rd_growth` >= 5 近三年年均增速 或 `patents` >= 10 近三年年均增速（缺数值时取各年增速 `patent_growth`）" in zh
+    assert "解读：原文“A，或B，C”读作（A或B）且C" in zh
+    en = "\n".join(describe_pack(PACKS["miit-sme-2022"], "en"))
+    assert "`leading-share`: 主导产业产值占集群总产值比例高于70% (附件 一): `leading_share` > 70 latest year" in en
+    assert "standard" not in "\n".join(describe_pack(PACKS["ah-amc-2024"], "en"))

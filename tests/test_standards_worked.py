@@ -1,5 +1,5 @@
-"""Clusters worked by hand from the two texts (miit-sme-2022 附件, nmg-sme-draft 第五条; docs/rules.md, "Annual
-monitoring"), values at the thresholds included: a data sheet fed through `monitor import-indicators`, then
+"""Clusters worked by hand from the two texts (miit-sme-2022 附件, nmg-sme-draft 第五条; see docs/rules.md,
+"Annual monitoring"), values at the thresholds included: a data sheet fed through `monitor import-indicators`, then
 `monitor status --format json` as of 2026-05-10 (近三年 2023–2025; a growth from 2022 to 2025), each cluster's
 "standards" compared whole with what is written here.
 

@@ -6,7 +6,9 @@ figures'. Pure; the engine calls ``monitoring`` once per evaluation.
   application window (``[validity] application_window_months``), or 12 months before the last day in force where
   the pack has none, until the review's result is recorded (a pass starts a new period, whose run-up begins 12
   months before its own last day; a fail ends it). They cite the item's article and the review's ("附件 一；第十五条").
-  A regime without a validity has no review, and its items raise nothing (their verdicts are still shown).
+  A regime without a validity has no review, and its items raise nothing (their verdicts are still shown); nor
+  does a cluster none of whose items has a figure to compare (annual monitoring has not begun for it in the tool:
+  a notice for each of its items, to its operator, would say only that).
 - ``indicator_inconsistent`` (notice) whenever two figures of one average growth differ by more than 1 point.
 - ``plan_target_behind`` / ``plan_target_missed`` (risk) as monitor/rules/targets.py says, citing the review's
   article (第十五条 re-checks "三年发展规划目标完成情况").
@@ -19,7 +21,7 @@ import datetime as dt
 from monitor.rules.dates import add_months
 from monitor.rules.facts import Facts
 from monitor.rules.packs import Pack
-from monitor.rules.standards import Inconsistency, measure, series
+from monitor.rules.standards import Inconsistency, figured, measure, series
 from monitor.rules.states import Severity, StandardState
 from monitor.rules.targets import number, plan_alerts
 from monitor.rules.verdict import Alert, Measured, StandardVerdict
@@ -65,7 +67,8 @@ def monitoring(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.date | 
     inconsistent: list[Inconsistency] = []
     standards = tuple(measure(item, data, as_of, inconsistent) for item in pack.standard)
     alerts: list[Alert] = []
-    run_up = (valid_until is not None and run_up_opens(pack, valid_until) <= as_of
+    # a cluster with no figure recorded at all (its monitoring has not begun in the tool) is not warned item by item
+    run_up = (figured(standards) and valid_until is not None and run_up_opens(pack, valid_until) <= as_of
               and (result_on is None or result_on > as_of))
     if run_up:
         for verdict in standards:

@@ -186,6 +186,12 @@ def verdicts(items: Iterable[StandardItem], indicators: Iterable[IndicatorValue]
     return tuple(measure(item, data, as_of, inconsistent) for item in items), tuple(inconsistent)
 
 
+def figured(standards: Iterable[StandardVerdict]) -> bool:
+    """Whether any item compared a figure: without one, annual monitoring has not begun for the cluster in the tool
+    (no warning item by item, "—" in status's 达标, nothing in the review's calendar event)."""
+    return any(m.values for verdict in standards for m in verdict.alternatives)
+
+
 def tally(standards: Iterable[StandardVerdict]) -> tuple[int, int]:
     """(items met, items): status's "达标" column, 7/9."""
     met = total = 0

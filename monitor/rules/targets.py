@@ -26,8 +26,9 @@ DEFAULT_MARGIN = 10.0
 
 
 def number(value: float) -> str:
-    """A figure as people write it: at most two decimals, no trailing zeros (110, 10.5, 9.47)."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    """A figure as people write it: at most four decimals (a computed growth has four), no trailing zeros (110, 10.5,
+    14.9968)."""
+    return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
 def _short(value: float, aim: float, rising: bool, margin: float = 0.0) -> bool:

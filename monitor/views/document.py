@@ -71,7 +71,7 @@ def _measured_json(m: Measured) -> dict[str, Any]:
 
 
 def standard_json(s: StandardVerdict) -> dict[str, Any]:
-    """One item of the standard (docs/interface.md, "Annual monitoring"): the comparison that decides it (the first
+    """One item of the standard (docs/interface.md, "The overview"): the comparison that decides it (the first
     met, else the first without data, else the first) at the top, every alternative (或) in ``alternatives``."""
     deciding = next((m for m in s.alternatives if m.state == s.state), s.alternatives[0])
     data = {"item": s.item, "label": s.label, **_measured_json(deciding), "state": s.state, "basis": s.basis}

@@ -24,7 +24,7 @@ from icalendar import Alarm, Calendar, Event
 from monitor.config import Settings
 from monitor.rules.facts import Cluster
 from monitor.rules.listing import Evaluated
-from monitor.rules.standards import tally
+from monitor.rules.standards import figured, tally
 from monitor.rules.verdict import Obligation, StandardVerdict
 from monitor.views.files import write_whole
 from monitor.views.words import calendar_note, digest_words, obligation_label, term, words
@@ -76,7 +76,7 @@ def event(cluster: Cluster, obligation: Obligation, now: dt.datetime, lead_days:
     note = calendar_note(obligation, lang)
     if note:
         lines.append(note)
-    if standards and obligation.kind == "renewal_review" and obligation.is_open:
+    if obligation.kind == "renewal_review" and obligation.is_open and figured(standards):
         lines += _standard_lines(standards, lang)
     item = Event()
     item.add("uid", uid(cluster.id, obligation))

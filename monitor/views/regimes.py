@@ -102,9 +102,9 @@ def _standard(pack: Pack, lang: str) -> list[str]:
                                   review_basis=(v.review_basis or v.basis) if v is not None else w["none"])]
     for item in pack.standard:
         compare = w["standard_or"].join(
-            f"{c.indicator} {c.comparison} {c.threshold:g} {w['window_' + c.window]}"
-            + (f" (rates: {c.rates})" if c.rates and c.rates != c.indicator else "")
-            + (f" (reported: {c.reported})" if c.reported else "") for c in item.compare)
+            f"`{c.indicator}` {c.comparison} {c.threshold:g} {w['window_' + c.window]}"
+            + (w["standard_rates"].format(code=c.rates) if c.rates and c.rates != c.indicator else "")
+            + (w["standard_reported"].format(code=c.reported) if c.reported else "") for c in item.compare)
         lines.append(w["standard_item"].format(id=item.id, label=item.label, basis=item.basis, compare=compare))
         if item.reading:
             lines.append(w["standard_reading"].format(reading=item.reading))

@@ -26,7 +26,7 @@ from rich.console import Console
 
 from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated
-from monitor.rules.standards import tally
+from monitor.rules.standards import figured, tally
 from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert, Obligation, Verdict
 from monitor.views.cells import cell_len, cut_to, fit
@@ -115,7 +115,7 @@ def _next_due(verdict: Verdict, lang: str, notes: list[str]) -> str:
 
 def _standards(verdict: Verdict) -> str:
     """达标: the standard's items met of its items ("7/9"); "—" without a standard or without any value read."""
-    if not any(m.values for s in verdict.standards for m in s.alternatives):
+    if not figured(verdict.standards):
         return "—"
     met, total = tally(verdict.standards)
     return f"{met}/{total}"
