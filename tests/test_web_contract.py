@@ -74,6 +74,7 @@ GETS: dict[str, tuple[str, bool]] = {
     "/clusters/{cluster_id}": ("/clusters/ORD-001", True),
     "/upload": ("/upload", False),
     "/report": ("/report", True),
+    "/monitoring": ("/monitoring", True),
     "/export.xlsx": ("/export.xlsx", True),
     "/backfill.xlsx": ("/backfill.xlsx", False),   # no baseline here: empty (regions: tests/test_baseline_console.py)
     "/daemon": ("/daemon", False),

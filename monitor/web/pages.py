@@ -465,6 +465,27 @@ def report(request: Request) -> Response:
     return HTMLResponse(page, headers={"content-security-policy": policy})
 
 
+@router.get("/monitoring", response_class=HTMLResponse)
+def monitoring(request: Request) -> Response:
+    """The assessment report (`monitor report --monitoring`) of the account's clusters, ?region= one region's page
+    (its regions only: another is empty), ?year= the year assessed; static SVG charts, no script at all."""
+    from monitor.views.assessment import assemble, render
+
+    signed = page_user(request)
+    app = monitor_app(request)
+    selection = _selection(request, signed)
+    year_text = request.query_params.get("year") or ""
+    year = int(year_text) if year_text.isdigit() and 1990 <= int(year_text) <= 2199 else selection.as_of.year - 1
+    settings = app.settings
+    built = assemble(evaluated(app, selection), year, settings.language)
+    page = render(built, app.vocabulary, selection.as_of, clock.now_utc(), settings.language, settings.timezone,
+                  settings.department, {p.id: p.title for p in app.packs.values()},
+                  link=f"/monitoring?{urlencode({'year': year, 'as_of': selection.as_of.isoformat()})}&region=")
+    policy = (f"default-src 'none'; script-src 'none'; style-src {_hashes('style', page)}; img-src data:; "
+              "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return HTMLResponse(page, headers={"content-security-policy": policy})
+
+
 @router.get("/export.xlsx")
 def export(request: Request) -> Response:
     from monitor.views.xlsx import export_workbook
