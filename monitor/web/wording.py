@@ -56,6 +56,8 @@ CONSOLE: dict[str, str] = {
 CLI_ONLY = frozenset({
     "{file}: an empty facts file for `monitor import-facts`",              # `monitor template --facts`'s output
     "no users: `monitor user add NAME --role admin` adds the first",       # `monitor user list`: no one signs in
+    # a pack's standard naming an indicator no vocabulary has: the console does not start with it
+    "{source}: {key}.indicator: '{code}' is not an indicator (`monitor regimes` lists them)",
     # what `monitor template --indicators|--targets|--backfill` and `monitor import --from` print
     "{file}: the plan targets' sheet, {rows} targets recorded, for `monitor import-indicators --targets`",
     ("{file}: the data sheet, {rows} rows ({clusters} clusters × {first}–{last}), {indicators} indicators, "
