@@ -282,7 +282,7 @@ def history(app: App, cluster: str, known_at: dt.datetime | None, fmt: str) -> N
     if fmt == "json":
         sys.stdout.buffer.write(encode(history_json(found, entries, at), sys.stdout.isatty()) + b"\n")
         return
-    click.echo("\n".join(history_lines(found, entries, at)))
+    click.echo("\n".join(history_lines(found, entries, at, app.settings.timezone)))
 
 
 @click.group()
