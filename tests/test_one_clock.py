@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.app import App
-from monitor.views.times import person_time, read_moment
+from monitor.views.times import person_time, person_time_of, read_moment
 from tests.helpers import monitor, status_json, write_roster
 
 ROWS = ("NMG-1,赤峰市集群,nmg-sme-draft,2023-10-15,赤峰市,运营,op@example.cn,,,",)
@@ -77,6 +77,8 @@ def test_a_person_reads_the_configured_zone_with_its_offset() -> None:
     assert person_time(moment, "Asia/Shanghai") == "2026-11-23 07:15:09+08:00"
     assert person_time(moment, "Asia/Urumqi") == "2026-11-23 05:15:09+06:00"
     assert person_time(moment.replace(tzinfo=None), "Asia/Shanghai") == "2026-11-23 07:15:09+08:00"   # stored UTC
+    assert person_time_of("2026-11-23T08:30:00+08:00") == "2026-11-23 08:30:00+08:00"   # the daemon's marks
+    assert person_time_of(None) is None
 
 
 @pytest.mark.parametrize(("typed", "means"), [

@@ -27,6 +27,7 @@ from db.watch import touch
 from monitor.errors import ArchivedClusterError, ConflictError, InputError, Said, UnknownClusterError
 from monitor.rules.checks import OPTIONS, problem, with_default_day
 from monitor.rules.facts import FIELDS, Recorded, Version, current, identity, merged
+from monitor.rules.moments import person_time
 from monitor.rules.packs import Pack
 from monitor.rules.texts import one_line, unsafe_in
 
@@ -93,6 +94,7 @@ class Recorder:
     now: dt.datetime          # when it is recorded (UTC)
     today: dt.date            # no fact can be dated after today
     regions: tuple[str, ...] | None = None   # who records may touch only these regions' clusters (None: all)
+    timezone: str = "Asia/Shanghai"          # the configured zone, for the times its messages give
 
     def _cluster(self, cluster_id: str) -> tuple[ClusterRow, Pack]:
         """The cluster (its id matched without regard to case, its row locked until the transaction ends, so two
@@ -166,11 +168,11 @@ class Recorder:
             raise InputError("fact {number} is the retraction of fact {replaces}, not a fact to correct", number=number,
                              replaces=old.replaces)
         if later is not None:
-            template = ("fact {number} was retracted by fact {later} ({who}, {when} UTC): record it anew"
+            template = ("fact {number} was retracted by fact {later} ({who}, {when}): record it anew"
                         if later.retracts else
-                        "fact {number} was superseded by fact {later} ({who}, {when} UTC): correct fact {later}")
+                        "fact {number} was superseded by fact {later} ({who}, {when}): correct fact {later}")
             raise ConflictError(template, number=number, later=later.number, who=later.recorded_by,
-                                when=f"{later.recorded_at:%Y-%m-%d %H:%M}")
+                                when=person_time(later.recorded_at, self.timezone))
         return old
 
     def amend(self, number: int, options: Mapping[str, Any], reason: str | None) -> Outcome:

@@ -105,7 +105,8 @@ def _write(app: App, act: Callable[[Recorder], Outcome]) -> None:
     from monitor.actions.record import Recorder
 
     with transaction(app.sessions) as session:
-        message = act(Recorder(session, app.packs, who(), clock.now_utc(), app.today()))
+        message = act(Recorder(session, app.packs, who(), clock.now_utc(), app.today(),
+                                  timezone=app.settings.timezone))
     echo(message.message)
 
 

@@ -7,23 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
+
+from monitor.rules.moments import person_time
+
+__all__ = ["person_time", "person_time_of", "read_moment"]
 
 #: a moment's clock as written (after the date and its ``T`` or space): hours, minutes, seconds, fraction
 _CLOCK = re.compile(r"(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?([.,]\d+)?")
 
 
-def person_time(at: dt.datetime, timezone: str | dt.tzinfo) -> str:
-    """``at`` as a person reads it: ``2026-11-23 09:00:00+08:00``, in ``timezone`` (the configured zone), to the
-    second. A naive ``at`` is taken as UTC (what the database keeps)."""
-    aware = at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
-    zone = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
-    return aware.astimezone(zone).isoformat(sep=" ", timespec="seconds")
-
-
-def person_time_of(iso: str | None, timezone: str) -> str | None:
-    """An ISO time with its offset (a machine field, e.g. the daemon's last scan) as a person reads it."""
-    return None if iso is None else person_time(dt.datetime.fromisoformat(iso), timezone)
+def person_time_of(iso: str | None) -> str | None:
+    """An ISO time a machine field gives in the configured zone with its offset (the daemon's last scan and
+    round, ``2026-11-23T09:00:00+08:00``) as a person reads it: ``2026-11-23 09:00:00+08:00``."""
+    return None if iso is None else dt.datetime.fromisoformat(iso).isoformat(sep=" ", timespec="seconds")
 
 
 def read_moment(text: str) -> dt.datetime:

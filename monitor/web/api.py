@@ -105,6 +105,6 @@ def record_fact(request: Request, caller: Caller, body: FactIn) -> Any:
         raise InputError(said_of(exc)) from None
     with transaction(app.sessions) as session:
         outcome = Recorder(session, app.packs, caller.name, clock.now_utc(), app.today(),
-                           regions=caller.regions).record(typed, fact)
+                           regions=caller.regions, timezone=app.settings.timezone).record(typed, fact)
     body_out = FactOut(cluster=outcome.cluster_id, fact=outcome.number, message=str(outcome.message))
     return JSONResponse(body_out.model_dump(), 201 if outcome.number is not None else 200)

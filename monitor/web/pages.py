@@ -49,6 +49,7 @@ from monitor.overview import daemon as daemon_state
 from monitor.rules.access import Account
 from monitor.rules.holds import resolve_subject
 from monitor.views import console
+from monitor.views.times import person_time_of
 from monitor.views.words import obligation_label, say, term
 from monitor.web.auth import COOKIE as SESSION_COOKIE
 from monitor.web.auth import (
@@ -88,7 +89,8 @@ def _cluster_selection(app: App, account: Account, cluster_id: str, as_of: dt.da
 def _recorder(app: App, session: Session, account: Account) -> Recorder:
     if not account.can_record:
         raise HTTPException(403, "forbidden")
-    return Recorder(session, app.packs, account.name, clock.now_utc(), app.today(), regions=account.regions)
+    return Recorder(session, app.packs, account.name, clock.now_utc(), app.today(), regions=account.regions,
+                    timezone=app.settings.timezone)
 
 
 # --- signing in and out -------------------------------------------------------------------------------------------
@@ -443,7 +445,9 @@ def export(request: Request) -> Response:
 
 @router.get("/daemon", response_class=HTMLResponse)
 def daemon(request: Request) -> Response:
-    return _page(request, "daemon.html", page_user(request), daemon=daemon_state(monitor_app(request)))
+    state = daemon_state(monitor_app(request))
+    marks = {name: person_time_of(state[name]) for name in ("last_scan", "last_round")}
+    return _page(request, "daemon.html", page_user(request), daemon={**state, **marks})
 
 
 # --- the account: calendar subscription; the users (admin) ----------------------------------------------------
