@@ -72,8 +72,8 @@ class MomentType(click.ParamType):  # type: ignore[type-arg]
         try:
             return read_moment(text)
         except ValueError:
-            self.fail(said(Said("{value!r} is not a timestamp such as 2026-03-01T09:30 or 2026-03-01T09:30+08:00",
-                                value=value)), param, ctx)
+            self.fail(said(Said("{value!r} is not a timestamp such as 2026-03-01 09:30:00+08:00 (as history prints "
+                                "it), 2026-03-01T09:30 or 2026-03-01", value=value)), param, ctx)
 
 
 MOMENT = MomentType()
@@ -182,8 +182,9 @@ def selection_options(f: F) -> F:
     wrapped = click.option("--include-archived", is_flag=True,
                            help="Archived clusters too (`monitor roster archive`).")(with_selection)
     wrapped = click.option("--known-at", type=MOMENT,
-                           help="The record as it stood at this moment (later corrections unseen); a bare date: "
-                                "the end of that day. Without an offset, in the configured zone.")(wrapped)
+                           help="The record as it stood at this moment (later corrections unseen): a time as "
+                                "history prints it, any ISO time, or a bare date (the end of that day). Without an "
+                                "offset, in the configured zone.")(wrapped)
     wrapped = click.option("--region", help="Only the clusters of this region (盟市/地州市).")(wrapped)
     wrapped = click.option("--regime", help="Only the clusters of this regime.")(wrapped)
     wrapped = click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")(wrapped)
