@@ -1,7 +1,8 @@
-"""One clock for people: every time a person reads (history, status, the console, the digest and the mails,
-the printed report) is written in the configured zone with its offset, ``2026-11-23 09:00:00+08:00``; and
-``--known-at`` reads exactly that back (or any ISO 8601 time with an offset, ``Z`` included). Machine fields
-(JSON, the log file) keep their own ISO forms."""
+"""One clock for people: every time a person reads (history, the status footer, the console, user list, the
+printed report, the messages naming when a fact was corrected) is written in the configured zone with its
+offset, ``2026-11-23 09:00:00+08:00``; and ``--known-at`` reads exactly that back (or any ISO 8601 time, ``Z``
+included). Machine fields (JSON, the log file, a mail's Date header) keep their own forms; the digest, the mails
+and the calendars name days, not times."""
 
 from __future__ import annotations
 
