@@ -131,6 +131,8 @@ def test_pages_need_a_session_and_forms_need_the_csrf_token(site: Site) -> None:
         assert "已申请" not in client.get("/clusters/BT-002").text.split('id="history"')[1]
         done = client.post("/clusters/BT-002/facts", data={**form, "csrf": token})
         assert done.status_code == 200 and 'id="said"' in done.text
+        timeline = client.get("/clusters/BT-002").text.split('id="history"')[1]     # one clock: as history prints
+        assert re.search(r'<td class="nowrap">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+08:00</td>', timeline), timeline[:600]
 
 
 def test_login_makes_a_fresh_session_and_logout_ends_it(site: Site) -> None:

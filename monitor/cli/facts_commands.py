@@ -135,7 +135,8 @@ def _write(app: App, act: Callable[[Recorder], Outcome]) -> None:
     from monitor.actions.record import Recorder
 
     with transaction(app.sessions) as session:
-        message = act(Recorder(session, app.packs, who(), clock.now_utc(), app.today(), vocabulary=app.vocabulary))
+        message = act(Recorder(session, app.packs, who(), clock.now_utc(), app.today(), vocabulary=app.vocabulary,
+                               timezone=app.settings.timezone))
     echo(message.message)
 
 
@@ -318,7 +319,7 @@ def history(app: App, cluster: str, known_at: dt.datetime | None, fmt: str) -> N
     if fmt == "json":
         sys.stdout.buffer.write(encode(history_json(found, entries, at), sys.stdout.isatty()) + b"\n")
         return
-    click.echo("\n".join(history_lines(found, entries, at)))
+    click.echo("\n".join(history_lines(found, entries, at, app.settings.timezone)))
 
 
 @click.group()

@@ -245,20 +245,7 @@ def write_assessment(path: Path, items: Iterable[Evaluated], year: int, vocabula
     if suffix == ".pdf":
         from monitor.views.pdf import print_pdf
 
-        print_pdf(printable(html), path)
+        print_pdf(html, path)       # its text layer made the Chinese written (monitor/views/pdf_text.py)
     else:
         write_whole(path, lambda out: out.write(html.encode("utf-8")))
     return page
-
-
-def printable(html: str) -> str:
-    """The page with its own cut-down CJK font first (monitor/views/fonts.py), so that the PDF's text extracts as
-    the Chinese written, charts' text included."""
-    from monitor.views.fonts import FAMILY, face
-
-    rule = face(html)
-    if not rule:
-        return html
-    html = html.replace("<style>", f"<style>\n  {rule}", 1)
-    html = html.replace('font: 14px/1.5 "Noto Sans CJK SC"', f'font: 14px/1.5 "{FAMILY}", "Noto Sans CJK SC"', 1)
-    return html.replace('font-family="&#x27;Noto Sans CJK SC&#x27;', f'font-family="&#x27;{FAMILY}&#x27;, &#x27;Noto Sans CJK SC&#x27;')

@@ -27,6 +27,7 @@ from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert
 from monitor.rules.vocabulary import COLUMN_VOCABULARY, DATE_COLUMNS, detail_values, spelled
 from monitor.views.history_lines import said
+from monitor.views.times import person_time
 from monitor.views.words import cited, obligation_label, term, warning_message, words
 
 PAGE_SIZE = 100
@@ -202,8 +203,8 @@ def standards_of(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[
 
 def timeline(entries: Sequence[Entry], zone: dt.tzinfo) -> list[dict[str, Any]]:
     """The history, newest first, each fact version with its number and state (current ones can be corrected)."""
-    return [{"at": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "type": e.type, "by": e.by or "daemon",
-             "text": said(e), "number": e.fields.get("number") if e.type == "fact" else None,
+    return [{"at": person_time(e.at, zone), "type": e.type, "by": e.by or "daemon",
+             "text": said(e, zone), "number": e.fields.get("number") if e.type == "fact" else None,
              "kind": e.fields.get("kind"), "state": e.fields.get("state"),
              "fields": {k: e.fields[k] for k in NAMES.get(str(e.fields.get("kind")), {}).values()}
              if e.type == "fact" else {}} for e in reversed(entries)]

@@ -10,6 +10,7 @@ from monitor.rules.checks import number
 from monitor.rules.facts import Cluster
 from monitor.rules.history import Entry
 from monitor.rules.texts import one_line
+from monitor.views.times import person_time
 
 
 def _value(value: object) -> object:
@@ -35,13 +36,14 @@ def history_json(cluster: Cluster, entries: Sequence[Entry], known_at: dt.dateti
     }
 
 
-def said(entry: Entry) -> str:
-    """What an entry says, in one line (history's lines, the console's timeline): whatever a stored text holds
-    (one stored before free texts were checked), its control characters are printed as escapes."""
-    return one_line(_said(entry))
+def said(entry: Entry, zone: str | dt.tzinfo) -> str:
+    """What an entry says, in one line (history's lines, the console's timeline), its times in ``zone``: whatever
+    a stored text holds (one stored before free texts were checked), its control characters are printed as
+    escapes."""
+    return one_line(_said(entry, zone))
 
 
-def _said(entry: Entry) -> str:
+def _said(entry: Entry, zone: str | dt.tzinfo) -> str:
     f = entry.fields
     if entry.type == "fact":
         values = " ".join(f"{name}={_shown(f[name])}" for name in f
@@ -58,19 +60,22 @@ def _said(entry: Entry) -> str:
         return f"{'archived' if f['archived'] else 'back on the roster'}: {f['reason']}"
     if entry.type in ("ack", "snooze"):
         return f"{entry.type} {f['subject']} until {_value(f['until'])}: {f['note']}"
-    sent = f" {_value(f['sent_at'])}" if f["sent_at"] else ""
+    sent_at = f["sent_at"]
+    sent = f" {person_time(sent_at, zone)}" if isinstance(sent_at, dt.datetime) else ""
     late = " late" if f["late"] else ""
     message = f" <{f['message_id']}>" if f["message_id"] else ""
     return (f"reminder {f['subject']} {f['stage']} (crossed {_value(f['day'])}{late}) to {f['recipient']}: "
             f"{f['state']}{sent}{message}")
 
 
-def history_lines(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None) -> list[str]:
-    """One line an entry: when (UTC), who, what."""
+def history_lines(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None,
+                  timezone: str) -> list[str]:
+    """One line an entry: when (in ``timezone``, the configured zone, with its offset: what ``--known-at``
+    takes back), who, what."""
     head = one_line(f"{cluster.id} {cluster.name} ({cluster.regime})") + (
-        f", as the record stood at {known_at.isoformat(timespec='seconds')}" if known_at else "")
+        f", as the record stood at {person_time(known_at, timezone)}" if known_at else "")
     lines = [head]
-    lines.extend(f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z  {one_line(e.by or 'daemon'):<12} {said(e)}"
+    lines.extend(f"{person_time(e.at, timezone)}  {one_line(e.by or 'daemon'):<12} {said(e, timezone)}"
                  for e in entries)
     if not entries:
         lines.append("(nothing recorded)")

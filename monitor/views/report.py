@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -29,6 +28,7 @@ from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert, Verdict
 from monitor.rules.workdays import WorkCalendar
 from monitor.views.files import write_whole
+from monitor.views.times import person_time
 from monitor.views.words import term, warning_message, words
 
 MONTHS = 12
@@ -194,7 +194,7 @@ def write_report(path: Path, items: Iterable[Evaluated], as_of: dt.date, now: dt
     said = words("report", lang)
     page = _environment().get_template("report.html").render(
         lang=lang, words=said, result=result, chart=chart(result, lang), department=department,
-        generated=now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M"),
+        generated=person_time(now, timezone),
         states=[(s, term(s, lang), result.states[s]) for s in ("in_force", "expired", "revoked")],
         severities=[(s, said[f"severity_{s}"], result.severities[s]) for s in ("revocation", "risk", "notice")],
         obligations=[(s, term(s, lang), result.obligations[s]) for s in ("overdue", "pending")],

@@ -32,6 +32,7 @@ from monitor.rules.states import Severity
 from monitor.rules.texts import one_line
 from monitor.rules.verdict import Alert, Obligation, Verdict
 from monitor.views.cells import cell_len, cut_to, fit
+from monitor.views.times import person_time_of
 from monitor.views.words import calendar_note, term, warning_message, words
 
 #: row colour by the cluster's most severe warning
@@ -355,8 +356,8 @@ def print_ledger(holds: Iterable[Hold], daemon: dict[str, Any], lang: str, conso
             note=h.note), highlight=False, markup=False, soft_wrap=True)
     running = f"{said['ledger_yes']} ({', '.join(daemon['running'])})" if daemon["running"] else said["ledger_no"]
     console.print(said["ledger_daemon"].format(
-        running=running, scan=daemon["last_scan"] or said["ledger_never"],
-        round=daemon["last_round"] or said["ledger_never"], waiting=daemon["waiting"],
+        running=running, scan=person_time_of(daemon["last_scan"]) or said["ledger_never"],
+        round=person_time_of(daemon["last_round"]) or said["ledger_never"], waiting=daemon["waiting"],
         messages=daemon["messages_waiting"], failed=daemon["failed"]),
         style="dim", highlight=False, markup=False, soft_wrap=True)
     if database:

@@ -12,6 +12,7 @@ from monitor.actions.accounts import SignedIn
 from monitor.actions.rounds import approve_held, held_rounds
 from monitor.errors import InputError, Said, said_of
 from monitor.overview import daemon as daemon_state
+from monitor.views.times import person_time_of
 from monitor.web.auth import csrf_checked, monitor_app, page_user, posted
 from monitor.web.pages import _page
 from monitor.web.wording import say
@@ -29,7 +30,9 @@ def _daemon_page(request: Request, signed: SignedIn, notice: str = "", status: i
     """The daemon's state, and the rounds held because their recipient set grew (docs/rules.md, "Who is mailed")."""
     app = monitor_app(request)
     rounds = in_transaction(app.sessions, held_rounds)
-    return _page(request, "daemon.html", signed, status, daemon=daemon_state(app), rounds=rounds, notice=notice)
+    state = daemon_state(app)
+    marks = {name: person_time_of(state[name]) for name in ("last_scan", "last_round")}
+    return _page(request, "daemon.html", signed, status, daemon={**state, **marks}, rounds=rounds, notice=notice)
 
 
 @router.post("/daemon/approve", response_class=HTMLResponse)

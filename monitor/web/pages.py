@@ -94,7 +94,7 @@ def _recorder(app: App, session: Session, account: Account) -> Recorder:
     if not account.can_record:
         raise HTTPException(403, "forbidden")
     return Recorder(session, app.packs, account.name, clock.now_utc(), app.today(), regions=account.regions,
-                    vocabulary=app.vocabulary)
+                    vocabulary=app.vocabulary, timezone=app.settings.timezone)
 
 
 # --- signing in and out -------------------------------------------------------------------------------------------
