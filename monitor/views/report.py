@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from monitor.rules.collation import pinyin_key
 from monitor.rules.engine import evaluate
 from monitor.rules.listing import Evaluated
 from monitor.rules.packs import Pack
@@ -35,7 +36,7 @@ MONTHS = 12
 MAX_ROWS = 2000
 #: regime colours, in the order of the regimes' ids (colour-blind safe, Okabe–Ito)
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-CHART = {"width": 960, "height": 280, "left": 48, "bottom": 36, "top": 16}
+CHART = {"width": 960, "height": 280, "left": 64, "bottom": 44, "top": 28}
 
 @dataclass
 class Tally:
@@ -156,10 +157,10 @@ def chart(result: Tally, lang: str) -> dict[str, Any]:
 
 
 def region_rows(result: Tally, lang: str) -> list[dict[str, Any]]:
-    """One row a region (by name; clusters without one last), and the total."""
+    """One row a region (by pinyin; clusters without one last), and the total."""
     said = words("report", lang)
-    named = sorted((name, counts) for name, counts in result.regions.items() if name)
-    rows = [{"name": name, **counts} for name, counts in named]
+    named = sorted((name for name in result.regions if name), key=pinyin_key)
+    rows = [{"name": name, **result.regions[name]} for name in named]
     if "" in result.regions:
         rows.append({"name": said["no_region"], **result.regions[""]})
     total: Counter[str] = Counter()

@@ -500,7 +500,8 @@ def backfill(request: Request) -> Response:
 
 @router.get("/daemon", response_class=HTMLResponse)
 def daemon(request: Request) -> Response:
-    return _page(request, "daemon.html", page_user(request), daemon=daemon_state(monitor_app(request)))
+    signed = page_user(request)   # a bureau account sees its own regions' reminders and messages only
+    return _page(request, "daemon.html", signed, daemon=daemon_state(monitor_app(request), signed.account.regions))
 
 
 # --- the account: calendar subscription; the users (admin) ----------------------------------------------------
