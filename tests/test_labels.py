@@ -15,7 +15,7 @@ from db.session import transaction
 from monitor.rules.collation import pinyin_key
 from monitor.views.words import term, words
 from notifications.digest import _days, _detail
-from tests.helpers import write_roster
+from tests.helpers import monitor, own_config, write_roster
 from tests.mailserver import MailServer
 from tests.reminder_helpers import Clock, at, daemon, load_roster, make_app
 
@@ -78,3 +78,20 @@ def test_a_bureau_sees_the_daemons_figures_of_its_own_regions(tmp_path: Path) ->
     finally:
         app.close()
         server.stop()
+
+
+def test_the_report_shows_an_acknowledged_warning_as_acknowledged(tmp_path: Path) -> None:
+    config = own_config(tmp_path)
+    page = tmp_path / "report.html"
+    before = monitor("report", str(page), "--as-of", "2026-11-22", config=config)
+    assert before.exit_code == 0, before.output
+    assert "已确认至" not in page.read_text(encoding="utf-8")
+    acked = monitor("ack", "NMG-SME-2024-002", "annual_report_overdue:2025", "--until", "2026-12-31", "--note", "已约谈",
+                    config=config)
+    assert acked.exit_code == 0, acked.output
+    after = monitor("report", str(page), "--as-of", "2026-11-22", config=config)
+    assert after.exit_code == 0, after.output
+    html = page.read_text(encoding="utf-8")
+    row = html[html.index('data-cluster="NMG-SME-2024-002"'):]
+    row = row[:row.index("</tr>")]
+    assert row.count('class="acked"') == 1 and "已确认至2026-12-31" in row

@@ -146,7 +146,8 @@ def report(app: App, file: Path, selection: Selection) -> None:
     """One self-contained page (FILE.html, or FILE.pdf printed by Chromium): counts, totals by region, a
     twelve-month chart of due dates, the clusters with warnings and their articles."""
     from monitor import clock
-    from monitor.overview import evaluated
+    from monitor.overview import evaluated, holds
+    from monitor.views.console import acked_by_cluster
     from monitor.views.report import write_report
 
     if file.suffix.lower() not in (".html", ".htm", ".pdf"):
@@ -156,7 +157,8 @@ def report(app: App, file: Path, selection: Selection) -> None:
                          file=file)
     settings = app.settings
     result = write_report(file, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
-                          settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from())
+                          settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from(),
+                          acked_by_cluster(holds(app, selection)))
     echo(Said("{file}: {clusters} clusters, {warnings} warnings as of {day}", file=file, clusters=result.clusters,
               warnings=sum(result.severities.values()), day=selection.as_of))
 
