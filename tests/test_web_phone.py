@@ -92,7 +92,8 @@ def test_the_overview_and_the_cluster_page_fit(browser: webdriver.Chrome, site: 
             assert name.rect["height"] <= 4 * 26                          # a long name in few lines, not 2 a line
         else:
             assert len({c.rect["y"] for c in rows[3].find_elements(By.TAG_NAME, "td")}) == 1   # a table row
-        browser.find_element(By.LINK_TEXT, "下一页").click()
+        assert len(browser.find_elements(By.LINK_TEXT, "下一页")) == 2          # above and below the cards
+        browser.find_element(By.CSS_SELECTOR, "#pager-bottom a").click()
         WebDriverWait(browser, 20).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#clusters tbody tr")) == 14)
         _fits(browser)
         browser.get(site.base + "/clusters/NMG-003")
