@@ -4,6 +4,7 @@ as cards with the name whole, the overview paged by 50, every label at least 10 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.helpers import monitor, own_config
-from tests.web_helpers import PASSWORD, Console, add_user, console, seeded
+from tests.web_helpers import PASSWORD, Console, add_user, console, run_cli, seeded
 
 REGIONS = ("呼和浩特市", "包头市", "鄂尔多斯市", "赤峰市", "乌兰察布市", "阿拉善盟")
 NAME = "锡林郭勒盟二连浩特市中蒙跨境现代物流与进出口加工特色产业集群"     # a long name, to be shown whole
@@ -29,7 +30,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     config = seeded(tmp, url)
     roster = tmp / "many.csv"
     roster.write_text(HEADER + ROWS, encoding="utf-8")
-    from tests.web_helpers import run_cli
     run_cli(config, url, "import", str(roster))
     add_user(config, url, "admin", "admin")
     with console(tmp, url, config) as running:
@@ -99,8 +99,9 @@ def test_the_overview_and_the_cluster_page_fit(browser: webdriver.Chrome, site: 
         browser.get(site.base + "/clusters/NMG-003")
         _fits(browser)
         assert browser.find_element(By.ID, "cluster-name").text.endswith(NAME)
-        left = browser.find_elements(By.CSS_SELECTOR, "#obligations td[data-label]")
-        assert left and all("-" not in c.text.split("：")[-1][:1] for c in left)
+        left = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#obligations td:nth-child(3)")]
+        assert left and all(re.fullmatch(r"(逾期|剩余)\d+天", text) for text in left if text), left
+        assert any(text.startswith("逾期") for text in left)
         for region in ("/?region=包头市", "/daemon"):
             browser.get(site.base + region)
             _fits(browser)
