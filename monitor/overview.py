@@ -124,12 +124,12 @@ def holds(app: App, selection: Selection) -> list[Hold]:
         return active_holds(reads, selection.as_of, selection.scope)
 
 
-def daemon(app: App) -> dict[str, Any]:
-    """What the daemon did last and has waiting."""
+def daemon(app: App, regions: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """What the daemon did last and has waiting (of ``regions``' clusters only, for a bureau account)."""
     from monitor import clock
 
     with app.reader.connect() as reads:
-        return daemon_summary(reads, clock.now_utc(), app.settings.timezone)
+        return daemon_summary(reads, clock.now_utc(), app.settings.timezone, regions)
 
 
 def ledger(app: App, selection: Selection) -> tuple[list[Hold], dict[str, Any]]:

@@ -227,7 +227,7 @@ def _detail(item: Item, words: dict[str, str], lang: str) -> str:
     if item.due is not None:
         parts.append(f"{words['due']} {item.due}")
     if item.days_left is not None:
-        parts.append(_days(item, words) if item.days_left < 0 else f"{words['days_left']} {item.days_left}")
+        parts.append(_days(item, words))
     parts.append(f"{words['basis']} {item.basis}")
     if item.severity:
         parts.append(term(item.severity, lang))
@@ -241,7 +241,7 @@ def _days(item: Item, words: dict[str, str]) -> str:
         return ""
     if item.days_left < 0:
         return words["overdue_by"].format(days=-item.days_left)
-    return str(item.days_left)
+    return words["left_by"].format(days=item.days_left)
 
 
 def build_message(letterhead: Letterhead, recipient: str, digest: Digest, day: dt.date, lang: str,

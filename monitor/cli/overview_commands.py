@@ -152,7 +152,8 @@ def report(app: App, file: Path, monitoring: bool, year: int | None, selection: 
     annual assessment report."""
     from monitor import clock
     from monitor.errors import InputError
-    from monitor.overview import evaluated
+    from monitor.overview import evaluated, holds
+    from monitor.views.console import acked_by_cluster
 
     if monitoring:
         _assessment(app, file, year, selection)
@@ -168,7 +169,8 @@ def report(app: App, file: Path, monitoring: bool, year: int | None, selection: 
                          file=file)
     settings = app.settings
     result = write_report(file, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
-                          settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from())
+                          settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from(),
+                          acked_by_cluster(holds(app, selection)))
     echo(Said("{file}: {clusters} clusters, {warnings} warnings as of {day}", file=file, clusters=result.clusters,
               warnings=sum(result.severities.values()), day=selection.as_of))
 

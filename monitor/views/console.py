@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from monitor.rules.checks import REQUIRED
+from monitor.rules.collation import pinyin_key
 from monitor.rules.facts import FACT_KINDS, NAMES
 from monitor.rules.history import Entry
 from monitor.rules.holds import Hold
@@ -30,7 +31,7 @@ from monitor.views.history_lines import said
 from monitor.views.times import person_time
 from monitor.views.words import cited, obligation_label, term, warning_message, words
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50                    # the overview pages by 50 at every width (a phone scrolls 50 cards, not 500)
 SORTS = ("urgency", "id", "name", "region", "due", "warnings")
 
 
@@ -161,7 +162,7 @@ def overview(listed: Sequence[Row], severity: str | None = None, search: str | N
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     return Overview(rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(rows), page, pages,
-                    [(region, *regions[region]) for region in sorted(regions)])
+                    [(region, *regions[region]) for region in sorted(regions, key=pinyin_key)])
 
 
 # --- one cluster ------------------------------------------------------------------------------------------------

@@ -29,8 +29,10 @@ def daemon(request: Request) -> Response:
 def _daemon_page(request: Request, signed: SignedIn, notice: str = "", status: int = 200) -> HTMLResponse:
     """The daemon's state, and the rounds held because their recipient set grew (docs/rules.md, "Who is mailed")."""
     app = monitor_app(request)
-    rounds = in_transaction(app.sessions, held_rounds)
-    state = daemon_state(app)
+    # a bureau account sees its own regions' reminders and messages only; held rounds are province-wide, and an
+    # administrator's to decide
+    rounds = in_transaction(app.sessions, held_rounds) if signed.account.can_manage else []
+    state = daemon_state(app, signed.account.regions)
     marks = {name: person_time_of(state[name]) for name in ("last_scan", "last_round")}
     return _page(request, "daemon.html", signed, status, daemon={**state, **marks}, rounds=rounds, notice=notice)
 

@@ -458,7 +458,8 @@ def report(request: Request) -> Response:
     with tempfile.TemporaryDirectory(prefix="monitor-report-") as directory:
         path = Path(directory) / "report.html"
         write_report(path, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
-                     settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from())
+                     settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from(),
+                     console.acked_by_cluster(holds(app, selection)))
         page = path.read_text(encoding="utf-8")
     policy = (f"default-src 'none'; script-src {_hashes('script', page)}; style-src {_hashes('style', page)}; "
               "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
