@@ -34,6 +34,15 @@ WIDTH, HEIGHT = 1280, 1400
 
 
 @pytest.fixture(autouse=True)
+def a_fresh_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """monitor.clock reads MONITOR_NOW once a process: each test reads it afresh (a test that sets it for the
+    commands it runs in process would otherwise get the clock of an earlier test of the same worker)."""
+    from monitor import clock
+
+    monkeypatch.setattr(clock, "_offsets", [])
+
+
+@pytest.fixture(autouse=True)
 def every_message_in_chinese() -> Iterator[None]:
     """Every message a test makes monitor say in Chinese has its Chinese in words.toml (not said in English)."""
     from monitor.views import words

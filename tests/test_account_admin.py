@@ -92,13 +92,13 @@ def test_0015_keeps_the_accounts_and_goes_back(database_url: str) -> None:
     try:
         with engine.begin() as conn:
             config.attributes["connection"] = conn
-            command.upgrade(config, "0009")
+            command.upgrade(config, "0013")            # the migration before it (0010 has no way back)
             conn.execute(text("INSERT INTO account (name, role, password_hash, disabled, failed_logins, created_at) "
                               "VALUES ('old', 'viewer', 'x', false, 0, :t)"), {"t": NOW})
             command.upgrade(config, "0015")
             row = conn.execute(text("SELECT full_name, email, phone, digest_email FROM account")).one()
             assert tuple(row) in (("", "", "", True), ("", "", "", 1))
-            command.downgrade(config, "0009")
+            command.downgrade(config, "0013")
             assert conn.execute(text("SELECT name FROM account")).scalar() == "old"
     finally:
         engine.dispose()

@@ -111,7 +111,7 @@ def test_history_never_lets_a_stored_text_start_a_line(config: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert len(lines) == 1 + 2, result.stdout                          # the head, the fact, the snooze
-    assert all(line.startswith(("NMG-1 ", "2026-01-02 00:00:00Z  old\\nby ")) for line in lines), lines
+    assert all(line.startswith(("NMG-1 ", "2026-01-02 08:00:00+08:00  old\\nby ")) for line in lines), lines
     assert "ok\\n2026-01-01" in result.stdout and "a\\rb\\u2028c" in result.stdout
     assert "\r" not in result.stdout and "\u2028" not in result.stdout
 
