@@ -90,8 +90,8 @@ def _read(text: str, source: str) -> tuple[Indicator, ...]:
         raise PackError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
     try:
         return schema.convert(data, _File, source).indicator
-    except ValueError as exc:
-        raise PackError("{problem}", problem=str(exc)) from None
+    except schema.SchemaError as exc:
+        raise PackError(exc.said) from None
 
 
 def load_vocabulary(extra_dir: Path | None = None) -> Vocabulary:

@@ -35,10 +35,79 @@ def history_json(cluster: Cluster, entries: Sequence[Entry], known_at: dt.dateti
     }
 
 
-def said(entry: Entry) -> str:
+def said(entry: Entry, lang: str = "en") -> str:
     """What an entry says, in one line (history's lines, the console's timeline): whatever a stored text holds
-    (one stored before free texts were checked), its control characters are printed as escapes."""
-    return one_line(_said(entry))
+    (one stored before free texts were checked), its control characters are printed as escapes. In Chinese, a
+    sentence with each key beside its word: 事实10：年度报告（report）年度2025，已被事实12更正（原因：…）."""
+    return one_line(_said_zh(entry) if lang == "zh" else _said(entry))
+
+
+def collapsed(entries: Sequence[Entry]) -> list[Entry]:
+    """The reminders of each subject as one entry (``type`` "reminders", at the latest of them: its ``count``,
+    ``last`` and the ``deliveries`` themselves), so that dozens of deliveries do not bury the facts."""
+    by_subject: dict[object, list[Entry]] = {}
+    for e in entries:
+        if e.type == "reminder":
+            by_subject.setdefault(e.fields["subject"], []).append(e)
+    kept = [e for e in entries if e.type != "reminder"]
+    for subject, deliveries in by_subject.items():
+        last = deliveries[-1]
+        kept.append(Entry(last.at, "reminders", None, {"subject": subject, "count": len(deliveries),
+                                                        "last": last.at, "deliveries": deliveries}))
+    return sorted(kept, key=lambda e: e.at)
+
+
+def _word(key: str, lang: str) -> str:
+    """A key as a word with the key beside it: 年度报告2023（annual_report:2023）."""
+    from monitor.views.words import words
+
+    kind, _, rest = key.partition(":")
+    word = words("subject", "zh").get(kind) if lang == "zh" else None
+    return f"{word}{rest}（{key}）" if word else key
+
+
+def _said_zh(entry: Entry) -> str:
+    from monitor.views.words import term, words
+
+    f = entry.fields
+    labels: dict[str, str] = words("console", "zh")["fields"]
+    reason = f"（原因：{f['reason']}）" if f.get("reason") else ""
+    if entry.type == "fact":
+        if f["state"] == "retraction":
+            return f"事实{f['number']}：撤回事实{f['replaces']}{reason}"
+        values = "，".join(f"{labels.get(name, name)}{_zh_value(f[name])}" for name in f
+                          if name not in ("number", "kind", "state", "replaces", "by_fact", "reason")
+                          and f[name] is not None)
+        head = f"事实{f['number']}：{term(str(f['kind']), 'zh')}（{f['kind']}）{values}"
+        head += f"，更正事实{f['replaces']}" if f["replaces"] is not None else ""
+        head += {"current": "，现行", "superseded": f"，已被事实{f['by_fact']}更正",
+                 "retracted": f"，已被事实{f['by_fact']}撤回"}.get(str(f["state"]), "")
+        return head + reason
+    if entry.type == "archive":
+        return f"{'移出名册（归档）' if f['archived'] else '恢复到名册'}（原因：{f['reason']}）"
+    if entry.type in ("ack", "snooze"):
+        what = "确认警示" if entry.type == "ack" else "暂缓提醒"
+        return f"{what}{_word(str(f['subject']), 'zh')}至{_value(f['until'])}（{f['note']}）"
+    if entry.type == "reminders":
+        return f"{_word(str(f['subject']), 'zh')}：已提醒{f['count']}次，最近{str(_value(f['last']))[:10]}"
+    state = {"pending": "待发送", "queued": "已排队", "sent": "已发送", "failed": "发送失败",
+             "suppressed": "已确认或暂缓，未发送", "obsolete": "事项已办结，未发送"}.get(str(f["state"]), str(f["state"]))
+    sent = f"，{_utc(f['sent_at'])}" if f["sent_at"] else ""
+    late = "（补发）" if f["late"] else ""
+    message = f"，消息编号{f['message_id']}" if f["message_id"] else ""
+    return (f"提醒{_word(str(f['subject']), 'zh')}（{term(str(f['stage']), 'zh')}（{f['stage']}），{_value(f['day'])}到点{late}）"
+            f"发给{f['recipient']}：{state}{sent}{message}")
+
+
+def _utc(value: object) -> str:
+    return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M}Z" if isinstance(value, dt.datetime) else str(value)
+
+
+def _zh_value(value: object) -> str:
+    from monitor.views.words import term
+
+    shown = _shown(value)
+    return term(shown, "zh") if isinstance(shown, str) and not shown[:1].isdigit() else str(shown)
 
 
 def _said(entry: Entry) -> str:
@@ -58,6 +127,8 @@ def _said(entry: Entry) -> str:
         return f"{'archived' if f['archived'] else 'back on the roster'}: {f['reason']}"
     if entry.type in ("ack", "snooze"):
         return f"{entry.type} {f['subject']} until {_value(f['until'])}: {f['note']}"
+    if entry.type == "reminders":
+        return f"reminders {f['subject']}: {f['count']} deliveries, the latest {str(_value(f['last']))[:10]}"
     sent = f" {_value(f['sent_at'])}" if f["sent_at"] else ""
     late = " late" if f["late"] else ""
     message = f" <{f['message_id']}>" if f["message_id"] else ""
@@ -65,13 +136,18 @@ def _said(entry: Entry) -> str:
             f"{f['state']}{sent}{message}")
 
 
-def history_lines(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None) -> list[str]:
-    """One line an entry: when (UTC), who, what."""
-    head = one_line(f"{cluster.id} {cluster.name} ({cluster.regime})") + (
-        f", as the record stood at {known_at.isoformat(timespec='seconds')}" if known_at else "")
+def history_lines(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None, lang: str = "en",
+                  policy: str | None = None) -> list[str]:
+    """One line an entry: when (UTC), who, what. ``policy``: the regime's title, said instead of its id."""
+    zh = lang == "zh"
+    regime = f"《{policy}》" if policy and zh else cluster.regime
+    head = one_line(f"{cluster.id} {cluster.name} ({regime})") + (
+        (f"，截至{known_at.isoformat(timespec='seconds')}的记录" if zh else
+         f", as the record stood at {known_at.isoformat(timespec='seconds')}") if known_at else "")
     lines = [head]
-    lines.extend(f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z  {one_line(e.by or 'daemon'):<12} {said(e)}"
+    daemon = "守护进程" if zh else "daemon"
+    lines.extend(f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z  {one_line(e.by or daemon):<12} {said(e, lang)}"
                  for e in entries)
     if not entries:
-        lines.append("(nothing recorded)")
+        lines.append("（无记录）" if zh else "(nothing recorded)")
     return lines

@@ -208,7 +208,7 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
                  obligations=console.obligations(item, app.packs, lang),
                  warnings=console.warnings_of(item, app.packs, lang), holds=in_force,
                  under=len(grounds(item.verdict.warnings, item.verdict.obligations).under),
-                 timeline=console.timeline(entries, ZoneInfo(app.settings.timezone)),
+                 timeline=console.timeline(entries, ZoneInfo(app.settings.timezone), lang),
                  kinds=console.fact_fields(lang), corrections=console.correction_fields(lang), as_of=selection.as_of, said=said, error=error,
                  ack_choices=[(w.key, w.key) for w in item.verdict.warnings],
                  snooze_choices=[(o.key, obligation_label(o, lang)) for o in item.verdict.obligations if o.is_open],
