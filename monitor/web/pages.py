@@ -183,6 +183,7 @@ def overview(request: Request, as_of: str | None = None, region: str | None = No
                  backfill=console.checklist(listed), baseline=app.monitoring_from(),
                  acked=acked,
                  regions=regions, regimes=sorted(app.packs), severities=console.SEVERITIES,
+                 policies={regime: pack.title for regime, pack in app.packs.items()},
                  query=lambda **change: "?" + urlencode({k: v for k, v in {**filters, "sort": sort, **change}.items()
                                                          if v}),
                  terms=lambda word: term(word, app.settings.language))
