@@ -28,6 +28,7 @@ from click.testing import CliRunner
 from monitor.cli import cli
 from monitor.cli.language import commands
 from monitor.rules.history import Entry
+from monitor.views.console import timeline
 from monitor.views.history_lines import collapsed, said
 from tests import web_helpers
 from tests.web_helpers import add_user, cli_env, console, csrf_of, run_cli, seeded
@@ -255,3 +256,11 @@ def test_reminder_deliveries_collapse_to_one_line_a_subject() -> None:
                                                    "年度报告2023（annual_report:2023）：已提醒9次，最近2026-11-28"]
     assert not any(e.type == "reminder" for e in shown)
     assert len(reminders[1].fields["deliveries"]) == 9      # type: ignore[arg-type]
+
+
+def test_the_cluster_pages_record_opens_a_subjects_line_to_its_deliveries() -> None:
+    shown = timeline(_entries(), dt.UTC, "zh")
+    line = next(e for e in shown if e["text"].startswith("年度报告2023"))
+    assert len(line["deliveries"]) == 9 and line["deliveries"][0]["text"].startswith("提醒年度报告2023")
+    assert "<<" not in line["deliveries"][0]["text"] and "<a.b@example.cn>" in line["deliveries"][0]["text"]
+    assert said(_entries()[5], "en").endswith(" <a.b@example.cn>")

@@ -94,9 +94,15 @@ def _said_zh(entry: Entry) -> str:
              "suppressed": "已确认或暂缓，未发送", "obsolete": "事项已办结，未发送"}.get(str(f["state"]), str(f["state"]))
     sent = f"，{_utc(f['sent_at'])}" if f["sent_at"] else ""
     late = "（补发）" if f["late"] else ""
-    message = f"，消息编号{f['message_id']}" if f["message_id"] else ""
+    message = f"，消息编号{_bracketed(f['message_id'])}" if f["message_id"] else ""
     return (f"提醒{_word(str(f['subject']), 'zh')}（{term(str(f['stage']), 'zh')}（{f['stage']}），{_value(f['day'])}到点{late}）"
             f"发给{f['recipient']}：{state}{sent}{message}")
+
+
+def _bracketed(message_id: object) -> str:
+    """A Message-ID in its angle brackets, once (it is stored with them)."""
+    text = str(message_id)
+    return text if text.startswith("<") else f"<{text}>"
 
 
 def _utc(value: object) -> str:
@@ -131,7 +137,7 @@ def _said(entry: Entry) -> str:
         return f"reminders {f['subject']}: {f['count']} deliveries, the latest {str(_value(f['last']))[:10]}"
     sent = f" {_value(f['sent_at'])}" if f["sent_at"] else ""
     late = " late" if f["late"] else ""
-    message = f" <{f['message_id']}>" if f["message_id"] else ""
+    message = f" {_bracketed(f['message_id'])}" if f["message_id"] else ""
     return (f"reminder {f['subject']} {f['stage']} (crossed {_value(f['day'])}{late}) to {f['recipient']}: "
             f"{f['state']}{sent}{message}")
 
