@@ -43,6 +43,7 @@ ALLOWED = re.compile(r"""
     | '[^'\n]*'                                      # what a person typed, echoed in quotes
     | [（(][\w:.、-]+[）)]                           # keys in brackets beside their word
     | {L}[\w-]+(?=[（：])                             # a key with its word beside it: pass（通过）, admin：
+    | {L}[\w-]+(?=\ ?\([^\x00-\x7f])                  # the same in ASCII brackets: report (年度报告)
     | (?<=默认：)[\w-]+                               # an option's default
     | (?<=：)[\w-]+(?:,\ [\w-]+)+                     # keys listed: 此处可用：name, type, url_env
     | [\w-]+(?:\|[\w-]+)+                           # the choices of an option: [table|json]
@@ -189,6 +190,7 @@ PAGES = ["/", "/login", "/clusters/BT-001", "/clusters/ORD-001", "/upload", "/re
 #: forms sent with a mistake: (the page the form is on, where it posts, the form): the answer is read
 FORM_ERRORS: list[tuple[str, str, dict[str, str]]] = [
     ("/clusters/BT-001", "/clusters/BT-001/facts", {"fact": "report", "year": "soon", "filed_on": "2026-03-02"}),
+    ("/clusters/BT-001", "/clusters/BT-001/facts", {"fact": "", "year": "2025", "filed_on": "2026-03-02"}),
     ("/clusters/BT-001", "/clusters/BT-001/hold", {"kind": "ack", "subject": "", "until": "yesterday", "note": ""}),
     ("/holds", "/holds", {"kind": "ack", "code": "no_such_code", "cluster": "", "until": "2026-12-31", "note": ""}),
 ]
