@@ -1,6 +1,6 @@
 """Benchmark: `monitor status` over a synthetic roster with ten years of facts.
 
-    python benchmarks/status.py [--clusters 100000] [--database-url URL]
+    python benchmarks/status.py [--clusters 100000] [--database-url URL] [--no-indicators]
 
 Prints: roster import time (the real `monitor import`), fact loading, the time and peak memory of
 `monitor status --format json` and of the status table for every cluster, two floors (a raw ``sqlite3``
@@ -8,6 +8,11 @@ Prints: roster import time (the real `monitor import`), fact loading, the time a
 SQLAlchemy's driver connection), the ratios, and the cold-start time of `monitor status` for 1,000 clusters.
 Targets (issue 9): JSON <= 1.5x the raw floor, table <= 2x, peak RSS < 300 MB for both, 1,000-cluster cold
 start < 0.3 s. ``--reuse DIR`` measures a database an earlier ``--keep DIR`` built, without building it again.
+
+Annual monitoring (issue 28): each cluster of a regime with a standard (miit-sme-2022, nmg-sme-draft: two in five)
+also has the figures its annual reports carry, every indicator a standard item reads for each of 2021 to 2025
+and a plan target, so that status evaluates every item of its standard (and warns in the run-up to the review).
+``--no-indicators`` leaves them out, for the figures measured before.
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ from monitor.rules.dates import extended
 
 REGIMES = ["miit-sme-2022", "nmg-sme-draft", "nmg-amc-2025", "ah-amc-2024", "xj-amc"]
 KINDS = ["leading_industry", "spatial_scope", "operator"]
+#: what a report carries, per year: every indicator the bundled standards read, and a value around its threshold
+FIGURES = {"output": 60.0, "sme_output_share": 72.0, "leading_share": 71.0, "area": 90.0, "leading_output": 40.0,
+           "leading_growth_3y": 8.0, "champions": 1.0, "little_giants": 1.0, "specialised_smes": 6.0, "high_tech": 5.0,
+           "rd_growth": 11.0, "patents": 900.0, "patent_growth": 14.0, "patents_per_10k": 15.0, "iiot_share": 15.0}
+STANDARD_REGIMES = ("miit-sme-2022", "nmg-sme-draft")
 STAMP = {"recorded_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "recorded_by": "bench"}
 
 
@@ -53,14 +63,31 @@ def fact(cid: str, kind: str, **fields: object) -> dict[str, object]:
     """One fact version, as `monitor record` stores it."""
     values: dict[str, object] = {"cluster_id": cid, "kind": kind, "year": None, "on_date": None, "filed_on": None,
                                  "detail": None, "note": None, "dismissed_on": None, "replaces": None,
-                                 "retracts": False, "reason": None, **STAMP}
+                                 "retracts": False, "reason": None, "value": None, "base_year": None, **STAMP}
     values.update(fields)
     return values
 
 
-def facts_for(clusters: list[tuple[str, str, dt.date]], rng: random.Random) -> list[dict[str, object]]:
+def figures(cid: str, rng: random.Random) -> list[dict[str, object]]:
+    """Five years of a cluster's annual figures (whole where the indicator counts), and one plan target."""
+    rows = []
+    for year in range(2021, 2026):
+        for code, typical in FIGURES.items():
+            value = typical * (1 + 0.08 * (year - 2021)) * rng.uniform(0.85, 1.15)
+            value = float(round(value)) if code in ("champions", "little_giants", "specialised_smes", "high_tech",
+                                                    "patents") else round(value, 2)
+            rows.append(fact(cid, "indicator", year=year, detail=code, value=min(value, 100.0) if "share" in code
+                             else value))
+    rows.append(fact(cid, "target", year=2026, base_year=2023, detail="output", value=90.0))
+    return rows
+
+
+def facts_for(clusters: list[tuple[str, str, dt.date]], rng: random.Random,
+              indicators: bool = True) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for cid, regime, certified in clusters:
+        if indicators and regime in STANDARD_REGIMES:
+            rows += figures(cid, rng)
         for year in range(certified.year, 2026):       # ten years of reports (and assessments)
             filed = dt.date(year + 1, 3, 1) + dt.timedelta(days=rng.randrange(0, 70))
             rows.append(fact(cid, "report", year=year, filed_on=filed))
@@ -135,12 +162,13 @@ def bare_read(url: str) -> tuple[float, int]:
     return time.perf_counter() - start, total
 
 
-def build(base: Path, url: str, count: int, rng: random.Random, env: dict[str, str]) -> tuple[float, float, int]:
+def build(base: Path, url: str, count: int, rng: random.Random, env: dict[str, str],
+          indicators: bool = True) -> tuple[float, float, int]:
     monitor = str(Path(sys.executable).with_name("monitor"))
     roster = base / "roster.csv"
     clusters = write_roster(roster, count, rng)
     import_s = run([monitor, "import", str(roster)], env)
-    rows = facts_for(clusters, rng)
+    rows = facts_for(clusters, rng, indicators)
     engine = make_engine(url)
     ensure_schema(engine)
     start = time.perf_counter()
@@ -158,6 +186,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--keep", type=Path, help="build the databases in this directory and keep them")
     parser.add_argument("--reuse", type=Path, help="measure the databases --keep built in this directory")
+    parser.add_argument("--no-indicators", action="store_true", help="no annual figures (as before issue 28)")
     args = parser.parse_args()
     rng = random.Random(20261122)
     monitor = str(Path(sys.executable).with_name("monitor"))
@@ -168,7 +197,7 @@ def main() -> None:
         env = {**os.environ, "MONITOR_DATABASE_URL": url}
         import_s = facts_s = float("nan")
         if args.reuse is None:
-            import_s, facts_s, _ = build(base, url, args.clusters, rng, env)
+            import_s, facts_s, _ = build(base, url, args.clusters, rng, env, not args.no_indicators)
         as_of = ["--as-of", "2026-11-22"]
         json_s, json_mb = measured([monitor, "status", "--format", "json", *as_of], env)
         table_s, table_mb = measured([monitor, "status", *as_of], env)

@@ -27,3 +27,8 @@ def last_at(session: Session, name: str) -> dt.datetime | None:
     """When a scan or round (``name``) last ran, aware."""
     at = session.execute(select(DaemonRow.at).where(DaemonRow.name == name)).scalar()
     return None if at is None else aware(at)
+
+
+def detail(session: Session, name: str) -> str | None:
+    """What a mark says besides when (a daemon's state, a drill database's folder)."""
+    return session.execute(select(DaemonRow.detail).where(DaemonRow.name == name)).scalar()

@@ -11,7 +11,8 @@ one daemon at a time (``claimed_by``, ``claimed_at``) while it is sent:
 - ``release``: the owner gives back what it will not send this round, for a retry at once.
 
 A delivery moves when its round is built: pending to queued, into exactly one message (``claim_deliveries``),
-or pending to suppressed or obsolete (``settle_pending``).
+or pending to suppressed or obsolete (``settle_pending``), or pending to held (db/round_log.py, ``hold``); and
+when an administrator approves its held round, held to queued (or obsolete, suppressed) the same way.
 """
 
 from __future__ import annotations
@@ -142,21 +143,26 @@ def store_message(session: Session, message_id: str, recipient: str, raw: bytes,
         created_at=now, claimed_by=owner, claimed_at=now, attempts=0))
 
 
-def claim_deliveries(session: Session, round_id: str, recipient: str, message_id: str) -> int:
+def claim_deliveries(session: Session, round_id: str, recipient: str, message_id: str,
+                     source: DeliveryState = DeliveryState.PENDING) -> int:
     """Queue into ``message_id`` the deliveries the round ``round_id`` holds for ``recipient`` (its scratch rows),
-    those still pending; how many. Fewer than the round holds: another process claimed the rest."""
+    those still ``source`` (pending; held, when an approval releases them); how many. Fewer than the round holds:
+    another process claimed the rest."""
+    assert source in delivery_sources(DeliveryState.QUEUED), source
     items = RoundItemRow.__table__.c
     mine = select(items.delivery_id).where(items.round_id == round_id, items.recipient == recipient)
     return rowcount(session.execute(
-        update(DeliveryRow).where(DeliveryRow.state.in_(delivery_sources(DeliveryState.QUEUED)),
-                                  DeliveryRow.id.in_(mine))
+        update(DeliveryRow).where(DeliveryRow.state == source, DeliveryRow.id.in_(mine))
         .values(state=DeliveryState.QUEUED, message_id=message_id).execution_options(synchronize_session=False)))
 
 
-def settle_pending(session: Session, delivery_ids: Sequence[int], state: DeliveryState, at: dt.datetime) -> int:
-    """Settle these deliveries, those still pending, as ``state`` (suppressed or obsolete); how many."""
+def settle_pending(session: Session, delivery_ids: Sequence[int], state: DeliveryState, at: dt.datetime,
+                   source: DeliveryState = DeliveryState.PENDING) -> int:
+    """Settle these deliveries, those still ``source`` (pending, or held), as ``state`` (suppressed or obsolete);
+    how many."""
+    assert source in delivery_sources(state), (source, state)
     return sum(rowcount(session.execute(
         update(DeliveryRow).where(DeliveryRow.id.in_(delivery_ids[i:i + IDS_PER_STATEMENT]),
-                                  DeliveryRow.state.in_(delivery_sources(state)))
+                                  DeliveryRow.state == source)
         .values(state=state, settled_at=at).execution_options(synchronize_session=False)))
         for i in range(0, len(delivery_ids), IDS_PER_STATEMENT))

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -128,6 +129,22 @@ class DeliveryRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(128), ForeignKey("message.id", ondelete="RESTRICT"),
                                                    index=True)
     settled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    held_round: Mapped[str | None] = mapped_column(String(96), index=True)    # the round holding it (0013)
+
+
+class DigestRoundRow(Base):
+    """A digest round and the recipient set it was for (migration 0013): sent, or held until an administrator
+    approves or refuses what it holds."""
+    __tablename__ = "digest_round"
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16), index=True)      # sent | held | approved | refused
+    audience: Mapped[str] = mapped_column(Text)                     # JSON: the recipient set (rules/audience.py)
+    grown: Mapped[str | None] = mapped_column(Text)                 # why it was held
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class HoldColumns(Recorded):
@@ -208,6 +225,11 @@ class AccountRow(Base):
     failed_logins: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # the profile (migration 0015): the person's name, e-mail and phone, and whether the daily digest is wanted
+    full_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    digest_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class AccountRegionRow(Base):

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db.read import Reads
+from monitor.rules.collation import pinyin_key
 from monitor.rules.facts import (
     AssessmentResult,
     Change,
@@ -174,9 +175,10 @@ def load_facts(conn: Reads, scope: Scope = Scope(), id_range: IdRange = (None, N
 
 
 def regions_of(conn: Reads, scope: Scope = Scope()) -> list[str]:
-    """The regions of the clusters in scope, in order ("" for clusters without one)."""
+    """The regions of the clusters in scope, by pinyin ("" for clusters without one, first)."""
     where, params = _scope(conn, scope, (None, None), "id")
-    return sorted({row[0] or "" for row in conn.all(f"SELECT DISTINCT region FROM cluster WHERE 1=1{where}", params)})
+    return sorted({row[0] or "" for row in conn.all(f"SELECT DISTINCT region FROM cluster WHERE 1=1{where}", params)},
+                  key=pinyin_key)
 
 
 def unloaded_regime(conn: Reads, scope: Scope, loaded: Sequence[str]) -> tuple[str, str] | None:
@@ -270,13 +272,22 @@ def running_daemons(conn: Reads, now: dt.datetime) -> list[str]:
                   if detail == "running" and dt.timedelta(0) <= now - _moment(conn, at) <= HEARTBEAT_STALE)
 
 
-def daemon_summary(conn: Reads, now: dt.datetime, timezone: str) -> dict[str, Any]:
-    """When the daemon last scanned and sent, whether one is running, and what waits to be sent."""
+def daemon_summary(conn: Reads, now: dt.datetime, timezone: str,
+                   regions: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """When the daemon last scanned and sent, whether one is running, and what waits to be sent. With ``regions``
+    (a bureau account's), the reminders and messages counted are those of these regions' clusters only: a message
+    counts when one of its reminders is theirs."""
     zone = ZoneInfo(timezone)
     marks = {name: _moment(conn, at).astimezone(zone).isoformat(timespec="seconds")
              for name, at in conn.all("SELECT name, at FROM daemon_state WHERE name IN ('scan', 'round')")}
-    deliveries = dict(conn.all("SELECT state, COUNT(*) FROM delivery GROUP BY state"))
-    messages = dict(conn.all("SELECT state, COUNT(*) FROM message GROUP BY state"))
+    params: dict[str, object] = {}
+    theirs = ("" if regions is None else
+              " WHERE delivery.reminder_id IN (SELECT reminder.id FROM reminder JOIN cluster ON cluster.id = "
+              f"reminder.cluster_id WHERE cluster.region IN {_in(params, 'r', regions)})")
+    deliveries = dict(conn.all(f"SELECT state, COUNT(*) FROM delivery{theirs} GROUP BY state", params))
+    messages = dict(conn.all("SELECT state, COUNT(*) FROM message" + (
+        "" if regions is None else f" WHERE id IN (SELECT message_id FROM delivery{theirs})") + " GROUP BY state",
+        params))
     return {
         "last_scan": marks.get("scan"),
         "last_round": marks.get("round"),

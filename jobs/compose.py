@@ -10,6 +10,11 @@ A round is built in short transactions, so that a ``record`` on SQLite never wai
    exactly one message or to none. If another process claimed some of them, that recipient's transaction is
    rolled back and the others go on.
 
+A round is recorded with its recipient set (db/round_log.py). When the set grew since the last round sent
+(docs/rules.md, "Who is mailed"), the first pass holds the deliveries to anyone but the administrators and the
+channels (pending to held, named by the held round) instead of writing them to the scratch rows; an approval
+releases them (jobs/approve.py). A preview holds nothing: it shows every message.
+
 On PostgreSQL only one daemon builds at a time (a session-level advisory lock, held on a connection of its own
 for the round); a second daemon skips the round (RoundLocked) and tries it again once a lease has passed
 (jobs/daemon.py). A preview (``durable=False``) commits nothing: it runs in the
@@ -29,19 +34,21 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
-from db import ledger, round_queries
+from db import ledger, round_log, round_queries
 from db.daemon_marks import mark
 from db.queries import active_holds
 from db.read import SessionReads
 from db.round_queries import Pending
 from monitor.app import App
 from monitor.config import ChannelSettings, Settings
+from monitor.errors import Said
 from monitor.overview import Selection, evaluated
+from monitor.rules.audience import Audience, Choice, audience, split
 from monitor.rules.listing import Evaluated
 from monitor.rules.principal import grounds
 from monitor.rules.routes import channel_name, is_channel
 from monitor.rules.stages import open_item
-from monitor.rules.states import DeliveryState
+from monitor.rules.states import DeliveryState, RoundState
 from monitor.views.words import digest_words
 from notifications.digest import Digest, Item, Letterhead, build_message, obligation_item, warning_item
 from notifications.posts import channel_post
@@ -160,47 +167,99 @@ def held(found: Evaluated | None, subject: str, holds: set[tuple[str, str]]) -> 
         w.obligation == subject and (cid, w.key) in holds for w in found.verdict.warnings)
 
 
+class Hold(NamedTuple):
+    """A round whose recipient set grew: its deliveries to anyone but the administrators (and the channels, each
+    chosen by its own ``roles``) are held in ``round_id`` until an administrator approves it."""
+    round_id: str
+    administrators: frozenset[str]
+
+    def holds(self, recipient: str) -> bool:
+        return not is_channel(recipient) and recipient not in self.administrators
+
+
+class Sorted(NamedTuple):
+    scratch: list[dict[str, Any]]
+    settled: dict[DeliveryState, list[int]]
+    held: list[int]
+
+
+def sort_rows(app: App, rows: list[Pending], found: dict[str, Evaluated], holds: set[tuple[str, str]], late: bool,
+              round_id: str, hold: Hold | None = None) -> Sorted:
+    """A slice's deliveries, sorted: obsolete, suppressed (an ack or a snooze), held (``hold``), or to claim, with
+    the item each shows written as a scratch row of ``round_id``."""
+    settled: dict[DeliveryState, list[int]] = {DeliveryState.SUPPRESSED: [], DeliveryState.OBSOLETE: []}
+    scratch: list[dict[str, Any]] = []
+    kept: list[int] = []
+    seen: set[tuple[str, str, str]] = set()
+    for row in rows:
+        cluster = found.get(row.cluster_id)
+        item = digest_item(app, cluster, row.subject, row.late or late)
+        if item is None:
+            settled[DeliveryState.OBSOLETE].append(row.delivery_id)
+        elif held(cluster, row.subject, holds):
+            settled[DeliveryState.SUPPRESSED].append(row.delivery_id)
+        elif hold is not None and hold.holds(row.recipient):
+            kept.append(row.delivery_id)
+        else:
+            # an overdue item counted under the principal ground is shown as the principal, with the count,
+            # once for the cluster (unless the principal is held: then it is shown as itself)
+            shows, principal = row.subject, principal_subject(cluster, row.subject)
+            if principal is not None and not held(cluster, principal[0], holds):
+                shows = principal[0]
+                item = digest_item(app, cluster, shows, row.late or late, principal[1]) or item
+            once = (row.cluster_id, shows, row.recipient)       # two stages, or items under one ground: one
+            scratch.append({"round_id": round_id, "recipient": row.recipient, "delivery_id": row.delivery_id,
+                            **item_to_row(item if once not in seen else None)})
+            seen.add(once)
+    return Sorted(scratch, settled, kept)
+
+
 def _sort_out(app: App, session: Session, day: dt.date, now: dt.datetime, late: bool, transports: Transports,
-              round_id: str, durable: bool) -> dict[str, int]:
+              round_id: str, durable: bool, hold: Hold | None) -> dict[str, int]:
     """First pass, a slice of clusters at a time: settle what is obsolete or held, and write each delivery to
     claim, with the item it shows, to the round's scratch rows. Only one slice is ever in memory; with
     ``durable``, each slice is committed."""
-    holds = {(hold.cluster_id, hold.subject) for hold in active_holds(SessionReads(session.connection()), day)}
-    counts = {"claimed": 0, DeliveryState.SUPPRESSED: 0, DeliveryState.OBSOLETE: 0}
+    holds = {(h.cluster_id, h.subject) for h in active_holds(SessionReads(session.connection()), day)}
+    counts = {"claimed": 0, DeliveryState.SUPPRESSED: 0, DeliveryState.OBSOLETE: 0, DeliveryState.HELD: 0}
     after: str | None = None
     while cluster_ids := _pending_clusters(session, after, transports):
         after = cluster_ids[-1]
         found = {e.facts.cluster.id: e for e in evaluated(app, Selection(day, tuple(cluster_ids)))}
-        settled: dict[DeliveryState, list[int]] = {DeliveryState.SUPPRESSED: [], DeliveryState.OBSOLETE: []}
-        scratch: list[dict[str, Any]] = []
-        seen: set[tuple[str, str, str]] = set()
-        for row in _pending(session, cluster_ids, transports):
-            cluster = found.get(row.cluster_id)
-            item = digest_item(app, cluster, row.subject, row.late or late)
-            if item is None:
-                settled[DeliveryState.OBSOLETE].append(row.delivery_id)
-            elif held(cluster, row.subject, holds):
-                settled[DeliveryState.SUPPRESSED].append(row.delivery_id)
-            else:
-                # an overdue item counted under the principal ground is shown as the principal, with the count,
-                # once for the cluster (unless the principal is held: then it is shown as itself)
-                shows, principal = row.subject, principal_subject(cluster, row.subject)
-                if principal is not None and not held(cluster, principal[0], holds):
-                    shows = principal[0]
-                    item = digest_item(app, cluster, shows, row.late or late, principal[1]) or item
-                once = (row.cluster_id, shows, row.recipient)       # two stages, or items under one ground: one
-                scratch.append({"round_id": round_id, "recipient": row.recipient, "delivery_id": row.delivery_id,
-                                **item_to_row(item if once not in seen else None)})
-                seen.add(once)
-        if scratch:
-            round_queries.add_items(session, scratch)
-        for state, ids in settled.items():
+        done = sort_rows(app, _pending(session, cluster_ids, transports), found, holds, late, round_id, hold)
+        if done.scratch:
+            round_queries.add_items(session, done.scratch)
+        for state, ids in done.settled.items():
             ledger.settle_pending(session, ids, state, now)
             counts[state] += len(ids)
-        counts["claimed"] += len(scratch)
+        if hold is not None and done.held:
+            counts[DeliveryState.HELD] += round_log.hold(session, done.held, hold.round_id)
+        counts["claimed"] += len(done.scratch)
         if durable:
             session.commit()
     return counts
+
+
+def _recipient_set(app: App, session: Session) -> tuple[Audience, str | None]:
+    """This round's recipient set, and why it grew since the last round sent (None: it did not)."""
+    settings = app.settings
+    current = audience(round_log.roster_addresses(session), Choice(settings.digest_roles, settings.digest_regions),
+                       settings.administrators)
+    before = round_log.last_sent_audience(session)
+    return current, current.grown_from(None if before is None else Audience.from_json(before),
+                                       settings.file.digest.grown_share)
+
+
+def _open_hold(app: App, session: Session, day: dt.date, now: dt.datetime, round_id: str,
+               current: Audience, grown: str) -> tuple[Hold, bool]:
+    """The round that holds what this one may not send yet: the held round not decided yet, if any (what it holds
+    is approved together), else this one, recorded now; and whether it is this one."""
+    admins = frozenset(a.strip().lower() for a in app.settings.administrators)
+    waiting = round_log.open_held(session)
+    if waiting is not None:
+        round_log.regrown(session, waiting.id, current.to_json(), grown)
+        return Hold(waiting.id, admins), False
+    round_log.record(session, round_id, day, now, RoundState.HELD, current.to_json(), grown)
+    return Hold(round_id, admins), True
 
 
 def round_name(now: dt.datetime, owner: str) -> str:
@@ -227,22 +286,49 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
         round_id = round_name(now, owner)
         if durable:
             _sweep(session, now, app.settings.claim_lease_seconds)
-        counts = _sort_out(app, session, day, now, late, transports, round_id, durable)
+        hold: Hold | None = None
+        if durable:     # a preview shows every message, held or not
+            current, grown = _recipient_set(app, session)
+            if grown is not None:
+                hold, new = _open_hold(app, session, day, now, round_id, current, grown)
+        counts = _sort_out(app, session, day, now, late, transports, round_id, durable, hold)
         outgoing = _compose(app, session, day, now, owner, transports, round_id, durable)
         round_queries.drop(session, round_id)
+        if durable and hold is None:
+            round_log.record(session, round_id, day, now, RoundState.SENT, current.to_json())
+        elif hold is not None and new and not counts[DeliveryState.HELD]:
+            round_log.forget(session, round_id)     # grown, but nothing to hold yet: nothing to approve
         mark(session, "round", now, day)
         if durable:
             session.commit()
-    log.info("round day=%s messages=%d deliveries=%d suppressed=%d obsolete=%d late=%s", day, len(outgoing),
-             counts["claimed"], counts[DeliveryState.SUPPRESSED], counts[DeliveryState.OBSOLETE], late)
+    log.info("round day=%s messages=%d deliveries=%d suppressed=%d obsolete=%d held=%d late=%s", day, len(outgoing),
+             counts["claimed"], counts[DeliveryState.SUPPRESSED], counts[DeliveryState.OBSOLETE],
+             counts[DeliveryState.HELD], late)
+    if hold is not None and counts[DeliveryState.HELD]:
+        log.warning("%s", Said("round day={day}: the recipient set grew ({grown}): {count} deliveries to others "
+                               "than the administrators are held in round {round} until an administrator approves "
+                               "it (monitor digest --approve)", day=day, grown=grown,
+                               count=counts[DeliveryState.HELD], round=hold.round_id))
     return outgoing
 
 
+def _operators(app: App, session: Session) -> frozenset[str]:
+    """The addresses only operators have (not an administrator's, not a bureau's): their digests link nowhere, as
+    operators have no console account, and say what to do in plain words."""
+    staff = {a.strip().lower() for a in app.settings.administrators}
+    operators: set[str] = set()
+    for cluster in round_log.roster_addresses(session):
+        staff.update(split(cluster.bureau))
+        operators.update(split(cluster.operator))
+    return frozenset(operators - staff)
+
+
 def _compose(app: App, session: Session, day: dt.date, now: dt.datetime, owner: str, transports: Transports,
-             round_id: str, durable: bool) -> list[Outgoing]:
+             round_id: str, durable: bool, source: DeliveryState = DeliveryState.PENDING) -> list[Outgoing]:
     """Second pass, one recipient at a time: its message, and the claim of its deliveries, in one transaction."""
     settings = app.settings
     letterhead = Letterhead.of(settings)
+    operators = _operators(app, session)
     outgoing: list[Outgoing] = []
     for recipient in round_queries.recipients(session, round_id):
         rows = round_queries.items(session, round_id, recipient)
@@ -256,10 +342,11 @@ def _compose(app: App, session: Session, day: dt.date, now: dt.datetime, owner: 
             message_id = f"<{reference}@channel.monitor>"
             raw = channel_post(transports.channel(recipient), digest, day, settings.language, letterhead, reference)
         else:
-            message = build_message(letterhead, recipient, digest, day, settings.language, now)
+            message = build_message(letterhead, recipient, digest, day, settings.language, now,
+                                    "operator" if recipient in operators else "staff")
             message_id, raw = str(message["Message-ID"]), message.as_bytes()   # a plain str, not the header object
         ledger.store_message(session, message_id, recipient, raw, digest.late, day, owner, now)
-        done = ledger.claim_deliveries(session, round_id, recipient, message_id)
+        done = ledger.claim_deliveries(session, round_id, recipient, message_id, source)
         if done == len(rows):
             outgoing.append(Outgoing(message_id, recipient))
             if durable:

@@ -23,19 +23,24 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from db import ledger
 from db.daemon_marks import last_at, mark
 from db.session import UNREACHABLE, reason, stepwise, transaction
+from jobs.approve import Released, approve, release_approved
 from jobs.compose import ConcurrentRound, Outgoing, RoundLocked, Transports, build_round
 from jobs.deliver import deliver, owed
+from jobs.drill import check_send, drill_folder
 from jobs.scan import scan
 from monitor import clock
 from monitor.app import App
 from monitor.errors import ConfigError, Said
 from monitor.overview import Selection, evaluated
 from monitor.views.ics import write_calendar_file
+from notifications.folder import FolderSender
 from notifications.sender import Sender
 
 log = logging.getLogger("monitor.daemon")
@@ -85,14 +90,21 @@ class Daemon:
             from notifications.smtp import SmtpSender
 
             settings = self.app.settings
-            self._sender = Router(SmtpSender(settings.smtp) if settings.smtp.host else None,
-                                  channels_for(settings.channels))
+            folder = check_send(self.app, "the daemon's send")     # refused while MONITOR_NOW is ahead
+            self._sender = FolderSender(folder) if folder is not None else Router(
+                SmtpSender(settings.smtp) if settings.smtp.host else None, channels_for(settings.channels))
         return self._sender
 
+    @cached_property
+    def drill(self) -> Path | None:
+        """The folder a drill database's deliveries are written to (jobs/drill.py); None for a real one."""
+        return drill_folder(self.app)
+
     def transports(self) -> Transports:
-        """What a round can send now: deliveries to anything else wait, pending, until it is configured."""
-        return Transports(self._sender is not None or self.app.settings.smtp.host is not None,
-                          self.app.settings.channels)
+        """What a round can send now: deliveries to anything else wait, pending, until it is configured. A drill
+        database writes e-mail to its folder whether or not smtp.host is set."""
+        return Transports(self._sender is not None or self.app.settings.smtp.host is not None
+                          or self.drill is not None, self.app.settings.channels)
 
     def now(self) -> dt.datetime:
         """The injected clock, in UTC (SQLite keeps no offset)."""
@@ -177,6 +189,7 @@ class Daemon:
             scan(self.app, session, self.day(now), now, incremental=self.scanned, watching=True, durable=True)
         self.scanned = True
         self.resend()
+        self.release_approved()
         self.write_calendar(now)
 
     def write_calendar(self, now: dt.datetime) -> None:
@@ -199,6 +212,27 @@ class Daemon:
         if not self.can_send():
             return {}
         return self._deliver(owed(self.app.sessions, self.owner, self.now(), self.app.settings.claim_lease_seconds))
+
+    def approve(self, round_id: str | None, who: str) -> tuple[Released, dict[str, int]]:
+        """Release a held round (jobs/approve.py) and send what it held, with anything else owed."""
+        now = self.now()
+        released = approve(self.app, round_id, who, self.day(now), now, self.owner, self.transports())
+        counts = self._deliver(released.messages)
+        resent = self.resend()
+        return released, {key: counts.get(key, 0) + resent.get(key, 0) for key in counts}
+
+    def release_approved(self) -> dict[str, int]:
+        """Send what rounds approved in the console hold (the console decides; the daemon sends, once)."""
+        if not self.can_send():
+            return {}
+        now = self.now()
+        released = release_approved(self.app, self.day(now), now, self.owner, self.transports())
+        for one in released:
+            log.info("%s", Said("round {round} approved by {who}: {messages} messages released ({obsolete} "
+                                "reminders obsolete, {suppressed} suppressed since)", round=one.round.id,
+                                who=one.round.decided_by, messages=len(one.messages), obsolete=one.obsolete,
+                                suppressed=one.suppressed))
+        return self._deliver([m for one in released for m in one.messages])
 
     def _deliver(self, messages: list[Outgoing]) -> dict[str, int]:
         return deliver(self.app.sessions, self.sender, self.owner, messages, self.now,
@@ -235,6 +269,7 @@ class Daemon:
             messages = []
         counts = self._deliver(messages)
         resent = self.resend()
+        self.release_approved()
         if locked and not by_hand:
             self._again(self.lease + RETRY_MARGIN, "round", lambda: self.round_job(late),
                         Said("round day={day}: another daemon holds the round lock (it is building one, or died "

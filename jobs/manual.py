@@ -6,13 +6,17 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
-from db import ledger
+from db import ledger, round_log
+from db.round_log import Round
+from db.session import transaction
+from jobs.approve import Released, refuse
 from jobs.compose import Transports, build_round
 from jobs.daemon import Daemon
 from jobs.scan import scan
 from monitor import clock
-from monitor.app import App
+from monitor.app import App, who
 from monitor.errors import InputError
 from monitor.rules.routes import is_channel
 
@@ -59,7 +63,34 @@ def fresh_directory(directory: Path) -> None:
                          reason=exc.strerror) from None
 
 
-def send_round(app: App, day: dt.date) -> dict[str, int]:
-    """Scan, build and send the round for ``day`` now, and resend anything owed."""
+class Held(NamedTuple):
+    """A held round, as `monitor digest --send` reports it."""
+    id: str
+    deliveries: int
+    kinds: str          # "operator 21 (21 recipients), bureau 4 (4 recipients)"
+    grown: str
+
+
+def send_round(app: App, day: dt.date) -> tuple[dict[str, int], Held | None]:
+    """Scan, build and send the round for ``day`` now, and resend anything owed; and the round held, if any."""
     app.settings.check_channels()
-    return Daemon(app).digest_tick(day=day)
+    counts = Daemon(app).digest_tick(day=day)
+    with transaction(app.sessions) as session:
+        waiting = round_log.open_held(session)
+        kinds = {} if waiting is None else round_log.held_by_kind(session, waiting.id)
+    if waiting is None or not kinds:
+        return counts, None
+    return counts, Held(waiting.id, sum(d for _, d in kinds.values()),
+                        ", ".join(f"{kind} {d} ({r} recipients)" for kind, (r, d) in kinds.items()),
+                        waiting.grown or "")
+
+
+def approve_round(app: App, round_id: str | None) -> tuple[Released, dict[str, int]]:
+    """Release a held round and send what it held (`monitor digest --approve`)."""
+    app.settings.check_channels()
+    return Daemon(app).approve(round_id, who())
+
+
+def refuse_round(app: App, round_id: str | None, reason: str) -> Round:
+    """Refuse a held round (`monitor digest --refuse --reason …`)."""
+    return refuse(app, round_id, who(), reason, clock.now_utc())

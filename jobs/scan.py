@@ -1,5 +1,6 @@
 """The scan: record in the ledger every reminder stage crossed and not yet recorded, with its recipients: the
-e-mail addresses, and the group chats (``channel:NAME``) whose routes carry it.
+e-mail addresses (the administrators, and the bureaus and operators `[digest] roles` enables: monitor/rules/audience.py),
+and the group chats (``channel:NAME``) whose routes carry it.
 
 Runs in the caller's transaction (the daemon commits it; a preview rolls it back). Safe to run twice or in
 two daemons at once: a reminder is unique by (cluster, subject, stage) and a delivery by (reminder,
@@ -21,6 +22,7 @@ from db.daemon_marks import last_day, mark
 from db.queries import CHUNK
 from monitor.app import App
 from monitor.overview import Selection, Slice, slices
+from monitor.rules.audience import Choice, addressed_roles
 from monitor.rules.routes import routed
 from monitor.rules.stages import OBLIGATION_SECTION, candidates, next_change, recipients, warning_stage
 
@@ -51,6 +53,7 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
     lead = {kind: settings.lead_days_for(kind) for kind in OBLIGATION_SECTION}
     every = settings.overdue_every_days
     counts = [0, 0, 0, 0]
+    choice = Choice(settings.digest_roles, settings.digest_regions)
     ids = watch.due(session, day) if incremental else None
     for _, items in (_chunks(app, day, ids) if ids is not None else slices(app, Selection(day))):
         seen = _ledger_summary(session, [facts.cluster.id for facts, _ in items])
@@ -77,7 +80,8 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
                 new.append({"cluster_id": facts.cluster.id, "subject": c.subject, "stage": stage,
                             "crossed_on": crossed_on, "found_on": day, "late": late, "created_at": now})
                 addresses[(facts.cluster.id, c.subject, stage)] = [
-                    *recipients(facts.cluster, c.roles, settings.administrators),
+                    *recipients(facts.cluster, addressed_roles(c.roles, facts.cluster.region, choice),
+                                settings.administrators),
                     *routed(facts.cluster, c.roles, settings.channels)]
         watch.watch(session, next_scan)
         if new:

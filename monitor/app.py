@@ -17,6 +17,7 @@ from monitor.config import DEFAULT_SOURCE, Settings, load_settings
 from monitor.errors import ConfigError, InputError, Said
 from monitor.rules.indicators import Vocabulary, load_vocabulary
 from monitor.rules.packs import Pack, load_packs
+from monitor.rules.standard_items import check_standards
 from monitor.rules.workdays import WorkCalendar, statutory_holiday
 
 if TYPE_CHECKING:
@@ -64,8 +65,9 @@ class App:
 
     @cached_property
     def packs(self) -> dict[str, Pack]:
+        """The packs, each standard's indicators checked against the vocabulary."""
         packs = load_packs(self.settings.packs_dir, self.settings.pack_overrides)
-        self.vocabulary  # noqa: B018 - the indicators load with the packs: a broken file stops the same commands
+        check_standards(packs.values(), self.vocabulary)
         return packs
 
     @cached_property

@@ -40,3 +40,14 @@ def now_utc() -> dt.datetime:
 def today(timezone: str) -> dt.date:
     """The calendar date in the configured time zone (default Asia/Shanghai)."""
     return now_utc().astimezone(ZoneInfo(timezone)).date()
+
+
+#: how far ahead of the real time the clock may be and still send (a MONITOR_NOW set a moment ago)
+AHEAD_TOLERANCE = dt.timedelta(minutes=1)
+
+
+def ahead() -> dt.timedelta | None:
+    """How far ``MONITOR_NOW`` puts the clock ahead of the real time, beyond AHEAD_TOLERANCE; None if it is not.
+    A send is refused then (docs/rules.md, "Drills"), except on a drill database."""
+    now_utc()
+    return _offsets[0] if _offsets[0] > AHEAD_TOLERANCE else None

@@ -85,6 +85,12 @@ class DigestSection(_Section, frozen=True, kw_only=True):
     times: tuple[HourMinute, ...] = ("08:30",)
     working_days_only: bool = True
     contact: str = ""                       # who to call or write to, in every digest's footer
+    # who is mailed besides general.administrators (always): opt-in, "bureau" and "operator" enabled explicitly
+    roles: tuple[Literal["administrator", "bureau", "operator"], ...] = ("administrator",)
+    # a role mailed in these regions only (e.g. operator = ["包头市"]); a role not named here: every region
+    regions: dict[Literal["bureau", "operator"], tuple[str, ...]] = {}
+    # a round whose recipient set has at least this share more addresses than the last one sent is held
+    grown_share: Annotated[float, Meta(gt=0, le=100)] = 0.2
 
 
 class WebSection(_Section, frozen=True, kw_only=True):
@@ -101,6 +107,13 @@ class WebSection(_Section, frozen=True, kw_only=True):
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
                 raise ValueError(f"trusted_proxies: '{proxy}' is not an IP address or network") from None
+
+
+class MonitoringSection(_Section, frozen=True, kw_only=True):
+    """Annual monitoring (docs/rules.md, "Annual monitoring")."""
+    # how far (percent of the straight line's value) a plan target's indicator may fall behind before
+    # plan_target_behind; 0 warns at any shortfall
+    plan_target_margin: Annotated[float, Meta(ge=0, le=100)] = 10.0
 
 
 class DaemonSection(_Section, frozen=True, kw_only=True):
@@ -208,6 +221,7 @@ class ConfigFile(_Section, frozen=True, kw_only=True):
     daemon: DaemonSection = DaemonSection()
     smtp: SmtpSettings = SmtpSettings()
     web: WebSection = WebSection()
+    monitoring: MonitoringSection = MonitoringSection()
     channels: tuple[ChannelSettings, ...] = ()
     pack_overrides: dict[str, dict[str, Any]] = {}
 
@@ -261,6 +275,11 @@ class Settings:
         return self.file.web.trusted_proxies
 
     @property
+    def plan_target_margin(self) -> float:
+        """monitoring.plan_target_margin: the percent a plan target's indicator may fall behind its line."""
+        return self.file.monitoring.plan_target_margin
+
+    @property
     def digest_contact(self) -> str:
         return self.file.digest.contact
 
@@ -283,6 +302,16 @@ class Settings:
     @property
     def digest_times(self) -> tuple[str, ...]:
         return self.file.digest.times
+
+    @property
+    def digest_roles(self) -> tuple[str, ...]:
+        """The roles mailed besides the administrators ([digest] roles)."""
+        return self.file.digest.roles
+
+    @property
+    def digest_regions(self) -> Mapping[str, tuple[str, ...]]:
+        """The regions a role is mailed in, for the roles limited to some ([digest] regions)."""
+        return {str(role): regions for role, regions in self.file.digest.regions.items()}
 
     @property
     def digest_working_days_only(self) -> bool:

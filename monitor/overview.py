@@ -124,12 +124,12 @@ def holds(app: App, selection: Selection) -> list[Hold]:
         return active_holds(reads, selection.as_of, selection.scope)
 
 
-def daemon(app: App) -> dict[str, Any]:
-    """What the daemon did last and has waiting."""
+def daemon(app: App, regions: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """What the daemon did last and has waiting (of ``regions``' clusters only, for a bureau account)."""
     from monitor import clock
 
     with app.reader.connect() as reads:
-        return daemon_summary(reads, clock.now_utc(), app.settings.timezone)
+        return daemon_summary(reads, clock.now_utc(), app.settings.timezone, regions)
 
 
 def ledger(app: App, selection: Selection) -> tuple[list[Hold], dict[str, Any]]:
@@ -169,6 +169,7 @@ def _evaluate(app: App, selection: Selection, id_range: IdRange) -> list[Evaluat
     never an overview of clusters shown in force with nothing owed. Only an error in the rules themselves (a bug)
     is one cluster's: logged with its traceback and shown as its ``evaluation_failed`` warning."""
     packs, calendar, as_of = app.packs, app.calendar, selection.as_of
+    margin = app.settings.plan_target_margin
     found = []
     with _uncollected():
         with app.reader.connect() as conn:
@@ -180,7 +181,7 @@ def _evaluate(app: App, selection: Selection, id_range: IdRange) -> list[Evaluat
                 raise PackError("cluster {id!r} has regime {regime!r}, which no loaded pack defines",
                                 id=facts.cluster.id, regime=facts.cluster.regime)
             try:
-                verdict = evaluate(pack, facts, as_of, calendar, baseline)
+                verdict = evaluate(pack, facts, as_of, calendar, baseline, margin)
             except Exception as exc:
                 log.exception("cluster %s could not be evaluated as of %s", facts.cluster.id, as_of)
                 verdict = failed_verdict(facts.cluster.id, str(exc) if isinstance(exc, Saying) else

@@ -10,7 +10,7 @@ groups (one width), with due days and day counts that never wrap; each cluster l
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -148,11 +148,25 @@ def environment() -> Environment:
     return env
 
 
-def groups(digest: Digest, lang: str, shown: int = MAX_PER_GROUP) -> list[dict[str, Any]]:
+#: who reads a digest: ``staff`` (an administrator or a bureau, who have console accounts) or ``operator`` (a
+#: cluster's operating body: no account, so no console links, and plain words on what to do and by when)
+READERS = ("staff", "operator")
+
+
+def reader_words(lang: str, reader: str = "staff") -> dict[str, str]:
+    """The digest's words for this reader: an operator's headings and greeting say what to do, in plain words."""
+    words = digest_words(lang)
+    if reader != "operator":
+        return words
+    return {**words, **{key.removeprefix("operator_"): value for key, value in words.items()
+                        if key.startswith("operator_")}}
+
+
+def groups(digest: Digest, lang: str, shown: int = MAX_PER_GROUP, reader: str = "staff") -> list[dict[str, Any]]:
     """The digest's groups in docs/rules.md's order: name, title, items (at most ``shown``, most urgent first), more
     (how many are counted, not shown) and count (all of them)."""
     ordered = sorted(digest.items, key=_order)
-    words = digest_words(lang)
+    words = reader_words(lang, reader)
     found = []
     for group in GROUPS:
         members = [item for item in ordered if item.group == group]
@@ -169,9 +183,12 @@ def subject(digest: Digest, day: dt.date, lang: str) -> str:
 
 
 def context(digest: Digest, day: dt.date, lang: str, letterhead: Letterhead, shown: int = MAX_PER_GROUP,
-            reference: str = "") -> dict[str, Any]:
-    """What every rendering of a digest (text, HTML, a chat's markdown) is made from."""
-    words = digest_words(lang)
+            reference: str = "", reader: str = "staff") -> dict[str, Any]:
+    """What every rendering of a digest (text, HTML, a chat's markdown) is made from. An operator's (``reader``)
+    links nowhere: operators have no console account."""
+    words = reader_words(lang, reader)
+    if reader == "operator":
+        letterhead = replace(letterhead, base_url="")
     footer = [words["footer"]]
     if letterhead.contact:
         footer.append(words["footer_contact"].format(contact=letterhead.contact))
@@ -188,16 +205,17 @@ def context(digest: Digest, day: dt.date, lang: str, letterhead: Letterhead, sho
         return words["more"].format(count=count)
 
     return {"lang": "zh-CN" if lang == "zh" else "en", "colon": "：" if lang == "zh" else ": ",
-            "day": day.isoformat(), "words": words, "groups": groups(digest, lang, shown), "late": digest.late,
+            "day": day.isoformat(), "words": words, "groups": groups(digest, lang, shown, reader), "late": digest.late,
             "subject": subject(digest, day, lang), "footer": footer, "more": more,
             "link": letterhead.link, "department": letterhead.department,
             "severity": lambda s: term(s, lang) if s else "",
             "days": lambda i: _days(i, words), "detail": lambda i: _detail(i, words, lang)}
 
 
-def render(digest: Digest, day: dt.date, lang: str, letterhead: Letterhead) -> tuple[str, str, str]:
+def render(digest: Digest, day: dt.date, lang: str, letterhead: Letterhead,
+           reader: str = "staff") -> tuple[str, str, str]:
     """The subject, the text part and the HTML part."""
-    values = context(digest, day, lang, letterhead)
+    values = context(digest, day, lang, letterhead, reader=reader)
     env = environment()
     return (values["subject"], env.get_template("digest.txt").render(values),
             env.get_template("digest.html").render(values))
@@ -209,7 +227,7 @@ def _detail(item: Item, words: dict[str, str], lang: str) -> str:
     if item.due is not None:
         parts.append(f"{words['due']} {item.due}")
     if item.days_left is not None:
-        parts.append(_days(item, words) if item.days_left < 0 else f"{words['days_left']} {item.days_left}")
+        parts.append(_days(item, words))
     parts.append(f"{words['basis']} {item.basis}")
     if item.severity:
         parts.append(term(item.severity, lang))
@@ -223,13 +241,13 @@ def _days(item: Item, words: dict[str, str]) -> str:
         return ""
     if item.days_left < 0:
         return words["overdue_by"].format(days=-item.days_left)
-    return str(item.days_left)
+    return words["left_by"].format(days=item.days_left)
 
 
 def build_message(letterhead: Letterhead, recipient: str, digest: Digest, day: dt.date, lang: str,
-                  now: dt.datetime) -> EmailMessage:
+                  now: dt.datetime, reader: str = "staff") -> EmailMessage:
     """The whole e-mail, with a fresh Message-ID (kept with the message in the ledger for any resend)."""
-    title, text, html = render(digest, day, lang, letterhead)
+    title, text, html = render(digest, day, lang, letterhead, reader)
     sender = letterhead.sender
     message = EmailMessage(policy=SMTP)
     message["Subject"] = title

@@ -40,3 +40,17 @@ def channel_post(channel: ChannelSettings, digest: Digest, day: dt.date, lang: s
         else:
             high = middle
     return best
+
+
+def test_post(channel: ChannelSettings, day: dt.date, lang: str, letterhead: Letterhead, reference: str,
+              subject: str, text: str) -> bytes:
+    """A test message's body for ``channel``, built by its kind as a digest is (the subject and a line of text,
+    no items, the reference in the footer), so that it tests what a digest will meet: the address, the
+    signature, the service's answer."""
+    kind = channel_for(channel)
+    values = context(Digest(), day, lang, letterhead, 0, reference)
+    values = {**values, "subject": subject, "words": {**values["words"], "greeting": text.replace("{", "{{")
+                                                      .replace("}", "}}")},
+              "footer": [f"{values['words']['reference']} {reference}"]}
+    body, _ = kind.body(values, 0, reference)
+    return body

@@ -113,7 +113,9 @@ def server(tmp_path: Path) -> Iterator[MailServer]:
 @pytest.fixture
 def config_file(tmp_path: Path) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text('[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n', encoding="utf-8")
+    # bureaus and operators are mailed (opt-in: [digest] roles); [general] last, as tests append keys to it
+    path.write_text('[digest]\nroles = ["administrator", "bureau", "operator"]\n'
+                    '[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n', encoding="utf-8")
     return path
 
 

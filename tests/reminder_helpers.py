@@ -35,16 +35,40 @@ class Clock:
         return self.value
 
 
+#: config.toml's [digest] for tests that mail bureaus and operators (roles are opt-in: docs/rules.md, "Who is mailed")
+EVERYONE = '[digest]\nroles = ["administrator", "bureau", "operator"]\n'
+
+
 def make_app(tmp: Path, database_url: str, config: str, monkeypatch: object) -> App:
+    """An app on this config; one that says nothing of [digest] mails bureaus and operators too (EVERYONE)."""
     path = tmp / "config.toml"
-    path.write_text(config, encoding="utf-8")
+    path.write_text(config if "[digest]" in config else config + "\n" + EVERYONE, encoding="utf-8")
     settings = load_settings(path, {"MONITOR_DATABASE_URL": database_url})
     return App(_settings=settings)
 
 
-def load_roster(app: App, path: Path) -> None:
+def load_roster(app: App, path: Path, approve: bool = True) -> None:
+    """Import a roster; with ``approve``, its recipient set is approved as if an earlier round had been (so the
+    tests of reminders are not held: tests/test_first_send.py tests holding)."""
     with transaction(app.sessions) as session:
         import_roster(session, path, app.packs, "tester", dt.datetime.now(dt.UTC))
+    if approve:
+        approve_recipients(app)
+
+
+def approve_recipients(app: App) -> None:
+    """Record the recipient set config and roster make now as approved (an approved round, long ago)."""
+    from db import round_log
+    from monitor.rules.audience import Choice, audience
+    from monitor.rules.states import RoundState
+
+    settings = app.settings
+    with transaction(app.sessions) as session:
+        current = audience(round_log.roster_addresses(session), Choice(settings.digest_roles, settings.digest_regions),
+                           settings.administrators)
+        moment = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        round_log.record(session, f"approved-{dt.datetime.now(dt.UTC):%H%M%S%f}", moment.date(), moment,
+                         RoundState.APPROVED, current.to_json())
 
 
 def record(app: App, today: dt.date, action: Callable[[Recorder], object]) -> None:

@@ -196,4 +196,4 @@ def test_facts_and_backfill_are_one_or_the_other(tmp_path: Any) -> None:
     from tests.helpers import monitor
 
     result = monitor("template", "--facts", "--backfill", str(tmp_path / "x.xlsx"))
-    assert result.exit_code == 2 and "--facts 与 --backfill：只能给出其中一个" in result.stderr   # no config: Chinese
+    assert result.exit_code == 2 and "--facts、--backfill、--indicators 与 --targets：只能给出其中一个" in result.stderr   # no config: Chinese

@@ -40,7 +40,7 @@ def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
 
 def _app(tmp_path: Path, chat: ChatServer, channels: str, rows: int = 2, extra: str = "") -> App:
     config = (f'[general]\nadministrators = ["admin@example.gov.cn"]\n[web]\nbase_url = "{BASE}/"\n'
-              f'[digest]\ncontact = "中小企业处 0471-1234567"\n{extra}{channels}')
+              f'[digest]\ncontact = "中小企业处 0471-1234567"\nroles = ["administrator", "bureau", "operator"]\n{extra}{channels}')
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", config, None)
     regions = ["呼和浩特市", "包头市"]
     load_roster(app, write_roster(tmp_path / "roster.csv", *(
@@ -68,9 +68,11 @@ def test_each_service_gets_its_own_format_signed_and_the_ledger_says_sent(tmp_pa
         assert f"[C000 集群0［＊x＊］]({BASE}/clusters/C000)" in text
         assert "中小企业处 0471-1234567" in text and "monitor ack" not in text
     hook = chat.posts("webhook")[0]
-    # two clusters: the 2024 and 2025 reports overdue (revocation), the 2026 report due in 58 days
+    # two clusters: the 2024 and 2025 reports overdue (revocation), the 2026 report due in 58 days; the 2025 report
+    # is each cluster's principal ground, the 2024 one counted under it (docs/rules.md, "Principal ground")
     assert hook.headers["Idempotency-Key"] == f"<{hook.body['reference']}@channel.monitor>"
-    assert hook.body["count"] == 6 and [g["count"] for g in hook.body["groups"]] == [4, 2]
+    assert hook.body["count"] == 4 and [g["count"] for g in hook.body["groups"]] == [2, 2]
+    assert all("另有1项逾期" in item["what"] for item in hook.body["groups"][0]["items"]), hook.body["groups"][0]
     assert [item["url"] for item in hook.body["groups"][1]["items"]] == [f"{BASE}/clusters/C000",
                                                                           f"{BASE}/clusters/C001"]
     states = _messages(app)
@@ -135,7 +137,8 @@ def test_a_long_digest_is_summarised_within_the_wecom_limit_with_a_link(tmp_path
     assert waiting == {"pending"}
     wecom = chat.posts("wecom")[0].text
     assert len(wecom.encode()) <= 4096
-    assert "**撤销情形（240）**" in wecom and "**60日内到期（120）**" in wecom   # every item is counted
+    # every item is counted: one principal ground a cluster (the older overdue report counted under it)
+    assert "**撤销情形（120）**" in wecom and "**60日内到期（120）**" in wecom
     assert f"未列出，请在管理平台查看：{BASE}" in wecom
     listed = wecom.count("\n- [C")
     assert 2 <= listed < 20

@@ -154,7 +154,7 @@ def test_status_table_for_people(app: App, roster: Path) -> None:
     out = result.stdout
     assert "2024-05-01 动态管理状态" in out
     assert out.index("NMG-1") < out.index("MIIT-1") < out.index("AH-1")
-    assert "共3个集群：有效3，到期0，撤销0；警示：撤销2，风险0，提示0" in out.replace("\n", "")
+    assert "共3个集群：有效3个，已到期0个，已撤销0个；警示：撤销情形2项，风险0项，提示0项" in out.replace("\n", "")
 
 
 def test_status_in_english(app: App, tmp_path: Path, roster: Path) -> None:
@@ -181,13 +181,13 @@ def test_calendar_note_next_to_dates_it_affects(app: App, config_file: Path, tmp
     lines = table.splitlines()
     assert lines[:4] == [
         "2031-02-06 动态管理状态",
-        ("编号   集群    办法           状态  有效期至    下一事项                           确认/暂停键"
+        ("编号   集群    办法           状态  有效期至    下一事项                               确认/暂停键"
         "                        警示"),
-        ("NMG-9  新集群  nmg-sme-draft  有效  2033-05-31  重大变动备案 2031-03-05 (27天) *1  "
+        ("NMG-9  新集群  nmg-sme-draft  有效  2033-05-31  重大变动备案 2031-03-05 (剩余27天) *1  "
         "change_filing:operator:2031-02-05  —"),
         "*1 2031年调休安排尚未收录：已按法定节假日推算，调休未计入，请核对国务院办公厅通知",
     ]
-    assert lines[4:6] == ["共1个集群：有效1，到期0，撤销0；警示：撤销0，风险0，提示0",
+    assert lines[4:6] == ["共1个集群：有效1个，已到期0个，已撤销0个；警示：撤销情形0项，风险0项，提示0项",
                           "守护进程：未运行；上次扫描 从未，上次摘要 从未；待发送 0 项（重试中邮件 0 封），发送失败 0 项"]
     assert lines[6].startswith("数据库：") and len(lines) == 7
     [overdue] = status_json(config_file, "--as-of", "2031-03-06")["clusters"][0]["warnings"]
@@ -214,11 +214,11 @@ def test_regimes_names_the_reporter_as_its_measure_does(tmp_path: Path) -> None:
     expected = {     # by language: the annual report's line of gd-a, gd-b, miit-sme-2022 and nmg-amc-2025
         "zh": ("  年度报告：每年5月31日前由地市工业和信息化局报送（第八条）；逾期：风险（第八条）",
                "  年度报告：每年5月31日前由地方工业和信息化主管部门报送（第八条）；逾期：风险（第八条）",
-               "  年度报告：每年4月30日前由集群报送（第十六条）；逾期：撤销（第十七条（三））",
+               "  年度报告：每年4月30日前由集群报送（第十六条）；逾期：撤销情形（第十七条（三））",
                "  年度报告：每年3月31日前由盟市工业和信息化局报送（第十一条）；逾期：风险（第十一条）"),
         "en": ("  annual report: due 05-31 each year, by the 地市工业和信息化局 (第八条); overdue: risk (第八条)",
                "  annual report: due 05-31 each year, by the local industry bureau (第八条); overdue: risk (第八条)",
-               "  annual report: due 04-30 each year, by the cluster (第十六条); overdue: revocation (第十七条（三）)",
+               "  annual report: due 04-30 each year, by the cluster (第十六条); overdue: ground for revocation (第十七条（三）)",
                "  annual report: due 03-31 each year, by the 盟市工业和信息化局 (第十一条); overdue: risk (第十一条)"),
     }
     heads = {"zh": "  年度报告：", "en": "  annual report:"}

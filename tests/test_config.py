@@ -51,7 +51,8 @@ def test_defaults_come_from_the_declaration(tmp_path: Path) -> None:
 def test_the_json_schemas_describe_the_declarations() -> None:
     config, pack = config_json_schema(), pack_json_schema()
     assert set(config["$defs"]["ConfigFile"]["properties"]) == {
-        "database", "general", "calendar", "reminders", "digest", "daemon", "smtp", "web", "channels", "pack_overrides"}
+        "database", "general", "calendar", "reminders", "digest", "daemon", "smtp", "web", "monitoring", "channels",
+        "pack_overrides"}
     assert config["$defs"]["SmtpSettings"]["properties"]["port"]["anyOf"][0]["maximum"] == 65535
     assert pack["$defs"]["Validity"]["properties"]["years"]["minimum"] == 1
     assert "source" not in pack["$defs"]["PackFile"]["properties"]

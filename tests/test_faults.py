@@ -27,9 +27,9 @@ from tests.mailserver import MailServer
 from tests.pgcluster import Cluster
 from tests.reminder_helpers import Clock, at, daemon, load_roster, make_app
 
-#: working days (2027 is not in the official calendar: weekends and the statutory holidays, none of which falls
-#: here) around the 2027-03-10 report day
-DAYS = [d("2027-02-22") + dt.timedelta(days=i) for i in range(18)]
+#: working days around the 2026-03-10 report day (no holiday falls here), in the past: the real daemons run with
+#: MONITOR_NOW, and a send with the clock ahead of the real time is refused (docs/rules.md, "Drills")
+DAYS = [d("2026-03-02") + dt.timedelta(days=i) for i in range(18)]
 DAYS = [day for day in DAYS if day.weekday() < 5]
 
 
@@ -45,7 +45,7 @@ def _config(server: MailServer, chat: ChatServer | None = None) -> str:
 def _roster(tmp: Path) -> Path:
     rows = []
     for i in range(40):   # renewal reviews due on 40 consecutive days, reports all due 03-10
-        certified = d("2024-02-10") + dt.timedelta(days=i)
+        certified = d("2023-02-18") + dt.timedelta(days=i)
         rows.append(f"C{i:02d},Cluster {i},nmg-sme-draft,{certified},,,op{i % 7}@example.cn,"
                     f"bureau{i % 3}@example.gov.cn,,")
     return write_roster(tmp / "roster.csv", *rows)
@@ -209,8 +209,9 @@ def test_an_outage_a_refused_address_a_future_send_and_kills_lose_nothing(
             server.start()
             try:
                 if number == 3:                      # someone tries to send the round of a day ahead by hand
+                    ahead = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)     # of the real day
                     result = CliRunner().invoke(cli, ["--config", str(config), "digest", "--send", "--as-of",
-                                                      str(days[-1] + dt.timedelta(days=30))],
+                                                      str(ahead)],
                                                 env={"MONITOR_DATABASE_URL": url})
                     assert result.exit_code == 2 and "never ahead" in result.output
                 if number in (1, 4, 5):              # killed at a random point, then started again
@@ -254,7 +255,7 @@ def _short_lease_config(server: MailServer, lease: int) -> str:
 
 def _big_roster(tmp: Path, clusters: int) -> Path:
     """One operator each, five bureaus: ``clusters`` + 6 recipients, a message each in the day's round."""
-    rows = [f"B{i:03d},Cluster {i},nmg-sme-draft,{d('2024-02-10') + dt.timedelta(days=i % 40)},,,"
+    rows = [f"B{i:03d},Cluster {i},nmg-sme-draft,{d('2023-02-18') + dt.timedelta(days=i % 40)},,,"
             f"op{i:03d}@example.cn,bureau{i % 5}@example.gov.cn,," for i in range(clusters)]
     return write_roster(tmp / "big-roster.csv", *rows)
 

@@ -52,7 +52,7 @@ class FakeSender:
 @pytest.fixture
 def sqlite_app(tmp_path: Path) -> Iterator[App]:
     app = make_app(tmp_path, f"sqlite:///{tmp_path / 'm.db'}",
-                   '[general]\nadministrators = ["admin@example.gov.cn"]\n[digest]\ntimes = ["08:30"]\n', None)
+                   '[general]\nadministrators = ["admin@example.gov.cn"]\n[digest]\ntimes = ["08:30"]\nroles = ["administrator", "bureau", "operator"]\n', None)
     load_roster(app, write_roster(tmp_path / "r.csv", ROW))
     yield app
     app.close()
@@ -212,13 +212,19 @@ def test_the_ledger_states_move_only_forward() -> None:
     from monitor.rules.states import DELIVERY_MOVES, MESSAGE_MOVES, delivery_sources, message_sources
 
     assert set(DELIVERY_MOVES) == set(DeliveryState) and set(MESSAGE_MOVES) == set(MessageState)
-    assert delivery_sources(DeliveryState.QUEUED) == (DeliveryState.PENDING,)
+    assert delivery_sources(DeliveryState.QUEUED) == (DeliveryState.PENDING, DeliveryState.HELD)
+    assert delivery_sources(DeliveryState.HELD) == (DeliveryState.PENDING,)     # held only when a round is built
     assert set(delivery_sources(DeliveryState.SENT)) == {DeliveryState.QUEUED}
     assert {s for s, moves in DELIVERY_MOVES.items() if not moves} == {
         DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SUPPRESSED}
     assert delivery_sources(DeliveryState.PENDING) == (DeliveryState.OBSOLETE,)   # revived by a correction only
     assert set(message_sources(MessageState.CLAIMED)) == {MessageState.CLAIMED, MessageState.RETRY}
     assert not MESSAGE_MOVES[MessageState.SENT] and not MESSAGE_MOVES[MessageState.FAILED]
+    from monitor.rules.states import ROUND_MOVES, RoundState, round_sources
+
+    assert set(ROUND_MOVES) == set(RoundState)
+    assert round_sources(RoundState.APPROVED) == (RoundState.HELD, RoundState.REFUSED)    # approved once
+    assert not ROUND_MOVES[RoundState.APPROVED] and not ROUND_MOVES[RoundState.SENT]
 
 
 @pytest.mark.parametrize(("due", "state", "shown_"), [

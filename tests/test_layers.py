@@ -29,8 +29,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "notifications": ("notifications", "monitor.rules", "monitor.views.words", "monitor.config", *BASE),
     "monitor.app": ("monitor.app", "monitor.clock", "monitor.config", "monitor.rules", "db", *BASE),
     "monitor.overview": ("monitor.overview", "monitor.app", "monitor.clock", "monitor.rules", "db", *BASE),
+    # the web may build and post a channel's test message as the daemon does (monitor/web/channels_pages.py)
     "monitor.web": ("monitor.web", "monitor.app", "monitor.overview", "monitor.clock", "monitor.config",
-                    "monitor.rules", "monitor.actions", "monitor.views", "db", *BASE),
+                    "monitor.rules", "monitor.actions", "monitor.views", "notifications", "db", *BASE),
     "jobs": ("jobs", "monitor.app", "monitor.overview", "monitor.clock", "monitor.config", "monitor.rules",
              "monitor.actions", "monitor.views", "notifications", "db", *BASE),
     "monitor.cli": ("monitor", "jobs", "notifications", "db"),

@@ -88,7 +88,7 @@ def test_digest_send_exits_non_zero_when_nothing_could_be_sent(tmp_path: Path) -
     server = MailServer(tmp_path)
     silent = Silent(server.port)
     config = tmp_path / "config.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "m.db"}"\n'
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "m.db"}"\n[general]\nadministrators = ["admin@x.cn"]\n'
                       + server.config(extra="breaker_after = 2\n").replace("timeout = 5", "timeout = 1"),
                       encoding="utf-8")
     try:

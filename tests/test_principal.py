@@ -83,11 +83,11 @@ def test_the_table_counts_under_the_principal_and_json_keeps_them_all(app: App, 
     assert table.exit_code == 0
     [line] = [line for line in table.stdout.splitlines() if line.startswith("NMG-OLD")]
     assert "annual_report_overdue:2022" in line                     # the ack key is the principal's
-    assert "[revocation, 2 in all, 1 more overdue under it]" in line
+    assert "[ground for revocation, 2 in all, 1 more overdue under it]" in line
     assert "2021" not in line.split("]", 1)[1]
     zh = monitor("status", "--as-of", "2026-12-07", "--wide", config=in_chinese(config_file))
     [line] = [line for line in zh.stdout.splitlines() if line.startswith("NMG-OLD")]
-    assert "[撤销，共2项，另有1项逾期]" in line
+    assert "[撤销情形，共2项，另有1项逾期]" in line
 
 
 def test_the_table_greys_a_row_whose_warnings_are_all_acknowledged() -> None:
@@ -97,19 +97,21 @@ def test_the_table_greys_a_row_whose_warnings_are_all_acknowledged() -> None:
     from monitor.rules.listing import Evaluated
     from monitor.rules.states import ClusterState
     from monitor.rules.verdict import Verdict
-    from monitor.views.table import table_row
+    from monitor.views.table import COLUMNS, table_row
+
+    key, warning = (next(i for i, c in enumerate(COLUMNS) if c.key == name) for name in ("key", "warning"))
 
     warnings = (overdue(2023), overdue(2022), Alert("annual_report_late", K, "第十五条（三）", "annual_report_late:2021",
                                                     (("year", 2021), ("filed_on", D(2022, 4, 1)))))
     verdict = Verdict("X", ClusterState.IN_FORCE, None, (report(2022), report(2023)), warnings)
     item = Evaluated(Facts(Cluster("X", "集群", "nmg-sme-draft", D(2021, 1, 1))), verdict)
     row, _ = table_row(item, D(2026, 12, 7), "en", wide=True)
-    assert row.style == "bold red" and row.cells[6] == "annual_report_overdue:2023"
-    assert row.cells[7].startswith("[revocation, 2 in all, 1 more overdue under it] ")
+    assert row.style == "bold red" and row.cells[key] == "annual_report_overdue:2023"
+    assert row.cells[warning].startswith("[ground for revocation, 2 in all, 1 more overdue under it] ")
     some = {("X", "annual_report_overdue:2023"): D(2026, 12, 31), ("X", "annual_report_overdue:2022"): D(2026, 12, 31)}
     row, _ = table_row(item, D(2026, 12, 7), "en", wide=True, acked=some)
     assert row.style == "yellow"                                    # the late report is not acknowledged
-    assert row.cells[7].startswith("[revocation, 2 in all, 1 more overdue under it, acknowledged until 2026-12-31] ")
+    assert row.cells[warning].startswith("[ground for revocation, 2 in all, 1 more overdue under it, acknowledged until 2026-12-31] ")
     every = {**some, ("X", "annual_report_late:2021"): D(2027, 1, 1)}
     row, _ = table_row(item, D(2026, 12, 7), "en", wide=True, acked=every)
     assert row.style == "dim"

@@ -8,7 +8,7 @@ How the README's transcripts are read:
   it prints, standard error included;
 - a line that is only ``…`` stands for any number of lines the README leaves out;
 - what differs from machine to machine is put the same way on both sides before comparing: the folder
-  (``/home/admin/monitor``), the moment a fact was stamped (``2026-11-23 19:55:23Z``) and a new API token;
+  (``/home/admin/monitor``), the moment a fact was stamped (``2026-11-23 09:00:01+08:00``) and a new API token;
 - the shell is a small one: ``VAR=value``, ``cd DIR &&``, ``printf … |``, ``> FILE``, ``| head -N``,
   ``| tail -N`` and ``echo $?``; ``monitor run`` runs as a process of its own until its first scan is recorded,
   then gets SIGTERM.
@@ -42,7 +42,7 @@ README = ROOT / "README.md"
 NOW = "2026-11-23T09:00+08:00"
 HOME = "/home/admin/monitor"
 BLOCK = re.compile(r"^```(?:text|console)\n(.*?)^```", re.MULTILINE | re.DOTALL)
-STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ")
+STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d")
 TOKEN = re.compile(r"mon_[A-Za-z0-9_-]{20,}")
 
 
@@ -135,7 +135,7 @@ class Shell:
 
 def same(text: str, shell: Shell) -> str:
     text = text.replace(str(shell.home), HOME).replace(str(shell.elsewhere), "/tmp")
-    return TOKEN.sub("mon_…", STAMP.sub("2026-11-23 19:55:23Z", text))
+    return TOKEN.sub("mon_…", STAMP.sub("2026-11-23 09:00:00+08:00", text))
 
 
 def matches(expected: list[str], actual: list[str]) -> bool:

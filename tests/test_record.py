@@ -106,6 +106,7 @@ def test_only_the_version_in_force_can_be_corrected(roster: Path) -> None:
     ok(roster, "amend", "1", "--filed-on", "2025-03-02", "--reason", "typo")
     again = monitor("amend", "1", "--filed-on", "2025-03-03", "--reason", "typo", config=roster)
     assert again.exit_code == 2 and "fact 1 was superseded by fact 2" in again.stderr and "correct fact 2" in again.stderr
+    assert re.search(r", \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+08:00\): correct", again.stderr), again.stderr  # as history
     ok(roster, "retract", "2", "--reason", "wrong cluster")
     twice = monitor("retract", "2", "--reason", "again", config=roster)
     assert twice.exit_code == 2 and "fact 2 was retracted by fact 3" in twice.stderr

@@ -87,7 +87,7 @@ def test_sheets_match_status_with_dates_frozen_headers_widths_and_colours(config
     for key, warning in expected_warnings.items():
         assert warnings[key]["依据条款"] == warning["basis"] and warnings[key]["警示"] == warning["message"]
     fills = {row[3].value: row[3].fill.fgColor.rgb for row in book["警示"].iter_rows(min_row=2)}
-    assert fills["撤销"] == "00FFC7CE" and fills["风险"] == "00FFEB9C"
+    assert fills["撤销情形"] == "00FFC7CE" and fills["风险"] == "00FFEB9C"
     clusters = {r["集群编号"]: r for r in rows(path, "集群")}
     for cluster in document["clusters"]:
         assert clusters[cluster["id"]]["警示数"] == len(cluster["warnings"])

@@ -131,6 +131,8 @@ def test_pages_need_a_session_and_forms_need_the_csrf_token(site: Site) -> None:
         assert "已申请" not in client.get("/clusters/BT-002").text.split('id="history"')[1]
         done = client.post("/clusters/BT-002/facts", data={**form, "csrf": token})
         assert done.status_code == 200 and 'id="said"' in done.text
+        timeline = client.get("/clusters/BT-002").text.split('id="history"')[1]     # one clock: as history prints
+        assert re.search(r'<td class="nowrap">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+08:00</td>', timeline), timeline[:600]
 
 
 def test_login_makes_a_fresh_session_and_logout_ends_it(site: Site) -> None:
@@ -360,3 +362,22 @@ def test_sessions_survive_in_the_database_only_as_hashes(site: Site) -> None:
         tokens = [row[0] for row in conn.execute(text("SELECT digest FROM token"))]
     engine.dispose()
     assert secret not in stored and site.tokens["admin"] not in tokens and len(stored[0]) == 64
+
+
+def test_the_assessment_page_keeps_to_the_accounts_regions(site: Site) -> None:
+    """/monitoring: the assessment report of the account's clusters (?region= one region), under a CSP with no
+    script and no inline style but its own hashed <style> block."""
+    with site.console.signed_in("bao") as client:
+        page = client.get("/monitoring", params={"as_of": "2026-11-23"})
+        assert page.status_code == 200 and "BT-001" in page.text and "ORD-001" not in page.text
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'none'" in policy and "unsafe-inline" not in policy and "<script" not in page.text
+        other = client.get("/monitoring", params={"region": "鄂尔多斯市"})
+        assert other.status_code == 200 and "ORD-001" not in other.text
+    with site.console.signed_in("admin") as client:
+        everything = client.get("/monitoring", params={"as_of": "2026-11-23"})
+        assert "BT-001" in everything.text and "ORD-001" in everything.text
+        assert 'href="/monitoring?year=2025&amp;as_of=2026-11-23&amp;region=%E5%8C%85%E5%A4%B4%E5%B8%82"' in \
+            everything.text
+        one = client.get("/monitoring", params={"as_of": "2026-11-23", "region": "包头市"})
+        assert "BT-001" in one.text and "ORD-001" not in one.text

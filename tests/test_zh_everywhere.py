@@ -122,6 +122,9 @@ RUNS: list[tuple[str, ...]] = [
     ("history", "BT-001", "--reminders"),
     ("holds",),
     ("regimes",),
+    ("indicators",),
+    ("record", "indicator", "BT-001", "--year", "2025", "--indicator", "no_such", "--value", "1"),  # unknown code
+    ("digest", "--approve"),                              # nothing held
     ("record", "report", "BT-001"),                       # a missing option
     ("record", "report", "NOPE-1", "--year", "2025", "--filed-on", "2026-03-02"),   # an unknown cluster
     ("import", "no-such-file.csv"),                       # a file that does not exist
@@ -186,7 +189,7 @@ def test_config_errors_are_chinese(tmp_path: Path, text: str, command: str) -> N
 
 #: every page a person reads, as the administrator sees it (tests/test_web_contract.py lists every route)
 PAGES = ["/", "/login", "/clusters/BT-001", "/clusters/ORD-001", "/upload", "/report", "/daemon", "/holds",
-         "/account", "/users"]
+         "/account", "/users", "/channels", "/profile", "/password", "/monitoring"]
 #: forms sent with a mistake: (the page the form is on, where it posts, the form): the answer is read
 FORM_ERRORS: list[tuple[str, str, dict[str, str]]] = [
     ("/clusters/BT-001", "/clusters/BT-001/facts", {"fact": "report", "year": "soon", "filed_on": "2026-03-02"}),
@@ -244,7 +247,7 @@ def _entries() -> list[Entry]:
 
 def test_every_kind_of_history_entry_is_a_chinese_sentence() -> None:
     entries = _entries()
-    lines = [said(e, "zh") for e in [*entries, *collapsed(entries)]]
+    lines = [said(e, dt.UTC, "zh") for e in [*entries, *collapsed(entries)]]
     found = [f for line in lines for f in english(line)]
     assert not found, "\n".join(found)
     assert lines[0] == "事实10：年度报告（report）年度2025，报送日期2026-03-12，已被事实12更正"
@@ -254,7 +257,7 @@ def test_every_kind_of_history_entry_is_a_chinese_sentence() -> None:
 def test_reminder_deliveries_collapse_to_one_line_a_subject() -> None:
     shown = collapsed(_entries())
     reminders = [e for e in shown if e.type == "reminders"]
-    assert [said(e, "zh") for e in reminders] == ["有效期复核2027（renewal_review:2027）：已提醒1次，最近2026-11-20",
+    assert [said(e, dt.UTC, "zh") for e in reminders] == ["有效期复核2027（renewal_review:2027）：已提醒1次，最近2026-11-20",
                                                    "年度报告2023（annual_report:2023）：已提醒9次，最近2026-11-28"]
     assert not any(e.type == "reminder" for e in shown)
     assert len(reminders[1].fields["deliveries"]) == 9      # type: ignore[arg-type]
@@ -265,4 +268,4 @@ def test_the_cluster_pages_record_opens_a_subjects_line_to_its_deliveries() -> N
     line = next(e for e in shown if e["text"].startswith("年度报告2023"))
     assert len(line["deliveries"]) == 9 and line["deliveries"][0]["text"].startswith("提醒年度报告2023")
     assert "<<" not in line["deliveries"][0]["text"] and "<a.b@example.cn>" in line["deliveries"][0]["text"]
-    assert said(_entries()[5], "en").endswith(" <a.b@example.cn>")
+    assert said(_entries()[5], dt.UTC, "en").endswith(" <a.b@example.cn>")

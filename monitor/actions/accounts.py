@@ -39,7 +39,7 @@ LOCK_AFTER, LOCK_FOR = 5, dt.timedelta(minutes=15)
 #: how long a sign-in lasts
 SESSION_LIFETIME = dt.timedelta(hours=12)
 SHORTEST_PASSWORD = 8
-TOKEN_KINDS = ("api", "calendar", "unlock")
+TOKEN_KINDS = ("api", "calendar", "unlock", "reset")
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,21 @@ def add_user(session: Session, name: str, role: str, regions: Sequence[str], pas
              now: dt.datetime) -> Account:
     """A new account. A bureau account needs at least one region; admin and viewer accounts see every region."""
     _check_name(name)
+    kind, covers = checked_role(role, regions)
+    check_regions(session, covers, "--region")
+    if session.scalar(select(AccountRow.id).where(AccountRow.name == name)) is not None:
+        raise InputError("user {name!r} exists already (`monitor user passwd {name}` sets a new password)", name=name)
+    row = AccountRow(name=name, role=kind.value, password_hash=_hasher().hash(_check_password(password)),
+                     disabled=False, failed_logins=0, locked_until=None, created_at=now)   # both unused (db.models)
+    session.add(row)
+    session.flush()
+    session.add_all(AccountRegionRow(account_id=row.id, region=region) for region in covers)
+    return Account(row.id, name, kind, tuple(covers))
+
+
+def checked_role(role: str, regions: Sequence[str]) -> tuple[Role, list[str]]:
+    """The role and its regions, as an account may have them: a bureau account needs at least one region;
+    admin and viewer accounts see every region."""
     try:
         kind = Role(role)
     except ValueError:
@@ -132,15 +147,7 @@ def add_user(session: Session, name: str, role: str, regions: Sequence[str], pas
         raise InputError("a bureau user needs --region (repeatable): the regions whose clusters it sees")
     if kind is not Role.BUREAU and covers:
         raise InputError("--region applies to bureau users; {role} users see every region", role=kind)
-    check_regions(session, covers, "--region")
-    if session.scalar(select(AccountRow.id).where(AccountRow.name == name)) is not None:
-        raise InputError("user {name!r} exists already (`monitor user passwd {name}` sets a new password)", name=name)
-    row = AccountRow(name=name, role=kind.value, password_hash=_hasher().hash(_check_password(password)),
-                     disabled=False, failed_logins=0, locked_until=None, created_at=now)   # both unused (db.models)
-    session.add(row)
-    session.flush()
-    session.add_all(AccountRegionRow(account_id=row.id, region=region) for region in covers)
-    return Account(row.id, name, kind, tuple(covers))
+    return kind, covers
 
 
 def set_password(session: Session, name: str, password: str) -> None:

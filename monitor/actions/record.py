@@ -39,6 +39,7 @@ from monitor.rules.facts import (
     merged,
 )
 from monitor.rules.indicators import Vocabulary, load_vocabulary
+from monitor.rules.moments import person_time
 from monitor.rules.near import ID_CUTOFF, nearest
 from monitor.rules.packs import Pack
 from monitor.rules.plausible import early_review
@@ -143,6 +144,7 @@ class Recorder:
     @property
     def indicators(self) -> Vocabulary:
         return self.vocabulary if self.vocabulary is not None else bundled_vocabulary()
+    timezone: str = "Asia/Shanghai"          # the configured zone, for the times its messages give
 
     def _cluster(self, cluster_id: str) -> tuple[ClusterRow, Pack]:
         """The cluster (its id matched without regard to case, its row locked until the transaction ends, so two
@@ -227,11 +229,11 @@ class Recorder:
             raise InputError("fact {number} is the retraction of fact {replaces}, not a fact to correct", number=number,
                              replaces=old.replaces)
         if later is not None:
-            template = ("fact {number} was retracted by fact {later} ({who}, {when} UTC): record it anew"
+            template = ("fact {number} was retracted by fact {later} ({who}, {when}): record it anew"
                         if later.retracts else
-                        "fact {number} was superseded by fact {later} ({who}, {when} UTC): correct fact {later}")
+                        "fact {number} was superseded by fact {later} ({who}, {when}): correct fact {later}")
             raise ConflictError(template, number=number, later=later.number, who=later.recorded_by,
-                                when=f"{later.recorded_at:%Y-%m-%d %H:%M}")
+                                when=person_time(later.recorded_at, self.timezone))
         return old
 
     def amend(self, number: int, options: Mapping[str, Any], reason: str | None) -> Outcome:

@@ -116,14 +116,15 @@ def user_list(app: App) -> None:
     app.require_database()
     from monitor import clock
     from monitor.actions.accounts import list_users
+    from monitor.views.times import person_time
 
     listed = _in_transaction(app, lambda s: list_users(s, clock.now_utc()))
     if not listed:
         echo(Said("no users: `monitor user add NAME --role admin` adds the first"))
     for item in listed:
         state = (Said("disabled") if item.disabled else
-                 Said("locked for {addresses} until {when} UTC", addresses=", ".join(item.locked_for),
-                      when=f"{item.locked_until:%Y-%m-%d %H:%M}") if item.locked_until
+                 Said("locked for {addresses} until {when}", addresses=", ".join(item.locked_for),
+                      when=person_time(item.locked_until, app.settings.timezone)) if item.locked_until
                  else Said("active"))
         echo(Said("{name}\t{role}\t{regions}\t{state}\t{tokens} API token(s)", name=item.account.name,
                   role=item.account.role, regions=", ".join(item.account.covers) or Said("all regions"), state=state,

@@ -55,21 +55,25 @@ DATE = DateType()
 
 
 class MomentType(click.ParamType):  # type: ignore[type-arg]
-    """A moment: ``2026-03-01T09:30``, ``2026-03-01 09:30:00+08:00`` or a bare date (the end of that day). Without
-    an offset it is read in the configured zone (``moment`` turns it into UTC)."""
+    """A moment (monitor/views/times.py's ``read_moment``): what ``history`` prints (``2026-03-01 09:30:00+08:00``),
+    any ISO 8601 time (``2026-03-01T09:30``, ``2026-03-01T01:30:00Z``) or a bare date (the end of that day); a time
+    to the second or minute is the end of that second or minute. Without an offset it is read in the configured
+    zone (``moment`` turns it into UTC)."""
     name = "timestamp"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        from monitor.views.times import read_moment
+
         if isinstance(value, dt.datetime):
             return value
         text = str(value).strip()
+        if len(text) == 10:
+            DATE.convert(text, param, ctx)      # the date's own errors (out of range …)
         try:
-            if len(text) == 10:
-                return dt.datetime.combine(DATE.convert(text, param, ctx), dt.time.max)
-            return dt.datetime.fromisoformat(text)
+            return read_moment(text)
         except ValueError:
-            self.fail(said(Said("{value!r} is not a timestamp such as 2026-03-01T09:30 or 2026-03-01T09:30+08:00",
-                                value=value)), param, ctx)
+            self.fail(said(Said("{value!r} is not a timestamp such as 2026-03-01 09:30:00+08:00 (as history prints "
+                                "it), 2026-03-01T09:30 or 2026-03-01", value=value)), param, ctx)
 
 
 MOMENT = MomentType()
@@ -178,8 +182,9 @@ def selection_options(f: F) -> F:
     wrapped = click.option("--include-archived", is_flag=True,
                            help="Archived clusters too (`monitor roster archive`).")(with_selection)
     wrapped = click.option("--known-at", type=MOMENT,
-                           help="The record as it stood at this moment (later corrections unseen); a bare date: "
-                                "the end of that day. Without an offset, in the configured zone.")(wrapped)
+                           help="The record as it stood at this moment (later corrections unseen): a time as "
+                                "history prints it, any ISO time, or a bare date (the end of that day). Without an "
+                                "offset, in the configured zone.")(wrapped)
     wrapped = click.option("--region", help="Only the clusters of this region (盟市/地州市).")(wrapped)
     wrapped = click.option("--regime", help="Only the clusters of this regime.")(wrapped)
     wrapped = click.option("--cluster", "cluster_ids", multiple=True, help="Only this cluster (repeatable).")(wrapped)

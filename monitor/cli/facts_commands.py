@@ -135,7 +135,8 @@ def _write(app: App, act: Callable[[Recorder], Outcome]) -> None:
     from monitor.actions.record import Recorder
 
     with transaction(app.sessions) as session:
-        message = act(Recorder(session, app.packs, who(), clock.now_utc(), app.today(), vocabulary=app.vocabulary))
+        message = act(Recorder(session, app.packs, who(), clock.now_utc(), app.today(), vocabulary=app.vocabulary,
+                               timezone=app.settings.timezone))
     echo(message.message)
 
 
@@ -322,7 +323,7 @@ def history(app: App, cluster: str, known_at: dt.datetime | None, reminders: boo
         return
     pack = app.packs.get(found.regime)
     click.echo("\n".join(history_lines(found, entries if reminders else collapsed(entries), at,
-                                       app.settings.language, pack.title if pack else None)))
+                                       app.settings.timezone, app.settings.language, pack.title if pack else None)))
 
 
 @click.group()

@@ -95,18 +95,16 @@ def write_sheet(app: App, file: Path, targets: bool) -> None:
     """`monitor template --indicators` (or `--targets`): the sheet for the clusters on the roster, the values or
     targets recorded filled in."""
     from db.queries import Scope, load_facts
-    from monitor.views.indicator_sheets import write_indicators_template, write_targets_template
+    from monitor.views.indicator_sheets import monitoring_years, write_monitoring_sheet
 
     with app.reader.connect() as conn:
         facts = load_facts(conn, Scope())
+    rows = write_monitoring_sheet(file, facts, app.vocabulary, app.today(), app.settings.language, targets)
     if targets:
-        rows = write_targets_template(file, facts, app.vocabulary, app.settings.language)
         echo(Said("{file}: the plan targets' sheet, {rows} targets recorded, for `monitor import-indicators --targets`",
                   file=file, rows=rows))
         return
-    year = app.today().year
-    years = [year - 3, year - 2, year - 1]
-    rows = write_indicators_template(file, facts, app.vocabulary, years, app.settings.language)
+    years = monitoring_years(app.today())
     echo(Said("{file}: the data sheet, {rows} rows ({clusters} clusters × {first}–{last}), {indicators} indicators, "
               "for `monitor import-indicators`", file=file, rows=rows, clusters=len(facts), first=years[0],
               last=years[-1], indicators=len(app.vocabulary)))

@@ -140,13 +140,26 @@ def template(app: App, file: Path, facts: bool, backfill: bool, indicators: bool
 @click.command()
 @config_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--monitoring", is_flag=True, help="The annual assessment report (FILE.html, .pdf or .xlsx): "
+              "indicators over the years, the standard item by item, ranks, the clusters at risk, charts.")
+@click.option("--year", type=click.IntRange(1990, 2199),
+              help="With --monitoring: the year assessed (default: the year before the --as-of day's).")
 @selection_options
 @pass_app
-def report(app: App, file: Path, selection: Selection) -> None:
+def report(app: App, file: Path, monitoring: bool, year: int | None, selection: Selection) -> None:
     """One self-contained page (FILE.html, or FILE.pdf printed by Chromium): counts, totals by region, a
-    twelve-month chart of due dates, the clusters with warnings and their articles."""
+    twelve-month chart of due dates, the clusters with warnings and their articles. With --monitoring: the
+    annual assessment report."""
     from monitor import clock
-    from monitor.overview import evaluated
+    from monitor.errors import InputError
+    from monitor.overview import evaluated, holds
+    from monitor.views.console import acked_by_cluster
+
+    if monitoring:
+        _assessment(app, file, year, selection)
+        return
+    if year is not None:
+        raise InputError("--year is for the assessment report: give --monitoring too")
     from monitor.views.report import write_report
 
     if file.suffix.lower() not in (".html", ".htm", ".pdf"):
@@ -156,9 +169,31 @@ def report(app: App, file: Path, selection: Selection) -> None:
                          file=file)
     settings = app.settings
     result = write_report(file, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
-                          settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from())
+                          settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from(),
+                          acked_by_cluster(holds(app, selection)))
     echo(Said("{file}: {clusters} clusters, {warnings} warnings as of {day}", file=file, clusters=result.clusters,
               warnings=sum(result.severities.values()), day=selection.as_of))
+
+
+def _assessment(app: App, file: Path, year: int | None, selection: Selection) -> None:
+    """`monitor report --monitoring`: docs/interface.md, "Annual monitoring"."""
+    from monitor import clock
+    from monitor.errors import InputError
+    from monitor.overview import evaluated
+    from monitor.views.assessment import write_assessment
+
+    if file.suffix.lower() not in (".html", ".htm", ".pdf", ".xlsx"):
+        raise InputError("{file}: the assessment report is written as .html, .pdf or .xlsx", file=file)
+    year = year if year is not None else selection.as_of.year - 1
+    if year > selection.as_of.year:
+        raise InputError("--year {year} is after the --as-of day's year ({day})", year=year, day=selection.as_of)
+    settings = app.settings
+    page = write_assessment(file, evaluated(app, selection), year, app.vocabulary, selection.as_of,
+                            clock.now_utc(), settings.language, settings.timezone, settings.department,
+                            {p.id: p.title for p in app.packs.values()})
+    echo(Said("{file}: the assessment of {year}, {clusters} clusters, {risky} at risk at their next review, as of "
+              "{day}", file=file, year=year, clusters=len(page.subjects), risky=len(page.risky),
+              day=selection.as_of))
 
 
 #: the most working days counted at once: about fourteen years, so that any start up to 2199 ends on a day a date

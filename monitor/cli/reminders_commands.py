@@ -147,11 +147,15 @@ def _check_channel_regions(app: App) -> None:
 @pass_app
 def run(app: App) -> None:
     """The daemon: scans, reminders and digests on schedule; stops cleanly on SIGTERM/SIGINT."""
+    from jobs.drill import check_send
     from jobs.logs import configure
     from jobs.scheduler import run_daemon
 
     app.packs  # noqa: B018 - a pack that fails to load stops the daemon before it starts, naming the file
     app.settings.check_channels()   # so does a channel whose address or secret cannot be read
+    folder = check_send(app, "monitor run")     # MONITOR_NOW ahead: refused, unless this is a drill database
+    if folder is not None:
+        echo(Said("drill database: every message is written to {folder}, none is sent", folder=folder))
     _check_channel_regions(app)     # and a channel's region no cluster has (it would never be posted to)
     configure()
     run_daemon(app)
@@ -161,17 +165,41 @@ def run(app: App) -> None:
 @config_option
 @click.option("--as-of", type=DATE, help="The round's day (default: today in the configured zone).")
 @click.option("--send", "mode", flag_value="send", help="Send the round now.")
+@click.option("--approve", "mode", flag_value="approve",
+              help="Release a held round (the newest, or --round ID) to the recipients it holds, once.")
+@click.option("--refuse", "mode", flag_value="refuse", help="Refuse a held round (--reason is required): it stays held.")
+@click.option("--round", "round_id", help="The held round to approve or refuse (default: the newest).")
+@click.option("--reason", default="", help="Why a held round is refused.")
 @click.option("--preview", type=click.Path(path_type=Path, file_okay=False),
               help="Write the round's messages to DIR (.eml e-mails, .json chat posts); nothing is sent or recorded.")
 @pass_app
-def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | None) -> None:
-    """One digest round by hand: --preview DIR writes it, --send sends it (and records it, as the daemon does)."""
-    from jobs.manual import preview_round, send_round
+def digest(app: App, as_of: dt.date | None, mode: str | None, round_id: str | None, reason: str,
+           preview: Path | None) -> None:
+    """One digest round by hand: --preview DIR writes it, --send sends it (and records it, as the daemon does);
+    --approve or --refuse decides a round held because its recipient set grew."""
+    from jobs.drill import check_send
+    from jobs.manual import approve_round, preview_round, refuse_round, send_round
 
     if (mode is None) == (preview is None):
-        raise click.UsageError(said(Said("give exactly one of --send and --preview DIR")))
+        raise click.UsageError(said(Said("give exactly one of --send, --approve, --refuse and --preview DIR")))
     app.require_database()
     app.packs  # noqa: B018 - a round evaluates: a pack that fails to load refuses it before anything is written
+    if mode == "refuse":
+        decided = refuse_round(app, round_id, reason)
+        echo(Said("round {round} refused by {who}: what it holds stays held ({reason})", round=decided.id,
+                 who=decided.decided_by, reason=decided.reason))
+        return
+    if mode in ("send", "approve"):
+        folder = check_send(app, f"monitor digest --{mode}")   # MONITOR_NOW ahead: refused, unless a drill database
+        if folder is not None:
+            echo(Said("drill database: every message is written to {folder}, none is sent", folder=folder))
+    if mode == "approve":
+        released, counts = approve_round(app, round_id)
+        echo(Said("round {round} approved by {who}: {messages} messages released ({obsolete} reminders obsolete, "
+                 "{suppressed} suppressed since)", round=released.round.id, who=released.round.decided_by,
+                 messages=len(released.messages), obsolete=released.obsolete, suppressed=released.suppressed))
+        _counts(counts)
+        return
     day = as_of or app.today()
     if mode == "send" and day > app.today():
         from monitor.errors import InputError
@@ -182,8 +210,12 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | No
         paths = preview_round(app, day, preview)
         echo(Said("{count} messages written to {directory}", count=len(paths), directory=preview))
         return
-    counts = send_round(app, day)
-    click.echo(", ".join(said(Said("{state} {count}", state=Said(key), count=value)) for key, value in counts.items()))
+    counts, held = send_round(app, day)
+    _counts(counts)
+    if held is not None:
+        echo(Said("held: round {round} holds {count} deliveries ({kinds}) because the recipient set grew ({grown}); "
+                 "monitor digest --approve sends them, once", round=held.id, count=held.deliveries, kinds=held.kinds,
+                 grown=held.grown))
     if not counts.get("sent") and (counts.get("retry") or counts.get("failed")):
         echo(Said("error: {problem}", problem=Said(
             "nothing could be sent: {retry} messages wait for a retry, {failed} were refused (the daemon's log says "
@@ -191,4 +223,25 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, preview: Path | No
         raise SystemExit(1)
 
 
-COMMANDS = (ack, snooze, holds, run, digest)
+def _counts(counts: dict[str, int]) -> None:
+    click.echo(", ".join(said(Said("{state} {count}", state=Said(key), count=value)) for key, value in counts.items()))
+
+
+@click.command()
+@config_option
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@pass_app
+def drill(app: App, directory: Path) -> None:
+    """A copy of the database in DIRECTORY that can never reach a real recipient: what it sends is written to
+    DIRECTORY/outbox. Run the drill on it with MONITOR_DATABASE_URL and MONITOR_NOW."""
+    from jobs.drill import make_drill
+    from monitor import clock
+
+    app.require_database()
+    path = make_drill(app, directory, clock.now_utc())
+    echo(Said("drill database {path}: whatever it sends is written to {outbox}, never to a server or a robot",
+             path=path, outbox=path.parent / "outbox"))
+    echo(Said("use it with: MONITOR_DATABASE_URL=sqlite:///{path} MONITOR_NOW=… monitor run", path=path))
+
+
+COMMANDS = (ack, snooze, holds, run, digest, drill)

@@ -13,9 +13,11 @@ from typing import NamedTuple
 from monitor.rules.bars import barred_as_of
 from monitor.rules.dates import add_months, anniversary, default_valid_until, extended, last_day_in_force
 from monitor.rules.facts import EvaluationResult, Facts, Review
+from monitor.rules.monitoring import monitoring
 from monitor.rules.packs import Pack
 from monitor.rules.states import ClusterState, ObligationState, Severity
-from monitor.rules.verdict import Alert, Obligation, Publicity, Verdict
+from monitor.rules.targets import DEFAULT_MARGIN
+from monitor.rules.verdict import Alert, Obligation, Publicity, StandardVerdict, Verdict
 from monitor.rules.workdays import Coverage, WorkCalendar
 
 #: How long a change filed late stays a warning after its filing (a choice of ours: see docs/rules.md).
@@ -72,11 +74,14 @@ def initial_valid_until(pack: Pack, facts: Facts) -> dt.date | None:
 
 
 def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
-             monitoring_from: dt.date | None = None) -> Verdict:
+             monitoring_from: dt.date | None = None, plan_margin: float = DEFAULT_MARGIN) -> Verdict:
     """``monitoring_from``: the baseline (监测起始日, docs/rules.md): an obligation due before it that no fact
-    settles is ``unrecorded``, raising no warning; None (no baseline) evaluates every obligation as due."""
+    settles is ``unrecorded``, raising no warning; None (no baseline) evaluates every obligation as due.
+    ``plan_margin``: how far (percent of the line's value) a plan target's indicator may fall behind its straight
+    line before plan_target_behind (config monitoring.plan_target_margin)."""
     revoked_on = facts.revoked_on if facts.revoked_on is not None and facts.revoked_on <= as_of else None
-    valid_until, obligations, warnings = _assess(pack, facts, as_of, calendar, revoked_on, monitoring_from)
+    valid_until, obligations, warnings, standards = _assess(pack, facts, as_of, calendar, revoked_on, monitoring_from,
+                                                            plan_margin)
     if revoked_on is None:
         _incidents(pack, facts, as_of, warnings)
         state = ClusterState.EXPIRED if valid_until is not None and as_of > valid_until else ClusterState.IN_FORCE
@@ -89,17 +94,20 @@ def evaluate(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar,
         standing: set[str] | None = None
         if revoked_on < as_of:
             # nothing dated after the revocation raises a warning: only those standing on its day may stay
-            valid_until, _, then = _assess(pack, facts, revoked_on, calendar, revoked_on, monitoring_from)
+            valid_until, _, then, _ = _assess(pack, facts, revoked_on, calendar, revoked_on, monitoring_from,
+                                              plan_margin)
             standing = {w.key for w in then}
         warnings = [w for w in warnings
                     if (standing is None or w.key in standing) and w.obligation not in dropped]
     return Verdict(facts.cluster.id, state, valid_until, tuple(obligations), tuple(warnings),
-                   _publicity(pack, facts, calendar), barred_as_of(pack, facts, as_of))
+                   _publicity(pack, facts, calendar), barred_as_of(pack, facts, as_of), standards)
 
 
 def _assess(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar, revoked_on: dt.date | None,
-            baseline: dt.date | None) -> tuple[dt.date | None, list[Obligation], list[Alert]]:
-    """The obligations and warnings of every rule but the incidents, as of ``as_of``, and the last day in force."""
+            baseline: dt.date | None, plan_margin: float = DEFAULT_MARGIN
+            ) -> tuple[dt.date | None, list[Obligation], list[Alert], tuple[StandardVerdict, ...]]:
+    """The obligations and warnings of every rule but the incidents, as of ``as_of``, the last day in force and
+    the standard's verdicts."""
     obligations: list[Obligation] = []
     warnings: list[Alert] = []
     periods = _renewal(pack, facts, as_of, obligations, warnings, baseline)
@@ -109,7 +117,10 @@ def _assess(pack: Pack, facts: Facts, as_of: dt.date, calendar: WorkCalendar, re
     _assessments(pack, facts, as_of, warnings)
     _evaluations(pack, facts, as_of, calendar, valid_until, obligations, warnings, baseline)
     _rectifications(pack, facts, as_of, calendar, obligations, warnings, baseline)
-    return valid_until, obligations, warnings
+    standards, monitored = monitoring(pack, facts, as_of, valid_until, periods[-1].result_on if periods else None,
+                                      plan_margin)
+    warnings += monitored
+    return valid_until, obligations, warnings, standards
 
 
 def failed_verdict(cluster_id: str, error: str) -> Verdict:

@@ -121,7 +121,8 @@ def load_vocabulary(extra_dir: Path | None = None) -> Vocabulary:
 def described(vocabulary: Mapping[str, Indicator] | Vocabulary) -> list[Said]:
     """One line per indicator: code, label, unit and range (for `monitor regimes` and the docs)."""
     items = vocabulary.values() if isinstance(vocabulary, Mapping) else vocabulary
-    return [Said("{code}  {label} ({unit}; {allowed})", code=i.code, label=i.label, unit=i.unit, allowed=i.allowed)
+    return [Said("{code}  {label} ({unit}; {allowed})", code=i.code, label=i.label, unit=i.unit,
+                 allowed=Said(i.allowed))     # the four ranges are words of their own (checks.ALLOWED_WORDS)
             for i in items]
 
 

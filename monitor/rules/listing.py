@@ -40,7 +40,7 @@ def shown(facts: Facts, verdict: Verdict, as_of: dt.date) -> Evaluated:
     if len(warnings) > 1:
         warnings = tuple(sorted(warnings, key=_severity_first))
     return Evaluated(facts, Verdict(verdict.cluster_id, verdict.state, verdict.valid_until, obligations, warnings,
-                                    verdict.publicity, verdict.reapply_barred_until))
+                                    verdict.publicity, verdict.reapply_barred_until, verdict.standards))
 
 
 def unrecorded(verdict: Verdict) -> int:

@@ -21,6 +21,8 @@ from msgspec import Meta, Struct
 from monitor import schema
 from monitor.errors import PackError, Said
 from monitor.rules.dates import month_day
+from monitor.rules.indicators import load_vocabulary
+from monitor.rules.standard_items import StandardItem, check_items, check_standards
 from monitor.rules.states import Severity
 
 ROLES = ("operator", "bureau")
@@ -256,6 +258,8 @@ class PackFile(_Section, frozen=True, kw_only=True):
     publicity: Publicity | None = None
     revocation: Revocation | None = None
     batches: tuple[Batch, ...] = ()
+    standard: Annotated[tuple[StandardItem, ...], Meta(description=(
+        "the certification standard's items ([[standard]], pack language v3), each with its article"))] = ()
     replaces: Annotated[bool, Meta(description="true in a pack of packs_dir that replaces the bundled pack of the same id; "
                                    "without it such a pack is refused, so that no bundled policy is replaced unawares "
                                    "(`monitor regimes` says which packs replace one)")] = False
@@ -273,6 +277,7 @@ class PackFile(_Section, frozen=True, kw_only=True):
                 raise ValueError(f"batches[{index}].report_due: the pack has no [annual_report]")
             if (batch.valid_until or batch.validity_years) and self.validity is None:
                 raise ValueError(f"batches[{index}]: sets validity but the pack has no [validity]")
+        check_items(self.standard)
 
 
 class Pack(PackFile, frozen=True, kw_only=True):
@@ -365,11 +370,14 @@ def check_packs(directory: Path) -> list[Said]:
     if not directory.is_dir():
         return [Said("{directory}: not a directory", directory=directory)]
     problems = []
+    vocabulary = load_vocabulary()
     files = sorted(directory.glob("*.toml"))
     bundled = _bundled()
     for path in files:
         try:
-            _check_replaces(parse_pack(_read_toml(path, str(path)), str(path), expected_id=path.stem), bundled)
+            pack = parse_pack(_read_toml(path, str(path)), str(path), expected_id=path.stem)
+            _check_replaces(pack, bundled)
+            check_standards((pack,), vocabulary)
         except PackError as exc:
             problems.append(exc.said)
     return problems if files else [Said("{directory}: no *.toml files", directory=directory)]

@@ -13,7 +13,9 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
+from monitor.rules.dates import add_months
 from monitor.rules.facts import Cluster
+from monitor.rules.monitoring import RUN_UP_MONTHS
 from monitor.rules.packs import Pack
 from monitor.rules.verdict import Obligation, Verdict
 
@@ -30,6 +32,9 @@ WARNING_SECTION = {
     "incident": "incidents",
     "evaluation_overdue": "evaluation", "evaluation_not_passed": "evaluation",
     "rectification_overdue": "rectification", "failed_after_rectification": "rectification",
+    # annual monitoring: the run-up to the review (validity) and the report's figures (annual_report)
+    "standard_unmet": "validity", "standard_no_data": "validity", "plan_target_behind": "validity",
+    "plan_target_missed": "validity", "indicator_inconsistent": "annual_report",
 }
 
 
@@ -99,13 +104,18 @@ def next_change(verdict: Verdict, as_of: dt.date, lead_days: dict[str, tuple[int
     day), the day after it falls due (it turns
     overdue, and its warning appears) and each overdue step after; a repeating warning's next repeat from the
     day it was first seen (``first_seen``, by key); the day after the validity ends (validity_expired); and
-    January 1, when next year's annual reports become known.
+    January 1, when next year's annual reports become known (and 近三年 moves on); with a standard, the day the
+    run-up to the review opens (12 months before the last day; an application window's opening is a day already).
     """
     if verdict.state == "revoked":
         return NEVER
     days = [dt.date(as_of.year + 1, 1, 1)]
     if verdict.valid_until is not None and verdict.valid_until >= as_of:
         days.append(verdict.valid_until + dt.timedelta(days=1))
+        # annual monitoring: the run-up to the review opens (standard_unmet and standard_no_data appear)
+        run_up = add_months(verdict.valid_until + dt.timedelta(days=1), -RUN_UP_MONTHS)
+        if verdict.standards and run_up > as_of:
+            days.append(run_up)
     reminded: set[str] = set()
     for o in verdict.obligations:
         if not o.is_open or o.due is None:

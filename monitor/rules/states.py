@@ -56,6 +56,7 @@ class StandardState(StrEnum):
 class DeliveryState(StrEnum):
     """A reminder owed to one recipient."""
     PENDING = "pending"         # recorded by a scan, in no message yet
+    HELD = "held"               # in a round whose recipient set grew: waits for an administrator's approval
     QUEUED = "queued"           # claimed into a message
     SENT = "sent"               # the server accepted its message
     FAILED = "failed"           # the server refused its message for good
@@ -73,13 +74,38 @@ class MessageState(StrEnum):
 
 #: the only moves a delivery makes; anything else is a bug
 DELIVERY_MOVES: dict[DeliveryState, frozenset[DeliveryState]] = {
-    DeliveryState.PENDING: frozenset({DeliveryState.QUEUED, DeliveryState.SUPPRESSED, DeliveryState.OBSOLETE}),
+    DeliveryState.PENDING: frozenset({DeliveryState.QUEUED, DeliveryState.SUPPRESSED, DeliveryState.OBSOLETE,
+                                      DeliveryState.HELD}),
+    # approved: into its round's message (once), or obsolete or suppressed as of then; refused: it stays held
+    DeliveryState.HELD: frozenset({DeliveryState.QUEUED, DeliveryState.OBSOLETE, DeliveryState.SUPPRESSED}),
     DeliveryState.QUEUED: frozenset({DeliveryState.SENT, DeliveryState.FAILED}),
     DeliveryState.SENT: frozenset(),
     DeliveryState.FAILED: frozenset(),
     DeliveryState.SUPPRESSED: frozenset(),
     DeliveryState.OBSOLETE: frozenset({DeliveryState.PENDING}),     # never sent, and a correction reopened it
 }
+
+class RoundState(StrEnum):
+    """A digest round, as recorded for its recipient set (docs/rules.md, "Who is mailed")."""
+    SENT = "sent"           # sent to its whole recipient set
+    HELD = "held"           # the set grew: administrators were sent theirs, the rest wait for approval
+    APPROVED = "approved"   # an administrator released what it held (once)
+    REFUSED = "refused"     # an administrator refused: what it holds stays held, with who and why
+
+
+#: a held round is approved or refused once; a refused one may still be approved later
+ROUND_MOVES: dict[RoundState, frozenset[RoundState]] = {
+    RoundState.SENT: frozenset(),
+    RoundState.HELD: frozenset({RoundState.APPROVED, RoundState.REFUSED}),
+    RoundState.APPROVED: frozenset(),
+    RoundState.REFUSED: frozenset({RoundState.APPROVED}),
+}
+
+
+def round_sources(target: RoundState) -> tuple[RoundState, ...]:
+    """The states a round may move to ``target`` from."""
+    return tuple(state for state, moves in ROUND_MOVES.items() if target in moves)
+
 
 #: the only moves a message makes: a claim ends sent, failed or in retry; a retry (or a lapsed claim) is claimed again
 MESSAGE_MOVES: dict[MessageState, frozenset[MessageState]] = {

@@ -16,19 +16,22 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from monitor.rules.checks import REQUIRED
+from monitor.rules.collation import pinyin_key
 from monitor.rules.facts import FACT_KINDS, NAMES
 from monitor.rules.history import Entry
 from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated, urgency
+from monitor.rules.monitoring import figures
 from monitor.rules.packs import Pack
 from monitor.rules.principal import grounds
 from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert
 from monitor.rules.vocabulary import COLUMN_VOCABULARY, DATE_COLUMNS, detail_values, spelled
 from monitor.views.history_lines import collapsed, said
+from monitor.views.times import person_time
 from monitor.views.words import cited, obligation_label, term, warning_message, words
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50                    # the overview pages by 50 at every width (a phone scrolls 50 cards, not 500)
 SORTS = ("urgency", "id", "name", "region", "due", "warnings")
 
 
@@ -159,7 +162,7 @@ def overview(listed: Sequence[Row], severity: str | None = None, search: str | N
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     return Overview(rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(rows), page, pages,
-                    [(region, *regions[region]) for region in sorted(regions)])
+                    [(region, *regions[region]) for region in sorted(regions, key=pinyin_key)])
 
 
 # --- one cluster ------------------------------------------------------------------------------------------------
@@ -188,13 +191,24 @@ def acked_by_cluster(holds: Iterable[Hold]) -> dict[str, dict[str, dt.date]]:
     return found
 
 
+def standards_of(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[dict[str, Any]]:
+    """Each item of the regime's standard: its words, article, verdict, the figures compared and the missing years."""
+    regime = item.facts.cluster.regime
+    return [{"id": s.item, "label": s.label, "basis": cite(packs, regime, s.basis), "state": s.state,
+             "state_label": term(s.state, lang),
+             "figures": " | ".join(figures(m).replace("growth", term("growth", lang)) for m in s.alternatives
+                                   if m.values) or "—",
+             "missing": "、".join(str(y) for y in sorted({y for m in s.alternatives for y in m.missing})) or ""}
+            for s in item.verdict.standards]
+
+
 def timeline(entries: Sequence[Entry], zone: dt.tzinfo, lang: str = "en") -> list[dict[str, Any]]:
     """The history, newest first, each fact version with its number and state (current ones can be corrected);
     the reminders of a subject as one entry whose ``deliveries`` list them."""
     daemon = "守护进程" if lang == "zh" else "daemon"
-    return [{"at": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "type": e.type, "by": e.by or daemon,
-             "text": said(e, lang),
-             "deliveries": [{"at": d.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "text": said(d, lang)}
+    return [{"at": person_time(e.at, zone), "type": e.type, "by": e.by or daemon,
+             "text": said(e, zone, lang),
+             "deliveries": [{"at": person_time(d.at, zone), "text": said(d, zone, lang)}
                             for d in _deliveries(e)],
              "number": e.fields.get("number") if e.type == "fact" else None,
              "kind": e.fields.get("kind"), "state": e.fields.get("state"),

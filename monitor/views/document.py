@@ -16,7 +16,7 @@ import msgspec
 
 from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated, unrecorded
-from monitor.rules.verdict import Alert, Obligation
+from monitor.rules.verdict import Alert, Measured, Obligation, StandardVerdict
 from monitor.views.words import calendar_note, warning_message
 
 _encoder = msgspec.json.Encoder()
@@ -54,10 +54,37 @@ def _with_calendar(data: dict[str, Any], item: Obligation | Alert, lang: str) ->
     return data
 
 
+def _number(value: float) -> float | int:
+    """A whole number as one (40, not 40.0)."""
+    return int(value) if value.is_integer() else value
+
+
+def _measured_json(m: Measured) -> dict[str, Any]:
+    data: dict[str, Any] = {"indicator": m.indicator, "comparison": m.comparison, "threshold": _number(m.threshold),
+                            "window": m.window, "state": m.state,
+                            "values": {key: _number(value) for key, value in m.values}}
+    if m.missing:
+        data["missing"] = list(m.missing)
+    if m.growth is not None:
+        data["growth"] = m.growth
+    return data
+
+
+def standard_json(s: StandardVerdict) -> dict[str, Any]:
+    """One item of the standard (docs/interface.md, "The overview"): the comparison that decides it (the first
+    met, else the first without data, else the first) at the top, every alternative (或) in ``alternatives``."""
+    deciding = next((m for m in s.alternatives if m.state == s.state), s.alternatives[0])
+    data = {"item": s.item, "label": s.label, **_measured_json(deciding), "state": s.state, "basis": s.basis}
+    if len(s.alternatives) > 1:
+        data["alternatives"] = [_measured_json(m) for m in s.alternatives]
+    return data
+
+
 def cluster_json(item: Evaluated, lang: str) -> dict[str, Any]:
-    """One cluster of the document, as the overview shows it (listed obligations, warnings most severe first)."""
+    """One cluster of the document, as the overview shows it (listed obligations, warnings most severe first; a
+    cluster whose pack has a standard, its ``standards``)."""
     cluster, verdict = item.facts.cluster, item.verdict
-    return {
+    data = {
         "id": cluster.id,
         "name": cluster.name,
         "regime": cluster.regime,
@@ -74,6 +101,9 @@ def cluster_json(item: Evaluated, lang: str) -> dict[str, Any]:
             "start": _iso(verdict.publicity.start), "end": _iso(verdict.publicity.end),
             "basis": verdict.publicity.basis, "calendar": verdict.publicity.calendar},
     }
+    if verdict.standards:
+        data["standards"] = [standard_json(s) for s in verdict.standards]
+    return data
 
 
 def rendered(item: Evaluated, lang: str, indent: bool) -> tuple[bytes, int]:

@@ -10,6 +10,7 @@ from monitor.rules.checks import number
 from monitor.rules.facts import Cluster
 from monitor.rules.history import Entry
 from monitor.rules.texts import one_line
+from monitor.views.times import person_time
 
 
 def _value(value: object) -> object:
@@ -35,11 +36,12 @@ def history_json(cluster: Cluster, entries: Sequence[Entry], known_at: dt.dateti
     }
 
 
-def said(entry: Entry, lang: str = "en") -> str:
-    """What an entry says, in one line (history's lines, the console's timeline): whatever a stored text holds
-    (one stored before free texts were checked), its control characters are printed as escapes. In Chinese, a
-    sentence with each key beside its word: 事实10：年度报告（report）年度2025，已被事实12更正（原因：…）."""
-    return one_line(_said_zh(entry) if lang == "zh" else _said(entry))
+def said(entry: Entry, zone: str | dt.tzinfo, lang: str = "en") -> str:
+    """What an entry says, in one line (history's lines, the console's timeline), its times in ``zone``: whatever
+    a stored text holds (one stored before free texts were checked), its control characters are printed as
+    escapes. In Chinese, a sentence with each key beside its word: 事实10：年度报告（report）年度2025，已被事实12更正
+    （原因：…）."""
+    return one_line(_said_zh(entry, zone) if lang == "zh" else _said(entry, zone))
 
 
 def collapsed(entries: Sequence[Entry]) -> list[Entry]:
@@ -66,7 +68,7 @@ def _word(key: str, lang: str) -> str:
     return f"{word}{rest}（{key}）" if word else key
 
 
-def _said_zh(entry: Entry) -> str:
+def _said_zh(entry: Entry, zone: str | dt.tzinfo) -> str:
     from monitor.views.words import term, words
 
     f = entry.fields
@@ -92,7 +94,8 @@ def _said_zh(entry: Entry) -> str:
         return f"{_word(str(f['subject']), 'zh')}：已提醒{f['count']}次，最近{str(_value(f['last']))[:10]}"
     state = {"pending": "待发送", "queued": "已排队", "sent": "已发送", "failed": "发送失败",
              "suppressed": "已确认或暂缓，未发送", "obsolete": "事项已办结，未发送"}.get(str(f["state"]), str(f["state"]))
-    sent = f"，{_utc(f['sent_at'])}" if f["sent_at"] else ""
+    sent_at = f["sent_at"]
+    sent = f"，{person_time(sent_at, zone)}" if isinstance(sent_at, dt.datetime) else ""
     late = "（补发）" if f["late"] else ""
     message = f"，消息编号{_bracketed(f['message_id'])}" if f["message_id"] else ""
     return (f"提醒{_word(str(f['subject']), 'zh')}（{term(str(f['stage']), 'zh')}（{f['stage']}），{_value(f['day'])}到点{late}）"
@@ -105,10 +108,6 @@ def _bracketed(message_id: object) -> str:
     return text if text.startswith("<") else f"<{text}>"
 
 
-def _utc(value: object) -> str:
-    return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M}Z" if isinstance(value, dt.datetime) else str(value)
-
-
 def _zh_value(value: object) -> str:
     from monitor.views.words import term
 
@@ -116,7 +115,7 @@ def _zh_value(value: object) -> str:
     return term(shown, "zh") if isinstance(shown, str) and not shown[:1].isdigit() else str(shown)
 
 
-def _said(entry: Entry) -> str:
+def _said(entry: Entry, zone: str | dt.tzinfo) -> str:
     f = entry.fields
     if entry.type == "fact":
         values = " ".join(f"{name}={_shown(f[name])}" for name in f
@@ -135,24 +134,26 @@ def _said(entry: Entry) -> str:
         return f"{entry.type} {f['subject']} until {_value(f['until'])}: {f['note']}"
     if entry.type == "reminders":
         return f"reminders {f['subject']}: {f['count']} deliveries, the latest {str(_value(f['last']))[:10]}"
-    sent = f" {_value(f['sent_at'])}" if f["sent_at"] else ""
+    sent_at = f["sent_at"]
+    sent = f" {person_time(sent_at, zone)}" if isinstance(sent_at, dt.datetime) else ""
     late = " late" if f["late"] else ""
     message = f" {_bracketed(f['message_id'])}" if f["message_id"] else ""
     return (f"reminder {f['subject']} {f['stage']} (crossed {_value(f['day'])}{late}) to {f['recipient']}: "
             f"{f['state']}{sent}{message}")
 
 
-def history_lines(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None, lang: str = "en",
-                  policy: str | None = None) -> list[str]:
-    """One line an entry: when (UTC), who, what. ``policy``: the regime's title, said instead of its id."""
+def history_lines(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None, timezone: str,
+                  lang: str = "en", policy: str | None = None) -> list[str]:
+    """One line an entry: when (in ``timezone``, the configured zone, with its offset: what ``--known-at``
+    takes back), who, what. ``policy``: the regime's title, said instead of its id in Chinese."""
     zh = lang == "zh"
     regime = f"《{policy}》" if policy and zh else cluster.regime
     head = one_line(f"{cluster.id} {cluster.name} ({regime})") + (
-        (f"，截至{known_at.isoformat(timespec='seconds')}的记录" if zh else
-         f", as the record stood at {known_at.isoformat(timespec='seconds')}") if known_at else "")
+        (f"，截至{person_time(known_at, timezone)}的记录" if zh else
+         f", as the record stood at {person_time(known_at, timezone)}") if known_at else "")
     lines = [head]
     daemon = "守护进程" if zh else "daemon"
-    lines.extend(f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z  {one_line(e.by or daemon):<12} {said(e, lang)}"
+    lines.extend(f"{person_time(e.at, timezone)}  {one_line(e.by or daemon):<12} {said(e, timezone, lang)}"
                  for e in entries)
     if not entries:
         lines.append("（无记录）" if zh else "(nothing recorded)")

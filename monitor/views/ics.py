@@ -24,7 +24,8 @@ from icalendar import Alarm, Calendar, Event
 from monitor.config import Settings
 from monitor.rules.facts import Cluster
 from monitor.rules.listing import Evaluated
-from monitor.rules.verdict import Obligation
+from monitor.rules.standards import figured, tally
+from monitor.rules.verdict import Obligation, StandardVerdict
 from monitor.views.files import write_whole
 from monitor.views.words import calendar_note, digest_words, obligation_label, term, words
 
@@ -51,8 +52,19 @@ def _header(lang: str, timezone: str) -> bytes:
     return text.removesuffix(b"END:VCALENDAR\r\n")
 
 
-def event(cluster: Cluster, obligation: Obligation, now: dt.datetime, lead_days: Sequence[int], lang: str) -> Event:
-    """The all-day event of one dated obligation."""
+def _standard_lines(standards: Sequence[StandardVerdict], lang: str) -> list[str]:
+    """What the renewal review's event says of annual monitoring: the items met, then each unmet and no-data one."""
+    said = words("ics", lang)
+    met, total = tally(standards)
+    lines = [said["standards"].format(met=met, total=total)]
+    for state in ("unmet", "no_data"):
+        lines += [said[f"{state}_line"].format(label=s.label, basis=s.basis) for s in standards if s.state == state]
+    return lines
+
+
+def event(cluster: Cluster, obligation: Obligation, now: dt.datetime, lead_days: Sequence[int], lang: str,
+          standards: Sequence[StandardVerdict] = ()) -> Event:
+    """The all-day event of one dated obligation (an open renewal review's lists the standard's unmet items)."""
     assert obligation.due is not None
     words = digest_words(lang)
     label = obligation_label(obligation, lang)
@@ -65,6 +77,8 @@ def event(cluster: Cluster, obligation: Obligation, now: dt.datetime, lead_days:
     note = calendar_note(obligation, lang)
     if note:
         lines.append(note)
+    if obligation.kind == "renewal_review" and obligation.is_open and figured(standards):
+        lines += _standard_lines(standards, lang)
     item = Event()
     item.add("uid", uid(cluster.id, obligation))
     item.add("dtstamp", now)
@@ -127,7 +141,7 @@ def events(items: Iterable[Evaluated], now: dt.datetime, settings: Settings,
                 if overdue is not None and obligation.state == "overdue":
                     overdue.add(facts.cluster, obligation)
                 yield event(facts.cluster, obligation, now, settings.lead_days_for(obligation.kind),
-                            settings.language)
+                            settings.language, verdict.standards)
 
 
 def write_calendar(out: BinaryIO, items: Iterable[Evaluated], now: dt.datetime, settings: Settings,

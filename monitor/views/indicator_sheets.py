@@ -4,6 +4,7 @@ recorded filled in, so that a re-import of an untouched row changes nothing), an
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,16 @@ def write_targets_template(path: Path, facts: Sequence[Facts], vocabulary: Vocab
     _instructions(book, vocabulary, lang)
     write_whole(path, book.save)
     return row - 1
+
+
+def monitoring_years(today: dt.date) -> list[int]:
+    """The years a data sheet asks for: the three before this one (the form's 近三年)."""
+    return [today.year - 3, today.year - 2, today.year - 1]
+
+
+def write_monitoring_sheet(path: Path, facts: Sequence[Facts], vocabulary: Vocabulary, today: dt.date, lang: str,
+                           targets: bool) -> int:
+    """The data sheet (or, with ``targets``, the plan targets' sheet) of ``facts``' clusters; its row count."""
+    if targets:
+        return write_targets_template(path, facts, vocabulary, lang)
+    return write_indicators_template(path, facts, vocabulary, monitoring_years(today), lang)

@@ -78,6 +78,44 @@ id = "2026"
 notice = "某工信函〔2026〕9号"
 valid_until = 2028-06-29                 # a TOML date (or "2028-06-29")
 report_due = "04-30"
+
+# the certification standard (pack language v3): one [[standard]] an item, its comparisons alternatives (或)
+[[standard]]
+id = "output"
+label = "近三年产值均在20亿元以上"        # the text's own words
+basis = "第五条（一）"
+[[standard.compare]]
+indicator = "output"                     # a code of the vocabulary (`monitor regimes` lists them)
+word = "以上"                            # 民法典 第一千二百五十九条: 以上 includes the number
+threshold = 20
+window = "each_year"                     # each of the three years before the evaluation's year
+
+[[standard]]
+id = "enterprises"
+label = "拥有不少于1家单项冠军企业或小巨人企业，或者5家以上专精特新中小企业"
+basis = "第五条（二）"
+reading = "两类企业数相加比较"             # how the pack reads an ambiguous text
+[[standard.compare]]
+indicator = "champions+little_giants"    # a sum
+word = "不少于"
+threshold = 1
+window = "latest"
+[[standard.compare]]                     # 或: met when either is
+indicator = "specialised_smes"
+word = "以上"
+threshold = 5
+window = "latest"
+
+[[standard]]
+id = "growth"
+label = "主导产业产值近三年年均增速高于8%"
+basis = "第五条（三）"
+[[standard.compare]]
+indicator = "leading_output"             # (V of the last year / V of the year before the three)^(1/3) - 1
+word = "高于"                            # 8 is not met
+threshold = 8
+window = "average_growth"
+reported = "leading_growth_3y"           # the report's own figure where the values are missing
 '''
 
 
@@ -279,7 +317,14 @@ def reference() -> str:
     for field in top.fields:
         kind = unwrap(field.type)
         if isinstance(kind, mi.VarTupleType):
-            lines += _section(f"[[{field.encode_name}]]", unwrap(kind.item_type))  # type: ignore[arg-type]
+            item = unwrap(kind.item_type)
+            assert isinstance(item, mi.StructType)
+            lines += _section(f"[[{field.encode_name}]]", item)
+            for inner in item.fields:          # a list of tables within each item: [[standard.compare]]
+                nested = unwrap(inner.type)
+                if isinstance(nested, mi.VarTupleType) and isinstance(unwrap(nested.item_type), mi.StructType):
+                    lines += _section(f"[[{field.encode_name}.{inner.encode_name}]]",
+                                      unwrap(nested.item_type))  # type: ignore[arg-type]
         elif isinstance(kind, mi.StructType):
             lines += _section(f"[{field.encode_name}]", kind)
     lines += ["## An annotated example", "", "```toml", EXAMPLE.rstrip(), "```", "",

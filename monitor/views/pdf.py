@@ -1,5 +1,6 @@
 """An HTML page printed to PDF by headless Chromium (Debian's ``chromium``), the browser the tests use: what is
-printed is what a person sees, CJK fonts included. No Chromium: a one-line error saying what to install."""
+printed is what a person sees, CJK fonts included. No Chromium: a one-line error saying what to install. The text
+layer is made searchable (monitor/views/pdf_text.py): 赤峰市 extracts as 赤峰市, not as the radical ⾚."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from monitor.errors import InputError
 from monitor.views.files import write_whole
+from monitor.views.pdf_text import searchable
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TIMEOUT_SECONDS = 120
@@ -41,5 +43,5 @@ def print_pdf(page: str, path: Path) -> None:
             said = done.stderr.decode(errors="replace").strip().splitlines()
             raise InputError("{path}: Chromium could not print the page: {reason}", path=path,
                              reason=said[-1] if said else done.returncode)
-        printed = target.read_bytes()
+        printed = searchable(target.read_bytes())     # its text layer the ideographs, not the radicals
     write_whole(path, lambda out: out.write(printed))

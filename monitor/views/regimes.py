@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from monitor.rules.dates import month_day
+from monitor.rules.monitoring import RUN_UP_MONTHS
 from monitor.rules.packs import Pack
 from monitor.views.words import term, words
 
@@ -77,6 +78,7 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
         bars += [w["bar_ground"].format(ground=term(g, lang), years=years) if years else
                  w["bar_ground_none"].format(ground=term(g, lang)) for g, years in bar.grounds.items()]
         lines.append(w["bar"].format(bars=w["list"].join(bars), basis=bar.basis))
+    lines += _standard(pack, lang)
     for batch in pack.batches:
         terms = []
         if batch.valid_until:
@@ -86,6 +88,26 @@ def describe_pack(pack: Pack, lang: str) -> list[str]:
         if batch.report_due:
             terms.append(w["batch_report_due"].format(**_month_day(batch.report_due)))
         lines.append(w["batch"].format(id=batch.id, notice=batch.notice, terms=w["list"].join(terms)))
+    return lines
+
+
+def _standard(pack: Pack, lang: str) -> list[str]:
+    """The standard's items (annual monitoring): each comparison as the pack reads the text's word, and its reading."""
+    if not pack.standard:
+        return []
+    w, v = words("regimes", lang), pack.validity
+    months = (v.application_window_months or RUN_UP_MONTHS) if v is not None else None
+    run_up = w["run_up_months"].format(months=months) if months else w["run_up_none"]
+    lines = [w["standard"].format(count=len(pack.standard), run_up=run_up,
+                                  review_basis=(v.review_basis or v.basis) if v is not None else w["none"])]
+    for item in pack.standard:
+        compare = w["standard_or"].join(
+            f"`{c.indicator}` {c.comparison} {c.threshold:g} {w['window_' + c.window]}"
+            + (w["standard_rates"].format(code=c.rates) if c.rates and c.rates != c.indicator else "")
+            + (w["standard_reported"].format(code=c.reported) if c.reported else "") for c in item.compare)
+        lines.append(w["standard_item"].format(id=item.id, label=item.label, basis=item.basis, compare=compare))
+        if item.reading:
+            lines.append(w["standard_reading"].format(reading=item.reading))
     return lines
 
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from monitor.rules.collation import pinyin_key
 from monitor.rules.engine import evaluate
 from monitor.rules.listing import Evaluated
 from monitor.rules.packs import Pack
@@ -29,13 +29,14 @@ from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert, Verdict
 from monitor.rules.workdays import WorkCalendar
 from monitor.views.files import write_whole
+from monitor.views.times import person_time
 from monitor.views.words import term, warning_message, words
 
 MONTHS = 12
 MAX_ROWS = 2000
 #: regime colours, in the order of the regimes' ids (colour-blind safe, Okabe–Ito)
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-CHART = {"width": 960, "height": 280, "left": 48, "bottom": 36, "top": 16}
+CHART = {"width": 960, "height": 280, "left": 64, "bottom": 44, "top": 28}
 
 @dataclass
 class Tally:
@@ -82,7 +83,10 @@ def _warning_day(warning: Alert, verdict: Verdict) -> dt.date | None:
 
 
 def tally(items: Iterable[Evaluated], as_of: dt.date, lang: str, packs: Mapping[str, Pack],
-          calendar: WorkCalendar, monitoring_from: dt.date | None = None) -> Tally:
+          calendar: WorkCalendar, monitoring_from: dt.date | None = None,
+          acked: Mapping[str, Mapping[str, dt.date]] | None = None) -> Tally:
+    """The page's counts, chart and warnings; ``acked`` (by cluster, warning key: the day an acknowledgement runs
+    through) marks a warning acknowledged, as the console marks it: it is still counted and listed."""
     start = as_of.replace(day=1)
     result = Tally(as_of, [start + relativedelta(months=n) for n in range(MONTHS)])
     horizon = start + relativedelta(months=MONTHS) - dt.timedelta(days=1)
@@ -117,7 +121,9 @@ def tally(items: Iterable[Evaluated], as_of: dt.date, lang: str, packs: Mapping[
                 "top": verdict.warnings[0].severity,
                 "warnings": [{"cluster_id": cluster.id, "severity": w.severity, "key": w.key,
                               "severity_label": said[f"severity_{w.severity}"], "message": warning_message(w, lang),
-                              "day": _warning_day(w, verdict), "basis": w.basis} for w in verdict.warnings]})
+                              "day": _warning_day(w, verdict), "basis": w.basis,
+                              "acked_until": (acked or {}).get(cluster.id, {}).get(w.key)}
+                             for w in verdict.warnings]})
         result.keep_most_severe()
     result.rows.sort(key=_row_order)
     result.hidden += max(0, len(result.rows) - MAX_ROWS)
@@ -156,10 +162,10 @@ def chart(result: Tally, lang: str) -> dict[str, Any]:
 
 
 def region_rows(result: Tally, lang: str) -> list[dict[str, Any]]:
-    """One row a region (by name; clusters without one last), and the total."""
+    """One row a region (by pinyin; clusters without one last), and the total."""
     said = words("report", lang)
-    named = sorted((name, counts) for name, counts in result.regions.items() if name)
-    rows = [{"name": name, **counts} for name, counts in named]
+    named = sorted((name for name in result.regions if name), key=pinyin_key)
+    rows = [{"name": name, **result.regions[name]} for name in named]
     if "" in result.regions:
         rows.append({"name": said["no_region"], **result.regions[""]})
     total: Counter[str] = Counter()
@@ -188,13 +194,14 @@ def _environment() -> Environment:
 
 def write_report(path: Path, items: Iterable[Evaluated], as_of: dt.date, now: dt.datetime, lang: str, timezone: str,
                  packs: Mapping[str, Pack], calendar: WorkCalendar, department: str = "",
-                 monitoring_from: dt.date | None = None) -> Tally:
+                 monitoring_from: dt.date | None = None,
+                 acked: Mapping[str, Mapping[str, dt.date]] | None = None) -> Tally:
     """The page, written whole to ``path``; a ``.pdf`` path gets the page printed by headless Chromium."""
-    result = tally(items, as_of, lang, packs, calendar, monitoring_from)
+    result = tally(items, as_of, lang, packs, calendar, monitoring_from, acked)
     said = words("report", lang)
     page = _environment().get_template("report.html").render(
         lang=lang, words=said, result=result, chart=chart(result, lang), department=department,
-        generated=now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M"),
+        generated=person_time(now, timezone),
         states=[(s, term(s, lang), result.states[s]) for s in ("in_force", "expired", "revoked")],
         severities=[(s, said[f"severity_{s}"], result.severities[s]) for s in ("revocation", "risk", "notice")],
         obligations=[(s, term(s, lang), result.obligations[s]) for s in ("overdue", "pending")],

@@ -27,10 +27,12 @@ from rich.console import Console
 from monitor.rules.holds import Hold
 from monitor.rules.listing import Evaluated, unrecorded
 from monitor.rules.principal import Grounds, grounds
+from monitor.rules.standards import figured, tally
 from monitor.rules.states import Severity
 from monitor.rules.texts import one_line
 from monitor.rules.verdict import Alert, Obligation, Verdict
 from monitor.views.cells import cell_len, cut_to, fit
+from monitor.views.times import person_time_of
 from monitor.views.words import calendar_note, term, warning_message, words
 
 #: row colour by the cluster's most severe warning
@@ -47,17 +49,29 @@ class Column(NamedTuple):
 
 COLUMNS = (
     Column("id", 24, None, 0), Column("name", 40, 10, 0), Column("regime", 16, None, 0), Column("state", 8, None, 0),
-    Column("valid_until", 11, None, 0), Column("next_due", 48, None, 1), Column("key", 44, None, 2),
-    Column("warning", 120, 24, 2),
+    Column("valid_until", 11, None, 0), Column("standards", 7, None, 0), Column("next_due", 48, None, 1),
+    Column("key", 44, None, 2), Column("warning", 120, 24, 2),
 )
 LIMITS = tuple(column.limit for column in COLUMNS)
-#: the columns shortened before the table turns to three lines a cluster (the name and the warning)
-SHORTENED = tuple(i for i, column in enumerate(COLUMNS) if column.shortened_to is not None)
-#: the card's lines: the words.toml label before them (none on the first), the columns on each, and whether the
-#: line is left out when its last cell is empty ("—": the warning line of a cluster without a warning)
-CARD = tuple((label, tuple(i for i, column in enumerate(COLUMNS) if column.card_line == line), optional)
-             for line, (label, optional) in enumerate(((None, False), ("card_next", False), ("card_warning", True))))
+#: 达标 (annual monitoring: items met / items), shown only when a listed cluster has an indicator value read
+STANDARDS = next(i for i, column in enumerate(COLUMNS) if column.key == "standards")
 GAP = 2
+
+
+def _shortened(columns: Sequence[Column]) -> tuple[int, ...]:
+    """The columns shortened before the table turns to three lines a cluster (the name and the warning)."""
+    return tuple(i for i, column in enumerate(columns) if column.shortened_to is not None)
+
+
+def _card(columns: Sequence[Column]) -> tuple[tuple[str | None, tuple[int, ...], bool], ...]:
+    """The card's lines: the words.toml label before them (none on the first), the columns on each, and whether the
+    line is left out when its last cell is empty ("—": the warning line of a cluster without a warning)."""
+    return tuple((label, tuple(i for i, column in enumerate(columns) if column.card_line == line), optional)
+                 for line, (label, optional) in enumerate(((None, False), ("card_next", False),
+                                                           ("card_warning", True))))
+
+
+CARD = _card(COLUMNS)
 #: where a cell's calendar footnote goes: the cell holds this mark, replaced by " *N" when printed
 NOTE_MARK = "\x00"
 
@@ -81,6 +95,7 @@ class RowSummary(NamedTuple):
     publicity: tuple[str, str, str, str] | None     # id, start, end, basis of a period still running
     barred: tuple[str, str] | None = None           # id and last day of a revoked cluster's bar on applying again
     unrecorded: int = 0                             # its obligations unrecorded (due before the baseline)
+    standards: bool = False                         # its 达标 cell says something (an indicator value was read)
 
 
 def _next_open(verdict: Verdict) -> Obligation | None:
@@ -100,6 +115,14 @@ def _next_due(verdict: Verdict, lang: str, notes: list[str]) -> str:
     days = first.days_left or 0
     counted = said["overdue_days"].format(n=-days) if days < 0 else said["days"].format(n=days)
     return f"{label} {first.due} ({counted}){_mark(first, lang, notes)}"
+
+
+def _standards(verdict: Verdict) -> str:
+    """达标: the standard's items met of its items ("7/9"); "—" without a standard or without any value read."""
+    if not figured(verdict.standards):
+        return "—"
+    met, total = tally(verdict.standards)
+    return f"{met}/{total}"
 
 
 def _key(verdict: Verdict, listed: Sequence[Alert]) -> str:
@@ -165,7 +188,8 @@ def table_row(item: Evaluated, as_of: dt.date, lang: str, wide: bool = False,
     notes: list[str] = []
     until = acked.get((cluster.id, shown.listed[0].key)) if shown.listed else None
     cells = (cluster.id, cluster.name, cluster.regime, term(verdict.state, lang), str(verdict.valid_until or "—"),
-             _next_due(verdict, lang, notes), _key(verdict, shown.listed), _warnings(shown, lang, notes, until))
+             _standards(verdict), _next_due(verdict, lang, notes), _key(verdict, shown.listed),
+             _warnings(shown, lang, notes, until))
     publicity = verdict.publicity
     running = publicity is not None and publicity.end >= as_of     # running or about to: objections still possible
     # cut here, in the overview's workers: a column is never wider than its limit, so what is cut to the limit is
@@ -183,7 +207,7 @@ def table_row(item: Evaluated, as_of: dt.date, lang: str, wide: bool = False,
     return row, RowSummary(widths, verdict.state, tuple(w.severity for w in ordered),
                            (cluster.id, str(publicity.start), str(publicity.end), publicity.basis)
                            if running and publicity else None, (cluster.id, str(barred)) if barred else None,
-                           unrecorded(verdict))
+                           unrecorded(verdict), cells[STANDARDS] != "—")
 
 
 class Layout(NamedTuple):
@@ -191,22 +215,24 @@ class Layout(NamedTuple):
     cards: bool             # three lines a cluster
 
 
-def layout(natural: Sequence[int], header: Sequence[str], width: int | None) -> Layout:
+def layout(natural: Sequence[int], header: Sequence[str], width: int | None,
+           columns: Sequence[Column] = COLUMNS) -> Layout:
     """Column widths for a terminal ``width`` cells wide (None: --wide, everything whole)."""
+    shortened = _shortened(columns)
     widths = [max(n, cell_len(h)) for n, h in zip(natural, header, strict=True)]
     total = sum(widths) + GAP * (len(widths) - 1)
     if width is None or total <= width:
         return Layout(tuple(widths), False)
-    spare = {i: max(0, widths[i] - max(COLUMNS[i].shortened_to or 0, cell_len(header[i]))) for i in SHORTENED}
+    spare = {i: max(0, widths[i] - max(columns[i].shortened_to or 0, cell_len(header[i]))) for i in shortened}
     excess = total - width
     if excess > sum(spare.values()):
         return Layout(tuple(widths), True)
     left, room = excess, sum(spare.values())
-    for i in SHORTENED[:-1]:
+    for i in shortened[:-1]:
         cut = -(-excess * spare[i] // room)            # in proportion, rounded up; the last takes the rest
         widths[i] -= cut
         left -= cut
-    widths[SHORTENED[-1]] -= left
+    widths[shortened[-1]] -= left
     return Layout(tuple(widths), False)
 
 
@@ -214,12 +240,20 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
                 console: Console, wide: bool = False) -> None:
     """The title, the header, a line a cluster (as ``rows`` stream in), publicity periods, notes and totals."""
     said = words("table", lang)
-    header = headers(lang)
-    natural = [max(column) for column in zip(*(s.widths for s in summaries), strict=True)] or [0] * len(header)
+    # the 达标 column only when a listed cluster has an indicator value read (else every cell would be "—")
+    keep = tuple(i for i in range(len(COLUMNS)) if i != STANDARDS or any(s.standards for s in summaries))
+
+    def pick(values: Sequence[Any]) -> tuple[Any, ...]:
+        return values if len(keep) == len(COLUMNS) else tuple(values[i] for i in keep)  # type: ignore[return-value]
+
+    columns = pick(COLUMNS)
+    header = pick(headers(lang))
+    natural = [max(column) for column in zip(*(pick(s.widths) for s in summaries), strict=True)] or [0] * len(header)
     if not wide:
-        natural = [min(n, limit) for n, limit in zip(natural, LIMITS, strict=True)]
+        natural = [min(n, limit) for n, limit in zip(natural, pick(LIMITS), strict=True)]
     screen = console.width      # read once: rich asks the terminal (and the environment) each time
-    plan = layout(natural, header, None if wide else screen)
+    plan = layout(natural, header, None if wide else screen, columns)
+    shape = _card(columns)
     widths = plan.widths
     notes: list[str] = []
 
@@ -233,19 +267,19 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
     def line(cells: Sequence[str]) -> str:
         return "  ".join(fit(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
-    indents = [(f"  {said[label]}", cell_len(said[label]) + 2) if label else ("", 0) for label, _, _ in CARD]
+    indents = [(f"  {said[label]}", cell_len(said[label]) + 2) if label else ("", 0) for label, _, _ in shape]
 
     def card(cells: Sequence[str], lengths: Sequence[int]) -> list[str]:
         """A line for each of CARD (the warning's only when there is one), each cut to the screen at its end; on
         the first, the name is fitted first into what the rest leaves (``lengths``: the cells' widths)."""
         lines = []
-        for (label, columns, optional), (indent, indented) in zip(CARD, indents, strict=True):
-            if optional and cells[columns[-1]] == "—":
+        for (label, on_line, optional), (indent, indented) in zip(shape, indents, strict=True):
+            if optional and cells[on_line[-1]] == "—":
                 continue
-            parts, sizes = [cells[i] for i in columns], [lengths[i] for i in columns]
-            size = indented + sum(sizes) + GAP * (len(columns) - 1)
-            for n, i in enumerate(columns):
-                minimum = COLUMNS[i].shortened_to
+            parts, sizes = [cells[i] for i in on_line], [lengths[i] for i in on_line]
+            size = indented + sum(sizes) + GAP * (len(on_line) - 1)
+            for n, i in enumerate(on_line):
+                minimum = columns[i].shortened_to
                 if minimum is not None and size > screen and not label:
                     parts[n] = fit(parts[n], max(screen - (size - sizes[n]), minimum)).rstrip()
                     size += cell_len(parts[n]) - sizes[n]
@@ -260,7 +294,10 @@ def print_table(summaries: Sequence[RowSummary], rows: Iterable[Row], as_of: dt.
     console.print(said["title"].format(as_of=as_of), style="bold", highlight=False)
     if not plan.cards:
         console.print(line(header), style="bold underline", highlight=False, soft_wrap=True)
+    hidden = len(keep) < len(COLUMNS)
     for row in rows:
+        if hidden:
+            row = row._replace(cells=pick(row.cells), lengths=None if row.lengths is None else pick(row.lengths))
         if plan.cards or row.lengths is None or any(map(int.__gt__, row.lengths, widths)):
             cells, lengths = row.cells, row.lengths
             if row.notes:
@@ -319,8 +356,8 @@ def print_ledger(holds: Iterable[Hold], daemon: dict[str, Any], lang: str, conso
             note=h.note), highlight=False, markup=False, soft_wrap=True)
     running = f"{said['ledger_yes']} ({', '.join(daemon['running'])})" if daemon["running"] else said["ledger_no"]
     console.print(said["ledger_daemon"].format(
-        running=running, scan=daemon["last_scan"] or said["ledger_never"],
-        round=daemon["last_round"] or said["ledger_never"], waiting=daemon["waiting"],
+        running=running, scan=person_time_of(daemon["last_scan"]) or said["ledger_never"],
+        round=person_time_of(daemon["last_round"]) or said["ledger_never"], waiting=daemon["waiting"],
         messages=daemon["messages_waiting"], failed=daemon["failed"]),
         style="dim", highlight=False, markup=False, soft_wrap=True)
     if database:

@@ -34,11 +34,16 @@ def _text(value: object) -> str:
 
 def warning_message(warning: Alert, lang: str) -> str:
     params = {key: _text(value) for key, value in warning.params}
-    for key in ("change_kind", "ground", "failed"):
+    for key in ("change_kind", "ground", "failed", "used", "other"):
         if key in params:
             params[key] = term(params[key], lang)
-    if "years" in params and lang == "en":       # the rules list years as Chinese lists them
-        params["years"] = params["years"].replace("、", ", ")
+    for key in ("years", "missing"):
+        if key in params and lang == "en":       # the rules list years as Chinese lists them
+            params[key] = params[key].replace("、", ", ")
+    if "figures" in params:                     # "2022 100；2025 133.1；growth 10"
+        params["figures"] = params["figures"].replace("growth", term("growth", lang))
+        if lang == "en":
+            params["figures"] = params["figures"].replace("；", "; ")
     if "review" in params:
         params["review_text"] = _catalog()["review"][params["review"]][lang]
     if "note" in params:        # an incident's note, as stored (one from before notes were checked: escaped)

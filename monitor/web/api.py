@@ -113,6 +113,7 @@ def record_fact(request: Request, caller: Caller, body: FactIn) -> Any:
         raise InputError(said_of(exc)) from None
     with transaction(app.sessions) as session:
         outcome = Recorder(session, app.packs, caller.name, clock.now_utc(), app.today(),
-                           regions=caller.regions, vocabulary=app.vocabulary).record(typed, fact, body.reason)
+                           regions=caller.regions, vocabulary=app.vocabulary,
+                           timezone=app.settings.timezone).record(typed, fact, body.reason)
     body_out = FactOut(cluster=outcome.cluster_id, fact=outcome.number, message=str(outcome.message))
     return JSONResponse(body_out.model_dump(), 201 if outcome.number is not None else 200)

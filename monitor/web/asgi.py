@@ -14,10 +14,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from monitor.errors import InputError, MonitorError, UnknownClusterError
 from monitor.views import console
-from monitor.views.words import say, words
-from monitor.web import api, api_indicators, holds_pages, indicator_pages, pages
+from monitor.views.words import words
+from monitor.web import (
+    api,
+    api_indicators,
+    channels_pages,
+    daemon_pages,
+    holds_pages,
+    indicator_pages,
+    pages,
+    profile_pages,
+    users_pages,
+)
 from monitor.web.auth import NeedLogin
 from monitor.web.security import SecurityHeaders
+from monitor.web.wording import say
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -26,7 +37,9 @@ if TYPE_CHECKING:
 #: every route of the application is in one of these (tests/test_web_contract.py walks them): the API, whose
 #: only credential is its bearer token, and the pages, behind the routers' CSRF checks (monitor.web.auth)
 ROUTERS = (api.router, api_indicators.router, pages.login_router, pages.router, indicator_pages.router,
-           holds_pages.router)
+           holds_pages.router, daemon_pages.router)
+#: the modules whose pages join pages' routers (imported, their routes are added to them)
+PAGE_MODULES = (users_pages, channels_pages, profile_pages)
 
 
 def create(app: App) -> FastAPI:

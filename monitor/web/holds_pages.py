@@ -17,9 +17,9 @@ from monitor.actions.ack_snooze import bulk_summary, nothing_to_hold, record_hol
 from monitor.errors import InputError, MonitorError, Said, UnknownClusterError
 from monitor.overview import Selection, hold_targets, holds
 from monitor.views import console
-from monitor.views.words import say
 from monitor.web.auth import csrf_checked, monitor_app, page_user, posted
 from monitor.web.params import day
+from monitor.web.wording import say
 
 #: behind the same CSRF check as every other page (an unsafe method needs the session's token)
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_checked)])

@@ -33,12 +33,10 @@ from monitor.actions.accounts import (
     SignedIn,
     close_session,
     issue_token,
-    list_users,
     login,
     open_session,
     revoke_tokens,
 )
-from monitor.actions.accounts import disable as disable_account
 from monitor.actions.ack_snooze import record_hold
 from monitor.actions.facts_import import Plan, fact_of, options_of, plan_import, store
 from monitor.actions.indicators_import import Plan as IndicatorPlan
@@ -48,13 +46,12 @@ from monitor.actions.record import Outcome, Recorder, describe
 from monitor.app import App
 from monitor.errors import InputError, MonitorError, Said, said_of
 from monitor.overview import Selection, evaluated, holds, kept_columns
-from monitor.overview import daemon as daemon_state
 from monitor.rules.access import Account
 from monitor.rules.holds import resolve_subject
 from monitor.rules.indicators import Vocabulary
 from monitor.rules.principal import grounds
 from monitor.views import console, indicator_console
-from monitor.views.words import obligation_label, say, term
+from monitor.views.words import obligation_label, term
 from monitor.web.auth import COOKIE as SESSION_COOKIE
 from monitor.web.auth import (
     LOGIN_COOKIE,
@@ -68,6 +65,7 @@ from monitor.web.auth import (
 )
 from monitor.web.cache import EVALUATIONS
 from monitor.web.params import day
+from monitor.web.wording import renamed, say
 
 #: every page but the sign-in form; an unsafe method is refused (403) without its session's CSRF token
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_checked)])
@@ -96,7 +94,7 @@ def _recorder(app: App, session: Session, account: Account) -> Recorder:
     if not account.can_record:
         raise HTTPException(403, "forbidden")
     return Recorder(session, app.packs, account.name, clock.now_utc(), app.today(), regions=account.regions,
-                    vocabulary=app.vocabulary)
+                    vocabulary=app.vocabulary, timezone=app.settings.timezone)
 
 
 # --- signing in and out -------------------------------------------------------------------------------------------
@@ -209,6 +207,7 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
                  obligations=console.obligations(item, app.packs, lang),
                  warnings=console.warnings_of(item, app.packs, lang), holds=in_force,
                  under=len(grounds(item.verdict.warnings, item.verdict.obligations).under),
+                 standards=console.standards_of(item, app.packs, lang),
                  timeline=console.timeline(entries, ZoneInfo(app.settings.timezone), lang),
                  kinds=console.fact_fields(lang), corrections=console.correction_fields(lang), as_of=selection.as_of, said=said, error=error,
                  ack_choices=[(w.key, w.key) for w in item.verdict.warnings],
@@ -385,9 +384,9 @@ def _preview_upload(request: Request, signed: SignedIn, data: bytes, filename: s
                 token = "" if plan.problems else held_uploads.hold(session, signed.account.id, filename, data,
                                                                     clock.now_utc(), UPLOAD_LIFETIME)
         except MonitorError as exc:
-            return _upload_page(request, signed, 422, error=say(exc, lang).replace(str(path), filename))
-    return _upload_page(request, signed, plan=_planned(plan, path, filename, lang, app.vocabulary), upload=token, filename=filename,
-                        sheet=sheet)
+            return _upload_page(request, signed, 422, error=say(renamed(exc, path, filename), lang))
+    return _upload_page(request, signed, plan=_planned(plan, path, filename, lang, app.vocabulary), upload=token,
+                        filename=filename, sheet=sheet)
 
 
 def _commit_upload(request: Request, signed: SignedIn, token: str, sheet: str) -> Response:
@@ -408,9 +407,8 @@ def _commit_upload(request: Request, signed: SignedIn, token: str, sheet: str) -
                     else:
                         store(session, plan, held.filename, signed.account.name, clock.now_utc())
     except MonitorError as exc:         # rolled back: the file is still held
-        said = say(exc, lang)
         return _upload_page(request, signed, 422,
-                            error=said.replace(str(copy), held.filename) if copy and held else said)
+                            error=say(renamed(exc, copy, held.filename) if copy and held else exc, lang))
     if held is None or copy is None:
         return _upload_page(request, signed, 422, error=say(Said(
             "the previewed file is no longer held (it is kept {minutes} minutes, for the account that uploaded it, "
@@ -423,12 +421,12 @@ def _planned(plan: Plan | IndicatorPlan, path: Path, filename: str, lang: str,
              vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     """The plan as the page shows it, the uploaded file named as it was (not as the temporary copy is)."""
     if isinstance(plan, IndicatorPlan):
-        return indicator_console.planned(plan, lambda said: say(said, lang).replace(str(path), filename),
+        return indicator_console.planned(plan, lambda said: say(renamed(said, path, filename), lang),
                                          vocabulary)
     return {"flags": [], "rows": [{"line": p.line, "action": p.action, "replaces": p.replaces, "joins": p.joins,
                       "cluster": p.cluster_id, "what": say(describe(p.fact), lang)} for p in plan.planned],
-            "problems": [say(problem, lang).replace(str(path), filename) for problem in plan.problems],
-            "ignored": say(plan.ignored, lang).replace(str(path), filename) if plan.ignored else None,
+            "problems": [say(renamed(problem, path, filename), lang) for problem in plan.problems],
+            "ignored": say(renamed(plan.ignored, path, filename), lang) if plan.ignored else None,
             "counts": {action: plan.count(action) for action in ("add", "fill", "same", "join")},
             "blank": len(plan.blank)}
 
@@ -461,10 +459,32 @@ def report(request: Request) -> Response:
     with tempfile.TemporaryDirectory(prefix="monitor-report-") as directory:
         path = Path(directory) / "report.html"
         write_report(path, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
-                     settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from())
+                     settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from(),
+                     console.acked_by_cluster(holds(app, selection)))
         page = path.read_text(encoding="utf-8")
     policy = (f"default-src 'none'; script-src {_hashes('script', page)}; style-src {_hashes('style', page)}; "
               "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return HTMLResponse(page, headers={"content-security-policy": policy})
+
+
+@router.get("/monitoring", response_class=HTMLResponse)
+def monitoring(request: Request) -> Response:
+    """The assessment report (`monitor report --monitoring`) of the account's clusters, ?region= one region's page
+    (its regions only: another is empty), ?year= the year assessed; static SVG charts, no script at all."""
+    from monitor.views.assessment import assemble, render
+
+    signed = page_user(request)
+    app = monitor_app(request)
+    selection = _selection(request, signed)
+    year_text = request.query_params.get("year") or ""
+    year = int(year_text) if year_text.isdigit() and 1990 <= int(year_text) <= 2199 else selection.as_of.year - 1
+    settings = app.settings
+    built = assemble(evaluated(app, selection), year, settings.language)
+    page = render(built, app.vocabulary, selection.as_of, clock.now_utc(), settings.language, settings.timezone,
+                  settings.department, {p.id: p.title for p in app.packs.values()},
+                  link=f"/monitoring?{urlencode({'year': year, 'as_of': selection.as_of.isoformat()})}&region=")
+    policy = (f"default-src 'none'; script-src 'none'; style-src {_hashes('style', page)}; img-src data:; "
+              "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
     return HTMLResponse(page, headers={"content-security-policy": policy})
 
 
@@ -499,12 +519,7 @@ def backfill(request: Request) -> Response:
                     headers={"content-disposition": f'attachment; filename="backfill-{selection.as_of}.xlsx"'})
 
 
-@router.get("/daemon", response_class=HTMLResponse)
-def daemon(request: Request) -> Response:
-    return _page(request, "daemon.html", page_user(request), daemon=daemon_state(monitor_app(request)))
-
-
-# --- the account: calendar subscription; the users (admin) ----------------------------------------------------
+# --- the account: calendar subscription (the users: users_pages.py; the daemon: daemon_pages.py) ----------------
 
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request) -> Response:
@@ -542,21 +557,3 @@ def calendar_feed(request: Request, token: str) -> Response:
     out = io.BytesIO()
     write_calendar(out, evaluated(app, Selection.for_account(app, found)), clock.now_utc(), app.settings)
     return Response(out.getvalue(), media_type="text/calendar; charset=utf-8")
-
-
-@router.get("/users", response_class=HTMLResponse)
-def users(request: Request) -> Response:
-    signed = page_user(request)
-    if not signed.account.can_manage:
-        raise HTTPException(403, "forbidden")
-    listed = in_transaction(monitor_app(request).sessions, lambda s: list_users(s, clock.now_utc()))
-    return _page(request, "users.html", signed, listed=listed)
-
-
-@router.post("/users/{name}/disable")
-async def users_disable(request: Request, name: str) -> Response:
-    signed = page_user(request)
-    if not signed.account.can_manage:
-        raise HTTPException(403, "forbidden")
-    in_transaction(monitor_app(request).sessions, lambda s: disable_account(s, name))
-    return RedirectResponse("/users", 303)

@@ -1,0 +1,88 @@
+"""Each person's Profile page: their name, e-mail address, telephone and which digests they receive (stored on
+the account by monitor.actions.account_admin); and the templates the pages read, as downloads.
+
+The preference is stored for whoever builds the digest's recipients from accounts: today the daily digest goes
+to the roster's addresses and ``general.administrators``, none of which is an account's (README, "Profiles")."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from db.session import in_transaction
+from monitor.actions.account_admin import Profile, profile, save_profile
+from monitor.actions.accounts import SignedIn
+from monitor.errors import MonitorError
+from monitor.web.auth import monitor_app, page_user, posted
+from monitor.web.pages import _page, router
+from monitor.web.wording import say
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _profile_page(request: Request, signed: SignedIn, status: int = 200, **context: Any) -> HTMLResponse:
+    app = monitor_app(request)
+    shown: dict[str, Any] = {"error": None, "saved": False, **context}
+    if "profile" not in shown:
+        shown["profile"] = in_transaction(app.sessions, lambda s: profile(s, signed.account.name))
+    return _page(request, "profile.html", signed, status, **shown)
+
+
+@router.get("/profile", response_class=HTMLResponse)
+def profile_form(request: Request) -> Response:
+    return _profile_page(request, page_user(request))
+
+
+@router.post("/profile", response_class=HTMLResponse)
+async def profile_post(request: Request) -> Response:
+    signed, form = page_user(request), posted(request)
+    app = monitor_app(request)
+    given = Profile(str(form.get("full_name", "")), str(form.get("email", "")), str(form.get("phone", "")),
+                    form.get("digest_email") == "yes")
+
+    def save() -> Response:
+        try:
+            stored = in_transaction(app.sessions, lambda s: save_profile(s, signed.account.name, given))
+        except MonitorError as exc:
+            return _profile_page(request, signed, 422, profile=given, error=say(exc, app.settings.language))
+        return _profile_page(request, signed, profile=stored, saved=True)
+
+    return await run_in_threadpool(save)
+
+
+# --- the templates the pages read ---------------------------------------------------------------------------------
+
+@router.get("/templates/{which}.xlsx")
+def template_download(request: Request, which: str) -> Response:
+    """A workbook to fill in, as `monitor template [--facts|--indicators|--targets]` writes it: the sheets the
+    upload page reads (for those who record; the data and targets sheets list the account's clusters), the roster
+    (for administrators)."""
+    from db.queries import Scope, load_facts
+    from monitor.views.indicator_sheets import write_monitoring_sheet
+    from monitor.views.xlsx import write_facts_template, write_template
+
+    signed = page_user(request)
+    app = monitor_app(request)
+    if which not in ("facts", "indicators", "targets", "roster"):
+        raise HTTPException(404, "not_found")
+    if not (signed.account.can_manage if which == "roster" else signed.account.can_record):
+        raise HTTPException(403, "forbidden")
+    with tempfile.TemporaryDirectory(prefix="monitor-template-") as directory:
+        path = Path(directory) / f"{which}.xlsx"
+        if which == "facts":
+            write_facts_template(path, app.settings.language)
+        elif which in ("indicators", "targets"):
+            with app.reader.connect() as conn:
+                facts = load_facts(conn, Scope(regions=signed.account.regions))
+            write_monitoring_sheet(path, facts, app.vocabulary, app.today(), app.settings.language,
+                                   which == "targets")
+        else:
+            write_template(path, app.packs.values(), app.settings.language)
+        data = path.read_bytes()
+    return Response(data, media_type=XLSX,
+                    headers={"content-disposition": f'attachment; filename="monitor-{which}-template.xlsx"'})
