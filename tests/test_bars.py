@@ -151,7 +151,7 @@ def test_the_ground_is_recorded_shown_in_history_and_corrected(config: Path) -> 
     [entry] = json.loads(monitor("history", "NMG-1", "--format", "json", config=config).stdout)["entries"]
     assert (entry["kind"], entry["on"], entry["ground"], entry["note"]) == (
         "revocation", "2025-01-05", "false_declaration", "内工信〔2025〕1号")
-    assert "事实1：撤销（revocation）日期2025-01-05，情形虚假申报，备注内工信〔2025〕1号，现行" in monitor(
+    assert "事实1：撤销认定（revocation）日期2025-01-05，情形虚假申报，备注内工信〔2025〕1号，现行" in monitor(
         "history", "NMG-1", config=config).stdout
     amended = monitor("amend", "1", "--ground", "violation", "--reason", "误记", config=config)
     assert amended.exit_code == 0, amended.output

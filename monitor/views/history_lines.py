@@ -80,7 +80,8 @@ def _said_zh(entry: Entry, zone: str | dt.tzinfo) -> str:
         values = "，".join(f"{labels.get(name, name)}{_zh_value(f[name])}" for name in f
                           if name not in ("number", "kind", "state", "replaces", "by_fact", "reason")
                           and f[name] is not None)
-        head = f"事实{f['number']}：{term(str(f['kind']), 'zh')}（{f['kind']}）{values}"
+        kind = words("console", "zh")["facts_kind"].get(str(f["kind"])) or term(str(f["kind"]), "zh")
+        head = f"事实{f['number']}：{kind}（{f['kind']}）{values}"
         head += f"，更正事实{f['replaces']}" if f["replaces"] is not None else ""
         head += {"current": "，现行", "superseded": f"，已被事实{f['by_fact']}更正",
                  "retracted": f"，已被事实{f['by_fact']}撤回"}.get(str(f["state"]), "")
