@@ -198,8 +198,10 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
     def url(self, environ: Mapping[str, str] | None = None) -> str:
         found = secret(f"channels.{self.name}.url", self.url_env, self.url_file, environ)
         if not found:
-            raise ConfigError(f"channels.{self.name}: no address: set the environment variable {self.url_env}"
-                              if self.url_env else f"channels.{self.name}: url_file '{self.url_file}' is empty")
+            if self.url_env:
+                raise ConfigError("channels.{name}: no address: set the environment variable {env}", name=self.name,
+                                  env=self.url_env)
+            raise ConfigError("channels.{name}: url_file '{file}' is empty", name=self.name, file=self.url_file)
         if not re.match(r"^https?://\S+$", found):
             raise ConfigError("channels.{name}: the address from {source} is not an http(s) URL", name=self.name,
                               source=self.url_env or self.url_file)
@@ -402,6 +404,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
                                   number=number, key=key)
     try:
         file = schema.convert(data, ConfigFile, source)
+    except schema.SchemaError as exc:
+        raise ConfigError(exc.said) from None
     except ValueError as exc:
         raise ConfigError("{problem}", problem=str(exc)) from None
     except RecursionError:

@@ -19,21 +19,31 @@ from typing import Any, TypeVar
 import msgspec
 from msgspec import inspect as mi
 
+from monitor.errors import Said, Saying
+
 T = TypeVar("T")
 
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
+class SchemaError(Saying, ValueError):
+    """A file's content that does not fit its declaration: "source: key: problem", as a Said."""
+
+    def __init__(self, message: Said) -> None:
+        super().__init__(self._say(message, {}))
+
+
 def convert(data: Mapping[str, Any], kind: type[T], source: str, prefix: str = "") -> T:
-    """``data`` as ``kind``; a ValueError "source: key: problem" if it does not fit."""
+    """``data`` as ``kind``; a SchemaError (a ValueError) "source: key: problem" if it does not fit."""
     try:
         return msgspec.convert(data, kind)
     except msgspec.ValidationError as exc:
-        raise ValueError(f"{source}: {explain(str(exc), data, kind, prefix)}") from None
+        raise SchemaError(Said("{source}: {problem}", source=source,
+                               problem=explain(str(exc), data, kind, prefix))) from None
 
 
-def explain(error: str, data: Any, kind: type, prefix: str = "") -> str:
+def explain(error: str, data: Any, kind: type, prefix: str = "") -> Said:
     """msgspec's message turned into "dotted.key: problem", with the value quoted as the user wrote it."""
     match = _AT.match(error)
     assert match is not None
@@ -42,35 +52,39 @@ def explain(error: str, data: Any, kind: type, prefix: str = "") -> str:
     field = re.match(r"Object (contains unknown|missing required) field `([^`]+)`", message)
     if field is not None:
         steps.append(field[2])
+        key = _dotted(prefix, steps)
         if field[1] == "missing required":
-            return f"{_dotted(prefix, steps)}: is missing"
+            return Said("{key}: is missing", key=key)
         allowed = _fields(kind, steps[:-1])
         near = difflib.get_close_matches(field[2], allowed, n=1)
-        hint = f"did you mean {near[0]}?" if near else f"allowed here: {', '.join(allowed)}"
-        return f"{_dotted(prefix, steps)}: unknown key ({hint})"
+        if near:
+            return Said("{key}: unknown key (did you mean {near}?)", key=key, near=near[0])
+        return Said("{key}: unknown key (allowed here: {allowed})", key=key, allowed=", ".join(allowed))
     value = _lookup(data, steps)
+    key = _dotted(prefix, steps)
     bound = re.match(r"Expected `(?:int|float)` (>=|>|<=|<) (\S+)$", message)
     if bound is not None:
-        limit = bound[2].removesuffix(".0")
-        return f"{_dotted(prefix, steps)}: {show(value)} must be {_BOUNDS[bound[1]]} {limit}"
+        return Said(_BOUNDS[bound[1]], key=key, value=show(value), limit=bound[2].removesuffix(".0"))
     if message.startswith("Expected `str` of length >= 1"):
-        return f"{_dotted(prefix, steps)}: is empty"
+        return Said("{key}: is empty", key=key)
     if message.startswith(("Invalid enum value", "Expected `str` matching")):
-        choices = _choices(kind, steps)
-        return f"{_dotted(prefix, steps)}: {show(value)} is not one of {', '.join(choices)}"
+        return Said("{key}: {value} is not one of {choices}", key=key, value=show(value),
+                    choices=", ".join(_choices(kind, steps)))
     if "date" in message and ("Invalid" in message or "Expected" in message):
-        return f"{_dotted(prefix, steps)}: {show(value)} is not a date (write it as 2027-01-01)"
+        return Said("{key}: {value} is not a date (write it as 2027-01-01)", key=key, value=show(value))
     expected = re.match(r"Expected `([^`]+)`, got `([^`]+)`", message)
     if expected is not None:
         wanted = expected[1].removesuffix(" | null")
-        return f"{_dotted(prefix, steps)}: {show(value)} is not {_WORDS.get(wanted, wanted)}"
+        return Said("{key}: {value} is not {wanted}", key=key, value=show(value),
+                    wanted=Said(_WORDS[wanted]) if wanted in _WORDS else wanted)
     if ": " in message and not path.endswith("]"):   # a __post_init__ check: "key: problem"
-        key, problem = message.split(": ", 1)
-        return f"{_dotted(prefix, [*steps, key])}: {problem}"
-    return f"{_dotted(prefix, steps)}: {message}"
+        check, problem = message.split(": ", 1)
+        return Said("{key}: {problem}", key=_dotted(prefix, [*steps, check]), problem=problem)
+    return Said("{key}: {problem}", key=key, problem=message)
 
 
-_BOUNDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
+_BOUNDS = {">=": "{key}: {value} must be at least {limit}", ">": "{key}: {value} must be more than {limit}",
+           "<=": "{key}: {value} must be at most {limit}", "<": "{key}: {value} must be less than {limit}"}
 _WORDS = {
     "int": "a whole number", "str": "text in quotes", "bool": "true or false", "float": "a number",
     "int | float": "a number", "object": "a table", "array": "a list", "date": "a date",

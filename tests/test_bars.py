@@ -151,7 +151,7 @@ def test_the_ground_is_recorded_shown_in_history_and_corrected(config: Path) -> 
     [entry] = json.loads(monitor("history", "NMG-1", "--format", "json", config=config).stdout)["entries"]
     assert (entry["kind"], entry["on"], entry["ground"], entry["note"]) == (
         "revocation", "2025-01-05", "false_declaration", "内工信〔2025〕1号")
-    assert "fact 1 revocation on=2025-01-05 ground=false_declaration note=内工信〔2025〕1号 [current]" in monitor(
+    assert "事实1：撤销认定（revocation）日期2025-01-05，情形虚假申报，备注内工信〔2025〕1号，现行" in monitor(
         "history", "NMG-1", config=config).stdout
     amended = monitor("amend", "1", "--ground", "violation", "--reason", "误记", config=config)
     assert amended.exit_code == 0, amended.output
@@ -258,4 +258,4 @@ def test_the_console_records_the_ground_and_shows_the_bar(tmp_path: Path) -> Non
         assert posted.status_code in (200, 303), posted.text
         page = client.get("/clusters/BT-001").text
         assert '<span id="reapply-barred">不得再次申报至2029-11-01（第二十条）</span>' in page
-        assert "ground=violation" in page
+        assert "情形违法违规" in page

@@ -94,7 +94,7 @@ def test_a_generated_facts_file_is_imported_whole_or_refused_whole(facts_workspa
     if result.exit_code == 2:
         assert _facts(facts_workspace) == before                          # nothing half-stored
     history = monitor("history", "NMG-1", config=facts_workspace / "config.toml")
-    assert history.exit_code == 0 and all(line.startswith(("NMG-1 ", "20", "(")) for line in
+    assert history.exit_code == 0 and all(line.startswith(("NMG-1 ", "20", "（")) for line in
                                           history.stdout.splitlines()), history.stdout
 
 

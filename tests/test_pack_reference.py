@@ -66,9 +66,9 @@ def test_check_names_each_problem_on_a_line_and_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
     assert len(lines) == 4, lines
-    assert any("typo.toml: validity.extention_years: unknown key (did you mean extension_years?)" in x for x in lines)
-    assert any("words.toml: change_filing.window_months: '2个月' is not a whole number" in x for x in lines)
-    assert any("date.toml: batches[0].valid_until: '2025-02-30' is not a date" in x for x in lines)
+    assert any("typo.toml：validity.extention_years：未知的键（是否想写 extension_years？）" in x for x in lines)
+    assert any("words.toml：change_filing.window_months：'2个月' 不是整数" in x for x in lines)
+    assert any("date.toml：batches[0].valid_until：'2025-02-30' 不是日期" in x for x in lines)
     assert any("notes.toml：不是办法规则包" in x for x in lines)
     assert not any("datetime" in x or "good.toml" in x for x in lines)
 

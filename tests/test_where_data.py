@@ -22,7 +22,7 @@ def test_a_read_only_command_in_an_empty_folder_creates_nothing(
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() == (
         f"错误：{tmp_path / 'monitor.db'} 没有数据库：请先运行 monitor import 名册文件，或在 内置默认配置 中设置 "
-        "[database] url（或设置 MONITOR_DATABASE_URL）")
+        "database.url（或设置 MONITOR_DATABASE_URL）")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -105,7 +105,7 @@ def fact_of(row: Mapping[str, Any]) -> tuple[str, Recorded]:
     kind_text = text_of(row.get("fact"))
     kind = canonical("fact", kind_text or "")
     if kind is None:
-        raise BadValue("{field} {text!r} is not one of {choices}", field="fact", text=kind_text,
+        raise BadValue("{field} {text!r} is not one of {choices}", field="fact", text=kind_text or "",
                        choices=choices("fact"))
     values = _fields(kind, {column: raw for column, raw in row.items() if column not in ("cluster", "fact")})
     if "note" in values:

@@ -295,9 +295,11 @@ def retract(app: App, fact: int, reason: str) -> None:
 @config_option
 @cluster_argument
 @click.option("--known-at", type=MOMENT, help="The record as it stood at this moment.")
+@click.option("--reminders", is_flag=True, help="Every reminder delivery, one line each (without it, one line a "
+                                               "subject: how many, the latest).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_app
-def history(app: App, cluster: str, known_at: dt.datetime | None, fmt: str) -> None:
+def history(app: App, cluster: str, known_at: dt.datetime | None, reminders: bool, fmt: str) -> None:
     """Everything on the record about CLUSTER, oldest first: each version of each fact (current, superseded or
     retracted, who, when and why), archiving, acks and snoozes, and the reminders owed and sent."""
     from db import fact_queries as record_db
@@ -306,7 +308,7 @@ def history(app: App, cluster: str, known_at: dt.datetime | None, fmt: str) -> N
     from monitor.errors import UnknownClusterError
     from monitor.rules.facts import Cluster
     from monitor.views.document import encode
-    from monitor.views.history_lines import history_json, history_lines
+    from monitor.views.history_lines import collapsed, history_json, history_lines
 
     at = moment(app, known_at)
     app.require_database()
@@ -319,7 +321,9 @@ def history(app: App, cluster: str, known_at: dt.datetime | None, fmt: str) -> N
     if fmt == "json":
         sys.stdout.buffer.write(encode(history_json(found, entries, at), sys.stdout.isatty()) + b"\n")
         return
-    click.echo("\n".join(history_lines(found, entries, at, app.settings.timezone)))
+    pack = app.packs.get(found.regime)
+    click.echo("\n".join(history_lines(found, entries if reminders else collapsed(entries), at,
+                                       app.settings.timezone, app.settings.language, pack.title if pack else None)))
 
 
 @click.group()

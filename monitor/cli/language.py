@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gettext
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +70,17 @@ def speak(group: click.Group, lang: str) -> None:
             module._ = gettext.gettext if lang == "en" else translate  # type: ignore[attr-defined]
         if module is not None and hasattr(module, "ngettext"):
             module.ngettext = gettext.ngettext if lang == "en" else plural  # type: ignore[attr-defined]
+    _name_types(group, translate)
+
+
+def _name_types(group: click.Group, translate: Callable[[str], str]) -> None:
+    """The names click gives its types when it is imported ("file", "integer"), in this run's language: click
+    says them in its messages ("File 'x' does not exist", "'soon' is not a valid integer")."""
+    click.types.IntParamType.name = translate(_english(click.types.IntParamType, "name") or "integer")
+    for _path, command in commands(group):
+        for param in command.params:
+            if isinstance(param.type, click.Path):
+                param.type.name = translate(_english(param.type, "name") or "path")
 
 
 def _click_words(lang: str) -> dict[str, str]:

@@ -90,8 +90,8 @@ def _read(text: str, source: str) -> tuple[Indicator, ...]:
         raise PackError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
     try:
         return schema.convert(data, _File, source).indicator
-    except ValueError as exc:
-        raise PackError("{problem}", problem=str(exc)) from None
+    except schema.SchemaError as exc:
+        raise PackError(exc.said) from None
 
 
 def load_vocabulary(extra_dir: Path | None = None) -> Vocabulary:
@@ -121,7 +121,8 @@ def load_vocabulary(extra_dir: Path | None = None) -> Vocabulary:
 def described(vocabulary: Mapping[str, Indicator] | Vocabulary) -> list[Said]:
     """One line per indicator: code, label, unit and range (for `monitor regimes` and the docs)."""
     items = vocabulary.values() if isinstance(vocabulary, Mapping) else vocabulary
-    return [Said("{code}  {label} ({unit}; {allowed})", code=i.code, label=i.label, unit=i.unit, allowed=i.allowed)
+    return [Said("{code}  {label} ({unit}; {allowed})", code=i.code, label=i.label, unit=i.unit,
+                 allowed=Said(i.allowed))     # the four ranges are words of their own (checks.ALLOWED_WORDS)
             for i in items]
 
 

@@ -303,8 +303,8 @@ def parse_pack(data: Mapping[str, Any], source: str, expected_id: str | None = N
                         source=source)
     try:
         content = schema.convert(data, PackFile, source)
-    except ValueError as exc:
-        raise PackError("{problem}", problem=str(exc)) from None
+    except schema.SchemaError as exc:
+        raise PackError(exc.said) from None
     except RecursionError:
         raise _too_deep(source) from None
     if expected_id is not None and content.id != expected_id:

@@ -27,7 +27,7 @@ from monitor.rules.principal import grounds
 from monitor.rules.states import Severity
 from monitor.rules.verdict import Alert
 from monitor.rules.vocabulary import COLUMN_VOCABULARY, DATE_COLUMNS, detail_values, spelled
-from monitor.views.history_lines import said
+from monitor.views.history_lines import collapsed, said
 from monitor.views.times import person_time
 from monitor.views.words import cited, obligation_label, term, warning_message, words
 
@@ -202,13 +202,24 @@ def standards_of(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[
             for s in item.verdict.standards]
 
 
-def timeline(entries: Sequence[Entry], zone: dt.tzinfo) -> list[dict[str, Any]]:
-    """The history, newest first, each fact version with its number and state (current ones can be corrected)."""
-    return [{"at": person_time(e.at, zone), "type": e.type, "by": e.by or "daemon",
-             "text": said(e, zone), "number": e.fields.get("number") if e.type == "fact" else None,
+def timeline(entries: Sequence[Entry], zone: dt.tzinfo, lang: str = "en") -> list[dict[str, Any]]:
+    """The history, newest first, each fact version with its number and state (current ones can be corrected);
+    the reminders of a subject as one entry whose ``deliveries`` list them."""
+    daemon = "守护进程" if lang == "zh" else "daemon"
+    return [{"at": person_time(e.at, zone), "type": e.type, "by": e.by or daemon,
+             "text": said(e, zone, lang),
+             "deliveries": [{"at": person_time(d.at, zone), "text": said(d, zone, lang)}
+                            for d in _deliveries(e)],
+             "number": e.fields.get("number") if e.type == "fact" else None,
              "kind": e.fields.get("kind"), "state": e.fields.get("state"),
              "fields": {k: e.fields[k] for k in NAMES.get(str(e.fields.get("kind")), {}).values()}
-             if e.type == "fact" else {}} for e in reversed(entries)]
+             if e.type == "fact" else {}} for e in reversed(collapsed(entries))]
+
+
+def _deliveries(entry: Entry) -> list[Entry]:
+    """The reminder deliveries a collapsed entry stands for (none for any other entry)."""
+    found = entry.fields.get("deliveries") if entry.type == "reminders" else None
+    return list(found) if isinstance(found, list) else []
 
 
 # --- forms --------------------------------------------------------------------------------------------------------

@@ -36,11 +36,84 @@ def history_json(cluster: Cluster, entries: Sequence[Entry], known_at: dt.dateti
     }
 
 
-def said(entry: Entry, zone: str | dt.tzinfo) -> str:
+def said(entry: Entry, zone: str | dt.tzinfo, lang: str = "en") -> str:
     """What an entry says, in one line (history's lines, the console's timeline), its times in ``zone``: whatever
     a stored text holds (one stored before free texts were checked), its control characters are printed as
-    escapes."""
-    return one_line(_said(entry, zone))
+    escapes. In Chinese, a sentence with each key beside its word: 事实10：年度报告（report）年度2025，已被事实12更正
+    （原因：…）."""
+    return one_line(_said_zh(entry, zone) if lang == "zh" else _said(entry, zone))
+
+
+def collapsed(entries: Sequence[Entry]) -> list[Entry]:
+    """The reminders of each subject as one entry (``type`` "reminders", at the latest of them: its ``count``,
+    ``last`` and the ``deliveries`` themselves), so that dozens of deliveries do not bury the facts."""
+    by_subject: dict[object, list[Entry]] = {}
+    for e in entries:
+        if e.type == "reminder":
+            by_subject.setdefault(e.fields["subject"], []).append(e)
+    kept = [e for e in entries if e.type != "reminder"]
+    for subject, deliveries in by_subject.items():
+        last = deliveries[-1]
+        kept.append(Entry(last.at, "reminders", None, {"subject": subject, "count": len(deliveries),
+                                                        "last": last.at, "deliveries": deliveries}))
+    return sorted(kept, key=lambda e: e.at)
+
+
+def _word(key: str, lang: str) -> str:
+    """A key as a word with the key beside it: 年度报告2023（annual_report:2023）."""
+    from monitor.views.words import words
+
+    kind, _, rest = key.partition(":")
+    word = words("subject", "zh").get(kind) if lang == "zh" else None
+    return f"{word}{rest}（{key}）" if word else key
+
+
+def _said_zh(entry: Entry, zone: str | dt.tzinfo) -> str:
+    from monitor.views.words import term, words
+
+    f = entry.fields
+    labels: dict[str, str] = words("console", "zh")["fields"]
+    reason = f"（原因：{f['reason']}）" if f.get("reason") else ""
+    if entry.type == "fact":
+        if f["state"] == "retraction":
+            return f"事实{f['number']}：撤回事实{f['replaces']}{reason}"
+        values = "，".join(f"{labels.get(name, name)}{_zh_value(f[name])}" for name in f
+                          if name not in ("number", "kind", "state", "replaces", "by_fact", "reason")
+                          and f[name] is not None)
+        kind = words("console", "zh")["facts_kind"].get(str(f["kind"])) or term(str(f["kind"]), "zh")
+        head = f"事实{f['number']}：{kind}（{f['kind']}）{values}"
+        head += f"，更正事实{f['replaces']}" if f["replaces"] is not None else ""
+        head += {"current": "，现行", "superseded": f"，已被事实{f['by_fact']}更正",
+                 "retracted": f"，已被事实{f['by_fact']}撤回"}.get(str(f["state"]), "")
+        return head + reason
+    if entry.type == "archive":
+        return f"{'移出名册（归档）' if f['archived'] else '恢复到名册'}（原因：{f['reason']}）"
+    if entry.type in ("ack", "snooze"):
+        what = "确认警示" if entry.type == "ack" else "暂缓提醒"
+        return f"{what}{_word(str(f['subject']), 'zh')}至{_value(f['until'])}（{f['note']}）"
+    if entry.type == "reminders":
+        return f"{_word(str(f['subject']), 'zh')}：已提醒{f['count']}次，最近{str(_value(f['last']))[:10]}"
+    state = {"pending": "待发送", "queued": "已排队", "sent": "已发送", "failed": "发送失败",
+             "suppressed": "已确认或暂缓，未发送", "obsolete": "事项已办结，未发送"}.get(str(f["state"]), str(f["state"]))
+    sent_at = f["sent_at"]
+    sent = f"，{person_time(sent_at, zone)}" if isinstance(sent_at, dt.datetime) else ""
+    late = "（补发）" if f["late"] else ""
+    message = f"，消息编号{_bracketed(f['message_id'])}" if f["message_id"] else ""
+    return (f"提醒{_word(str(f['subject']), 'zh')}（{term(str(f['stage']), 'zh')}（{f['stage']}），{_value(f['day'])}到点{late}）"
+            f"发给{f['recipient']}：{state}{sent}{message}")
+
+
+def _bracketed(message_id: object) -> str:
+    """A Message-ID in its angle brackets, once (it is stored with them)."""
+    text = str(message_id)
+    return text if text.startswith("<") else f"<{text}>"
+
+
+def _zh_value(value: object) -> str:
+    from monitor.views.words import term
+
+    shown = _shown(value)
+    return term(shown, "zh") if isinstance(shown, str) and not shown[:1].isdigit() else str(shown)
 
 
 def _said(entry: Entry, zone: str | dt.tzinfo) -> str:
@@ -60,23 +133,29 @@ def _said(entry: Entry, zone: str | dt.tzinfo) -> str:
         return f"{'archived' if f['archived'] else 'back on the roster'}: {f['reason']}"
     if entry.type in ("ack", "snooze"):
         return f"{entry.type} {f['subject']} until {_value(f['until'])}: {f['note']}"
+    if entry.type == "reminders":
+        return f"reminders {f['subject']}: {f['count']} deliveries, the latest {str(_value(f['last']))[:10]}"
     sent_at = f["sent_at"]
     sent = f" {person_time(sent_at, zone)}" if isinstance(sent_at, dt.datetime) else ""
     late = " late" if f["late"] else ""
-    message = f" <{f['message_id']}>" if f["message_id"] else ""
+    message = f" {_bracketed(f['message_id'])}" if f["message_id"] else ""
     return (f"reminder {f['subject']} {f['stage']} (crossed {_value(f['day'])}{late}) to {f['recipient']}: "
             f"{f['state']}{sent}{message}")
 
 
-def history_lines(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None,
-                  timezone: str) -> list[str]:
+def history_lines(cluster: Cluster, entries: Sequence[Entry], known_at: dt.datetime | None, timezone: str,
+                  lang: str = "en", policy: str | None = None) -> list[str]:
     """One line an entry: when (in ``timezone``, the configured zone, with its offset: what ``--known-at``
-    takes back), who, what."""
-    head = one_line(f"{cluster.id} {cluster.name} ({cluster.regime})") + (
-        f", as the record stood at {person_time(known_at, timezone)}" if known_at else "")
+    takes back), who, what. ``policy``: the regime's title, said instead of its id in Chinese."""
+    zh = lang == "zh"
+    regime = f"《{policy}》" if policy and zh else cluster.regime
+    head = one_line(f"{cluster.id} {cluster.name} ({regime})") + (
+        (f"，截至{person_time(known_at, timezone)}的记录" if zh else
+         f", as the record stood at {person_time(known_at, timezone)}") if known_at else "")
     lines = [head]
-    lines.extend(f"{person_time(e.at, timezone)}  {one_line(e.by or 'daemon'):<12} {said(e, timezone)}"
+    daemon = "守护进程" if zh else "daemon"
+    lines.extend(f"{person_time(e.at, timezone)}  {one_line(e.by or daemon):<12} {said(e, timezone, lang)}"
                  for e in entries)
     if not entries:
-        lines.append("(nothing recorded)")
+        lines.append("（无记录）" if zh else "(nothing recorded)")
     return lines

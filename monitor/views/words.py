@@ -123,4 +123,8 @@ def say(message: Said | Saying | str, lang: str) -> str:
     if translated is None:      # noted in English too, so that tests run in either language find it
         MISSING.add(message.template)
     template = translated if translated is not None and lang != "en" else message.template
-    return _Speaker(lang).format(template, **message.params)
+    params = dict(message.params)
+    if lang != "en" and isinstance(params.get("field"), str):   # a column or form field: its word, the key beside
+        word = _catalog()["console"][lang]["fields"].get(params["field"])
+        params["field"] = f"{word}（{params['field']}）" if word else params["field"]
+    return _Speaker(lang).format(template, **params)

@@ -181,6 +181,7 @@ def overview(request: Request, as_of: str | None = None, region: str | None = No
                  backfill=console.checklist(listed), baseline=app.monitoring_from(),
                  acked=acked,
                  regions=regions, regimes=sorted(app.packs), severities=console.SEVERITIES,
+                 policies={regime: pack.title for regime, pack in app.packs.items()},
                  query=lambda **change: "?" + urlencode({k: v for k, v in {**filters, "sort": sort, **change}.items()
                                                          if v}),
                  terms=lambda word: term(word, app.settings.language))
@@ -207,7 +208,7 @@ def _cluster_page(request: Request, signed: SignedIn, cluster_id: str, status: i
                  warnings=console.warnings_of(item, app.packs, lang), holds=in_force,
                  under=len(grounds(item.verdict.warnings, item.verdict.obligations).under),
                  standards=console.standards_of(item, app.packs, lang),
-                 timeline=console.timeline(entries, ZoneInfo(app.settings.timezone)),
+                 timeline=console.timeline(entries, ZoneInfo(app.settings.timezone), lang),
                  kinds=console.fact_fields(lang), corrections=console.correction_fields(lang), as_of=selection.as_of, said=said, error=error,
                  ack_choices=[(w.key, w.key) for w in item.verdict.warnings],
                  snooze_choices=[(o.key, obligation_label(o, lang)) for o in item.verdict.obligations if o.is_open],
