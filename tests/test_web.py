@@ -19,23 +19,25 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import _reset_postgres
-from tests.web_helpers import PASSWORD, Site, add_user, cli_env, console, csrf_of, login, run_cli, seeded
+from tests.web_helpers import (
+    DATABASES,
+    PASSWORD,
+    Site,
+    add_user,
+    cli_env,
+    console,
+    csrf_of,
+    login,
+    run_cli,
+    seeded,
+    seeded_site,
+)
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=DATABASES)
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    tmp = tmp_path_factory.mktemp("web")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'monitor.db'}"
-    else:
-        url = request.getfixturevalue("postgres_server")
-        _reset_postgres(url)
-    config = seeded(tmp, url, '[general]\nadministrators = ["admin@example.gov.cn"]\n')
-    tokens = {"admin": add_user(config, url, "admin", "admin"), "bao": add_user(config, url, "bao", "bureau", "包头市"),
-              "viewer": add_user(config, url, "viewer", "viewer")}
-    with console(tmp, url, config) as running:
-        yield Site(running, config, url, tokens)
+    with seeded_site(request, tmp_path_factory, "web") as running:
+        yield running
 
 
 def _ids(document: dict[str, object]) -> list[str]:

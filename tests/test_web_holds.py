@@ -9,23 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import _reset_postgres
-from tests.web_helpers import Site, add_user, console, csrf_of, seeded
+from tests.web_helpers import DATABASES, Site, csrf_of, seeded_site
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=DATABASES)
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    tmp = tmp_path_factory.mktemp("holds")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'monitor.db'}"
-    else:
-        url = request.getfixturevalue("postgres_server")
-        _reset_postgres(url)
-    config = seeded(tmp, url, '[general]\nadministrators = ["admin@example.gov.cn"]\n')
-    tokens = {"admin": add_user(config, url, "admin", "admin"), "bao": add_user(config, url, "bao", "bureau", "包头市"),
-              "viewer": add_user(config, url, "viewer", "viewer")}
-    with console(tmp, url, config) as running:
-        yield Site(running, config, url, tokens)
+    with seeded_site(request, tmp_path_factory, "holds") as running:
+        yield running
 
 
 def test_bulk_acks_from_the_overview_within_the_accounts_regions(site: Site) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
@@ -129,3 +130,26 @@ def console(tmp_path: Path, database_url: str, config: Path) -> Iterator[Console
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+#: the two databases a console's tests run on (PostgreSQL marked: required when CI=true)
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def seeded_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Site]:
+    """A console on the seeded roster (``request.param``: "sqlite" or "postgresql"), with an administrator, a
+    bureau of 包头市 and a viewer, for a module's tests (their ``site`` fixture, parametrised by DATABASES)."""
+    from tests.conftest import _reset_postgres
+
+    tmp = tmp_path_factory.mktemp(name)
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'monitor.db'}"
+    else:
+        url = request.getfixturevalue("postgres_server")
+        _reset_postgres(url)
+    config = seeded(tmp, url, '[general]\nadministrators = ["admin@example.gov.cn"]\n')
+    tokens = {"admin": add_user(config, url, "admin", "admin"), "bao": add_user(config, url, "bao", "bureau", "包头市"),
+              "viewer": add_user(config, url, "viewer", "viewer")}
+    with console(tmp, url, config) as running:
+        yield Site(running, config, url, tokens)
