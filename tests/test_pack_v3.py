@@ -50,7 +50,7 @@ def test_an_evaluation_and_a_rectification_recorded_settle_their_obligations(con
     by_key = obligations(config)
     assert by_key["rectification:evaluation:2026-05-10"]["state"] == "done"
     history = monitor("history", "PR-1", config=config)
-    assert "事实1：评估（evaluation）结果未通过，日期2026-05-10，现行" in history.output
+    assert "事实1：周期评估（evaluation）结果未通过，日期2026-05-10，现行" in history.output
     assert "整改（rectification）日期2026-05-20，备注验收通过，现行" in history.output
 
 

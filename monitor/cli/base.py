@@ -115,7 +115,7 @@ class MonitorGroup(click.Group):
     def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
         given = list(sys.argv[1:] if args is None else args)
         path, settings = language.settings_of(given)
-        language.speak(self, settings.language if settings is not None else "zh")
+        language.speak(self, settings.language if settings is not None else language.declared_language(path))
         if settings is not None:      # read once: the commands use these settings too
             options.setdefault("obj", App(config_path=path, _settings=settings))
         return super().main(given, *rest, **options)

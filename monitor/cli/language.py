@@ -51,6 +51,22 @@ def settings_of(args: Sequence[str]) -> tuple[Path | None, Settings | None]:
         return path, None
 
 
+def declared_language(path: Path | None) -> str:
+    """The language a config file that cannot be loaded still asks for (its ``general.language``, when the file
+    reads as TOML), so that the error about it is said in that language; else the default, Chinese."""
+    import tomllib
+
+    from monitor.config import find_config
+    from monitor.errors import MonitorError
+
+    try:
+        general = tomllib.loads(find_config(path)[1]).get("general")
+    except (MonitorError, OSError, ValueError, RecursionError):
+        return "zh"
+    wanted = general.get("language") if isinstance(general, dict) else None
+    return wanted if wanted in ("zh", "en") else "zh"
+
+
 def speak(group: click.Group, lang: str) -> None:
     """Set the language of this run: help texts of every command and option, and click's own words."""
     global current
