@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from monitor.rules.indicators import load_vocabulary
-from monitor.views.assessment import write_assessment
+from monitor.views.assessment_files import write_assessment
 from tests.assessment_fixtures import AS_OF, YEAR, evaluated_clusters
 
 

@@ -20,7 +20,8 @@ from selenium.webdriver.common.by import By
 from monitor.rules.indicators import load_vocabulary
 from monitor.rules.listing import Evaluated
 from monitor.rules.states import StandardState
-from monitor.views.assessment import DETAILED, number, write_assessment
+from monitor.views.assessment import DETAILED, number
+from monitor.views.assessment_files import write_assessment
 from tests.assessment_fixtures import AS_OF, YEAR, evaluated_clusters
 from tests.helpers import monitor, own_config
 

@@ -180,7 +180,7 @@ def _assessment(app: App, file: Path, year: int | None, selection: Selection) ->
     from monitor import clock
     from monitor.errors import InputError
     from monitor.overview import evaluated
-    from monitor.views.assessment import write_assessment
+    from monitor.views.assessment_files import write_assessment
 
     if file.suffix.lower() not in (".html", ".htm", ".pdf", ".xlsx"):
         raise InputError("{file}: the assessment report is written as .html, .pdf or .xlsx", file=file)

@@ -6,7 +6,7 @@ alternatives (或): the item is met when any one is. Declared here, used by moni
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 from msgspec import Meta, Struct
 
@@ -14,7 +14,6 @@ from monitor.errors import PackError
 
 if TYPE_CHECKING:
     from monitor.rules.indicators import Vocabulary
-    from monitor.rules.packs import Pack
 
 #: the threshold words, as the Civil Code reads them (民法典 第一千二百五十九条: 以上、以下、以内 include the number;
 #: 超过 does not); 不低于 / 不少于 are ≥ and 高于 is >, by their plain meaning
@@ -94,7 +93,15 @@ def check_items(items: tuple[StandardItem, ...]) -> None:
                 raise ValueError(f"standard[{index}].compare[{number}].{problem}")
 
 
-def check_standards(packs: Iterable[Pack], vocabulary: Vocabulary) -> None:
+class Standardised(Protocol):
+    """What check_standards reads of a pack (monitor.rules.packs.Pack): its file and its standard's items."""
+    @property
+    def source(self) -> str: ...
+    @property
+    def standard(self) -> tuple[StandardItem, ...]: ...
+
+
+def check_standards(packs: Iterable[Standardised], vocabulary: Vocabulary) -> None:
     """Every code a standard names is an indicator of the vocabulary (and a growth's rates and reported figures are
     growth indicators): a PackError naming the pack file and the key, else nothing."""
     for pack in packs:

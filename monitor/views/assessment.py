@@ -17,9 +17,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -29,7 +27,7 @@ from monitor.rules.states import StandardState
 from monitor.rules.verdict import Measured
 from monitor.views import charts
 from monitor.views.assessment_data import MAIN_INDICATORS, Figures, Subject, at_risk, figures
-from monitor.views.files import write_whole
+from monitor.views.times import person_time
 from monitor.views.words import term, warning_message, words
 
 #: the clusters whose details (indicators over the years, standard item by item, series chart) the page shows;
@@ -227,25 +225,4 @@ def render(page: Page, vocabulary: Vocabulary, as_of: dt.date, now: dt.datetime,
         distributions=distributions(page, vocabulary, lang), details=details, policies=policies or {},
         more=len(page.subjects) - len(page.detailed), link=link,
         main=[vocabulary.by_code[c] for c in MAIN_INDICATORS if c in vocabulary],
-        generated=now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M"))
-
-
-def write_assessment(path: Path, items: Iterable[Evaluated], year: int, vocabulary: Vocabulary, as_of: dt.date,
-                     now: dt.datetime, lang: str, timezone: str, department: str = "",
-                     policies: Mapping[str, str] | None = None) -> Page:
-    """The report written whole to ``path``: .html, .pdf (the page printed by Chromium) or .xlsx."""
-    page = assemble(items, year, lang)
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from monitor.views.assessment_xlsx import write_workbook
-
-        write_workbook(path, page, vocabulary, lang)
-        return page
-    html = render(page, vocabulary, as_of, now, lang, timezone, department, policies)
-    if suffix == ".pdf":
-        from monitor.views.pdf import print_pdf
-
-        print_pdf(html, path)       # its text layer made the Chinese written (monitor/views/pdf_text.py)
-    else:
-        write_whole(path, lambda out: out.write(html.encode("utf-8")))
-    return page
+        generated=person_time(now, timezone))
