@@ -312,3 +312,14 @@ def record_stamp(conn: Reads) -> tuple[Any, ...]:
     return tuple(conn.all("SELECT (SELECT MAX(id) FROM fact), (SELECT MAX(id) FROM archive), "
                           "(SELECT COUNT(*) FROM cluster), (SELECT MAX(recorded_at) FROM cluster), "
                           "(SELECT MAX(value) FROM setting), (SELECT MAX(set_at) FROM setting)")[0])
+
+
+#: the setting ``monitor import --from D`` stores (db.setting_queries.store_baseline)
+MONITORING_FROM = "monitoring_from"
+
+
+def stored_baseline(conn: Reads) -> dt.date | None:
+    """The baseline ``monitor import --from`` stored, None when none was (read through the driver: `monitor status`
+    imports nothing of SQLAlchemy)."""
+    rows = conn.all("SELECT value FROM setting WHERE name = :name", {"name": MONITORING_FROM})
+    return dt.date.fromisoformat(rows[0][0]) if rows else None

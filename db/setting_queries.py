@@ -1,5 +1,5 @@
 """Department-wide settings stored in the database (``setting``, migration 0012): the baseline (监测起始日)
-that ``monitor import --from D`` sets."""
+that ``monitor import --from D`` sets (read by db.queries.stored_baseline, which imports nothing of SQLAlchemy)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,8 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from db.models import ScanWatchRow, SettingRow
-from db.read import Reads
+from db.queries import MONITORING_FROM
 from db.session import dialect_insert
-
-MONITORING_FROM = "monitoring_from"
-
-
-def stored_baseline(conn: Reads) -> dt.date | None:
-    """The baseline ``monitor import --from`` stored, None when none was."""
-    rows = conn.all("SELECT value FROM setting WHERE name = :name", {"name": MONITORING_FROM})
-    return dt.date.fromisoformat(rows[0][0]) if rows else None
 
 
 def store_baseline(session: Session, day: dt.date, who: str, now: dt.datetime) -> None:

@@ -148,7 +148,7 @@ class App:
         ``monitor import --from D`` stored in the database, else None (no baseline). Read on ``conn`` when given."""
         if self.settings.monitoring_from is not None:
             return self.settings.monitoring_from
-        from db.setting_queries import stored_baseline
+        from db.queries import stored_baseline
 
         if conn is not None:
             return stored_baseline(conn)

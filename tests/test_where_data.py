@@ -50,3 +50,22 @@ def test_a_postgresql_url_is_named_without_its_password(tmp_path: Path, monkeypa
     config.write_text("", encoding="utf-8")
     settings = load_settings(config, {"MONITOR_DATABASE_URL": "postgresql+psycopg://monitor:s3cret@db.internal/m"})
     assert App(_settings=settings).database == "postgresql+psycopg://monitor:***@db.internal/m"
+
+
+def test_status_on_sqlite_imports_nothing_of_sqlalchemy(tmp_path: Path) -> None:
+    """`monitor status` reads SQLite through sqlite3 itself (README, "Performance": its cold start), the stored
+    baseline included: a fresh process that prints the status has not imported SQLAlchemy."""
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "m.db"}"\n', encoding="utf-8")
+    assert monitor("import", str(EXAMPLE_ROSTER), "--from", "2026-11-01", config=config).exit_code == 0
+    code = ("import sys\nfrom monitor.cli import main\n"
+            "sys.argv = ['monitor', 'status', '--config', sys.argv[1]]\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('sqlalchemy' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(config)], capture_output=True, text=True, check=False,
+                          env={**os.environ, "MONITOR_NOW": "2026-11-23T09:00+08:00"})
+    assert "历史事项未登记" in done.stdout, done.stdout + done.stderr      # the baseline was read
+    assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
