@@ -104,13 +104,19 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
-def _login_page(request: Request, error: str | None = None, status: int = 200, unlock: bool = False) -> HTMLResponse:
-    """The sign-in form; ``unlock`` opens its unlock code field (the limits refused the last attempt)."""
+def signed_out_form(request: Request, template: str, status: int, **context: Any) -> HTMLResponse:
+    """A form sent before any session exists (sign-in, a password reset), with a fresh CSRF token in a cookie:
+    double submit, checked by the login router."""
     token = secrets.token_urlsafe(32)
-    response = _page(request, "login.html", None, status, login_csrf=token, error=error, unlock=unlock,
-                     next=_safe_next(request.query_params.get("next")))
+    response = _page(request, template, None, status, login_csrf=token, **context)
     set_cookie(request, response, LOGIN_COOKIE, token, 3600)
     return response
+
+
+def _login_page(request: Request, error: str | None = None, status: int = 200, unlock: bool = False) -> HTMLResponse:
+    """The sign-in form; ``unlock`` opens its unlock code field (the limits refused the last attempt)."""
+    return signed_out_form(request, "login.html", status, error=error, unlock=unlock,
+                           next=_safe_next(request.query_params.get("next")))
 
 
 @login_router.get("/login", response_class=HTMLResponse)
@@ -488,6 +494,19 @@ def monitoring(request: Request) -> Response:
     return HTMLResponse(page, headers={"content-security-policy": policy})
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_download(write: Callable[[Path], object], filename: str) -> Response:
+    """A workbook that ``write`` makes (in a private temporary folder), answered as an attachment named
+    ``filename``: the export, the back-fill sheet and the templates."""
+    with tempfile.TemporaryDirectory(prefix="monitor-workbook-") as directory:
+        path = Path(directory) / "workbook.xlsx"
+        write(path)
+        data = path.read_bytes()
+    return Response(data, media_type=XLSX, headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
 @router.get("/export.xlsx")
 def export(request: Request) -> Response:
     from monitor.views.xlsx import export_workbook
@@ -495,12 +514,9 @@ def export(request: Request) -> Response:
     signed = page_user(request)
     app = monitor_app(request)
     selection = _selection(request, signed)
-    with tempfile.TemporaryDirectory(prefix="monitor-export-") as directory:
-        path = Path(directory) / "export.xlsx"
-        export_workbook(path, evaluated(app, selection), app.settings.language, kept_columns(app, selection))
-        data = path.read_bytes()
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"content-disposition": f'attachment; filename="monitor-{selection.as_of}.xlsx"'})
+    return workbook_download(lambda path: export_workbook(path, evaluated(app, selection), app.settings.language,
+                                                         kept_columns(app, selection)),
+                             f"monitor-{selection.as_of}.xlsx")
 
 
 @router.get("/backfill.xlsx")
@@ -511,12 +527,8 @@ def backfill(request: Request) -> Response:
     signed = page_user(request)
     app = monitor_app(request)
     selection = _selection(request, signed)
-    with tempfile.TemporaryDirectory(prefix="monitor-backfill-") as directory:
-        path = Path(directory) / "backfill.xlsx"
-        write_backfill(path, evaluated(app, selection), app.settings.language)
-        data = path.read_bytes()
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"content-disposition": f'attachment; filename="backfill-{selection.as_of}.xlsx"'})
+    return workbook_download(lambda path: write_backfill(path, evaluated(app, selection), app.settings.language),
+                             f"backfill-{selection.as_of}.xlsx")
 
 
 # --- the account: calendar subscription (the users: users_pages.py; the daemon: daemon_pages.py) ----------------

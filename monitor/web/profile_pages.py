@@ -6,7 +6,6 @@ to the roster's addresses and ``general.administrators``, none of which is an ac
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,8 @@ from monitor.actions.account_admin import Profile, profile, save_profile
 from monitor.actions.accounts import SignedIn
 from monitor.errors import MonitorError
 from monitor.web.auth import monitor_app, page_user, posted
-from monitor.web.pages import _page, router
+from monitor.web.pages import _page, router, workbook_download
 from monitor.web.wording import say
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _profile_page(request: Request, signed: SignedIn, status: int = 200, **context: Any) -> HTMLResponse:
@@ -72,8 +69,8 @@ def template_download(request: Request, which: str) -> Response:
         raise HTTPException(404, "not_found")
     if not (signed.account.can_manage if which == "roster" else signed.account.can_record):
         raise HTTPException(403, "forbidden")
-    with tempfile.TemporaryDirectory(prefix="monitor-template-") as directory:
-        path = Path(directory) / f"{which}.xlsx"
+
+    def write(path: Path) -> None:
         if which == "facts":
             write_facts_template(path, app.settings.language)
         elif which in ("indicators", "targets"):
@@ -83,6 +80,5 @@ def template_download(request: Request, which: str) -> Response:
                                    which == "targets")
         else:
             write_template(path, app.packs.values(), app.settings.language)
-        data = path.read_bytes()
-    return Response(data, media_type=XLSX,
-                    headers={"content-disposition": f'attachment; filename="monitor-{which}-template.xlsx"'})
+
+    return workbook_download(write, f"monitor-{which}-template.xlsx")

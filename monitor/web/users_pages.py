@@ -6,7 +6,6 @@ The pages join pages.router, so its CSRF check applies to every form."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -21,8 +20,8 @@ from monitor import clock
 from monitor.actions.account_admin import enable, issue_reset, reset_password, set_role
 from monitor.actions.accounts import SignedIn, add_user, disable, list_users, unlock
 from monitor.errors import MonitorError, Said
-from monitor.web.auth import LOGIN_COOKIE, monitor_app, page_user, posted, set_cookie
-from monitor.web.pages import _page, login_router, router
+from monitor.web.auth import monitor_app, page_user, posted
+from monitor.web.pages import _page, login_router, router, signed_out_form
 from monitor.web.wording import say
 
 
@@ -137,10 +136,7 @@ async def users_unlock(request: Request, name: str) -> Response:
 def _password_page(request: Request, status: int = 200, error: str | None = None, done: bool = False
                    ) -> HTMLResponse:
     """The form, with a fresh CSRF token in a cookie (double submit, as the sign-in form's: no session exists)."""
-    token = secrets.token_urlsafe(32)
-    page = _page(request, "password.html", None, status, login_csrf=token, error=error, done=done)
-    set_cookie(request, page, LOGIN_COOKIE, token, 3600)
-    return page
+    return signed_out_form(request, "password.html", status, error=error, done=done)
 
 
 @login_router.get("/password", response_class=HTMLResponse)
