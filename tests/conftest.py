@@ -24,6 +24,7 @@ from monitor.app import App
 from monitor.config import load_settings
 from monitor.rules.packs import Pack, load_packs
 from monitor.rules.workdays import WorkCalendar
+from tests.chatservers import ChatServer
 from tests.mailserver import MailServer
 from tests.pgcluster import Cluster, Unavailable, private_cluster
 
@@ -109,6 +110,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url: str = request.getfixturevalue("postgres_server")
     _reset_postgres(url)
     return url
+
+
+@pytest.fixture
+def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
+    """Loopback robots of every chat service (tests/chatservers.py), their addresses and secrets in the
+    environment as a channel's config names them; generous rate limits (a module that tests them has its own)."""
+    found = ChatServer(per_minute=1000).start()
+    for key, value in found.env().items():
+        monkeypatch.setenv(key, value)
+    yield found
+    found.stop()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import email
 import email.policy
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,6 @@ from tests.helpers import monitor, own_config
 from tests.mailserver import MailServer
 
 AHEAD = "2026-12-16T09:00+08:00"      # nine days after the real day (2026-12-07)
-
-
-@pytest.fixture
-def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
-    found = ChatServer(per_minute=1000).start()
-    for key, value in found.env().items():
-        monkeypatch.setenv(key, value)
-    yield found
-    found.stop()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,15 +48,6 @@ def roster(path: Path) -> Path:
 def config(server: MailServer, chat: ChatServer, roles: str) -> str:
     return (f'[general]\nlanguage = "en"\nadministrators = ["{ADMIN}"]\nmonitoring_from = {TODAY}\n'
             f"[digest]\nroles = {roles}\n{server.config()}\n{chat.config('wecom')}")
-
-
-@pytest.fixture
-def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
-    found = ChatServer(per_minute=1000).start()
-    for key, value in found.env().items():
-        monkeypatch.setenv(key, value)
-    yield found
-    found.stop()
 
 
 def mailed(server: MailServer) -> Counter[str]:

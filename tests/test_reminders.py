@@ -47,15 +47,6 @@ def test_warning_stages_repeat_only_for_revocation_warnings() -> None:
 
 
 @pytest.fixture
-def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
-    found = ChatServer(per_minute=1000).start()
-    for key, value in found.env().items():
-        monkeypatch.setenv(key, value)
-    yield found
-    found.stop()
-
-
-@pytest.fixture
 def year_app(tmp_path: Path, database_url: str, server: MailServer, chat: ChatServer,
              monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     # a DingTalk group (signed) gets every reminder too; a year runs in seconds, so its pace is lifted
