@@ -263,6 +263,13 @@ def test_reminder_deliveries_collapse_to_one_line_a_subject() -> None:
     assert len(reminders[1].fields["deliveries"]) == 9      # type: ignore[arg-type]
 
 
+def test_every_delivery_state_has_its_words_in_a_chinese_history_line() -> None:
+    from monitor.rules.states import DeliveryState
+    from monitor.views.history_lines import DELIVERY_ZH
+
+    assert set(DELIVERY_ZH) == set(DeliveryState)       # a state added to the ledger (held) is said too
+
+
 def test_the_cluster_pages_record_opens_a_subjects_line_to_its_deliveries() -> None:
     shown = timeline(_entries(), dt.UTC, "zh")
     line = next(e for e in shown if e["text"].startswith("年度报告2023"))

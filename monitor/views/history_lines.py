@@ -9,6 +9,7 @@ from typing import Any
 from monitor.rules.checks import number
 from monitor.rules.facts import Cluster
 from monitor.rules.history import Entry
+from monitor.rules.states import DeliveryState
 from monitor.rules.texts import one_line
 from monitor.views.times import person_time
 
@@ -93,14 +94,20 @@ def _said_zh(entry: Entry, zone: str | dt.tzinfo) -> str:
         return f"{what}{_word(str(f['subject']), 'zh')}至{_value(f['until'])}（{f['note']}）"
     if entry.type == "reminders":
         return f"{_word(str(f['subject']), 'zh')}：已提醒{f['count']}次，最近{str(_value(f['last']))[:10]}"
-    state = {"pending": "待发送", "queued": "已排队", "sent": "已发送", "failed": "发送失败",
-             "suppressed": "已确认或暂缓，未发送", "obsolete": "事项已办结，未发送"}.get(str(f["state"]), str(f["state"]))
+    state = DELIVERY_ZH.get(str(f["state"]), str(f["state"]))
     sent_at = f["sent_at"]
     sent = f"，{person_time(sent_at, zone)}" if isinstance(sent_at, dt.datetime) else ""
     late = "（补发）" if f["late"] else ""
     message = f"，消息编号{_bracketed(f['message_id'])}" if f["message_id"] else ""
     return (f"提醒{_word(str(f['subject']), 'zh')}（{term(str(f['stage']), 'zh')}（{f['stage']}），{_value(f['day'])}到点{late}）"
             f"发给{f['recipient']}：{state}{sent}{message}")
+
+
+#: a reminder delivery's state in a Chinese history line: every DeliveryState (tests/test_zh_everywhere.py)
+DELIVERY_ZH: dict[str, str] = {
+    DeliveryState.PENDING: "待发送", DeliveryState.QUEUED: "已排队", DeliveryState.SENT: "已发送",
+    DeliveryState.FAILED: "发送失败", DeliveryState.SUPPRESSED: "已确认或暂缓，未发送",
+    DeliveryState.OBSOLETE: "事项已办结，未发送", DeliveryState.HELD: "待管理员批准后发送"}
 
 
 def _bracketed(message_id: object) -> str:
