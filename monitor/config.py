@@ -25,6 +25,7 @@ from msgspec import Meta, Struct
 
 from monitor import schema
 from monitor.errors import ConfigError, Said
+from monitor.schema import Check
 
 DEFAULT_LEAD_DAYS = (60, 30, 14, 7, 3, 1, 0)
 SECURITY_MODES = ("starttls", "tls", "none")
@@ -37,7 +38,8 @@ Seconds = Annotated[float, Meta(gt=0, le=3600)]
 Port = Annotated[int, Meta(ge=1, le=65535)]
 Days = Annotated[int, Meta(ge=1, le=366)]
 LeadDay = Annotated[int, Meta(ge=0, le=3660)]
-HourMinute = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="a local time, HH:MM")]
+HourMinute = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="a local time, HH:MM",
+                                 extra={"form": "a time of day, HH:MM"})]
 
 
 def is_email(text: str) -> bool:
@@ -65,10 +67,10 @@ class GeneralSection(_Section, frozen=True, kw_only=True):
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"timezone: '{self.timezone}' is not a time zone") from None
+            raise Check("timezone", Said("{value} is not a time zone", value=schema.show(self.timezone))) from None
         for address in self.administrators:
             if not is_email(address):
-                raise ValueError(f"administrators: '{address}' is not an e-mail address")
+                raise Check("administrators", Said("{value} is not an e-mail address", value=schema.show(address)))
 
 
 class CalendarSection(_Section, frozen=True, kw_only=True):
@@ -101,12 +103,13 @@ class WebSection(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.base_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", self.base_url):
-            raise ValueError(f"base_url: '{self.base_url}' is not an http(s) address")
+            raise Check("base_url", Said("{value} is not an http(s) address", value=schema.show(self.base_url)))
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
-                raise ValueError(f"trusted_proxies: '{proxy}' is not an IP address or network") from None
+                raise Check("trusted_proxies", Said("{value} is not an IP address or network",
+                                                  value=schema.show(proxy))) from None
 
 
 class MonitoringSection(_Section, frozen=True, kw_only=True):
@@ -144,9 +147,9 @@ class SmtpSettings(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.reply_to and not is_email(self.reply_to):
-            raise ValueError(f"reply_to: '{self.reply_to}' is not an e-mail address")
+            raise Check("reply_to", Said("{value} is not an e-mail address", value=schema.show(self.reply_to)))
         if any(ord(c) < 32 for c in self.sender_name):
-            raise ValueError("sender_name: holds a control character")
+            raise Check("sender_name", Said("holds a control character"))
 
     def password(self) -> str | None:
         return secret("smtp.password", self.password_env, self.password_file)
@@ -186,9 +189,10 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
-            raise ValueError(f"name: '{self.name}' must be letters, digits, '-', '_' or '.' (at most 63)")
+            raise Check("name", Said("{value} must be letters, digits, '-', '_' or '.' (at most 63)",
+                                      value=schema.show(self.name)))
         if bool(self.url_env) == bool(self.url_file):
-            raise ValueError("url_env: give exactly one of url_env and url_file (the robot's address is a secret)")
+            raise Check("url_env", Said("give exactly one of url_env and url_file (the robot's address is a secret)"))
 
     @property
     def recipient(self) -> str:
@@ -229,7 +233,7 @@ class ConfigFile(_Section, frozen=True, kw_only=True):
         names = [channel.name for channel in self.channels]
         for name in names:
             if names.count(name) > 1:
-                raise ValueError(f"channels: two channels are named '{name}'")
+                raise Check("channels", Said("two channels are named {value}", value=schema.show(name)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,7 +395,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
+        raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=schema.toml_problem(exc)) from None
     except RecursionError:      # tomllib parses nested arrays and tables by recursion
         raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep")) from None
     if "password" in data.get("smtp", {}):
@@ -403,7 +407,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
                 raise ConfigError(_SECRET_IN_CONFIG if key == "secret" else _ADDRESS_IN_CONFIG, source=source,
                                   number=number, key=key)
     try:
-        file = schema.convert(data, ConfigFile, source)
+        file = schema.convert(data, ConfigFile, source, keys="config")
     except schema.SchemaError as exc:
         raise ConfigError(exc.said) from None
     except ValueError as exc:

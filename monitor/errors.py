@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 
 class Said:
@@ -49,6 +49,18 @@ class Said:
 
     def with_params(self, **params: Any) -> Said:
         return Said(self.template, **{**self.params, **params})
+
+
+class Key(str):
+    """A dotted key of a file (``smtp.port``, ``channels[0].name``): said in English as it is, in Chinese as its
+    word with the key beside it (``SMTP 端口（smtp.port）``), from words.toml's ``[keys.<vocabulary>]``."""
+
+    vocabulary: str
+
+    def __new__(cls, text: str, vocabulary: str) -> Self:
+        made = super().__new__(cls, text)
+        made.vocabulary = vocabulary
+        return made
 
 
 def said(message: str | Said, /, **params: Any) -> Said:

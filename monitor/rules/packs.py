@@ -331,7 +331,7 @@ def _read_toml(path: Path | resources.abc.Traversable, source: str) -> dict[str,
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise PackError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
+        raise PackError("{source}: not valid TOML: {exc}", source=source, exc=schema.toml_problem(exc)) from None
     except RecursionError:
         raise _too_deep(source) from None
     except UnicodeDecodeError as exc:
