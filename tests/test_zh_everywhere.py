@@ -171,6 +171,37 @@ CONFIG_ERRORS: list[tuple[str, str]] = [
     ('[[channels]]\nname = "x"\ntype = "webhook"\nurl_env = "NO_SUCH_URL_ENV"\n', "run"),
     ('[[channels]]\nname = "x"\nkind = "webhook"\n', "status"),
     ('[general]\nlanguage = "zh"\ntimezone = 8\n', "status"),
+    # not TOML at all: tomllib's words, each said with its line and column (issue 27: they were English)
+    ('[general]\nlanguage = "zh"\nfoo bar\n', "status"),                    # a key without its value
+    ('[general]\nlanguage = "zh"\n[general]\n', "status"),                  # a table declared twice
+    ('[smtp]\nhost = "a"\nhost = "b"\n', "status"),                          # a value given twice
+    ('[smtp]\nhost = "a\n', "status"),                                       # a string left open
+    ('[digest]\ntimes = ["08:30"\n', "status"),                               # a list left open
+    ('[web]\nbase_url = https://x\n', "status"),                              # text without quotes
+    ('[smtp\nhost = "a"\n', "status"),                                        # a table's name left open
+    ('a = {b = 1, b = 2}\n', "status"),                                       # a key twice in an inline table
+    # what the declaration says: a wrong type, a bound, a missing or unknown key, a choice, a date, a form
+    ('[smtp]\nport = "x"\n', "status"),
+    ('[smtp]\nretries = 100\n', "status"),
+    ('[daemon]\nscan_every_minute = 5\n', "status"),
+    ('[[channels]]\nname = "x"\n', "status"),
+    ('[general]\nlanguage = "fr"\n', "status"),
+    ('[general]\nmonitoring_from = "soon"\n', "status"),
+    ('[digest]\ntimes = ["25:00"]\n', "status"),
+    ('[digest]\nregions = {nobody = ["包头市"]}\n', "status"),
+    ('[reminders]\nlead_days = {annual_report = ["soon"]}\n', "status"),
+    ('general = 3\n', "status"),
+    # the checks a type cannot state (__post_init__), each of them
+    ('[general]\ntimezone = "Mars/Base"\n', "status"),
+    ('[general]\nadministrators = ["nobody"]\n', "status"),
+    ('[web]\nbase_url = "ftp://x"\n', "status"),
+    ('[web]\ntrusted_proxies = ["nginx"]\n', "status"),
+    ('[smtp]\nreply_to = "nobody"\n', "status"),
+    ('[smtp]\nsender_name = "a\\u0001"\n', "status"),
+    ('[[channels]]\nname = "a b"\ntype = "webhook"\nurl_env = "X"\n', "status"),
+    ('[[channels]]\nname = "ab"\ntype = "webhook"\n', "status"),
+    ('[[channels]]\nname = "ab"\ntype = "webhook"\nurl_env = "X"\n' * 2, "status"),
+    ('[smtp]\nhost = "mail"\n[daemon]\nclaim_lease_seconds = 1\n', "status"),
 ]
 
 
@@ -183,6 +214,46 @@ def test_config_errors_are_chinese(tmp_path: Path, text: str, command: str) -> N
     result = CliRunner().invoke(cli, ["--config", str(config), command], env=cli_env(url), prog_name="monitor")
     found = english(result.output)
     assert result.exit_code == 2 and not found, result.output + "\n".join(found)
+
+
+def test_config_errors_name_the_key_by_its_word(tmp_path: Path) -> None:
+    """A key is said as its word with the key beside it; tomllib's detail says its line and column."""
+    config = tmp_path / "config.toml"
+    for text, shown in [('[smtp]\nport = "x"\n', "发信服务器端口（smtp.port）：应为整数，实际为 'x'"),
+                        ('[[channels]]\nname = "a b"\ntype = "webhook"\nurl_env = "X"\n', "渠道名称（channels[0].name）"),
+                        ('[reminders]\nlead_days = {annual_report = [1], x = ["soon"]}\n',
+                         "提前提醒天数（reminders.lead_days.x[0]）"),
+                        ('[general]\nlanguage = "zh"\nfoo bar\n', "第 3 行第 5 列：键后面缺少 '='")]:
+        config.write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(cli, ["--config", str(config), "status"], prog_name="monitor")
+        assert shown in result.output, result.output
+    config.write_text('[general]\nlanguage = "en"\ntimezone = "Mars/Base"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config), "status"], prog_name="monitor")
+    assert "general.timezone: 'Mars/Base' is not a time zone" in result.output     # English keeps the key alone
+
+
+def test_every_config_key_has_its_word() -> None:
+    """A key added to config.toml's declaration needs its word in words.toml [keys.config]."""
+    from msgspec import inspect as mi
+
+    from monitor.config import ConfigFile
+    from monitor.schema import unwrap
+    from monitor.views.words import _catalog
+
+    words = _catalog()["keys"]["config"]
+
+    def keys(kind: mi.Type | None, prefix: str) -> Iterator[str]:
+        kind = unwrap(kind)
+        if isinstance(kind, mi.VarTupleType) and isinstance(unwrap(kind.item_type), mi.StructType):
+            kind = unwrap(kind.item_type)
+        if isinstance(kind, mi.StructType):
+            for field in kind.fields:
+                key = f"{prefix}.{field.encode_name}" if prefix else field.encode_name
+                yield key
+                yield from keys(field.type, key)
+
+    missing = [key for key in keys(mi.type_info(ConfigFile), "") if key not in words]
+    assert not missing, f"add to words.toml [keys.config]: {missing}"
 
 
 # --- the console ------------------------------------------------------------------------------------------
