@@ -63,11 +63,12 @@ def status(app: App, selection: Selection, fmt: str, wide: bool) -> None:
 def calendar(app: App, selection: Selection) -> None:
     """The dated obligations as an iCalendar file on stdout: monitor calendar > deadlines.ics"""
     from monitor import clock
-    from monitor.overview import evaluated
+    from monitor.overview import evaluated, holds
     from monitor.views.ics import write_calendar
 
     out = sys.stdout.buffer
-    write_calendar(out, evaluated(app, selection), clock.now_utc(), app.settings, selection.as_of)
+    write_calendar(out, evaluated(app, selection), clock.now_utc(), app.settings, selection.as_of,
+                   {p.id: p.title for p in app.packs.values()}, holds(app, selection))
     out.flush()
 
 
@@ -90,7 +91,8 @@ def export(app: App, file: Path, selection: Selection) -> None:
     from monitor.views.xlsx import export_workbook
 
     clusters, obligations, warnings = export_workbook(_xlsx(file), evaluated(app, selection), app.settings.language,
-                                                      kept_columns(app, selection))
+                                                      kept_columns(app, selection),
+                                                      {p.id: p.title for p in app.packs.values()})
     echo(Said("{file}: {clusters} clusters, {obligations} obligations, {warnings} warnings as of {day}", file=file,
               clusters=clusters, obligations=obligations, warnings=warnings, day=selection.as_of))
 

@@ -515,7 +515,8 @@ def export(request: Request) -> Response:
     app = monitor_app(request)
     selection = _selection(request, signed)
     return workbook_download(lambda path: export_workbook(path, evaluated(app, selection), app.settings.language,
-                                                         kept_columns(app, selection)),
+                                                         kept_columns(app, selection),
+                                                         {p.id: p.title for p in app.packs.values()}),
                              f"monitor-{selection.as_of}.xlsx")
 
 
@@ -567,5 +568,7 @@ def calendar_feed(request: Request, token: str) -> Response:
     if found is None:
         raise HTTPException(404, "not_found")
     out = io.BytesIO()
-    write_calendar(out, evaluated(app, Selection.for_account(app, found)), clock.now_utc(), app.settings)
+    selection = Selection.for_account(app, found)
+    write_calendar(out, evaluated(app, selection), clock.now_utc(), app.settings, None,
+                   {p.id: p.title for p in app.packs.values()}, holds(app, selection))
     return Response(out.getvalue(), media_type="text/calendar; charset=utf-8")
