@@ -24,7 +24,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from monitor import schema
-from monitor.errors import ConfigError, Said
+from monitor.errors import ConfigError, Said, os_reason
 from monitor.schema import Check
 
 DEFAULT_LEAD_DAYS = (60, 30, 14, 7, 3, 1, 0)
@@ -162,7 +162,7 @@ def secret(key: str, env: str | None, file: str | None, environ: Mapping[str, st
             return Path(file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError("{key}_file: cannot read '{file}': {reason}", key=key, file=file,
-                              reason=exc.strerror) from None
+                              reason=os_reason(exc)) from None
     return (os.environ if environ is None else environ).get(env) if env else None
 
 
@@ -371,8 +371,7 @@ def find_config(path: Path | None) -> tuple[Path | None, str]:
     try:
         return path, path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError("{path}: cannot read the config file: {reason}", path=path,
-                          reason=exc.strerror or str(exc)) from None
+        raise ConfigError("{path}: cannot read the config file: {reason}", path=path, reason=os_reason(exc)) from None
     except UnicodeDecodeError as exc:
         raise ConfigError("{path}: cannot read the config file: not UTF-8 text (byte {position})", path=path,
                           position=exc.start) from None

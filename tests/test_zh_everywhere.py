@@ -202,6 +202,7 @@ CONFIG_ERRORS: list[tuple[str, str]] = [
     ('[[channels]]\nname = "ab"\ntype = "webhook"\n', "status"),
     ('[[channels]]\nname = "ab"\ntype = "webhook"\nurl_env = "X"\n' * 2, "status"),
     ('[smtp]\nhost = "mail"\n[daemon]\nclaim_lease_seconds = 1\n', "status"),
+    ('[[channels]]\nname = "x"\ntype = "webhook"\nurl_file = "no-such-file.txt"\n', "run"),   # the system's reason
 ]
 
 
