@@ -231,6 +231,10 @@ def test_config_errors_name_the_key_by_its_word(tmp_path: Path) -> None:
     config.write_text('[general]\nlanguage = "en"\ntimezone = "Mars/Base"\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["--config", str(config), "status"], prog_name="monitor")
     assert "general.timezone: 'Mars/Base' is not a time zone" in result.output     # English keeps the key alone
+    config.write_text('[general]\nlanguage = "en"\nfoo bar\n', encoding="utf-8")     # not TOML, but asks for English
+    result = CliRunner().invoke(cli, ["--config", str(config), "status"], prog_name="monitor")
+    assert result.output.endswith("not valid TOML: Expected '=' after a key in a key/value pair (at line 3, column 5)\n")
+    assert result.output.startswith("error: "), result.output
 
 
 def test_every_config_key_has_its_word() -> None:
