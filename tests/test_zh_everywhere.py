@@ -49,7 +49,7 @@ ALLOWED = re.compile(r"""
     | [\w-]+(?:\|[\w-]+)+                           # the choices of an option: [table|json]
     | [\d<=>x]*[<>]=?[\d<=>x]*                       # a range: 0<=x<=65535
     | --?[A-Za-z][\w-]*                              # options
-    | {L}[a-z_]+(?:\[\d+\])?(?:\.[\w\[\]]+)+                     # config keys: general.indicators_dir, channels.x
+    | {L}[a-z_]+(?:(?:\[\d+\])?(?:\.[\w\[\]]+)+|\[\d+\])        # config keys: general.indicators_dir, channels.x, batches[0]
     | {L}[A-Za-z_]*[\d_:][\w:.-]*                     # codes, keys, ids with a digit, an underscore or a colon
     | {L}[a-z]+(?:-[a-z0-9]+)+{R}                       # hyphenated ids (regimes, commands: import-facts)
     | {L}[A-Z]+s?{R} | {L}Z{R}                       # acronyms, units and placeholders (PDF, UTC, CLUSTER)
@@ -215,6 +215,47 @@ def test_config_errors_are_chinese(tmp_path: Path, text: str, command: str) -> N
     result = CliRunner().invoke(cli, ["--config", str(config), command], env=cli_env(url), prog_name="monitor")
     found = english(result.output)
     assert result.exit_code == 2 and not found, result.output + "\n".join(found)
+
+
+#: a pack's beginning, then (below) what is wrong with it: `monitor regimes --check` says each in Chinese
+PACK = 'id = "p"\ntitle = "办法"\ndocument = "文号"\n'
+VALIDITY = ('[validity]\nyears = 3\nbasis = "第一条"\nextension_years = 3\nextension_basis = "第一条"\n'
+            'review_failed_basis = "第二条"\nexpired_basis = "第二条"\n')
+BATCH = '[[batches]]\nid = "2023"\nnotice = "通知"\n'
+COMPARE = '[[standard]]\nid = "a"\nlabel = "产值"\nbasis = "附件"\n[[standard.compare]]\nindicator = "output"\nword = "以上"\nthreshold = 1\n'
+INCIDENTS = '[incidents]\nnotice_basis = "第三条"\n'
+PACK_ERRORS: list[str] = [
+    PACK + 'id = "q"\n',                                                   # not TOML: a key given twice
+    PACK + '[incidents]\nnotice_basis = "第三条"\nrevocation_grounds = {nonsense = "第一条"}\n',
+    PACK + INCIDENTS + '[revocation]\nbasis = "第四条"\n',
+    PACK + INCIDENTS + '[revocation]\nbasis = "第四条"\ngrounds = {nonsense = 1}\n',
+    PACK + INCIDENTS + VALIDITY + "review_by_application = true\n",
+    PACK + INCIDENTS + VALIDITY + BATCH + "valid_until = 2025-01-01\nvalidity_years = 3\n",
+    PACK + INCIDENTS + VALIDITY + BATCH + BATCH,
+    PACK + INCIDENTS + BATCH + 'report_due = "04-30"\n',
+    PACK + INCIDENTS + VALIDITY + BATCH + 'report_due = "02-30"\n',
+    PACK + INCIDENTS + BATCH + "validity_years = 3\n",
+    PACK + INCIDENTS + '[rectification]\nafter = ["assessment"]\nmonths = 6\nbasis = "第五条"\nlapse_basis = "第五条"\n'
+    'repeat_basis = "第五条"\n',
+    PACK + INCIDENTS + VALIDITY + '[rectification]\nafter = ["review"]\nmonths = 6\nmonths_by_kind = {evaluation = 3}\n'
+    'basis = "第五条"\nlapse_basis = "第五条"\nrepeat_basis = "第五条"\n',
+    PACK + INCIDENTS + COMPARE + 'window = "each_year"\nrates = "output"\n',
+    PACK + INCIDENTS + COMPARE.replace('"output"', '"output+employees"') + 'window = "average_growth"\n',
+    PACK + INCIDENTS + COMPARE + 'window = "latest"\n' + COMPARE + 'window = "latest"\n',
+    PACK + INCIDENTS + '[validity]\nyears = "三"\n',
+]
+
+
+@pytest.mark.parametrize("text", PACK_ERRORS)
+def test_pack_errors_are_chinese(tmp_path: Path, text: str) -> None:
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "p.toml").write_text(text, encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text('[general]\nlanguage = "zh"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config), "regimes", "--check", str(packs)], prog_name="monitor")
+    found = english(result.output)
+    assert result.exit_code == 2 and "p.toml" in result.output and not found, result.output + "\n".join(found)
 
 
 def test_config_errors_name_the_key_by_its_word(tmp_path: Path) -> None:
