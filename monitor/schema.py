@@ -101,6 +101,10 @@ def explain(error: str, data: Any, kind: type, prefix: str = "", check: Check | 
     if longest is not None:
         return Said("{key}: {value} is longer than {limit} characters", key=key, value=show(value),
                     limit=longest[1])
+    items = re.match(r"Expected `(?:array|object)` of length (>=|<=) (\d+)$", message)
+    if items is not None:
+        return Said("{key}: needs at least {limit} items" if items[1] == ">=" else "{key}: holds more than {limit} items",
+                    key=key, limit=items[2])
     pattern = re.match(r"Expected `str` matching regex '(.*)'$", message)
     if pattern is not None and not _choices(kind, steps):
         form = _form(kind, steps)

@@ -243,6 +243,9 @@ PACK_ERRORS: list[str] = [
     PACK + INCIDENTS + COMPARE.replace('"output"', '"output+employees"') + 'window = "average_growth"\n',
     PACK + INCIDENTS + COMPARE + 'window = "latest"\n' + COMPARE + 'window = "latest"\n',
     PACK + INCIDENTS + '[validity]\nyears = "三"\n',
+    PACK + INCIDENTS + '[[standard]]\nid = "a"\nlabel = "产值"\nbasis = "附件"\ncompare = []\n',        # a list too short
+    PACK + INCIDENTS + COMPARE.replace('[[standard.compare]]', 'compare = [' + '{indicator = "output", word = "以上", '
+                                       'threshold = 1, window = "latest"}, ' * 9 + ']\n#'),          # and too long
 ]
 
 
