@@ -170,9 +170,10 @@ def report(app: App, file: Path, monitoring: bool, year: int | None, selection: 
         raise InputError("{file}: the report is written as .html or .pdf: name the file report.html or report.pdf",
                          file=file)
     settings = app.settings
+    held = holds(app, selection)
     result = write_report(file, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
                           settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from(),
-                          acked_by_cluster(holds(app, selection)))
+                          acked_by_cluster(held), acked_by_cluster(held, "snooze"))
     echo(Said("{file}: {clusters} clusters, {warnings} warnings as of {day}", file=file, clusters=result.clusters,
               warnings=sum(result.severities.values()), day=selection.as_of))
 

@@ -464,9 +464,10 @@ def report(request: Request) -> Response:
     settings = app.settings
     with tempfile.TemporaryDirectory(prefix="monitor-report-") as directory:
         path = Path(directory) / "report.html"
+        held = holds(app, selection)
         write_report(path, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
                      settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from(),
-                     console.acked_by_cluster(holds(app, selection)))
+                     console.acked_by_cluster(held), console.acked_by_cluster(held, "snooze"))
         page = path.read_text(encoding="utf-8")
     policy = (f"default-src 'none'; script-src {_hashes('script', page)}; style-src {_hashes('style', page)}; "
               "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
