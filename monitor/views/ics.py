@@ -83,7 +83,7 @@ class Held(NamedTuple):
     acks: tuple[tuple[Alert, Hold], ...]
 
     def mark(self, lang: str) -> str:
-        """Said in the summary after the state: "·已暂停提醒至2026-12-20", "·已确认至2026-12-31"."""
+        """Said in the summary after the state: "·已暂停提醒至2026-12-20", "·警示已确认至2026-12-31"."""
         said: dict[str, str] = words("ics", lang)
         if self.snooze is not None:
             return said["snoozed_mark"].format(until=self.snooze.until)
