@@ -1,6 +1,8 @@
 """Escalation over 30 days (issue 29 item 3), the daemon's own ticks with an injected clock against a real SMTP
 server, on SQLite and PostgreSQL: a revocation ground (an incident) recorded on four clusters of two regions, a
-chain bureau (day 0), administrators (day 7), a named leader of 包头市 (day 14), and acks at different steps.
+chain bureau (day 0), administrators (day 5), a named leader of 包头市 (day 12), and acks at different steps (the
+steps' days are not the days a revocation warning repeats on, every 7: the daemon's incremental scan must come
+back for them by itself).
 
 What must hold: every step owed is sent once, to exactly its recipients; none after the ack; nobody outside the
 cluster's region (赤峰市's bureau account, or 包头市's leader for a 赤峰市 cluster) gets anything of it; history
@@ -36,8 +38,8 @@ ADMIN = "admin@nmg.gov.cn"
 START = d("2026-12-07")
 DAYS = [START + dt.timedelta(days=n) for n in range(30)]
 CHAIN = ('[[escalation]]\nregimes = ["nmg-sme-draft"]\nseverities = ["revocation"]\n'
-         'steps = [ { after_days = 0, to = "bureau" }, { after_days = 7, to = "administrators" },\n'
-         '          { after_days = 14, to = "account:bt-leader" } ]\n')
+         'steps = [ { after_days = 0, to = "bureau" }, { after_days = 5, to = "administrators" },\n'
+         '          { after_days = 12, to = "account:bt-leader" } ]\n')
 #: the accounts: (name, role, regions, e-mail)
 ACCOUNTS = [("bt-desk", "bureau", ["包头市"], "desk@baotou.gov.cn"),
             ("cf-desk", "bureau", ["赤峰市"], "desk@chifeng.gov.cn"),
@@ -46,7 +48,7 @@ ACCOUNTS = [("bt-desk", "bureau", ["包头市"], "desk@baotou.gov.cn"),
 #: cluster -> (region, the day its incident is recorded, the day its warning is acknowledged or None)
 PLAN = {"ESC-1": ("包头市", DAYS[1], None),         # never acknowledged: every step
         "ESC-2": ("包头市", DAYS[1], DAYS[4]),      # acknowledged after step 1
-        "ESC-3": ("包头市", DAYS[2], DAYS[12]),     # acknowledged after step 2 (its day: DAYS[9])
+        "ESC-3": ("包头市", DAYS[2], DAYS[10]),     # acknowledged after step 2 (its day: DAYS[7]), before step 3
         "ESC-4": ("赤峰市", DAYS[3], None)}         # never acknowledged, in 赤峰市: step 3 reaches nobody
 BUREAU = {"包头市": {"bureau@baotou.gov.cn", "desk@baotou.gov.cn", "leader@baotou.gov.cn"},
           "赤峰市": {"bureau@chifeng.gov.cn", "desk@chifeng.gov.cn"}}
@@ -126,19 +128,23 @@ def test_escalation_over_thirty_days(tmp_path: Path, database_url: str, server: 
     # the ledger: each step owed recorded once, its deliveries sent; none recorded after an ack
     with transaction(app.sessions) as session:
         rows = session.execute(select(ReminderRow.cluster_id, ReminderRow.stage, ReminderRow.crossed_on,
-                                      DeliveryRow.state)
+                                      DeliveryRow.state, ReminderRow.found_on)
                                .join(DeliveryRow, DeliveryRow.reminder_id == ReminderRow.id, isouter=True)
                                .where(ReminderRow.stage.startswith("escalate:"))).all()
-    steps = {(cid, parse_stage(stage).number) for cid, stage, _, _ in rows}     # type: ignore[union-attr]
+    steps = {(cid, parse_stage(stage).number) for cid, stage, *_ in rows}     # type: ignore[union-attr]
     assert steps == {(cid, step) for cid, owed in OWED.items() for step in owed}
-    assert {state for *_, state in rows if state is not None} == {DeliveryState.SENT}
-    for cid, (_, _, acked) in PLAN.items():
-        assert acked is None or all(crossed < acked for c, _, crossed, _ in rows if c == cid), cid
+    assert {state for _, _, _, state, _ in rows if state is not None} == {DeliveryState.SENT}
+    for cid, (_, incident, acked) in PLAN.items():
+        assert acked is None or all(crossed < acked for c, _, crossed, *_ in rows if c == cid), cid
+        for c, stage, crossed, _, found in rows:
+            # each on its own day (the incremental scan came back for it), the chain counted from the incident
+            step = parse_stage(stage)
+            assert c != cid or (step is not None and found == crossed == incident + dt.timedelta(days=step.after_days))
 
     # history says each step, in words
     result = CliRunner().invoke(cli, ["--config", str(tmp_path / "config.toml"), "history", "ESC-1"],
                                 env={"MONITOR_DATABASE_URL": database_url, "MONITOR_NOW": ""})
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "escalation incident:" in line]
-    assert len(lines) == 3 and "step 2 (7 days unacknowledged" in lines[1] and "to administrators: sent" in lines[1]
+    assert len(lines) == 3 and "step 2 (5 days unacknowledged" in lines[1] and "to administrators: sent" in lines[1]
     app.close()
