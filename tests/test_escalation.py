@@ -30,7 +30,7 @@ from monitor.cli import cli
 from monitor.rules.escalation import parse_stage
 from monitor.rules.states import DeliveryState
 from tests.conftest import d
-from tests.helpers import write_roster
+from tests.helpers import own_config, write_roster
 from tests.mailserver import MailServer
 from tests.reminder_helpers import Clock, at, daemon, load_roster, make_app, record
 
@@ -148,3 +148,30 @@ def test_escalation_over_thirty_days(tmp_path: Path, database_url: str, server: 
     lines = [line for line in result.output.splitlines() if "escalation incident:" in line]
     assert len(lines) == 3 and "step 2 (5 days unacknowledged" in lines[1] and "to administrators: sent" in lines[1]
     app.close()
+
+
+@pytest.mark.parametrize(("language", "refusal"), [
+    ("en", "escalation[0].steps[2].to: no account 'bt-leaderr'; did you mean bt-leader?"),
+    ("zh", "escalation[0].steps[2].to：没有账号 'bt-leaderr'，是否为 bt-leader？"),
+])
+def test_an_account_nobody_has_is_refused_before_anything_is_sent(tmp_path: Path, language: str,
+                                                                  refusal: str) -> None:
+    path = own_config(tmp_path, text=f'[general]\nlanguage = "{language}"\n'
+                                     f'{CHAIN.replace("account:bt-leader", "account:bt-leaderr")}')
+    result = CliRunner().invoke(cli, ["--config", str(path), "user", "add", "bt-leader", "--role", "viewer"],
+                                input="a long enough password 1\n")
+    assert result.exit_code == 0, result.output
+    for command in (["run"], ["digest", "--preview", str(tmp_path / "outbox")]):
+        result = CliRunner().invoke(cli, ["--config", str(path), *command])
+        assert result.exit_code != 0 and refusal in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
+    assert not (tmp_path / "outbox").exists()
+    # a regime no pack defines is refused the same way
+    path.write_text(path.read_text(encoding="utf-8").replace('"nmg-sme-draft"', '"nmg-sme-draf"'), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(path), "digest", "--preview", str(tmp_path / "outbox")])
+    assert result.exit_code != 0 and "escalation[0].regimes" in result.output and "nmg-sme-draft" in result.output
+    # named rightly, the round is previewed
+    path.write_text(path.read_text(encoding="utf-8").replace("bt-leaderr", "bt-leader")
+                    .replace('"nmg-sme-draf"', '"nmg-sme-draft"'), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(path), "digest", "--preview", str(tmp_path / "outbox")])
+    assert result.exit_code == 0, result.output
