@@ -209,8 +209,8 @@ def sort_rows(app: App, rows: list[Pending], found: dict[str, Evaluated], holds:
             shows, principal = row.subject, principal_subject(cluster, row.subject)
             if step is not None:        # shown as itself, saying which step and how long unacknowledged
                 principal = None
-                item = replace(item, what=item.what + digest_words(app.settings.language)["escalated"].format(
-                    n=step.number, days=step.after_days))
+                said = digest_words(app.settings.language)["escalated" if step.after_days else "escalated_first"]
+                item = replace(item, what=item.what + said.format(n=step.number, days=step.after_days))
             if principal is not None and not held(cluster, principal[0], holds):
                 shows = principal[0]
                 item = digest_item(app, cluster, shows, row.late or late, principal[1]) or item

@@ -56,7 +56,7 @@ STEP_TO = {1: BUREAU, 2: {"包头市": {ADMIN, "chief@nmg.gov.cn"}, "赤峰市":
            3: {"包头市": {"leader@baotou.gov.cn"}, "赤峰市": set()}}
 #: the steps each cluster must have sent (and none other)
 OWED = {"ESC-1": {1, 2, 3}, "ESC-2": {1}, "ESC-3": {1, 2}, "ESC-4": {1, 2, 3}}
-ESCALATED = re.compile(r"^- (\S+) .*\(escalation step (\d+): unacknowledged for (\d+) days\)", re.MULTILINE)
+ESCALATED = re.compile(r"^- (\S+) .*\(escalation step (\d+)(?:: unacknowledged for (\d+) days)?\)", re.MULTILINE)
 
 
 def roster(path: Path) -> Path:

@@ -119,7 +119,8 @@ def _said_zh(entry: Entry, zone: str | dt.tzinfo) -> str:
     if entry.type == "escalation":
         done = ESCALATED_ZH.get(str(f["state"]), DELIVERY_ZH.get(str(f["state"]), str(f["state"])))
         whom = ESCALATION_TO_ZH.get(str(f["to"]), str(f["to"]))
-        return (f"{_word(str(f['subject']), 'zh')}：升级第{f['step']}步（{f['after_days']}天未确认）：{done}{whom}"
+        days = f"（{f['after_days']}天未确认）" if f["after_days"] else ""
+        return (f"{_word(str(f['subject']), 'zh')}：升级第{f['step']}步{days}：{done}{whom}"
                 f"（{'、'.join(_listed(f['recipients']))}）")
     state = DELIVERY_ZH.get(str(f["state"]), str(f["state"]))
     sent_at = f["sent_at"]
@@ -182,8 +183,9 @@ def _said(entry: Entry, zone: str | dt.tzinfo) -> str:
     if entry.type == "reminders":
         return f"reminders {f['subject']}: {f['count']} deliveries, the latest {str(_value(f['last']))[:10]}"
     if entry.type == "escalation":
-        return (f"escalation {f['subject']} step {f['step']} ({f['after_days']} days unacknowledged, due "
-                f"{_value(f['day'])}) to {f['to']}: {f['state']} ({', '.join(_listed(f['recipients']))})")
+        days = f"{f['after_days']} days unacknowledged, " if f["after_days"] else ""
+        return (f"escalation {f['subject']} step {f['step']} ({days}due {_value(f['day'])}) to {f['to']}: "
+                f"{f['state']} ({', '.join(_listed(f['recipients']))})")
     sent_at = f["sent_at"]
     sent = f" {person_time(sent_at, zone)}" if isinstance(sent_at, dt.datetime) else ""
     late = " late" if f["late"] else ""
