@@ -40,7 +40,6 @@ from monitor.rules.facts import Cluster
 from monitor.rules.routes import routed
 from monitor.rules.stages import (
     OBLIGATION_SECTION,
-    WARNING_SECTION,
     candidates,
     next_change,
     recipients,
@@ -153,8 +152,8 @@ def _escalate(settings: Settings, chains: Sequence[Chain], persons: Sequence[Per
         return found
     zone, cid, days = ZoneInfo(settings.timezone), cluster.id, []
     for w in verdict.warnings:
-        chain = chain_for(chains, cluster.regime, w.severity)
-        if chain is None or w.code not in WARNING_SECTION:     # evaluation_failed: a bug of ours, not escalated
+        chain = chain_for(chains, cluster.regime, w.severity, w.code)
+        if chain is None:
             continue
         told = [d for key in (w.key, w.obligation) if key and (d := facts_of.told.get((cid, key))) is not None]
         first = min(told, default=day)      # not reminded yet: this scan records its first reminder today

@@ -175,3 +175,34 @@ def test_an_account_nobody_has_is_refused_before_anything_is_sent(tmp_path: Path
                     .replace('"nmg-sme-draf"', '"nmg-sme-draft"'), encoding="utf-8")
     result = CliRunner().invoke(cli, ["--config", str(path), "digest", "--preview", str(tmp_path / "outbox")])
     assert result.exit_code == 0, result.output
+
+
+def test_a_snooze_pauses_the_chain_and_the_scan_comes_back_the_day_after_it(tmp_path: Path, database_url: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two reports overdue (each a revocation ground): one snoozed through step 2's day. Its step 2 is recorded the
+    day after the snooze ends (the incremental scan comes back then by itself); the other's on its own day."""
+    app = make_app(tmp_path, database_url,
+                   f'[general]\nlanguage = "en"\nadministrators = ["{ADMIN}"]\n[digest]\nroles = ["administrator"]\n'
+                   '[[escalation]]\nsteps = [{ after_days = 0, to = "bureau" }, { after_days = 7, '
+                   'to = "administrators" }]\n', monkeypatch)
+    load_roster(app, write_roster(tmp_path / "roster.csv",
+                                  "SN-1,集群,nmg-sme-draft,2024-03-01,包头市,,op@sn.cn,bureau@baotou.gov.cn,,"))
+    clock = Clock(at(START, 0, 30))
+    run = daemon(app, clock)
+    for n in range(15):
+        clock.value = at(START + dt.timedelta(days=n), 0, 30)
+        run.scan_tick()
+        if n == 1:
+            with transaction(app.sessions) as session:
+                record_hold(session, "snooze", "SN-1", "annual_report:2025", DAYS[10], "材料在途", DAYS[1], "wang",
+                            at(DAYS[1], 9).astimezone(dt.UTC))
+    with transaction(app.sessions) as session:
+        found = {(subject, stage): (crossed, on) for subject, stage, crossed, on in session.execute(
+            select(ReminderRow.subject, ReminderRow.stage, ReminderRow.crossed_on, ReminderRow.found_on)
+            .where(ReminderRow.stage.startswith("escalate:")))}
+    assert found == {
+        ("annual_report_overdue:2024", "escalate:1:0:bureau"): (START, START),
+        ("annual_report_overdue:2025", "escalate:1:0:bureau"): (START, START),
+        ("annual_report_overdue:2024", "escalate:2:7:administrators"): (DAYS[7], DAYS[7]),
+        ("annual_report_overdue:2025", "escalate:2:7:administrators"): (DAYS[7], DAYS[11])}     # paused
+    app.close()

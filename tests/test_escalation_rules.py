@@ -74,6 +74,7 @@ def test_the_first_chain_that_takes_a_warning() -> None:
     assert chain_for([sme, every], "miit-sme-2022", "revocation") is every
     assert chain_for([sme, every], "miit-sme-2022", "risk") is None
     assert chain_for([], "nmg-sme-draft", "revocation") is None
+    assert chain_for([every], "miit-sme-2022", "revocation", "evaluation_failed") is None     # a fault of ours
 
 
 def test_a_stage_says_its_step() -> None:

@@ -23,6 +23,9 @@ TARGETS = ("bureau", "administrators")
 ACCOUNT = "account:"
 #: the prefix of an escalation step's stage in the reminder ledger
 STAGE = "escalate:"
+#: warnings never escalated: evaluation_failed is a fault of monitor's (reminded to the administrators), not the
+#: cluster's
+NOT_ESCALATED = frozenset({"evaluation_failed"})
 
 
 class Step(NamedTuple):
@@ -46,8 +49,10 @@ class Chain(NamedTuple):
     steps: tuple[Step, ...]         # by after_days, ascending
 
 
-def chain_for(chains: Iterable[Chain], regime: str, severity: str) -> Chain | None:
-    """The first chain that takes a warning of this regime and severity; None: it is not escalated."""
+def chain_for(chains: Iterable[Chain], regime: str, severity: str, code: str = "") -> Chain | None:
+    """The first chain that takes a warning of this regime, severity (and code); None: it is not escalated."""
+    if code in NOT_ESCALATED:
+        return None
     return next((c for c in chains if (not c.regimes or regime in c.regimes) and severity in c.severities), None)
 
 
