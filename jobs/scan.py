@@ -42,6 +42,7 @@ from monitor.rules.stages import (
     OBLIGATION_SECTION,
     candidates,
     next_change,
+    open_item,
     recipients,
     warning_stage,
 )
@@ -155,7 +156,10 @@ def _escalate(settings: Settings, chains: Sequence[Chain], persons: Sequence[Per
         chain = chain_for(chains, cluster.regime, w.severity, w.code)
         if chain is None:
             continue
-        told = [d for key in (w.key, w.obligation) if key and (d := facts_of.told.get((cid, key))) is not None]
+        # its own warning:k stages, or those of the open obligation that carries it (overdue:k); not a done one's
+        carrier = open_item(verdict, w.obligation) if w.obligation else None
+        keys = (w.key, carrier.key) if carrier is not None and carrier.due is not None else (w.key,)
+        told = [d for key in keys if (d := facts_of.told.get((cid, key))) is not None]
         first = min(told, default=day)      # not reminded yet: this scan records its first reminder today
         acked_at = facts_of.acked.get((cid, w.key))
         acked = acked_at.astimezone(zone).date() if acked_at is not None else None
