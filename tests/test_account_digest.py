@@ -183,6 +183,8 @@ def test_the_profile_page_switches_an_account_on_and_off(tmp_path: Path, databas
         save_on_page(bt, "bt-person@dept.cn", True)
         save_on_page(zhang, "zhang@dept.cn", False)
         run.digest_tick()
+        held = zhang.get("/daemon").text                     # the held round names who it holds for
+        assert "users who asked for the digest: 1 addresses" in held, held
         clock.value = at(first, 10)
         run.approve(None, "chief")
         assert set(mailed(server)) == {ADMIN, "bt-person@dept.cn"}
