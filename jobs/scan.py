@@ -1,6 +1,7 @@
 """The scan: record in the ledger every reminder stage crossed and not yet recorded, with its recipients: the
-e-mail addresses (the administrators, and the bureaus and operators `[digest] roles` enables: monitor/rules/audience.py),
-and the group chats (``channel:NAME``) whose routes carry it.
+e-mail addresses (the administrators, the bureaus and operators `[digest] roles` enables, and the accounts whose
+profile asks for the digest and that see the cluster: monitor/rules/audience.py), and the group chats
+(``channel:NAME``) whose routes carry it.
 
 Runs in the caller's transaction (the daemon commits it; a preview rolls it back). Safe to run twice or in
 two daemons at once: a reminder is unique by (cluster, subject, stage) and a delivery by (reminder,
@@ -18,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from db import reminder_queries, watch
+from db import reminder_queries, round_log, watch
 from db.daemon_marks import last_day, mark
 from db.queries import CHUNK
 from monitor.app import App
 from monitor.config import Settings
 from monitor.overview import Selection, Slice, slices
-from monitor.rules.audience import Choice, addressed_roles
+from monitor.rules.audience import Choice, Mailable, addressed_roles
 from monitor.rules.escalation import (
     Chain,
     Person,
@@ -76,6 +77,7 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
     every = settings.overdue_every_days
     counts = [0, 0, 0, 0]
     choice = Choice(settings.digest_roles, settings.digest_regions)
+    mailable = Mailable.of(settings.administrators, round_log.subscribers(session))
     ids = watch.due(session, day) if incremental else None
     chains = escalation_chains(settings)
     persons = reminder_queries.people(session) if chains else []
@@ -105,10 +107,11 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
                 late = previous is not None and previous < crossed_on < day
                 new.append({"cluster_id": facts.cluster.id, "subject": c.subject, "stage": stage,
                             "crossed_on": crossed_on, "found_on": day, "late": late, "created_at": now})
-                addresses[(facts.cluster.id, c.subject, stage)] = [
+                addresses[(facts.cluster.id, c.subject, stage)] = list(dict.fromkeys([
                     *recipients(facts.cluster, addressed_roles(c.roles, facts.cluster.region, choice),
                                 settings.administrators),
-                    *routed(facts.cluster, c.roles, settings.channels)]
+                    *mailable.accounts(facts.cluster.region),
+                    *routed(facts.cluster, c.roles, settings.channels)]))
             if facts_of is not None:
                 escalation = _escalate(settings, chains, persons, facts_of, facts.cluster, verdict, day, previous,
                                        now)
