@@ -280,6 +280,8 @@ def test_an_escalation_step_is_a_line_of_its_own() -> None:
     assert [said(e, dt.UTC, "zh") for e in steps] == [
         ("年度报告逾期2025（annual_report_overdue:2025）：升级第2步（7天未确认）：已通知管理员"
          "（admin@example.gov.cn、chief@example.gov.cn）")]
+    assert said(steps[0].fields["deliveries"][0], dt.UTC, "zh").startswith(     # type: ignore[index]
+        "提醒年度报告逾期2025（annual_report_overdue:2025）（升级第2步（escalate:2:7:administrators），")
     # the cluster page opens the step to its two deliveries
     assert any(len(e["deliveries"]) == 2 and "升级第2步" in e["text"] for e in timeline(_entries(), dt.UTC, "zh"))
 

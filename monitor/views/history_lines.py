@@ -127,7 +127,9 @@ def _said_zh(entry: Entry, zone: str | dt.tzinfo) -> str:
     sent = f"，{person_time(sent_at, zone)}" if isinstance(sent_at, dt.datetime) else ""
     late = "（补发）" if f["late"] else ""
     message = f"，消息编号{_bracketed(f['message_id'])}" if f["message_id"] else ""
-    return (f"提醒{_word(str(f['subject']), 'zh')}（{term(str(f['stage']), 'zh')}（{f['stage']}），{_value(f['day'])}到点{late}）"
+    step = parse_stage(str(f["stage"]))
+    stage = f"升级第{step.number}步" if step is not None else term(str(f["stage"]), "zh")
+    return (f"提醒{_word(str(f['subject']), 'zh')}（{stage}（{f['stage']}），{_value(f['day'])}到点{late}）"
             f"发给{f['recipient']}：{state}{sent}{message}")
 
 
