@@ -118,7 +118,8 @@ def decide(session: Session, round_id: str, target: RoundState, who: str, at: dt
 def held_deliveries(session: Session, round_id: str) -> list[Pending]:
     """The deliveries a round holds, by cluster, subject, recipient and id (as a round reads pending ones)."""
     return [Pending(*row) for row in session.execute(
-        select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late)
+        select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late,
+               ReminderRow.stage)
         .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id)
         .where(DeliveryRow.state == DeliveryState.HELD, DeliveryRow.held_round == round_id)
         .order_by(ReminderRow.cluster_id, ReminderRow.subject, DeliveryRow.recipient, DeliveryRow.id))]

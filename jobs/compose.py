@@ -48,6 +48,7 @@ from monitor.config import ChannelSettings, Settings
 from monitor.errors import Said
 from monitor.overview import Selection, evaluated
 from monitor.rules.audience import Audience, Choice, Mailable, audience, split
+from monitor.rules.escalation import parse_stage
 from monitor.rules.listing import Evaluated
 from monitor.rules.principal import grounds
 from monitor.rules.routes import channel_name, is_channel
@@ -209,10 +210,13 @@ def sort_rows(app: App, rows: list[Pending], found: dict[str, Evaluated], holds:
     scratch: list[dict[str, Any]] = []
     kept: list[int] = []
     seen: set[tuple[str, str, str]] = set()
-    for row in rows:
+    # an escalation step first: of two stages of one subject to one recipient, the item shown says it escalated
+    for row in sorted(rows, key=lambda r: parse_stage(r.stage) is None):
         cluster = found.get(row.cluster_id)
         item = digest_item(app, cluster, row.subject, row.late or late)
-        if item is None or unwanted(cluster, row.recipient, mailable):
+        step = parse_stage(row.stage)
+        # an escalation step's recipients are its own choice (config's [[escalation]]), not the digest's subscribers
+        if item is None or (step is None and unwanted(cluster, row.recipient, mailable)):
             settled[DeliveryState.OBSOLETE].append(row.delivery_id)
         elif held(cluster, row.subject, holds):
             settled[DeliveryState.SUPPRESSED].append(row.delivery_id)
@@ -222,6 +226,10 @@ def sort_rows(app: App, rows: list[Pending], found: dict[str, Evaluated], holds:
             # an overdue item counted under the principal ground is shown as the principal, with the count,
             # once for the cluster (unless the principal is held: then it is shown as itself)
             shows, principal = row.subject, principal_subject(cluster, row.subject)
+            if step is not None:        # shown as itself, saying which step and how long unacknowledged
+                principal = None
+                said = digest_words(app.settings.language)["escalated" if step.after_days else "escalated_first"]
+                item = replace(item, what=item.what + said.format(n=step.number, days=step.after_days))
             if principal is not None and not held(cluster, principal[0], holds):
                 shows = principal[0]
                 item = digest_item(app, cluster, shows, row.late or late, principal[1]) or item
