@@ -215,6 +215,33 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
         return secret(f"channels.{self.name}.secret", self.secret_env, self.secret_file, environ) or None
 
 
+_ACCOUNT_NAME = re.compile(r"^account:\S{1,64}$")
+
+
+class EscalationStep(_Section, frozen=True, kw_only=True):
+    """One step of an escalation chain: ``after_days`` after the warning's first day, to ``to``."""
+    after_days: Annotated[int, Meta(ge=0, le=366)]
+    to: str                                 # bureau | administrators | account:NAME
+
+    def __post_init__(self) -> None:
+        if self.to not in ("bureau", "administrators") and not _ACCOUNT_NAME.match(self.to):
+            raise Check("to", Said("{value} must be bureau, administrators or account:NAME", value=schema.show(self.to)))
+
+
+class EscalationSettings(_Section, frozen=True, kw_only=True):
+    """A chain of steps for a warning nobody acknowledged (docs/rules.md, "Escalation")."""
+    regimes: tuple[str, ...] = ()           # empty: every regime
+    severities: tuple[Literal["revocation", "risk", "notice"], ...] = ("revocation",)
+    steps: Annotated[tuple[EscalationStep, ...], Meta(min_length=1, max_length=10)]
+
+    def __post_init__(self) -> None:
+        if not self.severities:
+            raise Check("severities", Said("name at least one severity (revocation, risk, notice)"))
+        days = [step.after_days for step in self.steps]
+        if days != sorted(set(days)):
+            raise Check("steps", Said("after_days must grow from step to step ({days})", days=", ".join(map(str, days))))
+
+
 class ConfigFile(_Section, frozen=True, kw_only=True):
     """What config.toml holds (every key optional)."""
     database: DatabaseSection = DatabaseSection()
@@ -227,6 +254,7 @@ class ConfigFile(_Section, frozen=True, kw_only=True):
     web: WebSection = WebSection()
     monitoring: MonitoringSection = MonitoringSection()
     channels: tuple[ChannelSettings, ...] = ()
+    escalation: tuple[EscalationSettings, ...] = ()     # none: no warning is escalated
     pack_overrides: dict[str, dict[str, Any]] = {}
 
     def __post_init__(self) -> None:
@@ -302,6 +330,11 @@ class Settings:
     @property
     def overdue_every_days(self) -> int:
         return self.file.reminders.overdue_every_days
+
+    @property
+    def escalation(self) -> tuple[EscalationSettings, ...]:
+        """The escalation chains ([[escalation]]), the first that matches a warning taking it; none by default."""
+        return self.file.escalation
 
     @property
     def digest_times(self) -> tuple[str, ...]:

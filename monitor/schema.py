@@ -121,7 +121,8 @@ def explain(error: str, data: Any, kind: type, prefix: str = "", check: Check | 
         wanted = expected[1].removesuffix(" | null")
         return Said("{key}: {value} is not {wanted}", key=key, value=show(value),
                     wanted=Said(_WORDS[wanted]) if wanted in _WORDS else wanted)
-    if ": " in message and not path.endswith("]"):   # a __post_init__ check: "key: problem"
+    if ": " in message and (not path.endswith("]") or message.split(": ", 1)[0] in _fields(kind, steps)):
+        # a __post_init__ check still raising "key: problem" (of a table in a list too: channels[0].name)
         name, problem = message.split(": ", 1)
         return Said("{key}: {problem}", key=named([*steps, name]), problem=problem)
     return Said("{key}: {problem}", key=key, problem=message)

@@ -203,6 +203,9 @@ CONFIG_ERRORS: list[tuple[str, str]] = [
     ('[[channels]]\nname = "ab"\ntype = "webhook"\nurl_env = "X"\n' * 2, "status"),
     ('[smtp]\nhost = "mail"\n[daemon]\nclaim_lease_seconds = 1\n', "status"),
     ('[[channels]]\nname = "x"\ntype = "webhook"\nurl_file = "no-such-file.txt"\n', "run"),   # the system's reason
+    ('[[escalation]]\nsteps = [{ after_days = 0, to = "boss" }]\n', "status"),
+    ('[[escalation]]\nseverities = []\nsteps = [{ after_days = 0, to = "bureau" }]\n', "status"),
+    ('[[escalation]]\nsteps = [{ after_days = 5, to = "bureau" }, { after_days = 2, to = "bureau" }]\n', "status"),
 ]
 
 
@@ -362,7 +365,11 @@ def _entries() -> list[Entry]:
                                         "note": "已催"}),
             *(Entry(at + dt.timedelta(days=n), "reminder", None, {**reminder, "late": n == 1}) for n in range(9)),
             Entry(at, "reminder", None, {**reminder, "subject": "renewal_review:2027", "state": "failed",
-                                         "message_id": None, "sent_at": None})]
+                                         "message_id": None, "sent_at": None}),
+            # an escalation step (docs/rules.md, "Escalation"): its deliveries, one a recipient
+            *(Entry(at, "reminder", None, {**reminder, "subject": "annual_report_overdue:2025",
+                                           "stage": "escalate:2:7:administrators", "recipient": address})
+              for address in ("admin@example.gov.cn", "chief@example.gov.cn"))]
 
 
 def test_every_kind_of_history_entry_is_a_chinese_sentence() -> None:
@@ -385,9 +392,21 @@ def test_reminder_deliveries_collapse_to_one_line_a_subject() -> None:
 
 def test_every_delivery_state_has_its_words_in_a_chinese_history_line() -> None:
     from monitor.rules.states import DeliveryState
-    from monitor.views.history_lines import DELIVERY_ZH
+    from monitor.views.history_lines import DELIVERY_ZH, ESCALATED_ZH
 
     assert set(DELIVERY_ZH) == set(DeliveryState)       # a state added to the ledger (held) is said too
+    assert set(ESCALATED_ZH) == set(DeliveryState)      # and an escalation step's outcome
+
+
+def test_an_escalation_step_is_a_line_of_its_own() -> None:
+    steps = [e for e in collapsed(_entries()) if e.type == "escalation"]
+    assert [said(e, dt.UTC, "zh") for e in steps] == [
+        ("年度报告逾期2025（annual_report_overdue:2025）：升级第2步（7天未确认）：已通知管理员"
+         "（admin@example.gov.cn、chief@example.gov.cn）")]
+    assert said(steps[0].fields["deliveries"][0], dt.UTC, "zh").startswith(     # type: ignore[index]
+        "提醒年度报告逾期2025（annual_report_overdue:2025）（升级第2步（escalate:2:7:administrators），")
+    # the cluster page opens the step to its two deliveries
+    assert any(len(e["deliveries"]) == 2 and "升级第2步" in e["text"] for e in timeline(_entries(), dt.UTC, "zh"))
 
 
 def test_the_cluster_pages_record_opens_a_subjects_line_to_its_deliveries() -> None:

@@ -219,7 +219,7 @@ def timeline(entries: Sequence[Entry], zone: dt.tzinfo, lang: str = "en") -> lis
 
 def _deliveries(entry: Entry) -> list[Entry]:
     """The reminder deliveries a collapsed entry stands for (none for any other entry)."""
-    found = entry.fields.get("deliveries") if entry.type == "reminders" else None
+    found = entry.fields.get("deliveries") if entry.type in ("reminders", "escalation") else None
     return list(found) if isinstance(found, list) else []
 
 
