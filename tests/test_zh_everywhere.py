@@ -10,7 +10,10 @@ file names, addresses and URLs, a key in brackets beside its word (``年度报�
 the program's own name (``monitor``). English prose is none of these.
 
 To extend it (a new page, a new command): add the page's path to ``PAGES`` (or a form and its wrong input to
-``FORM_ERRORS``), or the command's arguments to ``RUNS``; ``--help`` of a new command is walked by itself.
+``FORM_ERRORS``), or the command's arguments to ``RUNS``; ``--help`` of a new command is walked by itself. A new
+check of config.toml or of a pack goes in ``CONFIG_ERRORS`` or ``PACK_ERRORS`` (a broken file of each kind of
+message: not TOML, a wrong type, a bound, a missing or unknown key, a ``__post_init__`` check), and a new config key
+needs its word in words.toml ``[keys.config]``.
 """
 
 from __future__ import annotations
