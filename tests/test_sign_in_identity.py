@@ -391,3 +391,44 @@ def test_the_users_page_maps_and_refuses_identities(site: Site) -> None:
         unknown = admin.post("/users/identities/map", data={"csrf": csrf_of(refused.text), "issuer": "x",
                                                             "subject": "dave", "account": "nobody"})
         assert unknown.status_code == 422 and "没有用户 &#39;nobody&#39;" in unknown.text
+
+
+# --- the config ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("entry", "said"), [
+    ('name = "sso"\ntype = "oidc"\nissuer = "https://sso.example.gov.cn"\nclient_id = "m"\nclient_secret = "s3"',
+     "web.identity[0].client_secret: never put a secret in config.toml"),
+    ('name = "wx"\ntype = "wecom"\ncorp_id = "ww1"\nagent_id = "1"\nsecret = "s3"',
+     "web.identity[0].secret: never put a secret in config.toml"),
+    ('name = "sso"\ntype = "oidc"\nclient_id = "m"', "web.identity.sso.issuer: a oidc identity needs it"),
+    ('name = "wx"\ntype = "wecom"\ncorp_id = "ww1"\nagent_id = "1"',
+     "web.identity.wx.secret_env: a wecom identity needs its secret"),
+    ('name = "gw"\ntype = "header"\nuser_header = "X-User"\nsecret_header = "X-Secret"',
+     "web.identity.gw.secret_env: a header identity needs its secret"),
+    ('name = "gw"\ntype = "header"\nuser_header = "X User"\nsecret_header = "X-Secret"\nsecret_env = "E"',
+     "web.identity.gw.user_header: 'X User' is not a header name"),
+    ('name = "Bad Name"\ntype = "oidc"\nissuer = "https://a"\nclient_id = "m"',
+     "web.identity.name: 'Bad Name' must be lower-case letters"),
+    ('name = "sso"\ntype = "oidc"\nissuer = "ftp://a"\nclient_id = "m"',
+     "web.identity.sso.issuer: 'ftp://a' is not an http(s) address"),
+])
+def test_a_wrong_identity_entry_is_refused_naming_its_key(tmp_path: Path, entry: str, said: str) -> None:
+    from monitor.config import load_settings
+    from monitor.errors import ConfigError
+
+    config = tmp_path / "config.toml"
+    config.write_text(f"[[web.identity]]\n{entry}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config, environ={})
+    assert said in str(refused.value)
+
+
+def test_two_identities_of_one_name_are_refused(tmp_path: Path) -> None:
+    from monitor.config import load_settings
+    from monitor.errors import ConfigError
+
+    entry = '[[web.identity]]\nname = "sso"\ntype = "oidc"\nissuer = "https://a"\nclient_id = "m"\n'
+    config = tmp_path / "config.toml"
+    config.write_text(entry + entry, encoding="utf-8")
+    with pytest.raises(ConfigError, match="two are named 'sso'"):
+        load_settings(config, environ={})
