@@ -87,7 +87,7 @@ def map_identity(session: Session, name: str, issuer: str, subject: str, by: str
     account = _account(session, name)
     row = identities.find(session, issuer, subject) or identities.add(session, issuer, subject)
     row.state, row.account_id, row.decided_by, row.decided_at = MAPPED, account.id, by, now
-    log.warning("identity %s %s mapped to account %r by %s", issuer, subject, name, by)
+    log.info("identity %s %s mapped to account %r by %s", issuer, subject, name, by)
 
 
 def _known(session: Session, issuer: str, subject: str) -> IdentityRow:
@@ -114,7 +114,7 @@ def _decide(session: Session, issuer: str, subject: str, state: str, by: str, no
     if row.account_id is not None:
         session.execute(delete(WebSessionRow).where(WebSessionRow.account_id == row.account_id))
     row.state, row.account_id, row.decided_by, row.decided_at = state, None, by, now
-    log.warning("identity %s %s %s by %s", row.issuer, row.subject, "refused" if state == REFUSED else "unmapped",
+    log.info("identity %s %s %s by %s", row.issuer, row.subject, "refused" if state == REFUSED else "unmapped",
                 by)
 
 
