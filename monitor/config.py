@@ -95,6 +95,10 @@ class DigestSection(_Section, frozen=True, kw_only=True):
 
 _IDENTITY_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _HEADER = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+#: the keys of a web.identity entry that its types need (each type needs its secret too, but oidc: a public client)
+_IDENTITY_NEEDS: dict[str, tuple[str, ...]] = {
+    "issuer": ("oidc",), "client_id": ("oidc", "dingtalk"), "corp_id": ("wecom", "dingtalk"), "agent_id": ("wecom",),
+    "user_header": ("header",), "secret_header": ("header",)}
 
 
 class IdentitySettings(_Section, frozen=True, kw_only=True):
@@ -125,10 +129,8 @@ class IdentitySettings(_Section, frozen=True, kw_only=True):
         where = f"web.identity.{self.name}"
         if self.secret_env and self.secret_file:
             raise ValueError(f"{where}.secret_env: give one of secret_env and secret_file, not both")
-        needed = {"oidc": ("issuer", "client_id"), "wecom": ("corp_id", "agent_id"),
-                  "dingtalk": ("client_id", "corp_id"), "header": ("user_header", "secret_header")}[self.type]
-        for key in needed:
-            if not getattr(self, key):
+        for key, types in _IDENTITY_NEEDS.items():
+            if self.type in types and not getattr(self, key):
                 raise ValueError(f"{where}.{key}: a {self.type} identity needs it")
         if self.type != "oidc" and not (self.secret_env or self.secret_file):
             raise ValueError(f"{where}.secret_env: a {self.type} identity needs its secret: set secret_env or "
@@ -148,7 +150,7 @@ class IdentitySettings(_Section, frozen=True, kw_only=True):
         ``dingtalk:CORPID``, or ``header:NAME``."""
         if self.type == "oidc":
             return self.issuer
-        return f"{self.type}:{self.corp_id}" if self.type in ("wecom", "dingtalk") else f"header:{self.name}"
+        return f"header:{self.name}" if self.type == "header" else f"{self.type}:{self.corp_id}"
 
     def secret(self, environ: Mapping[str, str] | None = None) -> str | None:
         return secret(f"web.identity.{self.name}.secret", self.secret_env, self.secret_file, environ) or None
