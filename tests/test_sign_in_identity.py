@@ -447,3 +447,19 @@ def test_two_identities_of_one_name_are_refused(tmp_path: Path) -> None:
     config.write_text(entry + entry, encoding="utf-8")
     with pytest.raises(ConfigError, match="two are named 'sso'"):
         load_settings(config, environ={})
+
+
+def test_the_command_line_refuses_an_unknown_identity_or_account_in_one_line(site: Site) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from tests.web_helpers import cli_env
+
+    for args, said in ((("unmap", "https://nowhere.example", "ghost"),
+                        "错误：'https://nowhere.example' 没有身份 'ghost'：`monitor user identity list` 列出全部身份"),
+                       (("refuse", "header:gateway", "ghost"), "没有身份 'ghost'"),
+                       (("map", "nobody", "header:gateway", "ghost"), "没有用户 'nobody'")):
+        result = CliRunner().invoke(cli, ["--config", str(site.config), "user", "identity", *args],
+                                    env=cli_env(site.url))
+        assert result.exit_code != 0 and said in result.output, result.output
+    assert "ghost" not in site.cli("user", "identity", "list")         # nothing half-stored
