@@ -95,13 +95,86 @@ class DigestSection(_Section, frozen=True, kw_only=True):
     grown_share: Annotated[float, Meta(gt=0, le=100)] = 0.2
 
 
+_IDENTITY_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+_HEADER = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+#: the keys of a web.identity entry that its types need (each type needs its secret too, but oidc: a public client)
+_IDENTITY_NEEDS: dict[str, tuple[str, ...]] = {
+    "issuer": ("oidc",), "client_id": ("oidc", "dingtalk"), "corp_id": ("wecom", "dingtalk"), "agent_id": ("wecom",),
+    "user_header": ("header",), "secret_header": ("header",)}
+
+
+class IdentitySettings(_Section, frozen=True, kw_only=True):
+    """A way to sign in to the console besides a password ([[web.identity]]): an OpenID Connect provider, 企业微信
+    or 钉钉 web sign-in (扫码登录), or a gateway that has signed the person in already and names them in a header.
+    Whoever signs in this way is an identity (issuer, subject) that an administrator maps to an account
+    (monitor.actions.identities). Its secret comes from a file or the environment, never from config.toml."""
+    name: str                               # in the console's addresses: /login/with/NAME
+    type: Literal["oidc", "wecom", "dingtalk", "header"]
+    label: str = ""                         # the sign-in page's button (default: the name)
+    issuer: str = ""                        # oidc: the issuer URL; discovery is ISSUER/.well-known/openid-configuration
+    client_id: str = ""                     # oidc: the client's id; dingtalk: the app's AppKey (Client ID)
+    scopes: tuple[str, ...] = ("openid", "email", "profile")     # oidc
+    corp_id: str = ""                       # wecom, dingtalk: the organisation (identities are wecom:CORPID:userid)
+    agent_id: str = ""                      # wecom: the self-built app's AgentId
+    secret_env: str = ""                    # oidc: the client secret (none: a public client); wecom: the app's
+    secret_file: str = ""                   # Secret; dingtalk: the AppSecret; header: the gateway's shared secret
+    login_url: str = ""                     # wecom, dingtalk: where the browser signs in (default: the service's)
+    api_url: str = ""                       # wecom, dingtalk: the service's API (default: the service's)
+    user_header: str = ""                   # header: the header naming the person
+    secret_header: str = ""                 # header: the header carrying the shared secret
+    timeout: Seconds = 10.0
+
+    def __post_init__(self) -> None:
+        if not _IDENTITY_NAME.match(self.name):
+            raise ValueError(f"web.identity.name: '{self.name}' must be lower-case letters, digits, '-' or '_' "
+                             "(at most 32)")
+        where = f"web.identity.{self.name}"
+        if self.secret_env and self.secret_file:
+            raise ValueError(f"{where}.secret_env: give one of secret_env and secret_file, not both")
+        for key, types in _IDENTITY_NEEDS.items():
+            if self.type in types and not getattr(self, key):
+                raise ValueError(f"{where}.{key}: a {self.type} identity needs it")
+        if self.type != "oidc" and not (self.secret_env or self.secret_file):
+            raise ValueError(f"{where}.secret_env: a {self.type} identity needs its secret: set secret_env or "
+                             "secret_file")
+        for key in ("issuer", "login_url", "api_url"):
+            value = getattr(self, key)
+            if value and not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+                raise ValueError(f"{where}.{key}: '{value}' is not an http(s) address")
+        for key in ("user_header", "secret_header"):
+            value = getattr(self, key)
+            if value and not _HEADER.match(value):
+                raise ValueError(f"{where}.{key}: '{value}' is not a header name")
+
+    @property
+    def issuer_id(self) -> str:
+        """Who vouches for the identities of this way in: the OIDC issuer's URL, ``wecom:CORPID``,
+        ``dingtalk:CORPID``, or ``header:NAME``."""
+        if self.type == "oidc":
+            return self.issuer
+        return f"header:{self.name}" if self.type == "header" else f"{self.type}:{self.corp_id}"
+
+    def secret(self, environ: Mapping[str, str] | None = None) -> str | None:
+        return secret(f"web.identity.{self.name}.secret", self.secret_env, self.secret_file, environ) or None
+
+
 class WebSection(_Section, frozen=True, kw_only=True):
     base_url: str = ""                      # the console's public address: digests link each cluster to it
     # the proxies whose X-Forwarded-For (the client's address, as sign-ins are throttled by it) and
     # X-Forwarded-Proto are believed: addresses or networks; from any other peer the headers are ignored
     trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+    # false: the sign-in page takes no password (an identity below only); an administrator still signs in with
+    # a password and a one-time unlock code from `monitor user unlock NAME` (the break-glass)
+    passwords: bool = True
+    identity: tuple[IdentitySettings, ...] = ()
 
     def __post_init__(self) -> None:
+        names = [way.name for way in self.identity]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"web.identity: two are named '{name}'")
+        if sum(way.type == "header" for way in self.identity) > 1:
+            raise ValueError("web.identity: at most one of type 'header'")
         if self.base_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", self.base_url):
             raise Check("base_url", Said("{value} is not an http(s) address", value=schema.show(self.base_url)))
         for proxy in self.trusted_proxies:
@@ -275,6 +348,15 @@ class Settings:
     calendar_path: Path | None
     channels: tuple[ChannelSettings, ...] = ()
     indicators_dir: Path | None = None
+    identities: tuple[IdentitySettings, ...] = ()     # web.identity, secret files resolved
+
+    @property
+    def passwords(self) -> bool:
+        """web.passwords: whether the sign-in page takes a password (without an unlock code)."""
+        return self.file.web.passwords
+
+    def identity(self, name: str) -> IdentitySettings | None:
+        return next((way for way in self.identities if way.name == name), None)
 
     @property
     def timezone(self) -> str:
@@ -433,6 +515,12 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     if "password" in data.get("smtp", {}):
         raise ConfigError("{source}: smtp.password: never put the password in config.toml: set password_env or "
                           "password_file", source=source)
+    web: dict[str, Any] = data["web"] if isinstance(data.get("web"), dict) else {}
+    for number, way in enumerate(web.get("identity", []) if isinstance(web.get("identity"), list) else []):
+        for key in ("secret", "client_secret", "app_secret", "corp_secret"):
+            if isinstance(way, dict) and key in way:
+                raise ConfigError("{source}: web.identity[{number}].{key}: never put a secret in config.toml: set "
+                                  "secret_env or secret_file", source=source, number=number, key=key)
     for number, channel in enumerate(data.get("channels", []) if isinstance(data.get("channels"), list) else []):
         for key in ("url", "secret", "webhook", "key", "access_token", "token"):
             if isinstance(channel, dict) and key in channel:
@@ -458,7 +546,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     channels = tuple(msgspec.structs.replace(
         channel, url_file=str(base / channel.url_file) if channel.url_file else "",
         secret_file=str(base / channel.secret_file) if channel.secret_file else "") for channel in file.channels)
+    identities = tuple(msgspec.structs.replace(
+        way, secret_file=str(base / way.secret_file) if way.secret_file else "") for way in file.web.identity)
     return Settings(
+        identities=identities,
         source=source,
         database_url=url,
         file=file,
