@@ -126,25 +126,26 @@ class IdentitySettings(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if not _IDENTITY_NAME.match(self.name):
-            raise ValueError(f"web.identity.name: '{self.name}' must be lower-case letters, digits, '-' or '_' "
-                             "(at most 32)")
+            raise Check("web.identity.name", Said("{value} must be lower-case letters, digits, '-' or '_' (at most 32)",
+                                                  value=schema.show(self.name)), root=True)
         where = f"web.identity.{self.name}"
         if self.secret_env and self.secret_file:
-            raise ValueError(f"{where}.secret_env: give one of secret_env and secret_file, not both")
+            raise Check(f"{where}.secret_env", Said("give one of secret_env and secret_file, not both"), root=True)
         for key, types in _IDENTITY_NEEDS.items():
             if self.type in types and not getattr(self, key):
-                raise ValueError(f"{where}.{key}: a {self.type} identity needs it")
+                raise Check(f"{where}.{key}", Said("a {type} identity needs it", type=self.type), root=True)
         if self.type != "oidc" and not (self.secret_env or self.secret_file):
-            raise ValueError(f"{where}.secret_env: a {self.type} identity needs its secret: set secret_env or "
-                             "secret_file")
+            raise Check(f"{where}.secret_env", Said("a {type} identity needs its secret: set secret_env or secret_file",
+                                                    type=self.type), root=True)
         for key in ("issuer", "login_url", "api_url"):
             value = getattr(self, key)
             if value and not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
-                raise ValueError(f"{where}.{key}: '{value}' is not an http(s) address")
+                raise Check(f"{where}.{key}", Said("{value} is not an http(s) address", value=schema.show(value)),
+                            root=True)
         for key in ("user_header", "secret_header"):
             value = getattr(self, key)
             if value and not _HEADER.match(value):
-                raise ValueError(f"{where}.{key}: '{value}' is not a header name")
+                raise Check(f"{where}.{key}", Said("{value} is not a header name", value=schema.show(value)), root=True)
 
     @property
     def issuer_id(self) -> str:
@@ -172,9 +173,9 @@ class WebSection(_Section, frozen=True, kw_only=True):
         names = [way.name for way in self.identity]
         for name in names:
             if names.count(name) > 1:
-                raise ValueError(f"web.identity: two are named '{name}'")
+                raise Check("identity", Said("two are named {value}", value=schema.show(name)))
         if sum(way.type == "header" for way in self.identity) > 1:
-            raise ValueError("web.identity: at most one of type 'header'")
+            raise Check("identity", Said("at most one of type 'header'"))
         if self.base_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", self.base_url):
             raise Check("base_url", Said("{value} is not an http(s) address", value=schema.show(self.base_url)))
         for proxy in self.trusted_proxies:

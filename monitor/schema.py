@@ -40,10 +40,11 @@ class SchemaError(Saying, ValueError):
 
 class Check(ValueError):
     """A check a type cannot state, raised from a struct's ``__post_init__``: the key it is about (relative to the
-    struct) and the problem, a Said (``Check("timezone", Said("{value} is not a time zone", value=...))``)."""
+    struct; ``root``: from the file's root, as an entry named by its name says it, ``web.identity.sso.issuer``) and
+    the problem, a Said (``Check("timezone", Said("{value} is not a time zone", value=...))``)."""
 
-    def __init__(self, key: str, problem: Said) -> None:
-        self.key, self.problem = key, problem
+    def __init__(self, key: str, problem: Said, root: bool = False) -> None:
+        self.key, self.problem, self.root = key, problem, root
         super().__init__(f"{key}: {problem}")
 
 
@@ -73,8 +74,8 @@ def explain(error: str, data: Any, kind: type, prefix: str = "", check: Check | 
         return Key(text, keys) if keys else text
 
     if check is not None:
-        return Said("{key}: {problem}", key=named([*steps, check.key] if check.key else steps),
-                    problem=check.problem)
+        at: list[str | int] = [check.key] if check.root else [*steps, check.key] if check.key else steps
+        return Said("{key}: {problem}", key=named(at), problem=check.problem)
     if match["table_key"]:          # a table's key that is not one of those allowed: "Invalid enum value 'x'"
         given = re.search(r"'(.*)'", message)
         return Said("{key}: {value} is not one of {choices}", key=named(steps), value=show(given[1] if given else ""),

@@ -209,6 +209,17 @@ CONFIG_ERRORS: list[tuple[str, str]] = [
     ('[[escalation]]\nsteps = [{ after_days = 0, to = "boss" }]\n', "status"),
     ('[[escalation]]\nseverities = []\nsteps = [{ after_days = 0, to = "bureau" }]\n', "status"),
     ('[[escalation]]\nsteps = [{ after_days = 5, to = "bureau" }, { after_days = 2, to = "bureau" }]\n', "status"),
+    ('[[web.identity]]\nname = "sso"\ntype = "oidc"\nclient_id = "m"\n', "status"),
+    ('[[web.identity]]\nname = "Bad Name"\ntype = "oidc"\nissuer = "https://a"\nclient_id = "m"\n', "status"),
+    ('[[web.identity]]\nname = "sso"\ntype = "oidc"\nissuer = "ftp://a"\nclient_id = "m"\n', "status"),
+    ('[[web.identity]]\nname = "wx"\ntype = "wecom"\ncorp_id = "ww1"\nagent_id = "1"\n', "status"),
+    ('[[web.identity]]\nname = "gw"\ntype = "header"\nuser_header = "X User"\nsecret_header = "X-S"\nsecret_env = "E"\n',
+     "status"),
+    ('[[web.identity]]\nname = "wx"\ntype = "wecom"\ncorp_id = "w"\nagent_id = "1"\nsecret_env = "E"\nsecret_file = "f"\n',
+     "status"),
+    ('[[web.identity]]\nname = "a"\ntype = "oidc"\nissuer = "https://a"\nclient_id = "m"\n' * 2, "status"),
+    (('[[web.identity]]\nname = "g{n}"\ntype = "header"\nuser_header = "X-U"\nsecret_header = "X-S"\nsecret_env = "E"\n' * 2)
+     .replace("g{n}", "g1", 1).replace("g{n}", "g2", 1), "status"),
 ]
 
 

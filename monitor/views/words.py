@@ -117,10 +117,14 @@ class _Speaker(string.Formatter):
 
 
 def key_word(key: Key) -> str | None:
-    """The Chinese word for a file's key (words.toml ``[keys]``): ``channels[0].name`` is a channel's name, and a
-    key under a table of free keys (``reminders.lead_days.annual_report``) is that table's."""
+    """The Chinese word for a file's key (words.toml ``[keys]``): ``channels[0].name`` is a channel's name, an
+    entry named by its name (``web.identity.sso.issuer``) has its key's word, and a key under a table of free keys
+    (``reminders.lead_days.annual_report``) is that table's."""
     found: dict[str, str] = _catalog()["keys"].get(key.vocabulary, {})
     parts = re.sub(r"\[\d+\]", "", key).split(".")
+    for named in range(1, len(parts) - 1):     # web.identity.sso.issuer: web.identity.issuer
+        if ".".join(parts[:named] + parts[named + 1:]) in found:
+            return found[".".join(parts[:named] + parts[named + 1:])]
     while parts:
         if ".".join(parts) in found:
             return found[".".join(parts)]
