@@ -24,7 +24,8 @@ import msgspec
 from msgspec import Meta, Struct
 
 from monitor import schema
-from monitor.errors import ConfigError, Said
+from monitor.errors import ConfigError, Said, os_reason
+from monitor.schema import Check
 
 DEFAULT_LEAD_DAYS = (60, 30, 14, 7, 3, 1, 0)
 SECURITY_MODES = ("starttls", "tls", "none")
@@ -37,7 +38,8 @@ Seconds = Annotated[float, Meta(gt=0, le=3600)]
 Port = Annotated[int, Meta(ge=1, le=65535)]
 Days = Annotated[int, Meta(ge=1, le=366)]
 LeadDay = Annotated[int, Meta(ge=0, le=3660)]
-HourMinute = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="a local time, HH:MM")]
+HourMinute = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="a local time, HH:MM",
+                                 extra={"form": "a time of day, HH:MM"})]
 
 
 def is_email(text: str) -> bool:
@@ -65,10 +67,10 @@ class GeneralSection(_Section, frozen=True, kw_only=True):
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"timezone: '{self.timezone}' is not a time zone") from None
+            raise Check("timezone", Said("{value} is not a time zone", value=schema.show(self.timezone))) from None
         for address in self.administrators:
             if not is_email(address):
-                raise ValueError(f"administrators: '{address}' is not an e-mail address")
+                raise Check("administrators", Said("{value} is not an e-mail address", value=schema.show(address)))
 
 
 class CalendarSection(_Section, frozen=True, kw_only=True):
@@ -124,25 +126,26 @@ class IdentitySettings(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if not _IDENTITY_NAME.match(self.name):
-            raise ValueError(f"web.identity.name: '{self.name}' must be lower-case letters, digits, '-' or '_' "
-                             "(at most 32)")
+            raise Check("web.identity.name", Said("{value} must be lower-case letters, digits, '-' or '_' (at most 32)",
+                                                  value=schema.show(self.name)), root=True)
         where = f"web.identity.{self.name}"
         if self.secret_env and self.secret_file:
-            raise ValueError(f"{where}.secret_env: give one of secret_env and secret_file, not both")
+            raise Check(f"{where}.secret_env", Said("give one of secret_env and secret_file, not both"), root=True)
         for key, types in _IDENTITY_NEEDS.items():
             if self.type in types and not getattr(self, key):
-                raise ValueError(f"{where}.{key}: a {self.type} identity needs it")
+                raise Check(f"{where}.{key}", Said("a {type} identity needs it", type=self.type), root=True)
         if self.type != "oidc" and not (self.secret_env or self.secret_file):
-            raise ValueError(f"{where}.secret_env: a {self.type} identity needs its secret: set secret_env or "
-                             "secret_file")
+            raise Check(f"{where}.secret_env", Said("a {type} identity needs its secret: set secret_env or secret_file",
+                                                    type=self.type), root=True)
         for key in ("issuer", "login_url", "api_url"):
             value = getattr(self, key)
             if value and not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
-                raise ValueError(f"{where}.{key}: '{value}' is not an http(s) address")
+                raise Check(f"{where}.{key}", Said("{value} is not an http(s) address", value=schema.show(value)),
+                            root=True)
         for key in ("user_header", "secret_header"):
             value = getattr(self, key)
             if value and not _HEADER.match(value):
-                raise ValueError(f"{where}.{key}: '{value}' is not a header name")
+                raise Check(f"{where}.{key}", Said("{value} is not a header name", value=schema.show(value)), root=True)
 
     @property
     def issuer_id(self) -> str:
@@ -170,16 +173,17 @@ class WebSection(_Section, frozen=True, kw_only=True):
         names = [way.name for way in self.identity]
         for name in names:
             if names.count(name) > 1:
-                raise ValueError(f"web.identity: two are named '{name}'")
+                raise Check("identity", Said("two are named {value}", value=schema.show(name)))
         if sum(way.type == "header" for way in self.identity) > 1:
-            raise ValueError("web.identity: at most one of type 'header'")
+            raise Check("identity", Said("at most one of type 'header'"))
         if self.base_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", self.base_url):
-            raise ValueError(f"base_url: '{self.base_url}' is not an http(s) address")
+            raise Check("base_url", Said("{value} is not an http(s) address", value=schema.show(self.base_url)))
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
-                raise ValueError(f"trusted_proxies: '{proxy}' is not an IP address or network") from None
+                raise Check("trusted_proxies", Said("{value} is not an IP address or network",
+                                                  value=schema.show(proxy))) from None
 
 
 class MonitoringSection(_Section, frozen=True, kw_only=True):
@@ -217,9 +221,9 @@ class SmtpSettings(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.reply_to and not is_email(self.reply_to):
-            raise ValueError(f"reply_to: '{self.reply_to}' is not an e-mail address")
+            raise Check("reply_to", Said("{value} is not an e-mail address", value=schema.show(self.reply_to)))
         if any(ord(c) < 32 for c in self.sender_name):
-            raise ValueError("sender_name: holds a control character")
+            raise Check("sender_name", Said("holds a control character"))
 
     def password(self) -> str | None:
         return secret("smtp.password", self.password_env, self.password_file)
@@ -232,7 +236,7 @@ def secret(key: str, env: str | None, file: str | None, environ: Mapping[str, st
             return Path(file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError("{key}_file: cannot read '{file}': {reason}", key=key, file=file,
-                              reason=exc.strerror) from None
+                              reason=os_reason(exc)) from None
     return (os.environ if environ is None else environ).get(env) if env else None
 
 
@@ -259,9 +263,10 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
-            raise ValueError(f"name: '{self.name}' must be letters, digits, '-', '_' or '.' (at most 63)")
+            raise Check("name", Said("{value} must be letters, digits, '-', '_' or '.' (at most 63)",
+                                      value=schema.show(self.name)))
         if bool(self.url_env) == bool(self.url_file):
-            raise ValueError("url_env: give exactly one of url_env and url_file (the robot's address is a secret)")
+            raise Check("url_env", Said("give exactly one of url_env and url_file (the robot's address is a secret)"))
 
     @property
     def recipient(self) -> str:
@@ -294,7 +299,7 @@ class EscalationStep(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.to not in ("bureau", "administrators") and not _ACCOUNT_NAME.match(self.to):
-            raise ValueError(f"to: '{self.to}' must be bureau, administrators or account:NAME")
+            raise Check("to", Said("{value} must be bureau, administrators or account:NAME", value=schema.show(self.to)))
 
 
 class EscalationSettings(_Section, frozen=True, kw_only=True):
@@ -305,10 +310,10 @@ class EscalationSettings(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if not self.severities:
-            raise ValueError("severities: name at least one severity (revocation, risk, notice)")
+            raise Check("severities", Said("name at least one severity (revocation, risk, notice)"))
         days = [step.after_days for step in self.steps]
         if days != sorted(set(days)):
-            raise ValueError(f"steps: after_days must grow from step to step ({', '.join(map(str, days))})")
+            raise Check("steps", Said("after_days must grow from step to step ({days})", days=", ".join(map(str, days))))
 
 
 class ConfigFile(_Section, frozen=True, kw_only=True):
@@ -330,7 +335,7 @@ class ConfigFile(_Section, frozen=True, kw_only=True):
         names = [channel.name for channel in self.channels]
         for name in names:
             if names.count(name) > 1:
-                raise ValueError(f"channels: two channels are named '{name}'")
+                raise Check("channels", Said("two channels are named {value}", value=schema.show(name)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,8 +487,7 @@ def find_config(path: Path | None) -> tuple[Path | None, str]:
     try:
         return path, path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError("{path}: cannot read the config file: {reason}", path=path,
-                          reason=exc.strerror or str(exc)) from None
+        raise ConfigError("{path}: cannot read the config file: {reason}", path=path, reason=os_reason(exc)) from None
     except UnicodeDecodeError as exc:
         raise ConfigError("{path}: cannot read the config file: not UTF-8 text (byte {position})", path=path,
                           position=exc.start) from None
@@ -506,7 +510,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
+        raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=schema.toml_problem(exc)) from None
     except RecursionError:      # tomllib parses nested arrays and tables by recursion
         raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep")) from None
     if "password" in data.get("smtp", {}):
@@ -524,7 +528,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
                 raise ConfigError(_SECRET_IN_CONFIG if key == "secret" else _ADDRESS_IN_CONFIG, source=source,
                                   number=number, key=key)
     try:
-        file = schema.convert(data, ConfigFile, source)
+        file = schema.convert(data, ConfigFile, source, keys="config")
     except schema.SchemaError as exc:
         raise ConfigError(exc.said) from None
     except ValueError as exc:

@@ -21,7 +21,7 @@ from monitor.rules.packs import pack_json_schema
     ("[daemon]\nmisfire_grace_seconds = 0\n", "daemon.misfire_grace_seconds: 0 must be at least 1"),
     ("[daemon]\nscan_every_minute = 5\n", "daemon.scan_every_minute: unknown key (did you mean scan_every_minutes?)"),
     ("[general]\nlanguage = \"fr\"\n", "general.language: 'fr' is not one of en, zh"),
-    ("[digest]\ntimes = [\"8:30\"]\n", "digest.times[0]: '8:30' is not one of"),
+    ("[digest]\ntimes = [\"8:30\"]\n", "digest.times[0]: '8:30' is not a time of day, HH:MM"),
     ("[calendar]\nholidays = [\"2027-02-30\"]\n", "calendar.holidays[0]: '2027-02-30' is not a date"),
     ("[reminders]\noverdue_every_days = \"weekly\"\n", "reminders.overdue_every_days: 'weekly' is not a whole number"),
     ("[smtp]\npassword = \"x\"\n", "smtp.password: never put the password in config.toml"),

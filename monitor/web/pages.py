@@ -479,9 +479,10 @@ def report(request: Request) -> Response:
     settings = app.settings
     with tempfile.TemporaryDirectory(prefix="monitor-report-") as directory:
         path = Path(directory) / "report.html"
+        held = holds(app, selection)
         write_report(path, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
                      settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from(),
-                     console.acked_by_cluster(holds(app, selection)))
+                     console.acked_by_cluster(held), console.acked_by_cluster(held, "snooze"))
         page = path.read_text(encoding="utf-8")
     policy = (f"default-src 'none'; script-src {_hashes('script', page)}; style-src {_hashes('style', page)}; "
               "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -530,7 +531,8 @@ def export(request: Request) -> Response:
     app = monitor_app(request)
     selection = _selection(request, signed)
     return workbook_download(lambda path: export_workbook(path, evaluated(app, selection), app.settings.language,
-                                                         kept_columns(app, selection)),
+                                                         kept_columns(app, selection),
+                                                         {p.id: p.title for p in app.packs.values()}),
                              f"monitor-{selection.as_of}.xlsx")
 
 
@@ -582,5 +584,7 @@ def calendar_feed(request: Request, token: str) -> Response:
     if found is None:
         raise HTTPException(404, "not_found")
     out = io.BytesIO()
-    write_calendar(out, evaluated(app, Selection.for_account(app, found)), clock.now_utc(), app.settings)
+    selection = Selection.for_account(app, found)
+    write_calendar(out, evaluated(app, selection), clock.now_utc(), app.settings, None,
+                   {p.id: p.title for p in app.packs.values()}, holds(app, selection))
     return Response(out.getvalue(), media_type="text/calendar; charset=utf-8")
