@@ -70,7 +70,7 @@ _OS_REASONS = {errno.ENOENT: "no such file", errno.EACCES: "permission denied", 
 
 
 def os_reason(exc: OSError) -> Said:
-    """Why a file could not be read, as a Said: "no such file" (没有这个文件), or the system's own words."""
+    """Why a file could not be read, as a Said: "no such file" (没有这个文件或目录), or the system's own words."""
     known = _OS_REASONS.get(exc.errno or 0)
     return Said(known) if known else Said("{problem}", problem=exc.strerror or str(exc))
 

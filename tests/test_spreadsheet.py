@@ -151,7 +151,7 @@ def test_an_unwritable_path_is_one_line_on_stderr(config: Path, tmp_path: Path, 
     target = tmp_path / "no-such-dir" / ("out.html" if command == "report" else "out.xlsx")
     result = monitor(command, str(target), config=config)
     assert result.exit_code == 2
-    assert result.stderr == f"错误：{target}：无法写入：No such file or directory\n"
+    assert result.stderr == f"错误：{target}：无法写入：没有这个文件或目录\n"
     assert not target.parent.exists()
 
 

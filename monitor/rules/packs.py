@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from msgspec import Meta, Struct
 
 from monitor import schema
-from monitor.errors import PackError, Said, said_of
+from monitor.errors import PackError, Said, os_reason, said_of
 from monitor.rules.dates import month_day
 from monitor.rules.indicators import load_vocabulary
 from monitor.rules.standard_items import StandardItem, check_items, check_standards
@@ -342,7 +342,7 @@ def _read_toml(path: Path | resources.abc.Traversable, source: str) -> dict[str,
         raise PackError("{source}: cannot read it: {exc}", source=source,
                         exc=Said("not UTF-8 text (byte {position})", position=exc.start)) from None
     except OSError as exc:
-        raise PackError("{source}: cannot read it: {exc}", source=source, exc=exc.strerror or str(exc)) from None
+        raise PackError("{source}: cannot read it: {exc}", source=source, exc=os_reason(exc)) from None
     if not {"id", "title", "document", "incidents"} & set(data):
         raise PackError("{source}: not a regime pack (a pack has id, title, document and [incidents]: see "
                         "docs/packs.md)", source=source)

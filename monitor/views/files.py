@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from monitor.errors import InputError
+from monitor.errors import InputError, os_reason
 
 T = TypeVar("T")
 
@@ -20,7 +20,7 @@ def write_whole(path: Path, write: Callable[[BinaryIO], T]) -> T:
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as exc:
-        raise InputError("{path}: cannot write there: {strerror}", path=path, strerror=exc.strerror) from None
+        raise InputError("{path}: cannot write there: {reason}", path=path, reason=os_reason(exc)) from None
     temporary = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
