@@ -1,6 +1,7 @@
 """The scan: record in the ledger every reminder stage crossed and not yet recorded, with its recipients: the
 e-mail addresses (the administrators, and the bureaus and operators `[digest] roles` enables: monitor/rules/audience.py),
-and the group chats (``channel:NAME``) whose routes carry it.
+the group chats (``channel:NAME``) whose routes carry it, and the people personal channels reach about it
+(``channel:NAME:ACCOUNT``: monitor/rules/personal.py).
 
 Runs in the caller's transaction (the daemon commits it; a preview rolls it back). Safe to run twice or in
 two daemons at once: a reminder is unique by (cluster, subject, stage) and a delivery by (reminder,
@@ -20,9 +21,11 @@ from sqlalchemy.orm import Session
 from db import reminder_queries, watch
 from db.daemon_marks import last_day, mark
 from db.queries import CHUNK
+from jobs.people import scan_people, split
 from monitor.app import App
 from monitor.overview import Selection, Slice, slices
 from monitor.rules.audience import Choice, addressed_roles
+from monitor.rules.personal import personal_recipients
 from monitor.rules.routes import routed
 from monitor.rules.stages import OBLIGATION_SECTION, candidates, next_change, recipients, warning_stage
 
@@ -55,6 +58,8 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
     counts = [0, 0, 0, 0]
     choice = Choice(settings.digest_roles, settings.digest_regions)
     ids = watch.due(session, day) if incremental else None
+    groups, personal = split(settings)
+    people = scan_people(session, personal)
     for _, items in (_chunks(app, day, ids) if ids is not None else slices(app, Selection(day))):
         seen = _ledger_summary(session, [facts.cluster.id for facts, _ in items])
         first_seen: dict[str, dict[str, dt.date]] = defaultdict(dict)     # by cluster: subject -> first day
@@ -82,7 +87,8 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
                 addresses[(facts.cluster.id, c.subject, stage)] = [
                     *recipients(facts.cluster, addressed_roles(c.roles, facts.cluster.region, choice),
                                 settings.administrators),
-                    *routed(facts.cluster, c.roles, settings.channels)]
+                    *routed(facts.cluster, c.roles, groups),
+                    *personal_recipients(facts.cluster, c.roles, personal, people)]
         watch.watch(session, next_scan)
         if new:
             reminders, deliveries, late_ones = _insert(session, new, addresses)
