@@ -23,24 +23,12 @@ from monitor.rules.personal import Person, PersonalChannel, due
 from monitor.rules.personal import reach as person_reach
 
 
-def _id_field(channel: ChannelSettings) -> str | None:
-    from notifications.channels import kinds
-
-    return kinds()[channel.type].id_field
-
-
 def split(settings: Settings) -> tuple[tuple[ChannelSettings, ...], tuple[PersonalChannel, ...]]:
-    """The group channels, and the personal ones (with the id each addresses people by)."""
-    groups: list[ChannelSettings] = []
-    personal: list[PersonalChannel] = []
-    for channel in settings.channels:
-        field = _id_field(channel)
-        if field is None:
-            groups.append(channel)
-        else:
-            personal.append(PersonalChannel(channel.name, field, tuple(channel.roles), channel.regions,
-                                            channel.regimes))
-    return tuple(groups), tuple(personal)
+    """The group channels, and the personal ones (with the id each addresses people by):
+    notifications.channels.split."""
+    from notifications.channels import split as split_channels
+
+    return split_channels(settings.channels)
 
 
 def scan_people(session: Session, personal: Sequence[PersonalChannel]) -> list[Person]:
