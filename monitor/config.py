@@ -370,6 +370,10 @@ _ADDRESS_IN_CONFIG = ("{source}: channels[{number}].{key}: never put the robot's
                       "config.toml: set url_env or url_file")
 
 
+#: how the apps' documentation names their secrets: never a key of config.toml either
+_APP_SECRETS = ("app_secret", "appsecret", "corpsecret", "client_secret")
+
+
 def find_config(path: Path | None) -> tuple[Path | None, str]:
     """The config file to use and its text; ``None`` as the path means the packaged default."""
     local = Path("config.toml")
@@ -413,10 +417,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raise ConfigError("{source}: smtp.password: never put the password in config.toml: set password_env or "
                           "password_file", source=source)
     for number, channel in enumerate(data.get("channels", []) if isinstance(data.get("channels"), list) else []):
-        for key in ("url", "secret", "webhook", "key", "access_token", "token"):
+        for key in ("url", "secret", "webhook", "key", "access_token", "token", *_APP_SECRETS):
             if isinstance(channel, dict) and key in channel:
-                raise ConfigError(_SECRET_IN_CONFIG if key == "secret" else _ADDRESS_IN_CONFIG, source=source,
-                                  number=number, key=key)
+                raise ConfigError(_SECRET_IN_CONFIG if key == "secret" or key in _APP_SECRETS else _ADDRESS_IN_CONFIG,
+                                  source=source, number=number, key=key)
     try:
         file = schema.convert(data, ConfigFile, source)
     except schema.SchemaError as exc:

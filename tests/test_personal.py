@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,33 @@ def test_when_a_person_is_written_to(when: str, at_round: bool, last_slot: str |
     moment = dt.datetime.fromisoformat
     assert due(person, moment(when), lambda day: day.weekday() < 5, at_round,
                None if last_slot is None else moment(last_slot), None if last is None else moment(last)) is expected
+
+
+@pytest.mark.parametrize(("entry", "problem"), [
+    ('type = "wecom_app"\napp_id = "ww1"\n', "an app (app_id) needs its secret"),
+    ('type = "feishu_app"\napp_id = "cli_1"\nsecret_env = "S"\nurl_env = "U"\nurl_file = "u"\n',
+     "at most one of url_env and url_file"),
+    ('type = "dingtalk_work"\napp_id = "k"\nappsecret = "s3cret"\n', "never put the signing secret in config.toml"),
+    ('type = "wecom_app"\napp_id = "ww1"\ncorpsecret = "s3cret"\n', "never put the signing secret in config.toml"),
+])
+def test_an_apps_secret_comes_from_outside_config_toml(tmp_path: Path, entry: str, problem: str) -> None:
+    from monitor.config import load_settings
+    from monitor.errors import ConfigError
+
+    path = tmp_path / "config.toml"
+    path.write_text(f'[general]\nlanguage = "en"\n[[channels]]\nname = "app"\n{entry}', encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        load_settings(path, {})
+
+
+def test_an_apps_unset_secret_stops_a_send_at_start_naming_it(tmp_path: Path) -> None:
+    from monitor.config import load_settings
+    from monitor.errors import ConfigError
+
+    path = tmp_path / "config.toml"
+    path.write_text('[[channels]]\nname = "app"\ntype = "wecom_app"\napp_id = "ww1"\nsecret_env = "MONITOR_T_S"\n',
+                    encoding="utf-8")
+    settings = load_settings(path, {})
+    with pytest.raises(ConfigError) as caught:
+        settings.check_channels()
+    assert "MONITOR_T_S" in str(caught.value)
