@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,8 +20,13 @@ from tests.web_helpers import DATABASES, Site, add_user, console, csrf_of, seede
 NOW = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
 
 
+@dataclass
+class PersonalSite(Site):
+    chat: ChatServer
+
+
 @pytest.fixture(scope="module", params=DATABASES)
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PersonalSite]:
     from tests.conftest import _reset_postgres
 
     tmp = tmp_path_factory.mktemp("personal")
@@ -28,7 +35,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     else:
         url = request.getfixturevalue("postgres_server")
         _reset_postgres(url)
-    chat = ChatServer()          # not started: the pages only read the config
+    chat = ChatServer().start()
     config = seeded(tmp, url, '[general]\nadministrators = ["admin@example.gov.cn"]\n'
                     + chat.config("wecom_app", "feishu_app") + "\n" + chat.config("wecom"))
     tokens = {"admin": add_user(config, url, "admin", "admin"), "bao": add_user(config, url, "bao", "bureau", "包头市")}
@@ -37,10 +44,10 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         monkey.setenv(key, value)
     try:
         with console(tmp, url, config) as running:
-            yield Site(running, config, url, tokens)
+            yield PersonalSite(running, config, url, tokens, chat)
     finally:
         monkey.undo()
-        chat.httpd.server_close()
+        chat.stop()
 
 
 def _row(site: Site, name: str) -> tuple[object, ...]:
@@ -103,3 +110,18 @@ def test_an_administrator_sets_anyones_ids_and_a_bureau_may_not(site: Site) -> N
         assert done.status_code == 200 and "bao-dd" in done.text
     row = _row(site, "bao")
     assert row[1] == "bao-dd" and row[2] == "" and row[0] == "bao-wx"       # blank kept, "-" removed
+
+
+def test_a_personal_channels_test_message_goes_to_the_administrator_who_pressed(site: PersonalSite) -> None:
+    chat = site.chat
+    with site.console.signed_in("admin") as admin:
+        token = csrf_of(admin.get("/profile").text)
+        admin.post("/profile/reach", data={"csrf": token, "wecom_userid": "admin-wx", "window_from": "09:00",
+                                           "window_until": "18:00", "every": "round"})
+        page = admin.get("/channels").text
+        press = re.search(r'action="/channels/wecom_app-group/test">.*?name="press" value="([^"]+)"', page,
+                          re.DOTALL)
+        assert press, page[:800]
+        done = admin.post("/channels/wecom_app-group/test", data={"csrf": csrf_of(page), "press": press.group(1)})
+    assert done.status_code == 200 and "已送达" in done.text
+    assert [post.to for post in chat.sent_to("wecom_app")] == ["admin-wx"]
