@@ -68,3 +68,9 @@ def waiting(session: Session, account: str) -> dict[str, int]:
         if who == account:
             counts[name] = count
     return counts
+
+
+def pending_people(session: Session) -> list[str]:
+    """The personal recipients (``channel:NAME:ACCOUNT``) with a pending delivery."""
+    return list(session.execute(select(DeliveryRow.recipient).distinct().where(
+        DeliveryRow.state == DeliveryState.PENDING, DeliveryRow.recipient.like(f"{CHANNEL_PREFIX}%:%"))).scalars())

@@ -34,7 +34,7 @@ from jobs.approve import Released, approve, release_approved
 from jobs.compose import ConcurrentRound, Outgoing, RoundLocked, Transports, build_round
 from jobs.deliver import deliver, owed
 from jobs.drill import check_send, drill_folder
-from jobs.people import due_now
+from jobs.people import drop_unreachable, due_now
 from jobs.scan import scan
 from monitor import clock
 from monitor.app import App
@@ -117,7 +117,12 @@ class Daemon:
         now = self.now()
         slot = latest_slot(now, settings.digest_times, self._is_workday(), settings.timezone)
         with transaction(self.app.sessions) as session:
-            return due_now(session, settings, now, at_round, slot, self.app.calendar.is_workday)
+            dropped = drop_unreachable(session, settings, now)
+            due = due_now(session, settings, now, at_round, slot, self.app.calendar.is_workday)
+        if dropped:
+            log.info("%d deliveries to people no personal channel reaches any more (turned off, id removed, "
+                     "account disabled) settled as suppressed", dropped)
+        return due
 
     def personal_tick(self) -> dict[str, int]:
         """At a tick, what the last round held for people outside their window (or for their once-a-day digest),

@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from db import person_queries, reminder_queries
+from db import ledger, person_queries, reminder_queries
 from monitor.config import ChannelSettings, Settings
 from monitor.rules.personal import Person, PersonalChannel, due
 from monitor.rules.personal import reach as person_reach
+from monitor.rules.routes import channel_name
+from monitor.rules.states import DeliveryState
 
 
 def split(settings: Settings) -> tuple[tuple[ChannelSettings, ...], tuple[PersonalChannel, ...]]:
@@ -64,3 +66,15 @@ def reach(session: Session, settings: Settings, account: str, reminder_ids: Sequ
     recipients = person_reach(person, personal)
     reminder_queries.add_deliveries(session, [(rid, recipient) for rid in reminder_ids for recipient in recipients])
     return recipients
+
+
+def drop_unreachable(session: Session, settings: Settings, at: dt.datetime) -> int:
+    """Settle as suppressed what is pending for people a configured personal channel no longer reaches (they
+    turned it off, their id was removed, their account disabled or deleted): nothing would ever send it. A
+    channel removed from config.toml keeps its deliveries pending, as a group channel's, until it is back."""
+    _, personal = split(settings)
+    names = {channel.name for channel in personal}
+    reachable = {recipient for person in person_queries.people(session) for recipient in person_reach(person, personal)}
+    gone = [recipient for recipient in person_queries.pending_people(session)
+            if channel_name(recipient) in names and recipient not in reachable]
+    return ledger.settle_recipients(session, gone, DeliveryState.SUPPRESSED, at) if gone else 0

@@ -242,3 +242,36 @@ def test_an_apps_unset_secret_stops_a_send_at_start_naming_it(tmp_path: Path) ->
     with pytest.raises(ConfigError) as caught:
         settings.check_channels()
     assert "MONITOR_T_S" in str(caught.value)
+
+
+def test_what_waits_for_a_channel_the_person_then_turns_off_is_suppressed_not_left_pending(
+        tmp_path: Path, chat: ChatServer) -> None:
+    app = _app(tmp_path, chat)
+    clock = Clock(at(MONDAY, 8, 30))
+    run = daemon(app, clock)
+    run.digest_tick()                                   # held: before the window
+    with transaction(app.sessions) as session:
+        assert "feishu_app-group" in waiting(session, "zhang")
+        save_reach(session, "zhang", Reach(IDS, ("feishu_app-group",)),
+                   ["wecom_app-group", "dingtalk_work-group", "feishu_app-group"])
+    clock.value = at(MONDAY, 9, 5)
+    run.scan_tick()
+    assert "ou_zhang" not in {post.to for post in chat.accepted} and "zhang-wx" in {post.to for post in chat.accepted}
+    with transaction(app.sessions) as session:
+        assert waiting(session, "zhang") == {}
+        states = set(session.execute(select(DeliveryRow.state)
+                                     .where(DeliveryRow.recipient == "channel:feishu_app-group:zhang")).scalars())
+    assert states == {"suppressed"}
+    app.close()
+
+
+def test_a_preview_shows_every_persons_message_whatever_their_window(tmp_path: Path, chat: ChatServer) -> None:
+    from jobs.manual import preview_round
+
+    app = _app(tmp_path, chat)
+    written = preview_round(app, MONDAY, tmp_path / "preview")
+    names = {path.name.split("-", 1)[1] for path in written}
+    assert {"channel_wecom_app-group_zhang.json", "channel_feishu_app-group_zhang.json",
+            "channel_wecom_app-group_baotou.json"} <= names
+    assert not chat.requests                            # nothing was sent
+    app.close()
