@@ -23,7 +23,7 @@ IDS_PER_STATEMENT = 500
 def person_of_row(row: AccountRow, covers: Sequence[str]) -> Person:
     try:
         start, end = parse_window(f"{row.window_from}-{row.window_until}")
-    except ValueError:          # written by monitor.actions.personal only, which checks it; never fails a round
+    except ValueError:          # written by monitor.actions.reach only, which checks it; never fails a round
         start, end = Window().start, Window().end
     every: Every = "day" if row.digest_every == "day" else "round"
     assert every in EVERY

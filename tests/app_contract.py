@@ -19,7 +19,7 @@ from sqlalchemy import select
 from db.models import MessageRow
 from db.session import transaction
 from monitor.actions.accounts import add_user
-from monitor.actions.personal import save_ids
+from monitor.actions.reach import save_ids
 from monitor.app import App
 from monitor.rules.states import MessageState
 from notifications.channels import channel_for

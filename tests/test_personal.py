@@ -16,7 +16,7 @@ from db.models import DeliveryRow, MessageRow, ReminderRow
 from db.person_queries import waiting
 from db.session import transaction
 from jobs.people import reach
-from monitor.actions.personal import Reach, reach_of, save_reach
+from monitor.actions.reach import Reach, reach_of, save_reach
 from monitor.app import App
 from monitor.rules.access import Account, Role
 from monitor.rules.personal import Person, Window, due

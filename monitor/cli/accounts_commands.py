@@ -149,11 +149,11 @@ def user_set(app: App, name: str, email: str | None, wecom_userid: str | None, d
     """Set how NAME is reached: e-mail, 企业微信/钉钉/飞书 ids, window and digest (what is not given is kept)."""
     from dataclasses import replace
 
-    from jobs.people import split
     from monitor.actions.account_admin import profile, save_profile
-    from monitor.actions.personal import parse_window_option, reach_of, save_reach
+    from monitor.actions.reach import parse_window_option, reach_of, save_reach
+    from notifications.channels import split
 
-    channels = [channel.name for channel in split(app.settings)[1]]
+    channels = [channel.name for channel in split(app.settings.channels)[1]]
 
     def act(session: Session) -> Said:
         if email is not None:

@@ -26,7 +26,7 @@ from db.session import in_transaction
 from db.test_messages import message_state, store_test
 from monitor import clock
 from monitor.actions.accounts import SignedIn
-from monitor.actions.personal import reach_of
+from monitor.actions.reach import reach_of
 from monitor.config import ChannelSettings
 from monitor.errors import Said
 from monitor.rules.routes import person_recipient

@@ -1,6 +1,6 @@
 """Each person's Profile page: their name, e-mail address, telephone and which digests they receive (stored on
 the account by monitor.actions.account_admin); how personal channels reach them (their 企业微信, 钉钉 and 飞书 ids,
-which channels, their window, a digest a round or a day: monitor.actions.personal), with what waits for their
+which channels, their window, a digest a round or a day: monitor.actions.reach), with what waits for their
 window; and the templates the pages read, as downloads.
 
 The preference is stored for whoever builds the digest's recipients from accounts: today the daily digest goes
@@ -19,7 +19,7 @@ from db.person_queries import waiting
 from db.session import in_transaction
 from monitor.actions.account_admin import Profile, profile, save_profile
 from monitor.actions.accounts import SignedIn
-from monitor.actions.personal import Reach, reach_of, save_reach
+from monitor.actions.reach import Reach, reach_of, save_reach
 from monitor.errors import MonitorError
 from monitor.rules.personal import ID_FIELDS
 from monitor.web.auth import monitor_app, page_user, posted
@@ -35,7 +35,7 @@ def _profile_page(request: Request, signed: SignedIn, status: int = 200, **conte
     return _page(request, "profile.html", signed, status, **_reach_context(request, signed, shown))
 
 
-# --- messages to the person: their ids, channels, window and digest (monitor.actions.personal) ----------------------
+# --- messages to the person: their ids, channels, window and digest (monitor.actions.reach) ----------------------
 
 def _personal(request: Request) -> list[tuple[str, str]]:
     """The personal channels configured: (name, the id field each addresses people by)."""

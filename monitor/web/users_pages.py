@@ -1,5 +1,5 @@
 """The administrator's Users page: add an account, change its role and regions, disable or enable it, set its
-ids on 企业微信, 钉钉 and 飞书 (monitor.actions.personal), make a one-time reset code (the person sets a new password on /password with it) or an unlock code (`monitor user
+ids on 企业微信, 钉钉 and 飞书 (monitor.actions.reach), make a one-time reset code (the person sets a new password on /password with it) or an unlock code (`monitor user
 unlock`'s). Every action is monitor.actions.accounts' or account_admin's, as the CLI's `monitor user …` uses; a
 code is shown once, on the page that made it. Only an administrator (``can_manage``) gets here: 403 otherwise.
 The pages join pages.router, so its CSRF check applies to every form."""
@@ -19,7 +19,7 @@ from db.session import in_transaction
 from monitor import clock
 from monitor.actions.account_admin import enable, issue_reset, reset_password, set_role
 from monitor.actions.accounts import SignedIn, add_user, disable, list_users, unlock
-from monitor.actions.personal import reach_of, save_ids
+from monitor.actions.reach import reach_of, save_ids
 from monitor.errors import MonitorError, Said
 from monitor.rules.personal import ID_FIELDS
 from monitor.web.auth import monitor_app, page_user, posted
