@@ -30,10 +30,10 @@ MONDAY = d("2027-01-11")        # a working day; nmg-sme-draft's 2026 reports ar
 IDS = {"wecom_userid": "zhang-wx", "dingtalk_userid": "zhang-dd", "feishu_open_id": "ou_zhang"}
 
 
-def _app(tmp_path: Path, chat: ChatServer, extra: str = "") -> App:
+def _app(tmp_path: Path, chat: ChatServer, extra: str = "", database_url: str | None = None) -> App:
     config = (f'[general]\nadministrators = ["admin@example.gov.cn"]\n{extra}\n'
               + chat.config(*APPS))
-    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", config, None)
+    app = make_app(tmp_path, database_url or f"sqlite:///{tmp_path / 'm.db'}", config, None)
     load_roster(app, write_roster(
         tmp_path / "roster.csv",
         "C000,包头集群0,nmg-sme-draft,2024-03-15,包头市,,op@example.cn,,,",
@@ -54,8 +54,8 @@ def _sent_to(app: App) -> collections.Counter[tuple[int, str]]:
 
 
 def test_each_person_is_reached_once_per_reminder_on_each_channel_about_what_they_see(
-        tmp_path: Path, chat: ChatServer) -> None:
-    app = _app(tmp_path, chat)
+        tmp_path: Path, chat: ChatServer, database_url: str) -> None:
+    app = _app(tmp_path, chat, database_url=database_url)
     clock = Clock(at(MONDAY, 10))
     run = daemon(app, clock)
     for number in range(6):                     # six days of rounds, and a tick after each: nothing twice
@@ -96,10 +96,11 @@ def test_each_person_is_reached_once_per_reminder_on_each_channel_about_what_the
     app.close()
 
 
-def test_quiet_hours_hold_the_message_and_the_window_releases_it_once(tmp_path: Path, chat: ChatServer) -> None:
+def test_quiet_hours_hold_the_message_and_the_window_releases_it_once(tmp_path: Path, chat: ChatServer,
+                                                                     database_url: str) -> None:
     """The 08:30 round is before zhang's window (09:00–18:00): held, counted, nothing posted; the first tick in the
     window sends it, once; on Saturday nothing goes out until Monday 09:00."""
-    app = _app(tmp_path, chat)
+    app = _app(tmp_path, chat, database_url=database_url)
     clock = Clock(at(MONDAY, 8, 30))
     run = daemon(app, clock)
     run.digest_tick()                                                # the scheduled round, at 08:30
