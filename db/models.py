@@ -306,3 +306,39 @@ class SettingRow(Base):
     value: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     set_by: Mapped[str] = mapped_column(String(128))
+
+
+# --- signing in with an identity provider (migration 0016) -----------------------------------------------------
+
+class IdentityRow(Base):
+    """Someone an identity provider vouched for (an OIDC issuer, 企业微信, 钉钉, a gateway's header): the issuer
+    and the subject it names them by, what it said of them (e-mail, name: to help an administrator decide), and
+    the account an administrator mapped it to. ``state``: pending (no access until decided), mapped, refused."""
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_identity_issuer_subject"),
+                      Index("ix_identity_account", "account_id"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    provider: Mapped[str] = mapped_column(String(32))      # the web.identity that saw it last ("" if never seen)
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("account.id", ondelete="SET NULL"))
+    first_seen: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignInStateRow(Base):
+    """A sign-in sent to an identity provider and not yet back: the SHA-256 of its ``state`` (taken once: a
+    replayed state finds nothing), the OIDC nonce and PKCE verifier, and where to go after."""
+    __tablename__ = "sign_in_state"
+    __table_args__ = (Index("ix_sign_in_state_expires_at", "expires_at"),)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    nonce: Mapped[str] = mapped_column(String(128))
+    verifier: Mapped[str] = mapped_column(String(128))
+    next_path: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -12,11 +12,12 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.ledger import IDS_PER_STATEMENT
-from db.models import ClusterRow, DeliveryRow, DigestRoundRow, ReminderRow
+from db.models import AccountRegionRow, AccountRow, ClusterRow, DeliveryRow, DigestRoundRow, ReminderRow
 from db.queries import aware
 from db.round_queries import Pending
 from db.session import rowcount
-from monitor.rules.audience import Addresses, split
+from monitor.rules.access import Account, Role
+from monitor.rules.audience import Addresses, Subscriber, split, subscriber
 from monitor.rules.states import DeliveryState, RoundState, delivery_sources, round_sources
 
 
@@ -41,6 +42,23 @@ def roster_addresses(session: Session) -> list[Addresses]:
     """Every cluster's region and addresses: what the recipient set is made of."""
     return [Addresses(*row) for row in session.execute(
         select(ClusterRow.region, ClusterRow.bureau_email, ClusterRow.operator_email))]
+
+
+def subscribers(session: Session) -> list[Subscriber]:
+    """The accounts the digest mails (enabled, with an address, the digest ticked on their profile), by name, each
+    with the regions it sees: the rest of the recipient set."""
+    rows = session.execute(select(AccountRow.id, AccountRow.name, AccountRow.role, AccountRow.email,
+                                  AccountRow.disabled, AccountRow.digest_email)
+                           .where(AccountRow.disabled.is_(False), AccountRow.digest_email.is_(True),
+                                  AccountRow.email != "")
+                           .order_by(AccountRow.name)).all()
+    covers: dict[int, list[str]] = {}
+    for account_id, region in session.execute(select(AccountRegionRow.account_id, AccountRegionRow.region)
+                                              .order_by(AccountRegionRow.region)):
+        covers.setdefault(account_id, []).append(region)
+    found = (subscriber(Account(id_, name, Role(role), tuple(covers.get(id_, ()))), email, disabled, wants)
+             for id_, name, role, email, disabled, wants in rows)
+    return [one for one in found if one is not None]
 
 
 def last_sent_audience(session: Session) -> str | None:
@@ -100,24 +118,25 @@ def decide(session: Session, round_id: str, target: RoundState, who: str, at: dt
 def held_deliveries(session: Session, round_id: str) -> list[Pending]:
     """The deliveries a round holds, by cluster, subject, recipient and id (as a round reads pending ones)."""
     return [Pending(*row) for row in session.execute(
-        select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late)
+        select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late,
+               ReminderRow.stage)
         .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id)
         .where(DeliveryRow.state == DeliveryState.HELD, DeliveryRow.held_round == round_id)
         .order_by(ReminderRow.cluster_id, ReminderRow.subject, DeliveryRow.recipient, DeliveryRow.id))]
 
 
 def held_by_kind(session: Session, round_id: str) -> dict[str, tuple[int, int]]:
-    """What a round holds, by the recipient's role (bureau or operator, as the cluster names the address):
-    (recipients, deliveries)."""
+    """What a round holds, by the recipient's role (bureau or operator, as the cluster names the address; account:
+    an address the cluster does not name, there because of an account's profile): (recipients, deliveries)."""
     rows = session.execute(
-        select(DeliveryRow.recipient, ClusterRow.bureau_email)
+        select(DeliveryRow.recipient, ClusterRow.bureau_email, ClusterRow.operator_email)
         .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id)
         .join(ClusterRow, ClusterRow.id == ReminderRow.cluster_id)
         .where(DeliveryRow.state == DeliveryState.HELD, DeliveryRow.held_round == round_id))
     recipients: dict[str, set[str]] = {}
     deliveries: dict[str, int] = {}
-    for recipient, bureau in rows:
-        kind = "bureau" if recipient in split(bureau) else "operator"
+    for recipient, bureau, operator in rows:
+        kind = "bureau" if recipient in split(bureau) else "operator" if recipient in split(operator) else "account"
         recipients.setdefault(kind, set()).add(recipient)
         deliveries[kind] = deliveries.get(kind, 0) + 1
     return {kind: (len(recipients[kind]), deliveries[kind]) for kind in sorted(recipients)}

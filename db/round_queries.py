@@ -30,6 +30,7 @@ class Pending(NamedTuple):
     cluster_id: str
     subject: str
     late: bool
+    stage: str = ""
 
 
 def _sendable(email: bool, channels: Sequence[str], every_person: bool = False) -> ColumnElement[bool]:
@@ -57,7 +58,8 @@ def pending_deliveries(session: Session, cluster_ids: Sequence[str], email: bool
                        channels: Sequence[str], every_person: bool = False) -> list[Pending]:
     """The pending deliveries of these clusters the round can send, by cluster, subject, recipient and id."""
     return [Pending(*row) for row in session.execute(
-        select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late)
+        select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late,
+               ReminderRow.stage)
         .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id)
         .where(DeliveryRow.state == DeliveryState.PENDING, ReminderRow.cluster_id.in_(cluster_ids),
                _sendable(email, channels, every_person))

@@ -19,7 +19,16 @@ from db.queries import active_holds
 from db.read import SessionReads
 from db.round_log import Round
 from db.session import transaction
-from jobs.compose import IDS_PER_QUERY, ConcurrentRound, Outgoing, Transports, _compose, round_name, sort_rows
+from jobs.compose import (
+    IDS_PER_QUERY,
+    ConcurrentRound,
+    Outgoing,
+    Transports,
+    _compose,
+    mailable_now,
+    round_name,
+    sort_rows,
+)
 from monitor.app import App
 from monitor.errors import InputError
 from monitor.overview import Selection, evaluated
@@ -80,12 +89,13 @@ def _release(app: App, session: Session, round_id: str, day: dt.date, now: dt.da
     rows = round_log.held_deliveries(session, round_id)
     scratch_id = round_name(now, f"approve-{owner}")
     holds = {(h.cluster_id, h.subject) for h in active_holds(SessionReads(session.connection()), day)}
+    mailable = mailable_now(app, session)
     obsolete = suppressed = 0
     for start in range(0, len(rows), IDS_PER_QUERY):
         part = rows[start:start + IDS_PER_QUERY]
         ids = tuple(sorted({row.cluster_id for row in part}))
         found_now = {e.facts.cluster.id: e for e in evaluated(app, Selection(day, ids))}
-        done = sort_rows(app, part, found_now, holds, False, scratch_id)
+        done = sort_rows(app, part, found_now, holds, False, scratch_id, mailable)
         if done.scratch:
             round_queries.add_items(session, done.scratch)
         obsolete += ledger.settle_pending(session, done.settled[DeliveryState.OBSOLETE],

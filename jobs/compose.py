@@ -10,6 +10,10 @@ A round is built in short transactions, so that a ``record`` on SQLite never wai
    exactly one message or to none. If another process claimed some of them, that recipient's transaction is
    rolled back and the others go on.
 
+A pending delivery whose recipient is no longer mailed about its cluster (it was recorded for an account that is
+disabled since, no longer wants the digest, has another address or no longer sees the region:
+``Mailable.keeps``) is settled obsolete, not sent.
+
 A round is recorded with its recipient set (db/round_log.py). When the set grew since the last round sent
 (docs/rules.md, "Who is mailed"), the first pass holds the deliveries to anyone but the administrators and the
 channels (pending to held, named by the held round) instead of writing them to the scratch rows; an approval
@@ -43,7 +47,8 @@ from monitor.app import App
 from monitor.config import ChannelSettings, Settings
 from monitor.errors import Said
 from monitor.overview import Selection, evaluated
-from monitor.rules.audience import Audience, Choice, audience, split
+from monitor.rules.audience import Audience, Choice, Mailable, audience, split
+from monitor.rules.escalation import parse_stage
 from monitor.rules.listing import Evaluated
 from monitor.rules.personal import Person
 from monitor.rules.principal import grounds
@@ -193,18 +198,35 @@ class Sorted(NamedTuple):
     held: list[int]
 
 
+def unwanted(found: Evaluated | None, recipient: str, mailable: Mailable) -> bool:
+    """A delivery to an e-mail address that nobody asks for any more (see ``Mailable.keeps``)."""
+    if found is None or is_channel(recipient):
+        return False
+    cluster = found.facts.cluster
+    return not mailable.keeps(recipient, cluster.region, [*cluster.bureau_email, *cluster.operator_email])
+
+
+def mailable_now(app: App, session: Session) -> Mailable:
+    """Who may be mailed as of this round: the administrators and the accounts that want the digest."""
+    return Mailable.of(app.settings.administrators, round_log.subscribers(session))
+
+
 def sort_rows(app: App, rows: list[Pending], found: dict[str, Evaluated], holds: set[tuple[str, str]], late: bool,
-              round_id: str, hold: Hold | None = None) -> Sorted:
-    """A slice's deliveries, sorted: obsolete, suppressed (an ack or a snooze), held (``hold``), or to claim, with
-    the item each shows written as a scratch row of ``round_id``."""
+              round_id: str, mailable: Mailable, hold: Hold | None = None) -> Sorted:
+    """A slice's deliveries, sorted: obsolete (done or gone, or to a recipient nobody asks for any more: an
+    account's preference turned off), suppressed (an ack or a snooze), held (``hold``), or to claim, with the item
+    each shows written as a scratch row of ``round_id``."""
     settled: dict[DeliveryState, list[int]] = {DeliveryState.SUPPRESSED: [], DeliveryState.OBSOLETE: []}
     scratch: list[dict[str, Any]] = []
     kept: list[int] = []
     seen: set[tuple[str, str, str]] = set()
-    for row in rows:
+    # an escalation step first: of two stages of one subject to one recipient, the item shown says it escalated
+    for row in sorted(rows, key=lambda r: parse_stage(r.stage) is None):
         cluster = found.get(row.cluster_id)
         item = digest_item(app, cluster, row.subject, row.late or late)
-        if item is None:
+        step = parse_stage(row.stage)
+        # an escalation step's recipients are its own choice (config's [[escalation]]), not the digest's subscribers
+        if item is None or (step is None and unwanted(cluster, row.recipient, mailable)):
             settled[DeliveryState.OBSOLETE].append(row.delivery_id)
         elif held(cluster, row.subject, holds):
             settled[DeliveryState.SUPPRESSED].append(row.delivery_id)
@@ -214,6 +236,10 @@ def sort_rows(app: App, rows: list[Pending], found: dict[str, Evaluated], holds:
             # an overdue item counted under the principal ground is shown as the principal, with the count,
             # once for the cluster (unless the principal is held: then it is shown as itself)
             shows, principal = row.subject, principal_subject(cluster, row.subject)
+            if step is not None:        # shown as itself, saying which step and how long unacknowledged
+                principal = None
+                said = digest_words(app.settings.language)["escalated" if step.after_days else "escalated_first"]
+                item = replace(item, what=item.what + said.format(n=step.number, days=step.after_days))
             if principal is not None and not held(cluster, principal[0], holds):
                 shows = principal[0]
                 item = digest_item(app, cluster, shows, row.late or late, principal[1]) or item
@@ -230,12 +256,14 @@ def _sort_out(app: App, session: Session, day: dt.date, now: dt.datetime, late: 
     claim, with the item it shows, to the round's scratch rows. Only one slice is ever in memory; with
     ``durable``, each slice is committed."""
     holds = {(h.cluster_id, h.subject) for h in active_holds(SessionReads(session.connection()), day)}
+    mailable = mailable_now(app, session)
     counts = {"claimed": 0, DeliveryState.SUPPRESSED: 0, DeliveryState.OBSOLETE: 0, DeliveryState.HELD: 0}
     after: str | None = None
     while cluster_ids := _pending_clusters(session, after, transports):
         after = cluster_ids[-1]
         found = {e.facts.cluster.id: e for e in evaluated(app, Selection(day, tuple(cluster_ids)))}
-        done = sort_rows(app, _pending(session, cluster_ids, transports), found, holds, late, round_id, hold)
+        done = sort_rows(app, _pending(session, cluster_ids, transports), found, holds, late, round_id, mailable,
+                         hold)
         if done.scratch:
             round_queries.add_items(session, done.scratch)
         for state, ids in done.settled.items():
@@ -253,7 +281,7 @@ def _recipient_set(app: App, session: Session) -> tuple[Audience, str | None]:
     """This round's recipient set, and why it grew since the last round sent (None: it did not)."""
     settings = app.settings
     current = audience(round_log.roster_addresses(session), Choice(settings.digest_roles, settings.digest_regions),
-                       settings.administrators)
+                       settings.administrators, round_log.subscribers(session))
     before = round_log.last_sent_audience(session)
     return current, current.grown_from(None if before is None else Audience.from_json(before),
                                        settings.file.digest.grown_share)
@@ -337,9 +365,9 @@ def _address(channel: ChannelSettings, people: dict[str, Person], account: str |
 
 
 def _operators(app: App, session: Session) -> frozenset[str]:
-    """The addresses only operators have (not an administrator's, not a bureau's): their digests link nowhere, as
-    operators have no console account, and say what to do in plain words."""
-    staff = {a.strip().lower() for a in app.settings.administrators}
+    """The addresses only operators have (not an administrator's, not a bureau's, not an account's): their digests
+    link nowhere, as operators have no console account, and say what to do in plain words."""
+    staff = set(mailable_now(app, session).staff())
     operators: set[str] = set()
     for cluster in round_log.roster_addresses(session):
         staff.update(split(cluster.bureau))

@@ -39,7 +39,7 @@ from jobs.scan import scan
 from monitor import clock
 from monitor.app import App
 from monitor.errors import ConfigError, Said
-from monitor.overview import Selection, evaluated
+from monitor.overview import Selection, evaluated, holds
 from monitor.views.ics import write_calendar_file
 from notifications.folder import FolderSender
 from notifications.sender import Sender
@@ -234,7 +234,9 @@ class Daemon:
         if path is None:
             return
         try:
-            count = write_calendar_file(path, evaluated(self.app, Selection(self.day(now))), now, self.app.settings)
+            selection = Selection(self.day(now))
+            count = write_calendar_file(path, evaluated(self.app, selection), now, self.app.settings,
+                                        {p.id: p.title for p in self.app.packs.values()}, holds(self.app, selection))
         except OSError as exc:
             log.error("calendar %s not written: %s", path, exc)
             return

@@ -51,3 +51,9 @@ def ahead() -> dt.timedelta | None:
     A send is refused then (docs/rules.md, "Drills"), except on a drill database."""
     now_utc()
     return _offsets[0] if _offsets[0] > AHEAD_TOLERANCE else None
+
+
+def real_utc() -> dt.datetime:
+    """The machine's own time, never moved by ``MONITOR_NOW``: what other services date their tokens by (an
+    identity provider's ID token is checked against it: monitor.web.identity_providers)."""
+    return dt.datetime.now(dt.UTC)

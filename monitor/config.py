@@ -24,7 +24,8 @@ import msgspec
 from msgspec import Meta, Struct
 
 from monitor import schema
-from monitor.errors import ConfigError, Said
+from monitor.errors import ConfigError, Said, os_reason
+from monitor.schema import Check
 
 DEFAULT_LEAD_DAYS = (60, 30, 14, 7, 3, 1, 0)
 SECURITY_MODES = ("starttls", "tls", "none")
@@ -37,7 +38,8 @@ Seconds = Annotated[float, Meta(gt=0, le=3600)]
 Port = Annotated[int, Meta(ge=1, le=65535)]
 Days = Annotated[int, Meta(ge=1, le=366)]
 LeadDay = Annotated[int, Meta(ge=0, le=3660)]
-HourMinute = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="a local time, HH:MM")]
+HourMinute = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="a local time, HH:MM",
+                                 extra={"form": "a time of day, HH:MM"})]
 
 
 def is_email(text: str) -> bool:
@@ -65,10 +67,10 @@ class GeneralSection(_Section, frozen=True, kw_only=True):
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"timezone: '{self.timezone}' is not a time zone") from None
+            raise Check("timezone", Said("{value} is not a time zone", value=schema.show(self.timezone))) from None
         for address in self.administrators:
             if not is_email(address):
-                raise ValueError(f"administrators: '{address}' is not an e-mail address")
+                raise Check("administrators", Said("{value} is not an e-mail address", value=schema.show(address)))
 
 
 class CalendarSection(_Section, frozen=True, kw_only=True):
@@ -93,20 +95,95 @@ class DigestSection(_Section, frozen=True, kw_only=True):
     grown_share: Annotated[float, Meta(gt=0, le=100)] = 0.2
 
 
+_IDENTITY_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+_HEADER = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+#: the keys of a web.identity entry that its types need (each type needs its secret too, but oidc: a public client)
+_IDENTITY_NEEDS: dict[str, tuple[str, ...]] = {
+    "issuer": ("oidc",), "client_id": ("oidc", "dingtalk"), "corp_id": ("wecom", "dingtalk"), "agent_id": ("wecom",),
+    "user_header": ("header",), "secret_header": ("header",)}
+
+
+class IdentitySettings(_Section, frozen=True, kw_only=True):
+    """A way to sign in to the console besides a password ([[web.identity]]): an OpenID Connect provider, 企业微信
+    or 钉钉 web sign-in (扫码登录), or a gateway that has signed the person in already and names them in a header.
+    Whoever signs in this way is an identity (issuer, subject) that an administrator maps to an account
+    (monitor.actions.identities). Its secret comes from a file or the environment, never from config.toml."""
+    name: str                               # in the console's addresses: /login/with/NAME
+    type: Literal["oidc", "wecom", "dingtalk", "header"]
+    label: str = ""                         # the sign-in page's button (default: the name)
+    issuer: str = ""                        # oidc: the issuer URL; discovery is ISSUER/.well-known/openid-configuration
+    client_id: str = ""                     # oidc: the client's id; dingtalk: the app's AppKey (Client ID)
+    scopes: tuple[str, ...] = ("openid", "email", "profile")     # oidc
+    corp_id: str = ""                       # wecom, dingtalk: the organisation (identities are wecom:CORPID:userid)
+    agent_id: str = ""                      # wecom: the self-built app's AgentId
+    secret_env: str = ""                    # oidc: the client secret (none: a public client); wecom: the app's
+    secret_file: str = ""                   # Secret; dingtalk: the AppSecret; header: the gateway's shared secret
+    login_url: str = ""                     # wecom, dingtalk: where the browser signs in (default: the service's)
+    api_url: str = ""                       # wecom, dingtalk: the service's API (default: the service's)
+    user_header: str = ""                   # header: the header naming the person
+    secret_header: str = ""                 # header: the header carrying the shared secret
+    timeout: Seconds = 10.0
+
+    def __post_init__(self) -> None:
+        if not _IDENTITY_NAME.match(self.name):
+            raise Check("web.identity.name", Said("{value} must be lower-case letters, digits, '-' or '_' (at most 32)",
+                                                  value=schema.show(self.name)), root=True)
+        where = f"web.identity.{self.name}"
+        if self.secret_env and self.secret_file:
+            raise Check(f"{where}.secret_env", Said("give one of secret_env and secret_file, not both"), root=True)
+        for key, types in _IDENTITY_NEEDS.items():
+            if self.type in types and not getattr(self, key):
+                raise Check(f"{where}.{key}", Said("a {type} identity needs it", type=self.type), root=True)
+        if self.type != "oidc" and not (self.secret_env or self.secret_file):
+            raise Check(f"{where}.secret_env", Said("a {type} identity needs its secret: set secret_env or secret_file",
+                                                    type=self.type), root=True)
+        for key in ("issuer", "login_url", "api_url"):
+            value = getattr(self, key)
+            if value and not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+                raise Check(f"{where}.{key}", Said("{value} is not an http(s) address", value=schema.show(value)),
+                            root=True)
+        for key in ("user_header", "secret_header"):
+            value = getattr(self, key)
+            if value and not _HEADER.match(value):
+                raise Check(f"{where}.{key}", Said("{value} is not a header name", value=schema.show(value)), root=True)
+
+    @property
+    def issuer_id(self) -> str:
+        """Who vouches for the identities of this way in: the OIDC issuer's URL, ``wecom:CORPID``,
+        ``dingtalk:CORPID``, or ``header:NAME``."""
+        if self.type == "oidc":
+            return self.issuer
+        return f"header:{self.name}" if self.type == "header" else f"{self.type}:{self.corp_id}"
+
+    def secret(self, environ: Mapping[str, str] | None = None) -> str | None:
+        return secret(f"web.identity.{self.name}.secret", self.secret_env, self.secret_file, environ) or None
+
+
 class WebSection(_Section, frozen=True, kw_only=True):
     base_url: str = ""                      # the console's public address: digests link each cluster to it
     # the proxies whose X-Forwarded-For (the client's address, as sign-ins are throttled by it) and
     # X-Forwarded-Proto are believed: addresses or networks; from any other peer the headers are ignored
     trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+    # false: the sign-in page takes no password (an identity below only); an administrator still signs in with
+    # a password and a one-time unlock code from `monitor user unlock NAME` (the break-glass)
+    passwords: bool = True
+    identity: tuple[IdentitySettings, ...] = ()
 
     def __post_init__(self) -> None:
+        names = [way.name for way in self.identity]
+        for name in names:
+            if names.count(name) > 1:
+                raise Check("identity", Said("two are named {value}", value=schema.show(name)))
+        if sum(way.type == "header" for way in self.identity) > 1:
+            raise Check("identity", Said("at most one of type 'header'"))
         if self.base_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", self.base_url):
-            raise ValueError(f"base_url: '{self.base_url}' is not an http(s) address")
+            raise Check("base_url", Said("{value} is not an http(s) address", value=schema.show(self.base_url)))
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
-                raise ValueError(f"trusted_proxies: '{proxy}' is not an IP address or network") from None
+                raise Check("trusted_proxies", Said("{value} is not an IP address or network",
+                                                  value=schema.show(proxy))) from None
 
 
 class MonitoringSection(_Section, frozen=True, kw_only=True):
@@ -144,9 +221,9 @@ class SmtpSettings(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.reply_to and not is_email(self.reply_to):
-            raise ValueError(f"reply_to: '{self.reply_to}' is not an e-mail address")
+            raise Check("reply_to", Said("{value} is not an e-mail address", value=schema.show(self.reply_to)))
         if any(ord(c) < 32 for c in self.sender_name):
-            raise ValueError("sender_name: holds a control character")
+            raise Check("sender_name", Said("holds a control character"))
 
     def password(self) -> str | None:
         return secret("smtp.password", self.password_env, self.password_file)
@@ -159,7 +236,7 @@ def secret(key: str, env: str | None, file: str | None, environ: Mapping[str, st
             return Path(file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError("{key}_file: cannot read '{file}': {reason}", key=key, file=file,
-                              reason=exc.strerror) from None
+                              reason=os_reason(exc)) from None
     return (os.environ if environ is None else environ).get(env) if env else None
 
 
@@ -191,14 +268,15 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
-            raise ValueError(f"name: '{self.name}' must be letters, digits, '-', '_' or '.' (at most 63)")
+            raise Check("name", Said("{value} must be letters, digits, '-', '_' or '.' (at most 63)",
+                                      value=schema.show(self.name)))
         if self.app_id:
             if self.url_env and self.url_file:
-                raise ValueError("url_env: give at most one of url_env and url_file (the app's address)")
+                raise Check("url_env", Said("give at most one of url_env and url_file (the app's address)"))
             if not (self.secret_env or self.secret_file):
-                raise ValueError("secret_env: an app (app_id) needs its secret: set secret_env or secret_file")
+                raise Check("secret_env", Said("an app (app_id) needs its secret: set secret_env or secret_file"))
         elif bool(self.url_env) == bool(self.url_file):
-            raise ValueError("url_env: give exactly one of url_env and url_file (the robot's address is a secret)")
+            raise Check("url_env", Said("give exactly one of url_env and url_file (the robot's address is a secret)"))
 
     @property
     def recipient(self) -> str:
@@ -223,6 +301,33 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
         return secret(f"channels.{self.name}.secret", self.secret_env, self.secret_file, environ) or None
 
 
+_ACCOUNT_NAME = re.compile(r"^account:\S{1,64}$")
+
+
+class EscalationStep(_Section, frozen=True, kw_only=True):
+    """One step of an escalation chain: ``after_days`` after the warning's first day, to ``to``."""
+    after_days: Annotated[int, Meta(ge=0, le=366)]
+    to: str                                 # bureau | administrators | account:NAME
+
+    def __post_init__(self) -> None:
+        if self.to not in ("bureau", "administrators") and not _ACCOUNT_NAME.match(self.to):
+            raise Check("to", Said("{value} must be bureau, administrators or account:NAME", value=schema.show(self.to)))
+
+
+class EscalationSettings(_Section, frozen=True, kw_only=True):
+    """A chain of steps for a warning nobody acknowledged (docs/rules.md, "Escalation")."""
+    regimes: tuple[str, ...] = ()           # empty: every regime
+    severities: tuple[Literal["revocation", "risk", "notice"], ...] = ("revocation",)
+    steps: Annotated[tuple[EscalationStep, ...], Meta(min_length=1, max_length=10)]
+
+    def __post_init__(self) -> None:
+        if not self.severities:
+            raise Check("severities", Said("name at least one severity (revocation, risk, notice)"))
+        days = [step.after_days for step in self.steps]
+        if days != sorted(set(days)):
+            raise Check("steps", Said("after_days must grow from step to step ({days})", days=", ".join(map(str, days))))
+
+
 class ConfigFile(_Section, frozen=True, kw_only=True):
     """What config.toml holds (every key optional)."""
     database: DatabaseSection = DatabaseSection()
@@ -235,13 +340,14 @@ class ConfigFile(_Section, frozen=True, kw_only=True):
     web: WebSection = WebSection()
     monitoring: MonitoringSection = MonitoringSection()
     channels: tuple[ChannelSettings, ...] = ()
+    escalation: tuple[EscalationSettings, ...] = ()     # none: no warning is escalated
     pack_overrides: dict[str, dict[str, Any]] = {}
 
     def __post_init__(self) -> None:
         names = [channel.name for channel in self.channels]
         for name in names:
             if names.count(name) > 1:
-                raise ValueError(f"channels: two channels are named '{name}'")
+                raise Check("channels", Said("two channels are named {value}", value=schema.show(name)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +361,15 @@ class Settings:
     calendar_path: Path | None
     channels: tuple[ChannelSettings, ...] = ()
     indicators_dir: Path | None = None
+    identities: tuple[IdentitySettings, ...] = ()     # web.identity, secret files resolved
+
+    @property
+    def passwords(self) -> bool:
+        """web.passwords: whether the sign-in page takes a password (without an unlock code)."""
+        return self.file.web.passwords
+
+    def identity(self, name: str) -> IdentitySettings | None:
+        return next((way for way in self.identities if way.name == name), None)
 
     @property
     def timezone(self) -> str:
@@ -310,6 +425,11 @@ class Settings:
     @property
     def overdue_every_days(self) -> int:
         return self.file.reminders.overdue_every_days
+
+    @property
+    def escalation(self) -> tuple[EscalationSettings, ...]:
+        """The escalation chains ([[escalation]]), the first that matches a warning taking it; none by default."""
+        return self.file.escalation
 
     @property
     def digest_times(self) -> tuple[str, ...]:
@@ -386,8 +506,7 @@ def find_config(path: Path | None) -> tuple[Path | None, str]:
     try:
         return path, path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError("{path}: cannot read the config file: {reason}", path=path,
-                          reason=exc.strerror or str(exc)) from None
+        raise ConfigError("{path}: cannot read the config file: {reason}", path=path, reason=os_reason(exc)) from None
     except UnicodeDecodeError as exc:
         raise ConfigError("{path}: cannot read the config file: not UTF-8 text (byte {position})", path=path,
                           position=exc.start) from None
@@ -410,19 +529,25 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
+        raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=schema.toml_problem(exc)) from None
     except RecursionError:      # tomllib parses nested arrays and tables by recursion
         raise ConfigError("{source}: not valid TOML: {exc}", source=source, exc=Said("nested too deep")) from None
     if "password" in data.get("smtp", {}):
         raise ConfigError("{source}: smtp.password: never put the password in config.toml: set password_env or "
                           "password_file", source=source)
+    web: dict[str, Any] = data["web"] if isinstance(data.get("web"), dict) else {}
+    for number, way in enumerate(web.get("identity", []) if isinstance(web.get("identity"), list) else []):
+        for key in ("secret", "client_secret", "app_secret", "corp_secret"):
+            if isinstance(way, dict) and key in way:
+                raise ConfigError("{source}: web.identity[{number}].{key}: never put a secret in config.toml: set "
+                                  "secret_env or secret_file", source=source, number=number, key=key)
     for number, channel in enumerate(data.get("channels", []) if isinstance(data.get("channels"), list) else []):
         for key in ("url", "secret", "webhook", "key", "access_token", "token", *_APP_SECRETS):
             if isinstance(channel, dict) and key in channel:
                 raise ConfigError(_SECRET_IN_CONFIG if key == "secret" or key in _APP_SECRETS else _ADDRESS_IN_CONFIG,
                                   source=source, number=number, key=key)
     try:
-        file = schema.convert(data, ConfigFile, source)
+        file = schema.convert(data, ConfigFile, source, keys="config")
     except schema.SchemaError as exc:
         raise ConfigError(exc.said) from None
     except ValueError as exc:
@@ -441,7 +566,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     channels = tuple(msgspec.structs.replace(
         channel, url_file=str(base / channel.url_file) if channel.url_file else "",
         secret_file=str(base / channel.secret_file) if channel.secret_file else "") for channel in file.channels)
+    identities = tuple(msgspec.structs.replace(
+        way, secret_file=str(base / way.secret_file) if way.secret_file else "") for way in file.web.identity)
     return Settings(
+        identities=identities,
         source=source,
         database_url=url,
         file=file,

@@ -21,9 +21,10 @@ message the server refuses is recorded as failed in the ledger.
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 
 class Said:
@@ -49,6 +50,29 @@ class Said:
 
     def with_params(self, **params: Any) -> Said:
         return Said(self.template, **{**self.params, **params})
+
+
+class Key(str):
+    """A dotted key of a file (``smtp.port``, ``channels[0].name``): said in English as it is, in Chinese as its
+    word with the key beside it (``SMTP 端口（smtp.port）``), from words.toml's ``[keys.<vocabulary>]``."""
+
+    vocabulary: str
+
+    def __new__(cls, text: str, vocabulary: str) -> Self:
+        made = super().__new__(cls, text)
+        made.vocabulary = vocabulary
+        return made
+
+
+#: what the system says of a file it cannot open, by errno: said in the user's language (the rest as it says it)
+_OS_REASONS = {errno.ENOENT: "no such file", errno.EACCES: "permission denied", errno.EISDIR: "it is a directory",
+               errno.ENOTDIR: "a folder on its path is a file", errno.EPERM: "permission denied"}
+
+
+def os_reason(exc: OSError) -> Said:
+    """Why a file could not be read, as a Said: "no such file" (没有这个文件), or the system's own words."""
+    known = _OS_REASONS.get(exc.errno or 0)
+    return Said(known) if known else Said("{problem}", problem=exc.strerror or str(exc))
 
 
 def said(message: str | Said, /, **params: Any) -> Said:

@@ -65,7 +65,7 @@ def approve_recipients(app: App) -> None:
     settings = app.settings
     with transaction(app.sessions) as session:
         current = audience(round_log.roster_addresses(session), Choice(settings.digest_roles, settings.digest_regions),
-                           settings.administrators)
+                           settings.administrators, round_log.subscribers(session))
         moment = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
         round_log.record(session, f"approved-{dt.datetime.now(dt.UTC):%H%M%S%f}", moment.date(), moment,
                          RoundState.APPROVED, current.to_json())

@@ -109,7 +109,7 @@ def test_filters_by_cluster_and_regime_and_refuses_unknown_ones(config: Path) ->
     one = deadlines(calendar(config, "--cluster", "MIIT-2022-015"))
     assert one and all(e.uid.value.startswith("MIIT-2022-015/") for e in one)
     regime = deadlines(calendar(config, "--regime", "miit-sme-2022"))
-    assert regime and all("miit-sme-2022" in e.categories.value for e in regime)
+    assert regime and all(e.x_monitor_regime.value == "miit-sme-2022" for e in regime)
     assert len(regime) < len(deadlines(calendar(config)))
     unknown = monitor("calendar", "--cluster", "NOPE", config=config)
     assert unknown.exit_code == 2 and "NOPE" in unknown.stderr
@@ -135,3 +135,70 @@ def test_the_daemon_rewrites_the_subscribed_file_on_every_scan(config: Path, tmp
         assert [p.name for p in feed.parent.iterdir()] == ["deadlines.ics"]   # no temporary file left behind
     finally:
         app.close()
+
+
+def test_a_policy_is_named_by_its_title_with_its_id_beside_it_only(config: Path) -> None:
+    """Issue 27: policies by name everywhere. The category a calendar app shows is the policy's title; the id
+    is in brackets beside the title in the description (what `--regime` takes), and in X-MONITOR-REGIME."""
+    from monitor.rules.packs import load_packs
+
+    titles = {pack.id: pack.title for pack in load_packs().values()}
+    events = deadlines(calendar(config))
+    assert {e.x_monitor_regime.value for e in events} >= {"miit-sme-2022", "nmg-sme-draft"}
+    for e in events:
+        regime = e.x_monitor_regime.value
+        assert e.categories.value[0] == titles[regime] and regime not in e.categories.value
+        assert f"办法: 《{titles[regime]}》（{regime}）" in e.description.value
+        assert regime not in e.summary.value
+        assert all(regime not in alarm.description.value for alarm in e.contents.get("valarm", []))
+    english = calendar(in_english(config))
+    event = deadlines(english)[0]
+    assert f"Policy: {titles[event.x_monitor_regime.value]} ({event.x_monitor_regime.value})" in event.description.value
+
+
+def in_english(config: Path) -> Path:
+    """A copy of ``config`` beside it (the same database) that speaks English."""
+    english = config.with_name(f"{config.stem}-en.toml")
+    english.write_text(config.read_text(encoding="utf-8") + '[general]\nlanguage = "en"\n', encoding="utf-8")
+    return english
+
+
+def _event(document: Any, uid: str) -> Any:
+    return next(e for e in document.vevent_list if e.uid.value == uid)
+
+
+def test_a_snooze_or_an_ack_in_force_is_said_in_the_event_it_holds_quiet(config: Path) -> None:
+    """Issue 27: acks and snoozes are visible wherever the warning is. A snoozed obligation's event and an
+    obligation whose warning is acknowledged say so in the summary, and the description says who and why; the
+    alarms that would ring while it is snoozed are left out (its reminders are quiet too)."""
+    pending = "NMG-SME-2024-002/renewal_review:2027-02-28@monitor"
+    overdue = "MIIT-2024-007/annual_report:2025@monitor"
+    quiet = "MIIT-2024-007/annual_report:2024@monitor"        # overdue too, held by nothing
+    before = calendar(config)
+    assert [a.trigger.value for a in _event(before, pending).contents["valarm"]] == [
+        dt.timedelta(days=-30), dt.timedelta(days=-7), dt.timedelta(0)]
+    assert monitor("snooze", "NMG-SME-2024-002", "renewal_review", "--until", "2027-02-25", "--note", "已电话联系",
+                   config=config).exit_code == 0
+    assert monitor("ack", "MIIT-2024-007", "annual_report_overdue:2025", "--until", "2026-12-31", "--note", "已催报",
+                   config=config).exit_code == 0
+    after = calendar(config)
+    snoozed, acked = _event(after, pending), _event(after, overdue)
+    assert snoozed.summary.value.startswith("【待办·已暂停提醒至2027-02-25】有效期复核")
+    assert "\n已暂停提醒至2027-02-25（" in snoozed.description.value
+    assert snoozed.description.value.endswith("：已电话联系）")
+    assert [a.trigger.value for a in snoozed.contents["valarm"]] == [dt.timedelta(0)]    # 01-29, 02-21: snoozed
+    assert acked.summary.value.startswith("【逾期·警示已确认至2026-12-31】2025年度报告")
+    assert "警示已确认至2026-12-31：2025年度报告逾期未报" in acked.description.value
+    assert acked.description.value.endswith("：已催报）")
+    assert _event(after, quiet).summary.value.startswith("【逾期】")
+    assert "已确认" not in _event(after, quiet).description.value
+    today = _event(after, SUMMARY).description.value
+    assert "MIIT-2024-007 赤峰市绿色农畜产品加工特色产业集群：2025年度报告，2026-03-31截止，逾期236天（警示已确认至2026-12-31）" in today
+    english = calendar(in_english(config))
+    assert _event(english, pending).summary.value.startswith("[pending · snoozed until 2027-02-25] renewal review")
+    assert "Snoozed until 2027-02-25 (" in _event(english, pending).description.value
+    assert _event(english, overdue).summary.value.startswith("[overdue · warning acknowledged until 2026-12-31] ")
+    assert "Warning acknowledged until 2026-12-31: " in _event(english, overdue).description.value
+    gone = calendar(config, "--as-of", "2027-01-05")       # the ack has run out: the event is plain again
+    assert _event(gone, overdue).summary.value.startswith("【逾期】")
+    assert "已确认" not in _event(gone, overdue).description.value

@@ -235,7 +235,7 @@ def test_bad_config_is_one_line(tmp_path: Path) -> None:
     bad.write_text('[general]\ntimezone = "Mars/Olympus"\n', encoding="utf-8")
     result = monitor("status", config=bad)
     assert result.exit_code == 2
-    assert result.stderr == f"错误：{bad}：general.timezone：'Mars/Olympus' is not a time zone\n"
+    assert result.stderr == f"错误：{bad}：时区（general.timezone）：应为时区（如 `Asia/Shanghai`），实际为 'Mars/Olympus'\n"
     secret = tmp_path / "secret.toml"
     secret.write_text('[smtp]\npassword = "x"\n', encoding="utf-8")
     assert "不要把密码写在 config.toml 中" in monitor("regimes", config=secret).stderr

@@ -21,12 +21,25 @@ from monitor.rules.packs import pack_json_schema
     ("[daemon]\nmisfire_grace_seconds = 0\n", "daemon.misfire_grace_seconds: 0 must be at least 1"),
     ("[daemon]\nscan_every_minute = 5\n", "daemon.scan_every_minute: unknown key (did you mean scan_every_minutes?)"),
     ("[general]\nlanguage = \"fr\"\n", "general.language: 'fr' is not one of en, zh"),
-    ("[digest]\ntimes = [\"8:30\"]\n", "digest.times[0]: '8:30' is not one of"),
+    ("[digest]\ntimes = [\"8:30\"]\n", "digest.times[0]: '8:30' is not a time of day, HH:MM"),
     ("[calendar]\nholidays = [\"2027-02-30\"]\n", "calendar.holidays[0]: '2027-02-30' is not a date"),
     ("[reminders]\noverdue_every_days = \"weekly\"\n", "reminders.overdue_every_days: 'weekly' is not a whole number"),
     ("[smtp]\npassword = \"x\"\n", "smtp.password: never put the password in config.toml"),
     ("[general]\nadministrators = [\"nobody\"]\n", "general.administrators: 'nobody' is not an e-mail address"),
     ("[web]\ntrusted_proxies = [\"nginx\"]\n", "web.trusted_proxies: 'nginx' is not an IP address or network"),
+    # escalation chains (docs/rules.md, "Escalation")
+    ('[[escalation]]\nsteps = [{ after_days = 0, to = "boss" }]\n',
+     "escalation[0].steps[0].to: 'boss' must be bureau, administrators or account:NAME"),
+    ('[[escalation]]\nsteps = [{ after_days = 0, to = "account:" }]\n', "escalation[0].steps[0].to: 'account:'"),
+    ('[[escalation]]\nsteps = [{ after_days = -1, to = "bureau" }]\n',
+     "escalation[0].steps[0].after_days: -1 must be at least 0"),
+    ('[[escalation]]\nsteps = [{ after_days = 7, to = "bureau" }, { after_days = 7, to = "administrators" }]\n',
+     "escalation[0].steps: after_days must grow from step to step (7, 7)"),
+    ('[[escalation]]\nseverities = ["fatal"]\nsteps = [{ after_days = 0, to = "bureau" }]\n',
+     "escalation[0].severities[0]: 'fatal' is not one of notice, revocation, risk"),
+    ('[[escalation]]\nregimes = ["nmg-sme-draft"]\n', "escalation[0].steps: is missing"),
+    ('[[escalation]]\nsteps = []\n', "escalation[0].steps"),
+    ('[[escalation]]\nstep = [{ after_days = 0, to = "bureau" }]\n', "escalation[0].step: unknown key"),
 ])
 def test_a_wrong_value_is_one_line_naming_file_key_and_value(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "config.toml"
@@ -52,7 +65,7 @@ def test_the_json_schemas_describe_the_declarations() -> None:
     config, pack = config_json_schema(), pack_json_schema()
     assert set(config["$defs"]["ConfigFile"]["properties"]) == {
         "database", "general", "calendar", "reminders", "digest", "daemon", "smtp", "web", "monitoring", "channels",
-        "pack_overrides"}
+        "escalation", "pack_overrides"}
     assert config["$defs"]["SmtpSettings"]["properties"]["port"]["anyOf"][0]["maximum"] == 65535
     assert pack["$defs"]["Validity"]["properties"]["years"]["minimum"] == 1
     assert "source" not in pack["$defs"]["PackFile"]["properties"]

@@ -263,6 +263,17 @@ def run_stage(left: str, right: str) -> None:
             pytest.fail(f"a stage result this test does not understand: {right!r}")
 
 
+def run_escalation(left: str, right: str) -> None:
+    """``escalation 0/7/14, first D[, acked D][, snoozed until D], as of D`` → ``steps 1 2`` or ``no step``."""
+    from monitor.rules.escalation import Chain, Step, steps_due
+
+    head, *items = [item.strip() for item in left.split(", ")]
+    chain = Chain((), ("revocation",), tuple(Step(int(n), "bureau") for n in head.split()[1].split("/")))
+    given = {name: day(value) for item in items for name, value in [item.rsplit(" ", 1)]}
+    due = steps_due(chain, given["first"], given["as of"], given.get("acked"), given.get("snoozed until"))
+    assert (f"steps {' '.join(map(str, due))}" if due else "no step") == right, due
+
+
 def test_rules_md_has_its_examples() -> None:
     """Enough examples are found, and every section that computes something has some (a parser that finds none
     would make the test below pass for nothing)."""
@@ -294,6 +305,9 @@ def test_each_example_in_rules_md_is_what_the_code_computes(doc: str, line: int,
     if left.startswith("due "):
         results = [right]
         check = functools.partial(run_stage, left)
+    elif left.startswith("escalation "):
+        results = [right]
+        check = functools.partial(run_escalation, left)
     else:
         case = parse_case(left)
         facts = case.facts()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from db.models import ClusterRow, DeliveryRow, ReminderRow
@@ -30,6 +31,40 @@ def test_regions_sort_by_pinyin_not_by_code_point() -> None:
     assert sorted(names) != sorted(names, key=pinyin_key)             # code point order is not pinyin order
     assert sorted(names, key=pinyin_key) == ["阿拉善盟", "巴彦淖尔市", "包头市", "赤峰市", "鄂尔多斯市",
                                              "呼和浩特市", "乌海市", "兴安盟"]
+
+
+def gb18030(name: str) -> bytes:
+    """The key monitor sorted by before pypinyin: GB 18030 puts a common character at one reading, rare ones last."""
+    return name.encode("gb18030")
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("重庆市", "大连市"),      # 重庆 chóng (chong < da); GB 18030 files 重 under zhòng: after 郑州
+    ("重庆市", "郑州市"),
+    ("包头市", "蚌埠市"),      # 蚌埠 bèng (bao < beng); GB 18030: bàng, before 包头
+    ("陇南市", "六安市"),      # 六安 lù (long < lu); GB 18030: liù, before 陇南
+    ("银川市", "乐清市"),      # 乐清 yuè (yin < yue); GB 18030: lè, among the l's
+    ("盐城市", "铅山县"),      # 铅山 yán (yan cheng < yan shan); GB 18030: qiān, before 盐城
+    ("南宁市", "番禺区"),      # 番禺 pān (nan < pan); GB 18030: fān, before 南宁
+    ("亳州市", "沧州市"),      # 亳 bó, a GB 2312 level-two character: GB 18030 puts it after every common one
+    ("东营市", "单县"),        # 单县 shàn (dong < shan): GB 18030 and pypinyin both say dān (PLACES reads it)
+])
+def test_polyphonic_place_names_sort_by_their_reading(before: str, after: str) -> None:
+    assert pinyin_key(before) < pinyin_key(after)
+    assert gb18030(before) > gb18030(after)               # the order the old key gave was wrong
+
+
+def test_regions_sort_by_pinyin_not_by_code_point_nor_gb18030() -> None:
+    names = ["重庆市", "长治市", "厦门市", "蚌埠市", "六安市", "包头市", "长沙市", "郑州市", "赤峰市", "乐山市"]
+    assert sorted(names, key=pinyin_key) == ["包头市", "蚌埠市", "长沙市", "长治市", "赤峰市", "重庆市", "乐山市",
+                                             "六安市", "厦门市", "郑州市"]
+    assert sorted(names, key=gb18030) != sorted(names, key=pinyin_key)
+    # 长治 is cháng zhì (pypinyin's phrase dictionary says zhǎng): PLACES reads it, so it stays among the c's
+    assert pinyin_key("长治市")[0] == ("chang", "zhi", "shi") and pinyin_key("长子县")[0][0] == "zhang"
+    # the same syllables: the tones part them, then the name itself
+    assert pinyin_key("滑县")[0] == pinyin_key("华县")[0] == ("hua", "xian")
+    assert pinyin_key("滑县") < pinyin_key("华县")                # huá before huà
+    assert sorted(["", "Region B", "包头市"], key=pinyin_key) == ["", "Region B", "包头市"]
 
 
 def test_a_ground_for_revocation_is_never_called_a_revocation() -> None:

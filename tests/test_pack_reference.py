@@ -67,7 +67,7 @@ def test_check_names_each_problem_on_a_line_and_exits_2(tmp_path: Path) -> None:
     lines = result.stderr.splitlines()
     assert len(lines) == 4, lines
     assert any("typo.toml：validity.extention_years：未知的键（是否想写 extension_years？）" in x for x in lines)
-    assert any("words.toml：change_filing.window_months：'2个月' 不是整数" in x for x in lines)
+    assert any("words.toml：change_filing.window_months：应为整数，实际为 '2个月'" in x for x in lines)
     assert any("date.toml：batches[0].valid_until：'2025-02-30' 不是日期" in x for x in lines)
     assert any("notes.toml：不是办法规则包" in x for x in lines)
     assert not any("datetime" in x or "good.toml" in x for x in lines)

@@ -200,3 +200,19 @@ def test_a_pdf_is_a_real_pdf_with_the_reports_counts(tmp_path: Path) -> None:
     refused = monitor("report", str(tmp_path / "report.txt"), config=config)
     assert refused.exit_code == 2 and "报告只能写成 .html 或 .pdf" in refused.stderr
     assert not (tmp_path / "report.txt").exists()
+
+
+def test_a_snoozed_obligations_warning_says_so_as_an_acknowledged_one_does(tmp_path: Path) -> None:
+    """Issue 27: acks and snoozes are visible wherever the warning is. A warning about a snoozed obligation is
+    marked 已暂停提醒至 D (greyed as an acknowledged one is); the others stay plain."""
+    config = own_config(tmp_path)
+    assert monitor("snooze", "MIIT-2022-015", "renewal_review", "--until", "2026-12-20", "--note", "已电话联系",
+                   config=config).exit_code == 0
+    path = tmp_path / "report.html"
+    assert monitor("report", str(path), "--as-of", AS_OF, config=config).exit_code == 0
+    html = path.read_text(encoding="utf-8")
+    row = html.split('data-cluster="MIIT-2022-015"', 1)[1].split("</tr>", 1)[0]
+    held = [item for item in row.split("<li ")[1:] if "snoozed-until" in item]
+    assert len(held) == 1 and 'class="acked"' in held[0] and "已暂停提醒至2026-12-20" in held[0], row
+    assert "2025-12-31" in held[0]          # the warning of the renewal review due then (validity_expired)
+    assert html.count("snoozed-until") == 1

@@ -57,6 +57,11 @@ POSTS: dict[str, tuple[str, dict[str, str]]] = {
     "/users/{name}/unlock": ("/users/bao/unlock", {}),
     "/password": ("/password", {"name": "bao", "code": "mon_x", "password": "another horse 7",
                                 "again": "another horse 7"}),
+    "/users/identities/map": ("/users/identities/map", {"issuer": "https://sso.example.gov.cn", "subject": "s1",
+                                                        "account": "bao"}),
+    "/users/identities/unmap": ("/users/identities/unmap", {"issuer": "https://sso.example.gov.cn", "subject": "s1"}),
+    "/users/identities/refuse": ("/users/identities/refuse", {"issuer": "https://sso.example.gov.cn",
+                                                              "subject": "s1"}),
     "/channels/{name}/test": ("/channels/group/test", {"press": "p" * 22}),
     "/profile": ("/profile", {"full_name": "包头", "email": "bao@example.gov.cn", "phone": "0472", "digest_email": ""}),
     "/profile/reach": ("/profile/reach", {"wecom_userid": "bao-wx", "window_from": "09:00", "window_until": "18:00",
@@ -74,6 +79,8 @@ POSTS: dict[str, tuple[str, dict[str, str]]] = {
 GETS: dict[str, tuple[str, bool]] = {
     "/": ("/?region=鄂尔多斯市", False),
     "/login": ("/login", False),
+    "/login/with/{name}": ("/login/with/sso", False),          # no identity here: 404 (tests/test_sign_in_*.py)
+    "/login/with/{name}/done": ("/login/with/sso/done?state=s&code=c", False),
     "/clusters/{cluster_id}": ("/clusters/ORD-001", True),
     "/upload": ("/upload", False),
     "/report": ("/report", True),

@@ -10,7 +10,10 @@ file names, addresses and URLs, a key in brackets beside its word (``年度报�
 the program's own name (``monitor``). English prose is none of these.
 
 To extend it (a new page, a new command): add the page's path to ``PAGES`` (or a form and its wrong input to
-``FORM_ERRORS``), or the command's arguments to ``RUNS``; ``--help`` of a new command is walked by itself.
+``FORM_ERRORS``), or the command's arguments to ``RUNS``; ``--help`` of a new command is walked by itself. A new
+check of config.toml or of a pack goes in ``CONFIG_ERRORS`` or ``PACK_ERRORS`` (a broken file of each kind of
+message: not TOML, a wrong type, a bound, a missing or unknown key, a ``__post_init__`` check), and a new config key
+needs its word in words.toml ``[keys.config]``.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ ALLOWED = re.compile(r"""
     | [\w-]+(?:\|[\w-]+)+                           # the choices of an option: [table|json]
     | [\d<=>x]*[<>]=?[\d<=>x]*                       # a range: 0<=x<=65535
     | --?[A-Za-z][\w-]*                              # options
-    | {L}[a-z_]+(?:\[\d+\])?(?:\.[\w\[\]]+)+                     # config keys: general.indicators_dir, channels.x
+    | {L}[a-z_]+(?:(?:\[\d+\])?(?:\.[\w\[\]]+)+|\[\d+\])        # config keys: general.indicators_dir, channels.x, batches[0]
     | {L}[A-Za-z_]*[\d_:][\w:.-]*                     # codes, keys, ids with a digit, an underscore or a colon
     | {L}[a-z]+(?:-[a-z0-9]+)+{R}                       # hyphenated ids (regimes, commands: import-facts)
     | {L}[A-Z]+s?{R} | {L}Z{R}                       # acronyms, units and placeholders (PDF, UTC, CLUSTER)
@@ -173,6 +176,52 @@ CONFIG_ERRORS: list[tuple[str, str]] = [
     ('[[channels]]\nname = "x"\ntype = "webhook"\nurl_env = "NO_SUCH_URL_ENV"\n', "run"),
     ('[[channels]]\nname = "x"\nkind = "webhook"\n', "status"),
     ('[general]\nlanguage = "zh"\ntimezone = 8\n', "status"),
+    # not TOML at all: tomllib's words, each said with its line and column (issue 27: they were English)
+    ('[general]\nlanguage = "zh"\nfoo bar\n', "status"),                    # a key without its value
+    ('[general]\nlanguage = "zh"\n[general]\n', "status"),                  # a table declared twice
+    ('[smtp]\nhost = "a"\nhost = "b"\n', "status"),                          # a value given twice
+    ('[smtp]\nhost = "a\n', "status"),                                       # a string left open
+    ('[digest]\ntimes = ["08:30"\n', "status"),                               # a list left open
+    ('[web]\nbase_url = https://x\n', "status"),                              # text without quotes
+    ('[smtp\nhost = "a"\n', "status"),                                        # a table's name left open
+    ('a = {b = 1, b = 2}\n', "status"),                                       # a key twice in an inline table
+    # what the declaration says: a wrong type, a bound, a missing or unknown key, a choice, a date, a form
+    ('[smtp]\nport = "x"\n', "status"),
+    ('[smtp]\nretries = 100\n', "status"),
+    ('[daemon]\nscan_every_minute = 5\n', "status"),
+    ('[[channels]]\nname = "x"\n', "status"),
+    ('[general]\nlanguage = "fr"\n', "status"),
+    ('[general]\nmonitoring_from = "soon"\n', "status"),
+    ('[digest]\ntimes = ["25:00"]\n', "status"),
+    ('[digest]\nregions = {nobody = ["包头市"]}\n', "status"),
+    ('[reminders]\nlead_days = {annual_report = ["soon"]}\n', "status"),
+    ('general = 3\n', "status"),
+    # the checks a type cannot state (__post_init__), each of them
+    ('[general]\ntimezone = "Mars/Base"\n', "status"),
+    ('[general]\nadministrators = ["nobody"]\n', "status"),
+    ('[web]\nbase_url = "ftp://x"\n', "status"),
+    ('[web]\ntrusted_proxies = ["nginx"]\n', "status"),
+    ('[smtp]\nreply_to = "nobody"\n', "status"),
+    ('[smtp]\nsender_name = "a\\u0001"\n', "status"),
+    ('[[channels]]\nname = "a b"\ntype = "webhook"\nurl_env = "X"\n', "status"),
+    ('[[channels]]\nname = "ab"\ntype = "webhook"\n', "status"),
+    ('[[channels]]\nname = "ab"\ntype = "webhook"\nurl_env = "X"\n' * 2, "status"),
+    ('[smtp]\nhost = "mail"\n[daemon]\nclaim_lease_seconds = 1\n', "status"),
+    ('[[channels]]\nname = "x"\ntype = "webhook"\nurl_file = "no-such-file.txt"\n', "run"),   # the system's reason
+    ('[[escalation]]\nsteps = [{ after_days = 0, to = "boss" }]\n', "status"),
+    ('[[escalation]]\nseverities = []\nsteps = [{ after_days = 0, to = "bureau" }]\n', "status"),
+    ('[[escalation]]\nsteps = [{ after_days = 5, to = "bureau" }, { after_days = 2, to = "bureau" }]\n', "status"),
+    ('[[web.identity]]\nname = "sso"\ntype = "oidc"\nclient_id = "m"\n', "status"),
+    ('[[web.identity]]\nname = "Bad Name"\ntype = "oidc"\nissuer = "https://a"\nclient_id = "m"\n', "status"),
+    ('[[web.identity]]\nname = "sso"\ntype = "oidc"\nissuer = "ftp://a"\nclient_id = "m"\n', "status"),
+    ('[[web.identity]]\nname = "wx"\ntype = "wecom"\ncorp_id = "ww1"\nagent_id = "1"\n', "status"),
+    ('[[web.identity]]\nname = "gw"\ntype = "header"\nuser_header = "X User"\nsecret_header = "X-S"\nsecret_env = "E"\n',
+     "status"),
+    ('[[web.identity]]\nname = "wx"\ntype = "wecom"\ncorp_id = "w"\nagent_id = "1"\nsecret_env = "E"\nsecret_file = "f"\n',
+     "status"),
+    ('[[web.identity]]\nname = "a"\ntype = "oidc"\nissuer = "https://a"\nclient_id = "m"\n' * 2, "status"),
+    (('[[web.identity]]\nname = "g{n}"\ntype = "header"\nuser_header = "X-U"\nsecret_header = "X-S"\nsecret_env = "E"\n' * 2)
+     .replace("g{n}", "g1", 1).replace("g{n}", "g2", 1), "status"),
 ]
 
 
@@ -185,6 +234,94 @@ def test_config_errors_are_chinese(tmp_path: Path, text: str, command: str) -> N
     result = CliRunner().invoke(cli, ["--config", str(config), command], env=cli_env(url), prog_name="monitor")
     found = english(result.output)
     assert result.exit_code == 2 and not found, result.output + "\n".join(found)
+
+
+#: a pack's beginning, then (below) what is wrong with it: `monitor regimes --check` says each in Chinese
+PACK = 'id = "p"\ntitle = "办法"\ndocument = "文号"\n'
+VALIDITY = ('[validity]\nyears = 3\nbasis = "第一条"\nextension_years = 3\nextension_basis = "第一条"\n'
+            'review_failed_basis = "第二条"\nexpired_basis = "第二条"\n')
+BATCH = '[[batches]]\nid = "2023"\nnotice = "通知"\n'
+COMPARE = '[[standard]]\nid = "a"\nlabel = "产值"\nbasis = "附件"\n[[standard.compare]]\nindicator = "output"\nword = "以上"\nthreshold = 1\n'
+INCIDENTS = '[incidents]\nnotice_basis = "第三条"\n'
+PACK_ERRORS: list[str] = [
+    PACK + 'id = "q"\n',                                                   # not TOML: a key given twice
+    PACK + '[incidents]\nnotice_basis = "第三条"\nrevocation_grounds = {nonsense = "第一条"}\n',
+    PACK + INCIDENTS + '[revocation]\nbasis = "第四条"\n',
+    PACK + INCIDENTS + '[revocation]\nbasis = "第四条"\ngrounds = {nonsense = 1}\n',
+    PACK + INCIDENTS + VALIDITY + "review_by_application = true\n",
+    PACK + INCIDENTS + VALIDITY + BATCH + "valid_until = 2025-01-01\nvalidity_years = 3\n",
+    PACK + INCIDENTS + VALIDITY + BATCH + BATCH,
+    PACK + INCIDENTS + BATCH + 'report_due = "04-30"\n',
+    PACK + INCIDENTS + VALIDITY + BATCH + 'report_due = "02-30"\n',
+    PACK + INCIDENTS + BATCH + "validity_years = 3\n",
+    PACK + INCIDENTS + '[rectification]\nafter = ["assessment"]\nmonths = 6\nbasis = "第五条"\nlapse_basis = "第五条"\n'
+    'repeat_basis = "第五条"\n',
+    PACK + INCIDENTS + VALIDITY + '[rectification]\nafter = ["review"]\nmonths = 6\nmonths_by_kind = {evaluation = 3}\n'
+    'basis = "第五条"\nlapse_basis = "第五条"\nrepeat_basis = "第五条"\n',
+    PACK + INCIDENTS + COMPARE + 'window = "each_year"\nrates = "output"\n',
+    PACK + INCIDENTS + COMPARE.replace('"output"', '"output+employees"') + 'window = "average_growth"\n',
+    PACK + INCIDENTS + COMPARE + 'window = "latest"\n' + COMPARE + 'window = "latest"\n',
+    PACK + INCIDENTS + '[validity]\nyears = "三"\n',
+    PACK + INCIDENTS + '[[standard]]\nid = "a"\nlabel = "产值"\nbasis = "附件"\ncompare = []\n',        # a list too short
+    PACK + INCIDENTS + COMPARE.replace('[[standard.compare]]', 'compare = [' + '{indicator = "output", word = "以上", '
+                                       'threshold = 1, window = "latest"}, ' * 9 + ']\n#'),          # and too long
+]
+
+
+@pytest.mark.parametrize("text", PACK_ERRORS)
+def test_pack_errors_are_chinese(tmp_path: Path, text: str) -> None:
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "p.toml").write_text(text, encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text('[general]\nlanguage = "zh"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config), "regimes", "--check", str(packs)], prog_name="monitor")
+    found = english(result.output)
+    assert result.exit_code == 2 and "p.toml" in result.output and not found, result.output + "\n".join(found)
+
+
+def test_config_errors_name_the_key_by_its_word(tmp_path: Path) -> None:
+    """A key is said as its word with the key beside it; tomllib's detail says its line and column."""
+    config = tmp_path / "config.toml"
+    for text, shown in [('[smtp]\nport = "x"\n', "发信服务器端口（smtp.port）：应为整数，实际为 'x'"),
+                        ('[[channels]]\nname = "a b"\ntype = "webhook"\nurl_env = "X"\n', "渠道名称（channels[0].name）"),
+                        ('[reminders]\nlead_days = {annual_report = [1], x = ["soon"]}\n',
+                         "提前提醒天数（reminders.lead_days.x[0]）"),
+                        ('[general]\nlanguage = "zh"\nfoo bar\n', "第 3 行第 5 列：键后面缺少 '='")]:
+        config.write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(cli, ["--config", str(config), "status"], prog_name="monitor")
+        assert shown in result.output, result.output
+    config.write_text('[general]\nlanguage = "en"\ntimezone = "Mars/Base"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config), "status"], prog_name="monitor")
+    assert "general.timezone: 'Mars/Base' is not a time zone" in result.output     # English keeps the key alone
+    config.write_text('[general]\nlanguage = "en"\nfoo bar\n', encoding="utf-8")     # not TOML, but asks for English
+    result = CliRunner().invoke(cli, ["--config", str(config), "status"], prog_name="monitor")
+    assert result.output.endswith("not valid TOML: Expected '=' after a key in a key/value pair (at line 3, column 5)\n")
+    assert result.output.startswith("error: "), result.output
+
+
+def test_every_config_key_has_its_word() -> None:
+    """A key added to config.toml's declaration needs its word in words.toml [keys.config]."""
+    from msgspec import inspect as mi
+
+    from monitor.config import ConfigFile
+    from monitor.schema import unwrap
+    from monitor.views.words import _catalog
+
+    words = _catalog()["keys"]["config"]
+
+    def keys(kind: mi.Type | None, prefix: str) -> Iterator[str]:
+        kind = unwrap(kind)
+        if isinstance(kind, mi.VarTupleType) and isinstance(unwrap(kind.item_type), mi.StructType):
+            kind = unwrap(kind.item_type)
+        if isinstance(kind, mi.StructType):
+            for field in kind.fields:
+                key = f"{prefix}.{field.encode_name}" if prefix else field.encode_name
+                yield key
+                yield from keys(field.type, key)
+
+    missing = [key for key in keys(mi.type_info(ConfigFile), "") if key not in words]
+    assert not missing, f"add to words.toml [keys.config]: {missing}"
 
 
 # --- the console ------------------------------------------------------------------------------------------
@@ -244,7 +381,11 @@ def _entries() -> list[Entry]:
                                         "note": "已催"}),
             *(Entry(at + dt.timedelta(days=n), "reminder", None, {**reminder, "late": n == 1}) for n in range(9)),
             Entry(at, "reminder", None, {**reminder, "subject": "renewal_review:2027", "state": "failed",
-                                         "message_id": None, "sent_at": None})]
+                                         "message_id": None, "sent_at": None}),
+            # an escalation step (docs/rules.md, "Escalation"): its deliveries, one a recipient
+            *(Entry(at, "reminder", None, {**reminder, "subject": "annual_report_overdue:2025",
+                                           "stage": "escalate:2:7:administrators", "recipient": address})
+              for address in ("admin@example.gov.cn", "chief@example.gov.cn"))]
 
 
 def test_every_kind_of_history_entry_is_a_chinese_sentence() -> None:
@@ -267,9 +408,21 @@ def test_reminder_deliveries_collapse_to_one_line_a_subject() -> None:
 
 def test_every_delivery_state_has_its_words_in_a_chinese_history_line() -> None:
     from monitor.rules.states import DeliveryState
-    from monitor.views.history_lines import DELIVERY_ZH
+    from monitor.views.history_lines import DELIVERY_ZH, ESCALATED_ZH
 
     assert set(DELIVERY_ZH) == set(DeliveryState)       # a state added to the ledger (held) is said too
+    assert set(ESCALATED_ZH) == set(DeliveryState)      # and an escalation step's outcome
+
+
+def test_an_escalation_step_is_a_line_of_its_own() -> None:
+    steps = [e for e in collapsed(_entries()) if e.type == "escalation"]
+    assert [said(e, dt.UTC, "zh") for e in steps] == [
+        ("年度报告逾期2025（annual_report_overdue:2025）：升级第2步（7天未确认）：已通知管理员"
+         "（admin@example.gov.cn、chief@example.gov.cn）")]
+    assert said(steps[0].fields["deliveries"][0], dt.UTC, "zh").startswith(     # type: ignore[index]
+        "提醒年度报告逾期2025（annual_report_overdue:2025）（升级第2步（escalate:2:7:administrators），")
+    # the cluster page opens the step to its two deliveries
+    assert any(len(e["deliveries"]) == 2 and "升级第2步" in e["text"] for e in timeline(_entries(), dt.UTC, "zh"))
 
 
 def test_the_cluster_pages_record_opens_a_subjects_line_to_its_deliveries() -> None:

@@ -306,10 +306,16 @@ def _unlocking(session: Session, row: AccountRow | None, code: str, now: dt.date
     return rowcount(used) == 1
 
 
+#: what the sign-in page says to a password when web.passwords is false and no unlock code came with it
+PASSWORDS_OFF = Said("sign-in failed: passwords are switched off here: sign in with your organisation's identity "
+                     "(an administrator signs in with the password and a one-time unlock code)")
+
+
 def login(sessions: sessionmaker[Session], name: str, password: str, now: dt.datetime, address: str = "",
-          code: str = "", limits: SignInLimits = LIMITS) -> Account:
+          code: str = "", limits: SignInLimits = LIMITS, passwords: bool = True) -> Account:
     """The account, if the password is right, the account not disabled and the limits (SignInLimits) let the
-    attempt through or it carries the account's unlock code. ``address`` is the client's.
+    attempt through or it carries the account's unlock code. ``address`` is the client's. With ``passwords``
+    false (web.passwords) only an attempt carrying the account's unlock code is checked: the break-glass.
 
     The attempt is recorded as a failure and committed before it is counted and before the password is checked
     (argon2, slow, outside any transaction): of two concurrent attempts, in any workers, the one that counts
@@ -317,6 +323,8 @@ def login(sessions: sessionmaker[Session], name: str, password: str, now: dt.dat
     checked, and not kept (it guessed nothing); the right password forgets it and the name's failures from that
     address. The limits' refusals are logged, and each limit reached, with the address and an account's name,
     never the password nor a name that is no account's."""
+    if not passwords and not code:      # switched off (web.passwords): nothing is checked, nothing counted
+        raise LoginRefused(PASSWORDS_OFF)
     with transaction(sessions) as session:      # recorded, and seen by every attempt that counts after this one
         row = session.scalar(select(AccountRow).where(AccountRow.name == name))
         unlocking = _unlocking(session, row, code, now)
@@ -335,6 +343,9 @@ def login(sessions: sessionmaker[Session], name: str, password: str, now: dt.dat
         error = LoginRefused(said.with_params(minutes=math.ceil(seconds / 60)))
         error.retry_after = seconds
         raise error
+    if not passwords and not unlocking:    # a code, but not the account's: a failure, the password unchecked
+        _crossed(who, address, limits, counts)
+        raise LoginRefused(PASSWORDS_OFF)
     if stored is None:
         with contextlib.suppress(VerificationError):   # as long as for a known name: timing tells no names
             _hasher().verify(_dummy_hash(), password)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from monitor.app import App
+from monitor.app import App, who
 from monitor.cli.base import DATE, config_option, echo, pass_app
 from monitor.errors import Said
 
@@ -205,6 +205,72 @@ def user_revoke_tokens(app: App, name: str) -> None:
 
     count = _in_transaction(app, lambda s: revoke_tokens(s, name, clock.now_utc()))
     echo(Said("user {name}: {count} token(s) revoked", name=name, count=count))
+
+
+@user.group("identity")
+def user_identity() -> None:
+    """Who signed in with an identity provider (web.identity), and the accounts they are mapped to."""
+
+
+@user_identity.command("list")
+@config_option
+@pass_app
+def identity_list(app: App) -> None:
+    """Every identity: issuer, subject, name and e-mail, state (waiting, mapped, refused), account."""
+    app.require_database()
+    from monitor.actions.identities import list_identities
+
+    listed = _in_transaction(app, list_identities)
+    if not listed:
+        echo(Said("no identities: nobody has signed in with an identity provider yet"))
+    for item in listed:
+        claims = " ".join(part for part in (item.display_name, f"<{item.email}>" if item.email else "") if part)
+        echo(Said("{issuer}\t{subject}\t{claims}\t{state}\t{account}", issuer=item.issuer, subject=item.subject,
+                  claims=claims or "-", state=Said({"pending": "waiting"}.get(item.state, item.state)),
+                  account=item.account or "-"))
+
+
+@user_identity.command("map")
+@config_option
+@click.argument("name")
+@click.argument("issuer")
+@click.argument("subject")
+@pass_app
+def identity_map(app: App, name: str, issuer: str, subject: str) -> None:
+    """Map the identity SUBJECT of ISSUER to the account NAME (before it first signs in, too)."""
+    from monitor import clock
+    from monitor.actions.identities import map_identity
+
+    _in_transaction(app, lambda s: map_identity(s, name, issuer, subject, who(), clock.now_utc()))
+    echo(Said("identity {subject} of {issuer} mapped to {name}", subject=subject, issuer=issuer, name=name))
+
+
+@user_identity.command("unmap")
+@config_option
+@click.argument("issuer")
+@click.argument("subject")
+@pass_app
+def identity_unmap(app: App, issuer: str, subject: str) -> None:
+    """The identity waits again, with no access; the sign-ins of its account end."""
+    from monitor import clock
+    from monitor.actions.identities import unmap
+
+    _in_transaction(app, lambda s: unmap(s, issuer, subject, who(), clock.now_utc()))
+    echo(Said("identity {subject} of {issuer} unmapped: it has no access", subject=subject, issuer=issuer))
+
+
+@user_identity.command("refuse")
+@config_option
+@click.argument("issuer")
+@click.argument("subject")
+@pass_app
+def identity_refuse(app: App, issuer: str, subject: str) -> None:
+    """The identity is refused: it cannot sign in (until mapped); the sign-ins of its account end."""
+    from monitor import clock
+    from monitor.actions.identities import refuse
+
+    _in_transaction(app, lambda s: refuse(s, issuer, subject, who(), clock.now_utc()))
+    echo(Said("identity {subject} of {issuer} refused", subject=subject, issuer=issuer))
 
 
 @click.command()

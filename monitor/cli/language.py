@@ -53,16 +53,23 @@ def settings_of(args: Sequence[str]) -> tuple[Path | None, Settings | None]:
 
 def declared_language(path: Path | None) -> str:
     """The language a config file that cannot be loaded still asks for (its ``general.language``, when the file
-    reads as TOML), so that the error about it is said in that language; else the default, Chinese."""
+    reads as TOML; in a file that does not, a line ``language = "en"`` under ``[general]``), so that the error
+    about it is said in that language; else the default, Chinese."""
+    import re
     import tomllib
 
     from monitor.config import find_config
     from monitor.errors import MonitorError
 
     try:
-        general = tomllib.loads(find_config(path)[1]).get("general")
-    except (MonitorError, OSError, ValueError, RecursionError):
+        text = find_config(path)[1]
+    except (MonitorError, OSError, ValueError):
         return "zh"
+    try:
+        general = tomllib.loads(text).get("general")
+    except (ValueError, RecursionError):        # not TOML: the line that asks for a language, if one does
+        found = re.search(r'^\[general\][^\[]*?^[ \t]*language[ \t]*=[ \t]*"(zh|en)"', text, re.MULTILINE | re.DOTALL)
+        return found[1] if found else "zh"
     wanted = general.get("language") if isinstance(general, dict) else None
     return wanted if wanted in ("zh", "en") else "zh"
 

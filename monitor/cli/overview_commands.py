@@ -63,11 +63,12 @@ def status(app: App, selection: Selection, fmt: str, wide: bool) -> None:
 def calendar(app: App, selection: Selection) -> None:
     """The dated obligations as an iCalendar file on stdout: monitor calendar > deadlines.ics"""
     from monitor import clock
-    from monitor.overview import evaluated
+    from monitor.overview import evaluated, holds
     from monitor.views.ics import write_calendar
 
     out = sys.stdout.buffer
-    write_calendar(out, evaluated(app, selection), clock.now_utc(), app.settings, selection.as_of)
+    write_calendar(out, evaluated(app, selection), clock.now_utc(), app.settings, selection.as_of,
+                   {p.id: p.title for p in app.packs.values()}, holds(app, selection))
     out.flush()
 
 
@@ -90,7 +91,8 @@ def export(app: App, file: Path, selection: Selection) -> None:
     from monitor.views.xlsx import export_workbook
 
     clusters, obligations, warnings = export_workbook(_xlsx(file), evaluated(app, selection), app.settings.language,
-                                                      kept_columns(app, selection))
+                                                      kept_columns(app, selection),
+                                                      {p.id: p.title for p in app.packs.values()})
     echo(Said("{file}: {clusters} clusters, {obligations} obligations, {warnings} warnings as of {day}", file=file,
               clusters=clusters, obligations=obligations, warnings=warnings, day=selection.as_of))
 
@@ -168,9 +170,10 @@ def report(app: App, file: Path, monitoring: bool, year: int | None, selection: 
         raise InputError("{file}: the report is written as .html or .pdf: name the file report.html or report.pdf",
                          file=file)
     settings = app.settings
+    held = holds(app, selection)
     result = write_report(file, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
                           settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from(),
-                          acked_by_cluster(holds(app, selection)))
+                          acked_by_cluster(held), acked_by_cluster(held, "snooze"))
     echo(Said("{file}: {clusters} clusters, {warnings} warnings as of {day}", file=file, clusters=result.clusters,
               warnings=sum(result.severities.values()), day=selection.as_of))
 

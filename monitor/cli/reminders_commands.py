@@ -142,6 +142,16 @@ def _check_channel_regions(app: App) -> None:
             check_regions(session, channel.regions, Said("channels.{name}.regions", name=channel.name))
 
 
+def _check_escalation(app: App) -> None:
+    """Refuse an escalation step's account:NAME that no account has, and a chain's regime no pack defines."""
+    from monitor.actions.escalation_check import check_escalation
+
+    if not app.settings.escalation:
+        return
+    with app.sessions() as session:
+        check_escalation(session, app.settings, set(app.packs))
+
+
 @click.command()
 @config_option
 @pass_app
@@ -157,6 +167,7 @@ def run(app: App) -> None:
     if folder is not None:
         echo(Said("drill database: every message is written to {folder}, none is sent", folder=folder))
     _check_channel_regions(app)     # and a channel's region no cluster has (it would never be posted to)
+    _check_escalation(app)          # and an escalation step to an account nobody has
     configure()
     run_daemon(app)
 
@@ -184,6 +195,7 @@ def digest(app: App, as_of: dt.date | None, mode: str | None, round_id: str | No
         raise click.UsageError(said(Said("give exactly one of --send, --approve, --refuse and --preview DIR")))
     app.require_database()
     app.packs  # noqa: B018 - a round evaluates: a pack that fails to load refuses it before anything is written
+    _check_escalation(app)      # and so does an escalation step to an account nobody has
     if mode == "refuse":
         decided = refuse_round(app, round_id, reason)
         echo(Said("round {round} refused by {who}: what it holds stays held ({reason})", round=decided.id,

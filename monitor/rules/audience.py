@@ -1,11 +1,16 @@
-"""Who is mailed (docs/rules.md, "Who is mailed"): the roles enabled in config.toml, and whether a round's
-recipient set grew since the last round sent. Pure: the roster's addresses and the config are plain values.
+"""Who is mailed (docs/rules.md, "Who is mailed"): the roles enabled in config.toml, the accounts whose profile
+asks for the digest, and whether a round's recipient set grew since the last round sent. Pure: the roster's
+addresses, the accounts and the config are plain values.
 
 The administrators (``general.administrators``) are always mailed. A bureau or an operator is mailed only when
 ``[digest] roles`` names its role, and, when ``[digest] regions`` names regions for that role, only about the
-clusters of those regions. A recipient set is the (role, region) pairs the config and the roster make mailable,
-and how many addresses; it grew when a pair appears that the last round sent did not have, or when it has at
-least ``grown_share`` more addresses.
+clusters of those regions. An account (a console user) is mailed when it is enabled, has an e-mail address and its
+profile ticks the digest (``Subscriber``), about the clusters it sees (monitor/rules/access.py: an admin or a
+viewer all of them, a bureau account its regions'). The profile governs only the mail that comes because of the
+account: an address that is also an administrator's or a roster address is mailed for that reason whatever the
+profile says. A recipient set is the (role, region) pairs the config, the roster and the accounts make mailable
+(an account's role is ``account NAME <ADDRESS>``), and how many addresses; it grew when a pair appears that the
+last round sent did not have, or when it has at least ``grown_share`` more addresses.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from monitor.rules.access import Account
 
 #: the roles whose addresses a cluster carries, and the role that needs none (general.administrators)
 CLUSTER_ROLES = ("bureau", "operator")
@@ -75,8 +82,62 @@ class Audience:
         return None
 
 
-def audience(clusters: Iterable[Addresses], choice: Choice, administrators: Sequence[str]) -> Audience:
-    """The recipient set the roster and config make: every address of an enabled role (in its regions), the
+class Subscriber(NamedTuple):
+    """An enabled account with an e-mail address whose profile asks for the digest, and what it sees."""
+    account: Account
+    address: str        # lower-cased
+
+    def covers(self, region: str | None) -> bool:
+        """Whether this account sees (and is mailed about) a cluster of ``region``."""
+        regions = self.account.regions
+        return regions is None or (region or "") in regions
+
+    @property
+    def role(self) -> str:
+        """Its part of a recipient set: the account and its address (a new address is a new recipient)."""
+        return f"account {self.account.name} <{self.address}>"
+
+
+def subscriber(account: Account, email: str, disabled: bool, wants_digest: bool) -> Subscriber | None:
+    """The account as a digest's recipient; None when it is disabled, has no address or does not want it."""
+    address = email.strip().lower()
+    if disabled or not address or not wants_digest:
+        return None
+    return Subscriber(account, address)
+
+
+@dataclass(frozen=True, slots=True)
+class Mailable:
+    """Who may be mailed about a cluster now: the administrators, the cluster's own roster addresses (the scan chose
+    among them by role when it recorded the reminder), and the subscribers that see the cluster."""
+    administrators: frozenset[str]
+    subscribers: tuple[Subscriber, ...] = ()
+
+    @classmethod
+    def of(cls, administrators: Iterable[str], subscribers: Iterable[Subscriber] = ()) -> Mailable:
+        return cls(frozenset(a.strip().lower() for a in administrators if a.strip()), tuple(subscribers))
+
+    def accounts(self, region: str | None) -> list[str]:
+        """The subscribers' addresses mailed about a cluster of ``region``, each once, in a stable order."""
+        return list(dict.fromkeys(s.address for s in self.subscribers if s.covers(region)))
+
+    def keeps(self, recipient: str, region: str | None, roster: Iterable[str]) -> bool:
+        """Whether a reminder recorded for ``recipient`` (an e-mail address) about a cluster of ``region`` whose
+        roster addresses are ``roster`` is still to be sent: False when it was there because of an account that is
+        disabled now, has another address, no longer wants the digest or no longer sees the region."""
+        address = recipient.strip().lower()
+        return (address in self.administrators or address in {a.strip().lower() for a in roster}
+                or address in self.accounts(region))
+
+    def staff(self) -> frozenset[str]:
+        """The addresses of people with a console account or an administrator's duty (linked to the console)."""
+        return self.administrators | {s.address for s in self.subscribers}
+
+
+def audience(clusters: Iterable[Addresses], choice: Choice, administrators: Sequence[str],
+             subscribers: Iterable[Subscriber] = ()) -> Audience:
+    """The recipient set the roster, the config and the accounts make: every address of an enabled role (in its
+    regions) and every subscriber (``account NAME <ADDRESS>``, with each region it sees, ``*``: all), the
     administrators' own addresses left out (they are always mailed)."""
     admins = {a.strip().lower() for a in administrators}
     pairs: set[tuple[str, str]] = set()
@@ -87,4 +148,10 @@ def audience(clusters: Iterable[Addresses], choice: Choice, administrators: Sequ
             if addresses and choice.mails(role, cluster.region):
                 pairs.add((role, cluster.region or ""))
                 found.update(addresses)
+    for one in subscribers:
+        regions = one.account.regions
+        if one.address in admins or regions == ():      # always mailed, or a bureau account that sees nothing
+            continue
+        pairs.update((one.role, region) for region in (("*",) if regions is None else regions))
+        found.add(one.address)
     return Audience(frozenset(pairs), len(found))

@@ -87,7 +87,7 @@ def _read(text: str, source: str) -> tuple[Indicator, ...]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PackError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
+        raise PackError("{source}: not valid TOML: {exc}", source=source, exc=schema.toml_problem(exc)) from None
     try:
         return schema.convert(data, _File, source).indicator
     except schema.SchemaError as exc:

@@ -19,11 +19,12 @@ from typing import Annotated, Any, Literal
 from msgspec import Meta, Struct
 
 from monitor import schema
-from monitor.errors import PackError, Said
+from monitor.errors import PackError, Said, said_of
 from monitor.rules.dates import month_day
 from monitor.rules.indicators import load_vocabulary
 from monitor.rules.standard_items import StandardItem, check_items, check_standards
 from monitor.rules.states import Severity
+from monitor.schema import Check
 
 ROLES = ("operator", "bureau")
 CHANGE_KINDS = ("leading_industry", "spatial_scope", "operator")
@@ -56,7 +57,7 @@ def _month_day(key: str, text: str) -> tuple[int, int]:
     try:
         return month_day(text)
     except ValueError as exc:
-        raise ValueError(f"{key}: {exc}") from None
+        raise Check(key, said_of(exc)) from None
 
 
 class Validity(_Section, frozen=True, kw_only=True):
@@ -84,7 +85,7 @@ class Validity(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.review_by_application and self.application_basis is None:
-            raise ValueError("application_basis: is missing (review_by_application needs its article)")
+            raise Check("application_basis", Said("is missing (review_by_application needs its article)"))
 
 
 class AnnualReport(_Section, frozen=True, kw_only=True):
@@ -172,7 +173,7 @@ class Rectification(_Section, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         for kind in self.months_by_kind:
             if kind not in self.after:
-                raise ValueError(f"months_by_kind.{kind}: not one of after ({', '.join(self.after)})")
+                raise Check(f"months_by_kind.{kind}", Said("not one of after ({after})", after=", ".join(self.after)))
 
     def months_after(self, kind: str) -> int:
         """The months to rectify a failed result of ``kind`` in."""
@@ -189,7 +190,8 @@ class Incidents(_Section, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         for ground in self.revocation_grounds:
             if ground not in INCIDENT_GROUNDS:
-                raise ValueError(f"revocation_grounds.{ground}: unknown ground (known: {', '.join(INCIDENT_GROUNDS)})")
+                raise Check(f"revocation_grounds.{ground}", Said("unknown ground (known: {known})",
+                                                                 known=", ".join(INCIDENT_GROUNDS)))
 
 
 class Revocation(_Section, frozen=True, kw_only=True):
@@ -207,9 +209,10 @@ class Revocation(_Section, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         for ground in self.grounds:
             if ground not in REVOCATION_GROUNDS:
-                raise ValueError(f"grounds.{ground}: unknown ground (known: {', '.join(REVOCATION_GROUNDS)})")
+                raise Check(f"grounds.{ground}", Said("unknown ground (known: {known})",
+                                                      known=", ".join(REVOCATION_GROUNDS)))
         if self.reapply_after_years is None and not any(self.grounds.values()):
-            raise ValueError("reapply_after_years: is missing (give it, or a ground barred for a year or more)")
+            raise Check("reapply_after_years", Said("is missing (give it, or a ground barred for a year or more)"))
 
     def years(self, ground: str | None) -> int:
         """The years a revocation on ``ground`` (None: not recorded) bars; 0: none."""
@@ -233,7 +236,7 @@ class Batch(_Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.valid_until and self.validity_years:
-            raise ValueError("valid_until: give valid_until or validity_years, not both")
+            raise Check("valid_until", Said("give valid_until or validity_years, not both"))
         if self.report_due is not None:
             _month_day("report_due", self.report_due)
 
@@ -267,16 +270,17 @@ class PackFile(_Section, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         for kind in self.rectification.after if self.rectification is not None else ():
             if getattr(self, RECTIFIED_SECTION[kind]) is None:
-                raise ValueError(f"rectification.after: '{kind}' but the pack has no [{RECTIFIED_SECTION[kind]}]")
+                raise Check("rectification.after", Said("{value} but the pack has no [{section}]",
+                                                        value=schema.show(kind), section=RECTIFIED_SECTION[kind]))
         seen: set[str] = set()
         for index, batch in enumerate(self.batches):
             if batch.id in seen:
-                raise ValueError(f"batches[{index}].id: '{batch.id}' is listed twice")
+                raise Check(f"batches[{index}].id", Said("{value} is listed twice", value=schema.show(batch.id)))
             seen.add(batch.id)
             if batch.report_due and self.annual_report is None:
-                raise ValueError(f"batches[{index}].report_due: the pack has no [annual_report]")
+                raise Check(f"batches[{index}].report_due", Said("the pack has no [annual_report]"))
             if (batch.valid_until or batch.validity_years) and self.validity is None:
-                raise ValueError(f"batches[{index}]: sets validity but the pack has no [validity]")
+                raise Check(f"batches[{index}]", Said("sets validity but the pack has no [validity]"))
         check_items(self.standard)
 
 
@@ -331,7 +335,7 @@ def _read_toml(path: Path | resources.abc.Traversable, source: str) -> dict[str,
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise PackError("{source}: not valid TOML: {exc}", source=source, exc=exc) from None
+        raise PackError("{source}: not valid TOML: {exc}", source=source, exc=schema.toml_problem(exc)) from None
     except RecursionError:
         raise _too_deep(source) from None
     except UnicodeDecodeError as exc:

@@ -118,6 +118,21 @@ def reach(person: Person, channels: Sequence[PersonalChannel]) -> list[str]:
     return [person_recipient(channel.name, person.name) for channel in channels if channel.reaches(person)]
 
 
+def step_people(to: str, account: str | None, cluster: Cluster, channels: Sequence[PersonalChannel],
+                people: Sequence[Person]) -> list[str]:
+    """Whom an escalation step (monitor/rules/escalation.py: ``bureau``, ``administrators`` or ``account:NAME``)
+    reaches on personal channels about ``cluster``: the bureau accounts, the admin accounts or the account named,
+    among those who see the cluster, on every personal channel that reaches them and carries the cluster's region
+    and regime (a channel's ``roles`` choose digests, not steps)."""
+    role = {"bureau": "bureau", "administrators": "admin"}.get(to)
+    chosen = [p for p in people if p.sees(cluster)
+              and (p.account.role == role if account is None else p.name == account)]
+    return [person_recipient(channel.name, person.name) for channel in channels
+            if (not channel.regions or cluster.region in channel.regions)
+            and (not channel.regimes or cluster.regime in channel.regimes)
+            for person in chosen if channel.reaches(person)]
+
+
 def due(person: Person, now: dt.datetime, is_workday: Callable[[dt.date], bool], at_round: bool,
         last_slot: dt.datetime | None, last_message: dt.datetime | None) -> bool:
     """Whether a round (``at_round``) or a tick of the daemon at ``now`` (local) writes to ``person`` on a channel

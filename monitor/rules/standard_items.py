@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 from msgspec import Meta, Struct
 
-from monitor.errors import PackError
+from monitor.errors import PackError, Said
+from monitor.schema import Check, show
 
 if TYPE_CHECKING:
     from monitor.rules.indicators import Vocabulary
@@ -47,12 +48,12 @@ class Comparison(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
         "average_growth: the indicator holding the report's own three-year figure (e.g. leading_growth_3y), used "
         "where neither values nor rates give one, and checked against a computed one (indicator_inconsistent)"))] = None
 
-    def problem(self) -> str | None:
-        """"key: what is wrong" for a combination the types cannot refuse, else None."""
+    def problem(self) -> tuple[str, Said] | None:
+        """The key and what is wrong, for a combination the types cannot refuse; else None."""
         if self.window != "average_growth" and (self.rates or self.reported):
-            return f"{'rates' if self.rates else 'reported'}: only an average_growth window reads one"
+            return "rates" if self.rates else "reported", Said("only an average_growth window reads one")
         if self.window == "average_growth" and "+" in self.indicator:
-            return "indicator: an average growth reads one indicator, not a sum"
+            return "indicator", Said("an average growth reads one indicator, not a sum")
         return None
 
     @property
@@ -85,12 +86,12 @@ def check_items(items: tuple[StandardItem, ...]) -> None:
     seen: set[str] = set()
     for index, item in enumerate(items):
         if item.id in seen:
-            raise ValueError(f"standard[{index}].id: '{item.id}' is listed twice")
+            raise Check(f"standard[{index}].id", Said("{value} is listed twice", value=show(item.id)))
         seen.add(item.id)
         for number, comparison in enumerate(item.compare):
             problem = comparison.problem()
             if problem is not None:
-                raise ValueError(f"standard[{index}].compare[{number}].{problem}")
+                raise Check(f"standard[{index}].compare[{number}].{problem[0]}", problem[1])
 
 
 class Standardised(Protocol):

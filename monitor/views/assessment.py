@@ -122,9 +122,10 @@ def _rule(subjects: Sequence[Subject], code: str, lang: str) -> charts.Threshold
     return None
 
 
-def distributions(page: Page, vocabulary: Vocabulary, lang: str) -> list[dict[str, Any]]:
+def distributions(page: Page, vocabulary: Vocabulary, lang: str,
+                  policies: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """One chart a region: its clusters' value of the distributed indicator in the year, a colour a regime, each
-    regime against its own standard's threshold."""
+    regime against its own standard's threshold (a series labelled with its policy's name, ``policies``)."""
     said = words("assessment", lang)
     code = DISTRIBUTED
     indicator = vocabulary.by_code.get(code)
@@ -139,7 +140,8 @@ def distributions(page: Page, vocabulary: Vocabulary, lang: str) -> list[dict[st
                                    f"{s.name} ({s.id}): {number(value)}")
                       for s in subjects if (value := page.data.value(s.id, code, page.year)) is not None]
             if points:
-                groups.append((charts.Series(regime, points), _rule(subjects, code, lang)))
+                groups.append((charts.Series((policies or {}).get(regime, regime), points),
+                               _rule(subjects, code, lang)))
         if not groups:
             continue
         values = {rule.value for _, rule in groups if rule is not None}
@@ -222,7 +224,7 @@ def render(page: Page, vocabulary: Vocabulary, as_of: dt.date, now: dt.datetime,
     return _environment().get_template("assessment.html").render(
         lang=lang, words=said, page=page, as_of=as_of, department=department, summary=summary, clusters=clusters,
         risky=[{"subject": s, "why": why(s, vocabulary, lang)} for s in page.risky],
-        distributions=distributions(page, vocabulary, lang), details=details, policies=policies or {},
+        distributions=distributions(page, vocabulary, lang, policies), details=details, policies=policies or {},
         more=len(page.subjects) - len(page.detailed), link=link,
         main=[vocabulary.by_code[c] for c in MAIN_INDICATORS if c in vocabulary],
         generated=person_time(now, timezone))

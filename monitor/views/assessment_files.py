@@ -21,7 +21,7 @@ def write_assessment(path: Path, items: Iterable[Evaluated], year: int, vocabula
     page = assemble(items, year, lang)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        write_workbook(path, page, vocabulary, lang)
+        write_workbook(path, page, vocabulary, lang, policies)
         return page
     html = render(page, vocabulary, as_of, now, lang, timezone, department, policies)
     if suffix == ".pdf":

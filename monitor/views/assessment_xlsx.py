@@ -6,6 +6,7 @@ clusters at risk with why. Numbers are numbers (Excel computes on them), written
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from monitor.rules.states import StandardState
 from monitor.views.assessment import Page, measured_text, why
 from monitor.views.assessment_data import at_risk
 from monitor.views.files import write_whole
-from monitor.views.words import words
+from monitor.views.words import term, words
 
 
 def _value(value: Any) -> Any:
@@ -44,8 +45,11 @@ def _sheet(book: Workbook, title: str, header: list[str], widths: list[int]) -> 
     return sheet
 
 
-def write_workbook(path: Path, page: Page, vocabulary: Vocabulary, lang: str) -> None:
+def write_workbook(path: Path, page: Page, vocabulary: Vocabulary, lang: str,
+                   policies: Mapping[str, str] | None = None) -> None:
+    """The report as a workbook; a cluster's regime is its policy's name (``policies``, by regime id)."""
     said = words("assessment", lang)
+    policies = policies or {}
     data = page.data
     book = Workbook(write_only=True)
     regions = _sheet(book, said["sheet_regions"], [said["region"], said["clusters_count"], said["reported"],
@@ -58,11 +62,12 @@ def write_workbook(path: Path, page: Page, vocabulary: Vocabulary, lang: str) ->
     clusters = _sheet(book, said["sheet_clusters"], [
         said["cluster"], said["cluster"], said["region"], said["regime"], said["state_of_cluster"],
         f"{said['output']} {page.year}", said["growth"], said["rank"], said["state_met"], said["state_unmet"],
-        said["state_no_data"], said["next_review"], said["at_risk"]], [22, 30, 12, 16, 10, 14, 10, 10, 8, 8, 8, 12, 8])
+        said["state_no_data"], said["next_review"], said["at_risk"]], [22, 30, 12, 40, 10, 14, 10, 10, 8, 8, 8, 12, 8])
     for s in page.subjects:
         rank = data.rank_of(s.id, "output")
         counts = [sum(1 for v in s.standards if v.state is state) for state in StandardState]
-        clusters.append([s.id, s.name, s.region, s.regime, s.state, data.value(s.id, "output", page.year),
+        clusters.append([s.id, s.name, s.region, policies.get(s.regime, s.regime), term(s.state, lang),
+                         data.value(s.id, "output", page.year),
                          data.growth_of(s.id, "output"), f"{rank[0]}/{rank[1]}" if rank else None, *counts,
                          s.next_review, "✓" if at_risk(s) else ""])
     values = _sheet(book, said["sheet_values"], [said["cluster"], said["code"], said["indicator"], said["unit"],

@@ -182,11 +182,12 @@ def warnings_of(item: Evaluated, packs: Mapping[str, Pack], lang: str) -> list[d
             + [{**_warning(w, regime, packs, lang), "under": "1"} for w in shown.under])
 
 
-def acked_by_cluster(holds: Iterable[Hold]) -> dict[str, dict[str, dt.date]]:
-    """The acknowledgements in force, by cluster and warning key: the last day each is acknowledged through."""
+def acked_by_cluster(holds: Iterable[Hold], kind: str = "ack") -> dict[str, dict[str, dt.date]]:
+    """The acknowledgements in force, by cluster and warning key: the last day each is acknowledged through
+    (``kind="snooze"``: the snoozes, by cluster and obligation key)."""
     found: dict[str, dict[str, dt.date]] = {}
     for h in holds:
-        if h.kind == "ack":
+        if h.kind == kind:
             found.setdefault(h.cluster_id, {})[h.subject] = h.until
     return found
 
@@ -218,7 +219,7 @@ def timeline(entries: Sequence[Entry], zone: dt.tzinfo, lang: str = "en") -> lis
 
 def _deliveries(entry: Entry) -> list[Entry]:
     """The reminder deliveries a collapsed entry stands for (none for any other entry)."""
-    found = entry.fields.get("deliveries") if entry.type == "reminders" else None
+    found = entry.fields.get("deliveries") if entry.type in ("reminders", "escalation") else None
     return list(found) if isinstance(found, list) else []
 
 

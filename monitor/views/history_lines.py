@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor.rules.checks import number
+from monitor.rules.escalation import parse_stage
 from monitor.rules.facts import Cluster
 from monitor.rules.history import Entry
 from monitor.rules.states import DeliveryState
@@ -47,17 +48,38 @@ def said(entry: Entry, zone: str | dt.tzinfo, lang: str = "en") -> str:
 
 def collapsed(entries: Sequence[Entry]) -> list[Entry]:
     """The reminders of each subject as one entry (``type`` "reminders", at the latest of them: its ``count``,
-    ``last`` and the ``deliveries`` themselves), so that dozens of deliveries do not bury the facts."""
+    ``last`` and the ``deliveries`` themselves), so that dozens of deliveries do not bury the facts. Each
+    escalation step stays an entry of its own (``type`` "escalation": its step, days, whom, and its deliveries)."""
     by_subject: dict[object, list[Entry]] = {}
+    steps: dict[tuple[object, str], list[Entry]] = {}
     for e in entries:
-        if e.type == "reminder":
+        if e.type == "reminder" and parse_stage(str(e.fields["stage"])) is not None:
+            steps.setdefault((e.fields["subject"], str(e.fields["stage"])), []).append(e)
+        elif e.type == "reminder":
             by_subject.setdefault(e.fields["subject"], []).append(e)
     kept = [e for e in entries if e.type != "reminder"]
     for subject, deliveries in by_subject.items():
         last = deliveries[-1]
         kept.append(Entry(last.at, "reminders", None, {"subject": subject, "count": len(deliveries),
                                                         "last": last.at, "deliveries": deliveries}))
+    for (subject, stage), deliveries in steps.items():
+        step = parse_stage(stage)
+        assert step is not None
+        kept.append(Entry(deliveries[0].at, "escalation", None, {
+            "subject": subject, "stage": stage, "step": step.number, "after_days": step.after_days, "to": step.kind,
+            "day": deliveries[0].fields["day"], "state": _step_state(deliveries), "deliveries": deliveries,
+            "recipients": [d.fields["recipient"] for d in deliveries]}))
     return sorted(kept, key=lambda e: e.at)
+
+
+def _step_state(deliveries: Sequence[Entry]) -> str:
+    """An escalation step's outcome, from its deliveries': sent when one was, else pending while one waits, else
+    the first one's (suppressed by an ack, obsolete, failed)."""
+    states = [str(d.fields["state"]) for d in deliveries]
+    for state in (DeliveryState.SENT, DeliveryState.PENDING, DeliveryState.QUEUED, DeliveryState.HELD):
+        if state in states:
+            return state
+    return states[0]
 
 
 def _word(key: str, lang: str) -> str:
@@ -94,20 +116,40 @@ def _said_zh(entry: Entry, zone: str | dt.tzinfo) -> str:
         return f"{what}{_word(str(f['subject']), 'zh')}至{_value(f['until'])}（{f['note']}）"
     if entry.type == "reminders":
         return f"{_word(str(f['subject']), 'zh')}：已提醒{f['count']}次，最近{str(_value(f['last']))[:10]}"
+    if entry.type == "escalation":
+        done = ESCALATED_ZH.get(str(f["state"]), DELIVERY_ZH.get(str(f["state"]), str(f["state"])))
+        whom = ESCALATION_TO_ZH.get(str(f["to"]), str(f["to"]))
+        days = f"（{f['after_days']}天未确认）" if f["after_days"] else ""
+        return (f"{_word(str(f['subject']), 'zh')}：升级第{f['step']}步{days}：{done}{whom}"
+                f"（{'、'.join(_listed(f['recipients']))}）")
     state = DELIVERY_ZH.get(str(f["state"]), str(f["state"]))
     sent_at = f["sent_at"]
     sent = f"，{person_time(sent_at, zone)}" if isinstance(sent_at, dt.datetime) else ""
     late = "（补发）" if f["late"] else ""
     message = f"，消息编号{_bracketed(f['message_id'])}" if f["message_id"] else ""
-    return (f"提醒{_word(str(f['subject']), 'zh')}（{term(str(f['stage']), 'zh')}（{f['stage']}），{_value(f['day'])}到点{late}）"
+    step = parse_stage(str(f["stage"]))
+    stage = f"升级第{step.number}步" if step is not None else term(str(f["stage"]), "zh")
+    return (f"提醒{_word(str(f['subject']), 'zh')}（{stage}（{f['stage']}），{_value(f['day'])}到点{late}）"
             f"发给{f['recipient']}：{state}{sent}{message}")
 
+
+#: an escalation step's outcome and whom it reached, in a Chinese history line: 升级第2步（7天未确认）：已通知管理员
+ESCALATED_ZH: dict[str, str] = {DeliveryState.SENT: "已通知", DeliveryState.PENDING: "待通知",
+                                DeliveryState.QUEUED: "待通知", DeliveryState.HELD: "待管理员批准后通知",
+                                DeliveryState.SUPPRESSED: "已确认，未通知", DeliveryState.OBSOLETE: "事项已办结，未通知",
+                                DeliveryState.FAILED: "通知失败："}
+ESCALATION_TO_ZH = {"bureau": "盟市工信局", "administrators": "管理员", "account": "指定人员"}
 
 #: a reminder delivery's state in a Chinese history line: every DeliveryState (tests/test_zh_everywhere.py)
 DELIVERY_ZH: dict[str, str] = {
     DeliveryState.PENDING: "待发送", DeliveryState.QUEUED: "已排队", DeliveryState.SENT: "已发送",
     DeliveryState.FAILED: "发送失败", DeliveryState.SUPPRESSED: "已确认或暂缓，未发送",
     DeliveryState.OBSOLETE: "事项已办结，未发送", DeliveryState.HELD: "待管理员批准后发送"}
+
+
+def _listed(value: object) -> list[str]:
+    """A list field's items as text."""
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
 
 
 def _bracketed(message_id: object) -> str:
@@ -142,6 +184,10 @@ def _said(entry: Entry, zone: str | dt.tzinfo) -> str:
         return f"{entry.type} {f['subject']} until {_value(f['until'])}: {f['note']}"
     if entry.type == "reminders":
         return f"reminders {f['subject']}: {f['count']} deliveries, the latest {str(_value(f['last']))[:10]}"
+    if entry.type == "escalation":
+        days = f"{f['after_days']} days unacknowledged, " if f["after_days"] else ""
+        return (f"escalation {f['subject']} step {f['step']} ({days}due {_value(f['day'])}) to {f['to']}: "
+                f"{f['state']} ({', '.join(_listed(f['recipients']))})")
     sent_at = f["sent_at"]
     sent = f" {person_time(sent_at, zone)}" if isinstance(sent_at, dt.datetime) else ""
     late = " late" if f["late"] else ""

@@ -84,9 +84,11 @@ def _warning_day(warning: Alert, verdict: Verdict) -> dt.date | None:
 
 def tally(items: Iterable[Evaluated], as_of: dt.date, lang: str, packs: Mapping[str, Pack],
           calendar: WorkCalendar, monitoring_from: dt.date | None = None,
-          acked: Mapping[str, Mapping[str, dt.date]] | None = None) -> Tally:
+          acked: Mapping[str, Mapping[str, dt.date]] | None = None,
+          snoozed: Mapping[str, Mapping[str, dt.date]] | None = None) -> Tally:
     """The page's counts, chart and warnings; ``acked`` (by cluster, warning key: the day an acknowledgement runs
-    through) marks a warning acknowledged, as the console marks it: it is still counted and listed."""
+    through) marks a warning acknowledged, as the console marks it: it is still counted and listed; ``snoozed``
+    (by cluster, obligation key) marks a warning about a snoozed obligation the same way."""
     start = as_of.replace(day=1)
     result = Tally(as_of, [start + relativedelta(months=n) for n in range(MONTHS)])
     horizon = start + relativedelta(months=MONTHS) - dt.timedelta(days=1)
@@ -122,7 +124,8 @@ def tally(items: Iterable[Evaluated], as_of: dt.date, lang: str, packs: Mapping[
                 "warnings": [{"cluster_id": cluster.id, "severity": w.severity, "key": w.key,
                               "severity_label": said[f"severity_{w.severity}"], "message": warning_message(w, lang),
                               "day": _warning_day(w, verdict), "basis": w.basis,
-                              "acked_until": (acked or {}).get(cluster.id, {}).get(w.key)}
+                              "acked_until": (acked or {}).get(cluster.id, {}).get(w.key),
+                              "snoozed_until": (snoozed or {}).get(cluster.id, {}).get(w.obligation or "")}
                              for w in verdict.warnings]})
         result.keep_most_severe()
     result.rows.sort(key=_row_order)
@@ -195,9 +198,10 @@ def _environment() -> Environment:
 def write_report(path: Path, items: Iterable[Evaluated], as_of: dt.date, now: dt.datetime, lang: str, timezone: str,
                  packs: Mapping[str, Pack], calendar: WorkCalendar, department: str = "",
                  monitoring_from: dt.date | None = None,
-                 acked: Mapping[str, Mapping[str, dt.date]] | None = None) -> Tally:
+                 acked: Mapping[str, Mapping[str, dt.date]] | None = None,
+                 snoozed: Mapping[str, Mapping[str, dt.date]] | None = None) -> Tally:
     """The page, written whole to ``path``; a ``.pdf`` path gets the page printed by headless Chromium."""
-    result = tally(items, as_of, lang, packs, calendar, monitoring_from, acked)
+    result = tally(items, as_of, lang, packs, calendar, monitoring_from, acked, snoozed)
     said = words("report", lang)
     page = _environment().get_template("report.html").render(
         lang=lang, words=said, result=result, chart=chart(result, lang), department=department,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 import tomllib
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from monitor.errors import Said, Saying
+from monitor.errors import Key, Said, Saying
 from monitor.rules.texts import one_line
 from monitor.rules.verdict import Alert, Obligation
 from monitor.rules.workdays import Coverage
@@ -107,9 +108,28 @@ class _Speaker(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, Said):
             return say(value, self.lang)
+        if isinstance(value, Key) and self.lang != "en":
+            word = key_word(value)
+            return f"{word}（{value}）" if word else str(value)
         if format_spec == "term":
             return term(str(value), self.lang)
         return str(super().format_field(value, format_spec))
+
+
+def key_word(key: Key) -> str | None:
+    """The Chinese word for a file's key (words.toml ``[keys]``): ``channels[0].name`` is a channel's name, an
+    entry named by its name (``web.identity.sso.issuer``) has its key's word, and a key under a table of free keys
+    (``reminders.lead_days.annual_report``) is that table's."""
+    found: dict[str, str] = _catalog()["keys"].get(key.vocabulary, {})
+    parts = re.sub(r"\[\d+\]", "", key).split(".")
+    for named in range(1, len(parts) - 1):     # web.identity.sso.issuer: web.identity.issuer
+        if ".".join(parts[:named] + parts[named + 1:]) in found:
+            return found[".".join(parts[:named] + parts[named + 1:])]
+    while parts:
+        if ".".join(parts) in found:
+            return found[".".join(parts)]
+        parts.pop()
+    return None
 
 
 def say(message: Said | Saying | str, lang: str) -> str:

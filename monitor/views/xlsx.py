@@ -9,7 +9,7 @@ export is written in openpyxl's write-only mode a slice of clusters at a time, s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -56,10 +56,10 @@ ROSTER_HEADERS = {name: zh for name, zh, _ in COLUMNS} | dict(COMPUTED_COLUMNS)
 ROSTER = tuple(Column(name, ROSTER_WIDTHS.get(name, 12)) for name, _, _ in COLUMNS)
 CLUSTERS = (*ROSTER, *(Column(key, 14) for key, _ in COMPUTED_COLUMNS))
 OBLIGATIONS = tuple(Column(key, width, "obligations") for key, width in (
-    ("id", 18), ("name", 36), ("regime", 16), ("kind", 14), ("item", 40), ("due", 12), ("days_left", 10),
+    ("id", 18), ("name", 36), ("regime", 36), ("kind", 14), ("item", 40), ("due", 12), ("days_left", 10),
     ("state", 10), ("done_on", 12), ("basis", 16), ("key", 30)))
 WARNINGS = tuple(Column(key, width, "warnings") for key, width in (
-    ("id", 18), ("name", 36), ("regime", 16), ("severity", 10), ("message", 60), ("due", 12), ("basis", 16),
+    ("id", 18), ("name", 36), ("regime", 36), ("severity", 10), ("message", 60), ("due", 12), ("basis", 16),
     ("code", 28), ("key", 30)))
 
 
@@ -124,12 +124,13 @@ def _cluster_row(sheet: Worksheet, cluster: Cluster, verdict: Verdict, lang: str
             *(_cell(sheet, extra.get(header)) for header in kept)]
 
 
-def export_workbook(path: Path, items: Iterable[Evaluated], lang: str,
-                    kept: Sequence[str] = ()) -> tuple[int, int, int]:
+def export_workbook(path: Path, items: Iterable[Evaluated], lang: str, kept: Sequence[str] = (),
+                    policies: Mapping[str, str] | None = None) -> tuple[int, int, int]:
     """Write the three sheets; the number of clusters, obligations and warnings written. ``kept``: the headers of
     the clusters' kept columns (those of their roster files the roster does not know), written after the computed
-    columns under their own headers, so that the export imports back with them."""
-    return write_whole(path, lambda out: _export(out, items, lang, kept))
+    columns under their own headers, so that the export imports back with them. ``policies``: each regime's name
+    (by id), which the obligations' and warnings' sheets show; the clusters' sheet keeps the id, the roster's key."""
+    return write_whole(path, lambda out: _export(out, items, lang, kept, policies or {}))
 
 
 class _Kept(Column):
@@ -137,7 +138,8 @@ class _Kept(Column):
         return self.key
 
 
-def _export(out: BinaryIO, items: Iterable[Evaluated], lang: str, kept: Sequence[str]) -> tuple[int, int, int]:
+def _export(out: BinaryIO, items: Iterable[Evaluated], lang: str, kept: Sequence[str],
+            policies: Mapping[str, str]) -> tuple[int, int, int]:
     book = Workbook(write_only=True)
     sheets = [book.create_sheet(title) for title in words("xlsx", lang)["sheets"]]
     clusters = (*CLUSTERS, *(_Kept(header, 14) for header in kept))
@@ -147,7 +149,7 @@ def _export(out: BinaryIO, items: Iterable[Evaluated], lang: str, kept: Sequence
     counts = [0, 0, 0]
     for facts, verdict in items:
         cluster = facts.cluster
-        who = [cluster.id, cluster.name, cluster.regime]
+        who = [cluster.id, cluster.name, policies.get(cluster.regime, cluster.regime)]
         clusters_sheet.append(_cluster_row(clusters_sheet, cluster, verdict, lang, kept))
         counts[0] += 1
         for o in verdict.obligations:

@@ -19,7 +19,7 @@ _TOKEN = re.compile(r"\bmon_[A-Za-z0-9_\-]{6,}")
 _CALENDAR = re.compile(r"(/calendar/)[^/?#\s\"]+?(\.ics)")
 #: a query parameter that names a credential (a client that put its token in the query string, say)
 _QUERY = re.compile(r"([?&;](?:[\w.\-]*(?:token|key|secret|passw(?:or)?d|pwd|sign|signature|code|auth|session|"
-                    r"csrf|upload)[\w.\-]*)=)[^&;#\s\"]*", re.IGNORECASE)
+                    r"csrf|upload|state|nonce)[\w.\-]*)=)[^&;#\s\"]*", re.IGNORECASE)
 #: a password in a URL's user part (``scheme://user:password@host``)
 _USERINFO = re.compile(r"(://[^:/@\s]*:)[^@/\s]*@")
 MASK = "***"

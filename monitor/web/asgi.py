@@ -21,6 +21,7 @@ from monitor.web import (
     channels_pages,
     daemon_pages,
     holds_pages,
+    identity_pages,
     indicator_pages,
     pages,
     profile_pages,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 ROUTERS = (api.router, api_indicators.router, pages.login_router, pages.router, indicator_pages.router,
            holds_pages.router, daemon_pages.router)
 #: the modules whose pages join pages' routers (imported, their routes are added to them)
-PAGE_MODULES = (users_pages, channels_pages, profile_pages)
+PAGE_MODULES = (users_pages, channels_pages, profile_pages, identity_pages)
 
 
 def create(app: App) -> FastAPI:

@@ -113,15 +113,22 @@ def signed_out_form(request: Request, template: str, status: int, **context: Any
     return response
 
 
-def _login_page(request: Request, error: str | None = None, status: int = 200, unlock: bool = False) -> HTMLResponse:
-    """The sign-in form; ``unlock`` opens its unlock code field (the limits refused the last attempt)."""
-    return signed_out_form(request, "login.html", status, error=error, unlock=unlock,
-                           next=_safe_next(request.query_params.get("next")))
+def login_page(request: Request, error: str | None = None, status: int = 200, unlock: bool = False) -> HTMLResponse:
+    """The sign-in form; ``unlock`` opens its unlock code field (the limits refused the last attempt). A button
+    for each identity provider (web.identity), and the password form unless web.passwords is false (then an
+    administrator's break-glass: the password with an unlock code)."""
+    settings = monitor_app(request).settings
+    target = _safe_next(request.query_params.get("next"))
+    ways = [(way.name, way.label or way.name) for way in settings.identities if way.type != "header"]
+    return signed_out_form(request, "login.html", status, error=error, unlock=unlock, next=target, ways=ways,
+                           passwords=settings.passwords, next_query=urlencode({"next": target}))
 
 
 @login_router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> Response:
-    return _login_page(request)
+    from monitor.web.identity_pages import header_sign_in  # a gateway's header signs in here (identity_pages)
+
+    return header_sign_in(request) or login_page(request)
 
 
 @login_router.post("/login")
@@ -137,19 +144,27 @@ def _sign_in(request: Request, form: FormData) -> Response:
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     address = request.client.host if request.client else ""
     try:
-        account = login(app.sessions, name, password, clock.now_utc(), address, str(form.get("code", "")).strip())
+        account = login(app.sessions, name, password, clock.now_utc(), address, str(form.get("code", "")).strip(),
+                        passwords=app.settings.passwords)
     except LoginRefused as exc:
         throttled = exc.retry_after is not None
-        page = _login_page(request, say(exc, app.settings.language), 429 if throttled else 401, unlock=throttled)
+        page = login_page(request, say(exc, app.settings.language), 429 if throttled else 401, unlock=throttled)
         if throttled:
             page.headers["retry-after"] = str(exc.retry_after)
         return page
+    return signed_in_response(request, account, str(form.get("next", "/")))
+
+
+def signed_in_response(request: Request, account: Account, target: str) -> Response:
+    """The end of every sign-in, whatever proved who it is (a password, an identity provider, a gateway's
+    header): a fresh session, the cookie set, and on to ``target`` (a path of this site only)."""
+    app = monitor_app(request)
     with transaction(app.sessions) as session:
         old = request.cookies.get(SESSION_COOKIE)
         if old:   # a session id from before signing in is never kept
             close_session(session, old)
         secret, _ = open_session(session, account, clock.now_utc())
-    response = RedirectResponse(_safe_next(str(form.get("next", "/"))), 303)
+    response = RedirectResponse(_safe_next(target), 303)
     set_session(request, response, secret)
     response.delete_cookie(LOGIN_COOKIE, path="/")
     return response
@@ -464,9 +479,10 @@ def report(request: Request) -> Response:
     settings = app.settings
     with tempfile.TemporaryDirectory(prefix="monitor-report-") as directory:
         path = Path(directory) / "report.html"
+        held = holds(app, selection)
         write_report(path, evaluated(app, selection), selection.as_of, clock.now_utc(), settings.language,
                      settings.timezone, app.packs, app.calendar, settings.department, app.monitoring_from(),
-                     console.acked_by_cluster(holds(app, selection)))
+                     console.acked_by_cluster(held), console.acked_by_cluster(held, "snooze"))
         page = path.read_text(encoding="utf-8")
     policy = (f"default-src 'none'; script-src {_hashes('script', page)}; style-src {_hashes('style', page)}; "
               "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -515,7 +531,8 @@ def export(request: Request) -> Response:
     app = monitor_app(request)
     selection = _selection(request, signed)
     return workbook_download(lambda path: export_workbook(path, evaluated(app, selection), app.settings.language,
-                                                         kept_columns(app, selection)),
+                                                         kept_columns(app, selection),
+                                                         {p.id: p.title for p in app.packs.values()}),
                              f"monitor-{selection.as_of}.xlsx")
 
 
@@ -567,5 +584,7 @@ def calendar_feed(request: Request, token: str) -> Response:
     if found is None:
         raise HTTPException(404, "not_found")
     out = io.BytesIO()
-    write_calendar(out, evaluated(app, Selection.for_account(app, found)), clock.now_utc(), app.settings)
+    selection = Selection.for_account(app, found)
+    write_calendar(out, evaluated(app, selection), clock.now_utc(), app.settings, None,
+                   {p.id: p.title for p in app.packs.values()}, holds(app, selection))
     return Response(out.getvalue(), media_type="text/calendar; charset=utf-8")

@@ -3,8 +3,9 @@ the account by monitor.actions.account_admin); how personal channels reach them 
 which channels, their window, a digest a round or a day: monitor.actions.reach), with what waits for their
 window; and the templates the pages read, as downloads.
 
-The preference is stored for whoever builds the digest's recipients from accounts: today the daily digest goes
-to the roster's addresses and ``general.administrators``, none of which is an account's (README, "Profiles")."""
+The preference is read by the digest (monitor/rules/audience.py): an enabled account with an address and the digest
+ticked is mailed about the clusters it sees; unticking stops only the mail sent because of the account, not an
+administrator's or a roster address's (README, "Profiles"; docs/rules.md, "Who is mailed")."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from db.session import in_transaction
 from monitor import clock
 from monitor.actions.account_admin import enable, issue_reset, reset_password, set_role
 from monitor.actions.accounts import SignedIn, add_user, disable, list_users, unlock
+from monitor.actions.identities import list_identities, map_identity, refuse, unmap
 from monitor.actions.reach import reach_of, save_ids
 from monitor.errors import MonitorError, Said
 from monitor.rules.personal import ID_FIELDS
@@ -41,10 +42,11 @@ def _regions(form: FormData) -> list[str]:
 def _users_page(request: Request, signed: SignedIn, status: int = 200, **context: Any) -> HTMLResponse:
     app = monitor_app(request)
     listed = in_transaction(app.sessions, lambda s: list_users(s, clock.now_utc()))
+    identities = in_transaction(app.sessions, list_identities)
     ids = in_transaction(app.sessions, lambda s: {u.account.name: reach_of(s, u.account.name).ids for u in listed})
     shown: dict[str, Any] = {"error": None, "said": None, "code": None, "code_for": None, "code_kind": None,
                              **context}
-    return _page(request, "users.html", signed, status, listed=listed, ids=ids, **shown)
+    return _page(request, "users.html", signed, status, listed=listed, identities=identities, ids=ids, **shown)
 
 
 @router.get("/users", response_class=HTMLResponse)
@@ -143,6 +145,51 @@ async def users_ids(request: Request) -> Response:
         given = {field: str(form.get(field, "")).strip() for field in ID_FIELDS}
         save_ids(session, name, {field: "" if value == "-" else value for field, value in given.items() if value})
         return {"said": Said("user {name} changed", name=name)}
+
+    return await _act(request, act)
+
+
+# --- identities (issue 29, item 1): who signed in with an identity provider, mapped to an account or refused ---
+
+def _identity(form: FormData) -> tuple[str, str]:
+    return str(form.get("issuer", "")), str(form.get("subject", ""))
+
+
+@router.post("/users/identities/map")
+async def identities_map(request: Request) -> Response:
+    by = page_user(request).account.name
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        issuer, subject = _identity(form)
+        name = str(form.get("account", "")).strip()
+        map_identity(session, name, issuer, subject, by, clock.now_utc())
+        return {"said": Said("identity {subject} of {issuer} mapped to {name}", subject=subject, issuer=issuer,
+                             name=name)}
+
+    return await _act(request, act)
+
+
+@router.post("/users/identities/unmap")
+async def identities_unmap(request: Request) -> Response:
+    by = page_user(request).account.name
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        issuer, subject = _identity(form)
+        unmap(session, issuer, subject, by, clock.now_utc())
+        return {"said": Said("identity {subject} of {issuer} unmapped: it has no access", subject=subject,
+                             issuer=issuer)}
+
+    return await _act(request, act)
+
+
+@router.post("/users/identities/refuse")
+async def identities_refuse(request: Request) -> Response:
+    by = page_user(request).account.name
+
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        issuer, subject = _identity(form)
+        refuse(session, issuer, subject, by, clock.now_utc())
+        return {"said": Said("identity {subject} of {issuer} refused", subject=subject, issuer=issuer)}
 
     return await _act(request, act)
 

@@ -22,6 +22,8 @@ CONSOLE: dict[str, str] = {
     "cluster {cluster!r} is archived: add --include-archived, or `monitor roster unarchive {cluster} --reason …`":
         "cluster {cluster!r} is archived: an administrator can unarchive it",
     "no user {name!r}: `monitor user list` lists them": "no user {name!r}: the Users page lists them",
+    "no identity {subject!r} of {issuer!r}: `monitor user identity list` lists them":
+        "no identity {subject!r} of {issuer!r}: the Users page lists them",
     "user {name!r} exists already (`monitor user passwd {name}` sets a new password)":
         "user {name!r} exists already (its row on the Users page resets the password)",
     "{id}: fact {number} records {stored}, not {fact}: to correct it, `monitor amend {number} … --reason …`":

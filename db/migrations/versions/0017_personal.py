@@ -2,8 +2,8 @@
 the personal channels it turned off, the window it may be written to in, and how often (README, "Messages to a
 person").
 
-Revision ID: 0016_personal
-Revises: 0015
+Revision ID: 0017_personal
+Revises: 0016_signin
 Create Date: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_personal"
-down_revision = "0015"
+revision = "0017_personal"
+down_revision = "0016_signin"
 branch_labels = None
 depends_on = None
 
