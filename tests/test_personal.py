@@ -27,6 +27,7 @@ from tests.helpers import write_roster
 from tests.reminder_helpers import Clock, at, daemon, load_roster, make_app
 
 MONDAY = d("2027-01-11")        # a working day; nmg-sme-draft's 2026 reports are due 2027-03-10
+APP_CHANNELS = ("wecom_app-group", "dingtalk_work-group", "feishu_app-group")
 IDS = {"wecom_userid": "zhang-wx", "dingtalk_userid": "zhang-dd", "feishu_open_id": "ou_zhang"}
 
 
@@ -275,4 +276,27 @@ def test_a_preview_shows_every_persons_message_whatever_their_window(tmp_path: P
     assert {"channel_wecom_app-group_zhang.json", "channel_feishu_app-group_zhang.json",
             "channel_wecom_app-group_baotou.json"} <= names
     assert not chat.requests                            # nothing was sent
+    app.close()
+
+
+def test_an_escalation_step_reaches_its_account_on_their_personal_channels(tmp_path: Path, chat: ChatServer) -> None:
+    """A step to ``account:leader``, who has no e-mail, only a 飞书 id: the step reaches them there, once, and says
+    which step it is."""
+    app = _app(tmp_path, chat, '[[escalation]]\nregimes = ["nmg-sme-draft"]\n'
+                               'steps = [ { after_days = 0, to = "account:leader" } ]')
+    with transaction(app.sessions) as session:
+        save_reach(session, "leader", Reach({"feishu_open_id": "ou_leader"}), list(APP_CHANNELS))
+    clock = Clock(at(MONDAY, 10))
+    run = daemon(app, clock)
+    run.digest_tick(day=MONDAY)
+    clock.value = at(MONDAY + dt.timedelta(days=1), 10)
+    run.digest_tick(day=MONDAY + dt.timedelta(days=1))
+    with transaction(app.sessions) as session:
+        steps = session.execute(select(ReminderRow.stage, DeliveryRow.state).join(
+            DeliveryRow, DeliveryRow.reminder_id == ReminderRow.id).where(
+            DeliveryRow.recipient == "channel:feishu_app-group:leader",
+            ReminderRow.stage.like("escalate:%"))).all()
+    assert steps and {state for _, state in steps} == {"sent"}
+    leader = " ".join(post.text for post in chat.accepted if post.to == "ou_leader")
+    assert "升级第1步" in leader
     app.close()
