@@ -343,8 +343,8 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
         if durable:
             session.commit()
     log.info("%s day=%s messages=%d deliveries=%d suppressed=%d obsolete=%d held=%d late=%s",
-             "personal" if transports.personal_only else "round", day, len(outgoing), counts["claimed"], counts[DeliveryState.SUPPRESSED], counts[DeliveryState.OBSOLETE],
-             counts[DeliveryState.HELD], late)
+             "personal" if transports.personal_only else "round", day, len(outgoing), counts["claimed"],
+             counts[DeliveryState.SUPPRESSED], counts[DeliveryState.OBSOLETE], counts[DeliveryState.HELD], late)
     if hold is not None and counts[DeliveryState.HELD]:
         log.warning("%s", Said("round day={day}: the recipient set grew ({grown}): {count} deliveries to others "
                                "than the administrators are held in round {round} until an administrator approves "
