@@ -13,7 +13,10 @@ developer.alibaba.com/docs/api.htm?apiId=37692 asyncsend_v2, apiId=37024 getsend
   to the same employee is delivered once a day (143106): a resend after a crash is not received twice;
 - answers: 40014 (invalid access_token), 42001 (expired), and 88 whose ``sub_code`` is one of them: fetch
   another; 143103 and 143104 (messages a minute over the limit, per app and per corporation), 90018 (calls too
-  frequent) and -1 (system busy): retried; 33012 (invalid userid): failed.
+  frequent) and -1 (system busy, "retry at most 3 times"): retried; 33012 (invalid userid): failed. (The
+  global codes, 88 with its ``sub_code`` and -1, as the error-code pages quote them; 33012 is read from the
+  global table as third parties copy it and was not found on an official page: the task's result is the check
+  that counts.)
 - pace: at most 500 messages a day to one employee from one app; 1,500 a minute by default (``per_minute``).
 """
 
