@@ -1,4 +1,4 @@
 """The database: models, sessions, migrations (Alembic), and every query."""
 
 #: The newest migration; tests check that it matches db/migrations/versions.
-HEAD = "0016_signin"
+HEAD = "0017_personal"

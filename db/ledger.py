@@ -166,3 +166,14 @@ def settle_pending(session: Session, delivery_ids: Sequence[int], state: Deliver
                                   DeliveryRow.state == source)
         .values(state=state, settled_at=at).execution_options(synchronize_session=False)))
         for i in range(0, len(delivery_ids), IDS_PER_STATEMENT))
+
+
+def settle_recipients(session: Session, recipients: Sequence[str], state: DeliveryState, at: dt.datetime) -> int:
+    """Settle every pending delivery to these recipients as ``state`` (a person a personal channel no longer
+    reaches: suppressed); how many."""
+    assert DeliveryState.PENDING in delivery_sources(state), state
+    return sum(rowcount(session.execute(
+        update(DeliveryRow).where(DeliveryRow.recipient.in_(recipients[i:i + IDS_PER_STATEMENT]),
+                                  DeliveryRow.state == DeliveryState.PENDING)
+        .values(state=state, settled_at=at).execution_options(synchronize_session=False)))
+        for i in range(0, len(recipients), IDS_PER_STATEMENT))

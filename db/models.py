@@ -230,6 +230,16 @@ class AccountRow(Base):
     email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     phone: Mapped[str] = mapped_column(String(32), default="", server_default="")
     digest_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # messages to the person (migration 0016): the ids personal channels address them by, the channels they
+    # turned off (names, ","-separated), their window (local HH:MM, working days only) and how often
+    wecom_userid: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    dingtalk_userid: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    feishu_open_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    muted_channels: Mapped[str] = mapped_column(Text, default="", server_default="")
+    window_from: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    window_until: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
+    window_workdays: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    digest_every: Mapped[str] = mapped_column(String(8), default="round", server_default="round")
 
 
 class AccountRegionRow(Base):

@@ -33,18 +33,21 @@ class Pending(NamedTuple):
     stage: str = ""
 
 
-def _sendable(email: bool, channels: Sequence[str]) -> ColumnElement[bool]:
+def _sendable(email: bool, channels: Sequence[str], every_person: bool = False) -> ColumnElement[bool]:
     """The deliveries a round can send: to an e-mail address (if ``email``), or to one of ``channels``
-    (``channel:NAME``)."""
-    to_channels = DeliveryRow.recipient.in_(channels)
+    (``channel:NAME``, or a person on a personal channel, ``channel:NAME:ACCOUNT``), or (``every_person``, a
+    preview) to anyone on a personal channel."""
+    to_channels: ColumnElement[bool] = DeliveryRow.recipient.in_(channels)
+    if every_person:
+        to_channels = or_(to_channels, DeliveryRow.recipient.like(f"{CHANNEL_PREFIX}%:%"))
     return or_(~DeliveryRow.recipient.startswith(CHANNEL_PREFIX), to_channels) if email else to_channels
 
 
 def pending_clusters(session: Session, after: str | None, limit: int, email: bool,
-                     channels: Sequence[str]) -> list[str]:
+                     channels: Sequence[str], every_person: bool = False) -> list[str]:
     """The next ``limit`` clusters (by id, after ``after``) with a pending delivery the round can send."""
     query = (select(ReminderRow.cluster_id).distinct().join(DeliveryRow, DeliveryRow.reminder_id == ReminderRow.id)
-             .where(DeliveryRow.state == DeliveryState.PENDING, _sendable(email, channels))
+             .where(DeliveryRow.state == DeliveryState.PENDING, _sendable(email, channels, every_person))
              .order_by(ReminderRow.cluster_id).limit(limit))
     if after is not None:
         query = query.where(ReminderRow.cluster_id > after)
@@ -52,14 +55,14 @@ def pending_clusters(session: Session, after: str | None, limit: int, email: boo
 
 
 def pending_deliveries(session: Session, cluster_ids: Sequence[str], email: bool,
-                       channels: Sequence[str]) -> list[Pending]:
+                       channels: Sequence[str], every_person: bool = False) -> list[Pending]:
     """The pending deliveries of these clusters the round can send, by cluster, subject, recipient and id."""
     return [Pending(*row) for row in session.execute(
         select(DeliveryRow.id, DeliveryRow.recipient, ReminderRow.cluster_id, ReminderRow.subject, ReminderRow.late,
                ReminderRow.stage)
         .join(ReminderRow, ReminderRow.id == DeliveryRow.reminder_id)
         .where(DeliveryRow.state == DeliveryState.PENDING, ReminderRow.cluster_id.in_(cluster_ids),
-               _sendable(email, channels))
+               _sendable(email, channels, every_person))
         .order_by(ReminderRow.cluster_id, ReminderRow.subject, DeliveryRow.recipient, DeliveryRow.id))]
 
 

@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
-from db import ledger, round_log, round_queries
+from db import ledger, person_queries, round_log, round_queries
 from db.daemon_marks import mark
 from db.queries import active_holds
 from db.read import SessionReads
@@ -50,8 +50,9 @@ from monitor.overview import Selection, evaluated
 from monitor.rules.audience import Audience, Choice, Mailable, audience, split
 from monitor.rules.escalation import parse_stage
 from monitor.rules.listing import Evaluated
+from monitor.rules.personal import Person
 from monitor.rules.principal import grounds
-from monitor.rules.routes import channel_name, is_channel
+from monitor.rules.routes import channel_name, is_channel, person_of
 from monitor.rules.stages import open_item
 from monitor.rules.states import DeliveryState, RoundState
 from monitor.views.words import digest_words
@@ -74,19 +75,26 @@ class RoundLocked(Exception):
 
 
 class Transports(NamedTuple):
-    """What this round can send: e-mail (smtp.host is set) and the configured channels. Deliveries to anything
-    else stay pending, untouched, until it is configured."""
+    """What this round can send: e-mail (smtp.host is set), the configured channels, and the people personal
+    channels write to now (``channel:NAME:ACCOUNT``: their window is open; jobs/people.py). Deliveries to anything
+    else stay pending, untouched, until it is configured (or, a person's, until their window opens)."""
     email: bool
     channels: tuple[ChannelSettings, ...]
+    people: tuple[str, ...] = ()
+    every_person: bool = False      # a preview: every person, whatever their window
+    personal_only: bool = False     # a daemon tick's pass for people only: no digest round is recorded
 
     def recipients(self) -> list[str]:
-        """The channels' recipients (``channel:NAME``): with e-mail (if ``email``), the deliveries this round claims."""
-        return [channel.recipient for channel in self.channels]
+        """The channels' recipients (``channel:NAME``) and the people due now: with e-mail (if ``email``), the
+        deliveries this round claims (a pass for people only: the people)."""
+        if self.personal_only:
+            return list(self.people)
+        return [*(channel.recipient for channel in self.channels), *self.people]
 
     @classmethod
     def every(cls, settings: Settings) -> Transports:
         """Everything configured, and e-mail whether or not it can be sent (a preview shows it all)."""
-        return cls(True, settings.channels)
+        return cls(True, settings.channels, every_person=True)
 
     def channel(self, recipient: str) -> ChannelSettings:
         return next(c for c in self.channels if c.name == channel_name(recipient))
@@ -120,11 +128,13 @@ def item_from_row(row: Any) -> Item | None:
 
 def _pending_clusters(session: Session, after: str | None, transports: Transports) -> list[str]:
     """The next IDS_PER_QUERY clusters (by id, after ``after``) with a pending delivery this round can send."""
-    return round_queries.pending_clusters(session, after, IDS_PER_QUERY, transports.email, transports.recipients())
+    return round_queries.pending_clusters(session, after, IDS_PER_QUERY, transports.email, transports.recipients(),
+                                          transports.every_person)
 
 
 def _pending(session: Session, cluster_ids: list[str], transports: Transports) -> list[Pending]:
-    return round_queries.pending_deliveries(session, cluster_ids, transports.email, transports.recipients())
+    return round_queries.pending_deliveries(session, cluster_ids, transports.email, transports.recipients(),
+                                            transports.every_person)
 
 
 def digest_item(app: App, found: Evaluated | None, subject: str, late: bool, under: int = 0) -> Item | None:
@@ -315,29 +325,43 @@ def build_round(app: App, session: Session, day: dt.date, now: dt.datetime, owne
         if durable:
             _sweep(session, now, app.settings.claim_lease_seconds)
         hold: Hold | None = None
-        if durable:     # a preview shows every message, held or not
+        # a preview shows every message, held or not; a tick's pass for people holds nothing and is no round
+        recorded = durable and not transports.personal_only
+        if recorded:
             current, grown = _recipient_set(app, session)
             if grown is not None:
                 hold, new = _open_hold(app, session, day, now, round_id, current, grown)
         counts = _sort_out(app, session, day, now, late, transports, round_id, durable, hold)
         outgoing = _compose(app, session, day, now, owner, transports, round_id, durable)
         round_queries.drop(session, round_id)
-        if durable and hold is None:
+        if recorded and hold is None:
             round_log.record(session, round_id, day, now, RoundState.SENT, current.to_json())
         elif hold is not None and new and not counts[DeliveryState.HELD]:
             round_log.forget(session, round_id)     # grown, but nothing to hold yet: nothing to approve
-        mark(session, "round", now, day)
+        if not transports.personal_only:
+            mark(session, "round", now, day)
         if durable:
             session.commit()
-    log.info("round day=%s messages=%d deliveries=%d suppressed=%d obsolete=%d held=%d late=%s", day, len(outgoing),
-             counts["claimed"], counts[DeliveryState.SUPPRESSED], counts[DeliveryState.OBSOLETE],
-             counts[DeliveryState.HELD], late)
+    log.info("%s day=%s messages=%d deliveries=%d suppressed=%d obsolete=%d held=%d late=%s",
+             "personal" if transports.personal_only else "round", day, len(outgoing), counts["claimed"],
+             counts[DeliveryState.SUPPRESSED], counts[DeliveryState.OBSOLETE], counts[DeliveryState.HELD], late)
     if hold is not None and counts[DeliveryState.HELD]:
         log.warning("%s", Said("round day={day}: the recipient set grew ({grown}): {count} deliveries to others "
                                "than the administrators are held in round {round} until an administrator approves "
                                "it (monitor digest --approve)", day=day, grown=grown,
                                count=counts[DeliveryState.HELD], round=hold.round_id))
     return outgoing
+
+
+def _address(channel: ChannelSettings, people: dict[str, Person], account: str | None) -> str:
+    """How a personal channel addresses the person a recipient names (their id on its service, as it is now);
+    empty for a group channel. A person gone since the scan gets an empty address, which the service refuses:
+    a recorded failure."""
+    from notifications.channels import kinds
+
+    field = kinds()[channel.type].id_field
+    person = people.get(account or "")
+    return "" if field is None or person is None else person.ids.get(field, "")
 
 
 def _operators(app: App, session: Session) -> frozenset[str]:
@@ -357,6 +381,7 @@ def _compose(app: App, session: Session, day: dt.date, now: dt.datetime, owner: 
     settings = app.settings
     letterhead = Letterhead.of(settings)
     operators = _operators(app, session)
+    people = {person.name: person for person in person_queries.people(session)} if transports.channels else {}
     outgoing: list[Outgoing] = []
     for recipient in round_queries.recipients(session, round_id):
         rows = round_queries.items(session, round_id, recipient)
@@ -368,7 +393,9 @@ def _compose(app: App, session: Session, day: dt.date, now: dt.datetime, owner: 
         if is_channel(recipient):
             reference = f"{day:%Y%m%d}-{secrets.token_hex(4)}"   # shown in the post: a repeat is recognisable
             message_id = f"<{reference}@channel.monitor>"
-            raw = channel_post(transports.channel(recipient), digest, day, settings.language, letterhead, reference)
+            channel = transports.channel(recipient)
+            raw = channel_post(channel, digest, day, settings.language, letterhead, reference,
+                               _address(channel, people, person_of(recipient)))
         else:
             message = build_message(letterhead, recipient, digest, day, settings.language, now,
                                     "operator" if recipient in operators else "staff")

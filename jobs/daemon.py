@@ -34,6 +34,7 @@ from jobs.approve import Released, approve, release_approved
 from jobs.compose import ConcurrentRound, Outgoing, RoundLocked, Transports, build_round
 from jobs.deliver import deliver, owed
 from jobs.drill import check_send, drill_folder
+from jobs.people import drop_unreachable, due_now
 from jobs.scan import scan
 from monitor import clock
 from monitor.app import App
@@ -100,11 +101,45 @@ class Daemon:
         """The folder a drill database's deliveries are written to (jobs/drill.py); None for a real one."""
         return drill_folder(self.app)
 
-    def transports(self) -> Transports:
+    def transports(self, at_round: bool = True, people: bool = True) -> Transports:
         """What a round can send now: deliveries to anything else wait, pending, until it is configured. A drill
-        database writes e-mail to its folder whether or not smtp.host is set."""
+        database writes e-mail to its folder whether or not smtp.host is set. ``people``: with the people personal
+        channels write to now (a round, ``at_round``, or a tick: jobs/people.py)."""
         return Transports(self._sender is not None or self.app.settings.smtp.host is not None
-                          or self.drill is not None, self.app.settings.channels)
+                          or self.drill is not None, self.app.settings.channels,
+                          self.due_people(at_round) if people else ())
+
+    def due_people(self, at_round: bool) -> tuple[str, ...]:
+        """The people (``channel:NAME:ACCOUNT``) a round or a tick writes to now: inside their window."""
+        settings = self.app.settings
+        if not settings.channels:
+            return ()
+        now = self.now()
+        slot = latest_slot(now, settings.digest_times, self._is_workday(), settings.timezone)
+        with transaction(self.app.sessions) as session:
+            dropped = drop_unreachable(session, settings, now)
+            due = due_now(session, settings, now, at_round, slot, self.app.calendar.is_workday)
+        if dropped:
+            log.info("%d deliveries to people no personal channel reaches any more (turned off, id removed, "
+                     "account disabled) settled as suppressed", dropped)
+        return due
+
+    def personal_tick(self) -> dict[str, int]:
+        """At a tick, what the last round held for people outside their window (or for their once-a-day digest),
+        composed and sent now that their window is open: no digest round is recorded."""
+        if not self.can_send():
+            return {}
+        transports = self.transports(at_round=False)
+        if not transports.people:
+            return {}
+        now = self.now()
+        try:
+            with stepwise(self.app.sessions) as session:
+                messages = build_round(self.app, session, self.day(now), now, self.owner,
+                                       transports._replace(email=False, personal_only=True))
+        except (RoundLocked, ConcurrentRound):      # another daemon is building a round: the next tick does it
+            return {}
+        return self._deliver(messages)
 
     def now(self) -> dt.datetime:
         """The injected clock, in UTC (SQLite keeps no offset)."""
@@ -189,6 +224,7 @@ class Daemon:
             scan(self.app, session, self.day(now), now, incremental=self.scanned, watching=True, durable=True)
         self.scanned = True
         self.resend()
+        self.personal_tick()
         self.release_approved()
         self.write_calendar(now)
 
@@ -207,7 +243,7 @@ class Daemon:
         log.info("calendar %s written: %d events", path, count)
 
     def can_send(self) -> bool:
-        transports = self.transports()
+        transports = self.transports(people=False)
         return transports.email or bool(transports.channels)
 
     def resend(self) -> dict[str, int]:
@@ -218,7 +254,7 @@ class Daemon:
     def approve(self, round_id: str | None, who: str) -> tuple[Released, dict[str, int]]:
         """Release a held round (jobs/approve.py) and send what it held, with anything else owed."""
         now = self.now()
-        released = approve(self.app, round_id, who, self.day(now), now, self.owner, self.transports())
+        released = approve(self.app, round_id, who, self.day(now), now, self.owner, self.transports(people=False))
         counts = self._deliver(released.messages)
         resent = self.resend()
         return released, {key: counts.get(key, 0) + resent.get(key, 0) for key in counts}
@@ -228,7 +264,7 @@ class Daemon:
         if not self.can_send():
             return {}
         now = self.now()
-        released = release_approved(self.app, self.day(now), now, self.owner, self.transports())
+        released = release_approved(self.app, self.day(now), now, self.owner, self.transports(people=False))
         for one in released:
             log.info("%s", Said("round {round} approved by {who}: {messages} messages released ({obsolete} "
                                 "reminders obsolete, {suppressed} suppressed since)", round=one.round.id,

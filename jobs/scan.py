@@ -1,7 +1,8 @@
 """The scan: record in the ledger every reminder stage crossed and not yet recorded, with its recipients: the
 e-mail addresses (the administrators, the bureaus and operators `[digest] roles` enables, and the accounts whose
-profile asks for the digest and that see the cluster: monitor/rules/audience.py), and the group chats
-(``channel:NAME``) whose routes carry it.
+profile asks for the digest and that see the cluster: monitor/rules/audience.py), the group chats (``channel:NAME``)
+whose routes carry it, and the people personal channels reach about it (``channel:NAME:ACCOUNT``:
+monitor/rules/personal.py).
 
 Runs in the caller's transaction (the daemon commits it; a preview rolls it back). Safe to run twice or in
 two daemons at once: a reminder is unique by (cluster, subject, stage) and a delivery by (reminder,
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from db import reminder_queries, round_log, watch
 from db.daemon_marks import last_day, mark
 from db.queries import CHUNK
+from jobs.people import scan_people, split
 from monitor.app import App
 from monitor.config import Settings
 from monitor.overview import Selection, Slice, slices
@@ -38,6 +40,8 @@ from monitor.rules.escalation import (
     steps_due,
 )
 from monitor.rules.facts import Cluster
+from monitor.rules.personal import Person as Reached
+from monitor.rules.personal import PersonalChannel, personal_recipients, step_people
 from monitor.rules.routes import routed
 from monitor.rules.stages import (
     OBLIGATION_SECTION,
@@ -81,6 +85,8 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
     ids = watch.due(session, day) if incremental else None
     chains = escalation_chains(settings)
     persons = reminder_queries.people(session) if chains else []
+    groups, personal = split(settings)
+    people = scan_people(session, personal)
     for _, items in (_chunks(app, day, ids) if ids is not None else slices(app, Selection(day))):
         seen = _ledger_summary(session, [facts.cluster.id for facts, _ in items])
         facts_of = (reminder_queries.escalation_facts(session, [facts.cluster.id for facts, _ in items], day)
@@ -111,10 +117,11 @@ def scan(app: App, session: Session, day: dt.date, now: dt.datetime, incremental
                     *recipients(facts.cluster, addressed_roles(c.roles, facts.cluster.region, choice),
                                 settings.administrators),
                     *mailable.accounts(facts.cluster.region),
-                    *routed(facts.cluster, c.roles, settings.channels)]))
+                    *routed(facts.cluster, c.roles, groups),
+                    *personal_recipients(facts.cluster, c.roles, personal, people)]))
             if facts_of is not None:
                 escalation = _escalate(settings, chains, persons, facts_of, facts.cluster, verdict, day, previous,
-                                       now)
+                                       now, personal, people)
                 new.extend(escalation.new)
                 addresses.update(escalation.addresses)
                 if watching and escalation.next_day is not None:
@@ -148,7 +155,8 @@ class Escalated(NamedTuple):
 
 def _escalate(settings: Settings, chains: Sequence[Chain], persons: Sequence[Person],
               facts_of: reminder_queries.Escalation, cluster: Cluster, verdict: Verdict, day: dt.date,
-              previous: dt.date | None, now: dt.datetime) -> Escalated:
+              previous: dt.date | None, now: dt.datetime, personal: Sequence[PersonalChannel] = (),
+              people: Sequence[Reached] = ()) -> Escalated:
     """The escalation steps a cluster's warnings owe as of ``day`` and are not recorded yet (docs/rules.md,
     "Escalation"): each a reminder of its own stage, to its step's recipients."""
     found = Escalated([], {}, None)
@@ -176,7 +184,9 @@ def _escalate(settings: Settings, chains: Sequence[Chain], persons: Sequence[Per
             found.new.append({"cluster_id": cid, "subject": w.key, "stage": stage, "crossed_on": crossed_on,
                               "found_on": day, "late": previous is not None and previous < crossed_on < day,
                               "created_at": now})
-            found.addresses[(cid, w.key, stage)] = step_recipients(step, cluster, settings.administrators, persons)
+            found.addresses[(cid, w.key, stage)] = [
+                *step_recipients(step, cluster, settings.administrators, persons),
+                *step_people(step.to, step.account, cluster, personal, people)]     # on their personal channels
             if not found.addresses[(cid, w.key, stage)]:
                 log.warning("escalation %s %s %s reaches nobody (%s: no address in the cluster's region)", cid,
                             w.key, stage, step.to)

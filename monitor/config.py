@@ -249,7 +249,7 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
     # each kind is a class of its own, notifications/channels/<type>.py (body, signature, answers, limits); this
     # is what config.toml accepts, as config cannot import those (it is the layer below): a new kind's file adds
     # its name here, and tests/test_channel_kinds.py fails unless the two agree
-    type: Literal["wecom", "dingtalk", "feishu", "webhook"]
+    type: Literal["wecom", "dingtalk", "feishu", "webhook", "wecom_app", "dingtalk_work", "feishu_app"]
     url_env: str = ""
     url_file: str = ""
     secret_env: str = ""
@@ -260,12 +260,22 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
     timeout: Seconds = 10.0
     per_minute: Positive | None = None      # default: the service's own limit (its class's per_minute)
     max_bytes: Annotated[int, Meta(ge=1, le=10 * 1024 * 1024)] | None = None   # default: the service's own limit (its class's max_bytes)
+    # an app that writes to each person (README, "Messages to a person"): its id (the 企业微信 corpid, the 钉钉
+    # AppKey, the 飞书 App ID), its agent (企业微信 agentid, 钉钉 agent_id); its secret from secret_env/secret_file,
+    # and url_env/url_file, if given, the service's address (default: its public one)
+    app_id: Annotated[str, Meta(max_length=128)] = ""
+    agent_id: Annotated[int, Meta(ge=1, le=2**53)] | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
             raise Check("name", Said("{value} must be letters, digits, '-', '_' or '.' (at most 63)",
                                       value=schema.show(self.name)))
-        if bool(self.url_env) == bool(self.url_file):
+        if self.app_id:
+            if self.url_env and self.url_file:
+                raise Check("url_env", Said("give at most one of url_env and url_file (the app's address)"))
+            if not (self.secret_env or self.secret_file):
+                raise Check("secret_env", Said("an app (app_id) needs its secret: set secret_env or secret_file"))
+        elif bool(self.url_env) == bool(self.url_file):
             raise Check("url_env", Said("give exactly one of url_env and url_file (the robot's address is a secret)"))
 
     @property
@@ -273,7 +283,9 @@ class ChannelSettings(_Section, frozen=True, kw_only=True):
         """How the ledger names this channel as a recipient."""
         return f"channel:{self.name}"
 
-    def url(self, environ: Mapping[str, str] | None = None) -> str:
+    def url(self, environ: Mapping[str, str] | None = None, default: str = "") -> str:
+        if default and not (self.url_env or self.url_file):
+            return default
         found = secret(f"channels.{self.name}.url", self.url_env, self.url_file, environ)
         if not found:
             if self.url_env:
@@ -452,8 +464,11 @@ class Settings:
     def check_channels(self) -> None:
         """Every channel's address and secret can be read (the daemon checks at start, naming what is missing)."""
         for channel in self.channels:
-            channel.url()
-            channel.signing_secret()
+            if not channel.app_id or channel.url_env or channel.url_file:
+                channel.url()
+            if channel.signing_secret() is None and channel.app_id:
+                raise ConfigError("channels.{name}: no secret: set the environment variable {env}", name=channel.name,
+                                  env=channel.secret_env or channel.secret_file)
 
     def lead_days_for(self, kind: str) -> tuple[int, ...]:
         """Days before the due day at which an obligation of this kind is reminded, most distant first."""
@@ -473,6 +488,10 @@ _SECRET_IN_CONFIG = ("{source}: channels[{number}].{key}: never put the signing 
                      "secret_env or secret_file")
 _ADDRESS_IN_CONFIG = ("{source}: channels[{number}].{key}: never put the robot's address (it holds its key) in "
                       "config.toml: set url_env or url_file")
+
+
+#: how the apps' documentation names their secrets: never a key of config.toml either
+_APP_SECRETS = ("app_secret", "appsecret", "corpsecret", "client_secret")
 
 
 def find_config(path: Path | None) -> tuple[Path | None, str]:
@@ -523,10 +542,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
                 raise ConfigError("{source}: web.identity[{number}].{key}: never put a secret in config.toml: set "
                                   "secret_env or secret_file", source=source, number=number, key=key)
     for number, channel in enumerate(data.get("channels", []) if isinstance(data.get("channels"), list) else []):
-        for key in ("url", "secret", "webhook", "key", "access_token", "token"):
+        for key in ("url", "secret", "webhook", "key", "access_token", "token", *_APP_SECRETS):
             if isinstance(channel, dict) and key in channel:
-                raise ConfigError(_SECRET_IN_CONFIG if key == "secret" else _ADDRESS_IN_CONFIG, source=source,
-                                  number=number, key=key)
+                raise ConfigError(_SECRET_IN_CONFIG if key == "secret" or key in _APP_SECRETS else _ADDRESS_IN_CONFIG,
+                                  source=source, number=number, key=key)
     try:
         file = schema.convert(data, ConfigFile, source, keys="config")
     except schema.SchemaError as exc:

@@ -20,12 +20,13 @@ from notifications.digest import MAX_PER_GROUP, Digest, Letterhead, context
 
 
 def channel_post(channel: ChannelSettings, digest: Digest, day: dt.date, lang: str, letterhead: Letterhead,
-                 reference: str) -> bytes:
-    """The body to POST to ``channel``: the most items per group (at most MAX_PER_GROUP) that fit its limit."""
+                 reference: str, to: str = "") -> bytes:
+    """The body to POST to ``channel``: the most items per group (at most MAX_PER_GROUP) that fit its limit.
+    ``to``: the person a personal channel writes to (their id on its service)."""
     kind = channel_for(channel)
 
     def body(shown: int) -> tuple[bytes, int]:
-        return kind.body(context(digest, day, lang, letterhead, shown, reference), len(digest), reference)
+        return kind.body(context(digest, day, lang, letterhead, shown, reference), len(digest), reference, to)
 
     best, size = body(MAX_PER_GROUP)
     if size <= kind.size_limit:
@@ -43,7 +44,7 @@ def channel_post(channel: ChannelSettings, digest: Digest, day: dt.date, lang: s
 
 
 def test_post(channel: ChannelSettings, day: dt.date, lang: str, letterhead: Letterhead, reference: str,
-              subject: str, text: str) -> bytes:
+              subject: str, text: str, to: str = "") -> bytes:
     """A test message's body for ``channel``, built by its kind as a digest is (the subject and a line of text,
     no items, the reference in the footer), so that it tests what a digest will meet: the address, the
     signature, the service's answer."""
@@ -52,5 +53,5 @@ def test_post(channel: ChannelSettings, day: dt.date, lang: str, letterhead: Let
     values = {**values, "subject": subject, "words": {**values["words"], "greeting": text.replace("{", "{{")
                                                       .replace("}", "}}")},
               "footer": [f"{values['words']['reference']} {reference}"]}
-    body, _ = kind.body(values, 0, reference)
+    body, _ = kind.body(values, 0, reference, to)
     return body

@@ -60,9 +60,10 @@ def values(reference: str = "20270111-0badcafe") -> dict[str, Any]:
     return context(one_item(), DAY, "zh", LETTERHEAD, reference=reference)
 
 
-def digest_post(settings: ChannelSettings, reference: str = "20270111-0badcafe") -> bytes:
-    """The body a round stores for this channel: the one-item digest, built by the kind itself."""
-    return channel_post(settings, one_item(), DAY, "zh", LETTERHEAD, reference)
+def digest_post(settings: ChannelSettings, reference: str = "20270111-0badcafe", to: str = "") -> bytes:
+    """The body a round stores for this channel: the one-item digest, built by the kind itself (``to``: the person
+    a personal channel writes to)."""
+    return channel_post(settings, one_item(), DAY, "zh", LETTERHEAD, reference, to)
 
 
 def closed_port() -> int:
@@ -77,6 +78,7 @@ class Contract:
     """The promises of one kind (``kind``), against a ChatServer answering as its service."""
 
     kind: ClassVar[str]
+    to: ClassVar[str] = ""       # a personal channel's person (their id on the service); a group's: none
 
     @pytest.fixture
     def chat(self, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
@@ -91,7 +93,8 @@ class Contract:
         return channel_for(settings_of(tmp_path, chat, self.kind, extra), {**chat.env(), **(env or {})})
 
     def post(self, channel: Channel, number: int = 1) -> Outcome:
-        message = Ready(f"<{number}@channel.monitor>", channel.settings.recipient, digest_post(channel.settings))
+        message = Ready(f"<{number}@channel.monitor>", channel.settings.recipient,
+                        digest_post(channel.settings, to=self.to))
         return next(iter(channel.send([message])))[1]
 
     def test_the_registry_gives_this_kind_its_own_class(self, tmp_path: Path, chat: ChatServer) -> None:
@@ -142,7 +145,7 @@ class Contract:
         channel = self.channel(tmp_path, chat)
         chat.faults.status.extend([500, 500, 500, 500])
         assert [self.post(channel, n).state for n in range(3)] == [MessageState.RETRY] * 3 and channel.halted
-        raw = digest_post(channel.settings)
+        raw = digest_post(channel.settings, to=self.to)
         batch = [Ready(f"<b{n}@channel.monitor>", channel.settings.recipient, raw) for n in range(3)]
         outcomes = [outcome for _, outcome in channel.send(batch)]
         assert [o.state for o in outcomes] == [MessageState.RETRY] * 3 and chat.requests == 4   # one probe

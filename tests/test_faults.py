@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, text
 from db.round_queries import ROUND_LOCK
 from monitor.app import App
 from tests import daemon_procs as procs
+from tests.app_contract import add_person
 from tests.chatservers import ChatServer
 from tests.conftest import d
 from tests.helpers import write_roster
@@ -35,11 +36,28 @@ DAYS = [day for day in DAYS if day.weekday() < 5]
 
 def _config(server: MailServer, chat: ChatServer | None = None) -> str:
     # a claim lapses after 60 s; each restart runs 10 minutes later on the injected clock, so a dead
-    # daemon's claims are taken over by the next one. With a chat server, a WeCom group gets every reminder too.
+    # daemon's claims are taken over by the next one. With a chat server, a WeCom group gets every reminder too,
+    # and two people get theirs from a 企业微信 app and a 飞书 app (PEOPLE)
     return ('[general]\nlanguage = "en"\nadministrators = ["admin@example.gov.cn"]\n'
             "[daemon]\nclaim_lease_seconds = 60\n"
             + server.config().replace("timeout = 5", "timeout = 10").replace("retries = 1", "retries = 2")
-            + ("\n" + chat.config("wecom") if chat is not None else ""))
+            + ("\n" + chat.config("wecom", "wecom_app", "feishu_app") if chat is not None else ""))
+
+
+#: the people personal channels reach (administrator and viewer: every cluster), by their ids
+PEOPLE = {"zhang": {"wecom_userid": "zhang-wx", "feishu_open_id": "ou_zhang"}, "li": {"wecom_userid": "li-wx"}}
+
+
+def _people(app: App) -> None:
+    for name, ids in PEOPLE.items():
+        add_person(app, name, ids, "admin" if name == "zhang" else "viewer")
+
+
+def _personal(chat: ChatServer) -> dict[tuple[str, str], collections.Counter[tuple[str, str, str]]]:
+    """For each (app, person): what their distinct messages listed, (round day, cluster, item) counted; a repeat
+    (the same reference) asserted byte-identical."""
+    return {(service, to): procs.chat_counter([post for post in chat.sent_to(service) if post.to == to])[0]
+            for service in ("wecom_app", "feishu_app") for to in {post.to for post in chat.sent_to(service)}}
 
 
 def _roster(tmp: Path) -> Path:
@@ -59,6 +77,8 @@ def _reference(tmp: Path, server: MailServer, monkeypatch: pytest.MonkeyPatch,
     (tmp / "ref").mkdir()
     app: App = make_app(tmp / "ref", f"sqlite:///{tmp / 'ref' / 'ref.db'}", _config(reference, chat), monkeypatch)
     load_roster(app, _roster(tmp))
+    if chat is not None:
+        _people(app)
     clock = Clock(at(DAYS[0], 9, 0))
     run = daemon(app, clock)
     for day in DAYS:
@@ -78,6 +98,8 @@ def _prepare(tmp: Path, database_url: str, server: MailServer, monkeypatch: pyte
     config = tmp / "config.toml"
     app = make_app(tmp, database_url, _config(server, chat), monkeypatch)
     load_roster(app, _roster(tmp))
+    if chat is not None:
+        _people(app)
     app.close()
     return config
 
@@ -114,6 +136,9 @@ def test_sigkill_at_random_points_loses_nothing_and_sends_nothing_twice(
             assert procs.stop(survivor) == 0, log.read_text()[-2000:]
         chat_reference = ChatServer(per_minute=1000).start()
         monkeypatch.setenv("MONITOR_TEST_WECOM_URL", chat_reference.urls()["wecom"])
+        for key, value in chat_reference.env().items():
+            if "_APP_" in key:
+                monkeypatch.setenv(key, value)
         reference = _reference(tmp_path, server, monkeypatch, chat=chat_reference)
         chat_reference.stop()
         unique, repeats = procs.by_message_id(server.received)
@@ -126,6 +151,11 @@ def test_sigkill_at_random_points_loses_nothing_and_sends_nothing_twice(
         assert posted == expected and max(posted.values()) == 1, f"seed {seed}: {posted - expected} {expected - posted}"
         # (a WeCom post lists what fits in 4,096 bytes and counts the rest; there is one for each of the days)
         assert {key[0] for key in posted} == {key[1] for key in got if key[0] == "admin@example.gov.cn"}
+        # each person, on each of their apps, got every reminder once: as the uninterrupted run sent it
+        personal, personal_expected = _personal(chat), _personal(chat_reference)
+        assert set(personal) == {("wecom_app", "zhang-wx"), ("feishu_app", "ou_zhang"), ("wecom_app", "li-wx")}
+        assert personal == personal_expected, f"seed {seed}: personal messages differ"
+        assert all(max(counter.values()) == 1 for counter in personal.values()), f"seed {seed}"
         with engine.connect() as conn:
             states = dict(conn.execute(text("SELECT state, count(*) FROM delivery GROUP BY state")).all())
             sent_ids = set(conn.execute(text("SELECT id FROM message WHERE state = 'sent' "
@@ -134,7 +164,8 @@ def test_sigkill_at_random_points_loses_nothing_and_sends_nothing_twice(
         assert sent_ids == set(unique), f"seed {seed}"
         # a kill between the server's acceptance and our commit resends the same bytes, same Message-ID
         print(f"seed {seed}: {kills} kills, {len(unique)} messages, {repeats} identical resends; "
-              f"{len(chat.posts('wecom'))} chat posts, {chat_repeats} identical reposts")
+              f"{len(chat.posts('wecom'))} chat posts, {chat_repeats} identical reposts; "
+              f"{len(chat.sent_to('wecom_app')) + len(chat.sent_to('feishu_app'))} personal messages")
     finally:
         engine.dispose()
         server.stop()

@@ -22,6 +22,8 @@ from sqlalchemy.engine import make_url
 from tests import daemon_procs as procs
 from tests import mailserver
 from tests.chatservers import (
+    APP_SECRETS,
+    APPS,
     DINGTALK_SECRET,
     DINGTALK_TOKEN,
     FEISHU_SECRET,
@@ -75,13 +77,14 @@ def test_no_secret_is_in_any_log_of_a_run(tmp_path: Path, database_url: str, mon
     config = tmp_path / "config.toml"
     config.write_text('[general]\nadministrators = ["admin@example.gov.cn"]\n'
                       + mail.config("starttls", f'username = "{mailserver.USER}"\n')
-                      + chat.config("wecom", "dingtalk", "feishu", "webhook"), encoding="utf-8")
+                      + chat.config("wecom", "dingtalk", "feishu", "webhook", *APPS), encoding="utf-8")
     (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
     transcript: list[str] = []
     secrets = {"password": PASSWORD, "wrong password": WRONG, "password typed as a name": TYPED_AS_NAME,
                "smtp password": mailserver.PASSWORD, "wecom key": WECOM_KEY, "dingtalk token": DINGTALK_TOKEN,
                "dingtalk secret": DINGTALK_SECRET, "feishu token": FEISHU_TOKEN, "feishu secret": FEISHU_SECRET,
-               "webhook secret": WEBHOOK_SECRET, "query secret": QUERY_SECRET}
+               "webhook secret": WEBHOOK_SECRET, "query secret": QUERY_SECRET,
+               **{f"{app} secret": secret for app, secret in APP_SECRETS.items()}}
     if DB_PASSWORD in url:
         secrets["database password"] = DB_PASSWORD
     try:
@@ -93,6 +96,8 @@ def test_no_secret_is_in_any_log_of_a_run(tmp_path: Path, database_url: str, mon
         secrets["api token"] = _cli(transcript, config, url, "user", "token", "admin", shows_secret=True)
         assert secrets["api token"].startswith("mon_")
         _cli(transcript, config, url, "user", "list")
+        _cli(transcript, config, url, "user", "set", "admin", "--wecom-userid", "admin-wx", "--dingtalk-userid",
+             "admin-dd", "--feishu-open-id", "ou_admin")
         _cli(transcript, config, url, "status")
 
         # the console
@@ -147,7 +152,10 @@ def test_no_secret_is_in_any_log_of_a_run(tmp_path: Path, database_url: str, mon
             assert procs.stop(daemon) == 0
             engine.dispose()
         assert mail.received and {post.service for post in chat.accepted} == {"wecom", "dingtalk", "feishu",
-                                                                               "webhook"}
+                                                                               "webhook", *APPS}
+        # the apps' access tokens, as the fake issued them: never logged either
+        secrets.update({f"{app} token": token for app in APPS for token in chat.tokens[app] | chat.expired
+                        if token.startswith(f"tok-{app}")})
         _cli(transcript, config, url, "status")
     finally:
         mail.stop()

@@ -133,6 +133,8 @@ RUNS: list[tuple[str, ...]] = [
     ("import", "no-such-file.csv"),                       # a file that does not exist
     ("record", "report", "BT-001", "--year", "soon", "--filed-on", "2026-03-02"),   # a bad value
     ("nonsense",),                                        # no such command
+    ("user", "set", "bao", "--wecom-userid", "bao-wx", "--window", "08:30-17:30", "--digest", "day"),
+    ("user", "set", "bao", "--window", "9-18"),           # a bad window
 ]
 
 

@@ -131,6 +131,52 @@ def user_list(app: App) -> None:
                   tokens=item.tokens))
 
 
+@user.command("set")
+@config_option
+@click.argument("name")
+@click.option("--email", help="The person's e-mail address (blank: none).")
+@click.option("--wecom-userid", help="Their 企业微信 userid, for wecom_app channels (blank: none).")
+@click.option("--dingtalk-userid", help="Their 钉钉 userid, for dingtalk_work channels (blank: none).")
+@click.option("--feishu-open-id", help="Their 飞书 open_id, for feishu_app channels (blank: none).")
+@click.option("--window", help="When personal channels may write to them, HH:MM-HH:MM (default 09:00-18:00).")
+@click.option("--every-day/--working-days", "every_day", default=None,
+              help="The window on every day, or on working days only (the default).")
+@click.option("--digest", "every", type=click.Choice(["round", "day"]),
+              help="A digest each round (the default), or one a day.")
+@pass_app
+def user_set(app: App, name: str, email: str | None, wecom_userid: str | None, dingtalk_userid: str | None,
+             feishu_open_id: str | None, window: str | None, every_day: bool | None, every: str | None) -> None:
+    """Set how NAME is reached: e-mail, 企业微信/钉钉/飞书 ids, window and digest (what is not given is kept)."""
+    from dataclasses import replace
+
+    from monitor.actions.account_admin import profile, save_profile
+    from monitor.actions.reach import parse_window_option, reach_of, save_reach
+    from notifications.channels import split
+
+    channels = [channel.name for channel in split(app.settings.channels)[1]]
+
+    def act(session: Session) -> Said:
+        if email is not None:
+            save_profile(session, name, replace(profile(session, name), email=email))
+        reach = reach_of(session, name)
+        ids = {key: value for key, value in (("wecom_userid", wecom_userid), ("dingtalk_userid", dingtalk_userid),
+                                             ("feishu_open_id", feishu_open_id)) if value is not None}
+        start, end = parse_window_option(window) if window is not None else (reach.window_from, reach.window_until)
+        reach = save_reach(session, name, replace(
+            reach, ids={**reach.ids, **ids}, muted=tuple(m for m in reach.muted if m in channels),
+            window_from=start, window_until=end,
+            window_workdays=reach.window_workdays if every_day is None else not every_day,
+            every=every or reach.every), channels)
+        return Said("user {name}: e-mail {email}; wecom_userid {wecom}, dingtalk_userid {dingtalk}, feishu_open_id "
+                    "{feishu}; window {window} {days}; {every}", name=name, email=profile(session, name).email or "-",
+                    wecom=reach.ids["wecom_userid"] or "-", dingtalk=reach.ids["dingtalk_userid"] or "-",
+                    feishu=reach.ids["feishu_open_id"] or "-", window=f"{reach.window_from}-{reach.window_until}",
+                    days=Said("on working days") if reach.window_workdays else Said("every day"),
+                    every=Said("a digest each round") if reach.every == "round" else Said("one digest a day"))
+
+    echo(_in_transaction(app, act))
+
+
 @user.command("token")
 @config_option
 @click.argument("name")

@@ -132,7 +132,7 @@ def step_recipients(step: Step, cluster: Cluster, administrators: Sequence[str],
     and the admin accounts; ``account:NAME``, that account. Only accounts enabled, with an e-mail, that see the
     cluster's region: nobody outside it is reached (a bureau account of another region gets nothing).
 
-    A person-addressed channel (a chat app's user id) would add its own recipients here."""
+    The same accounts on their personal channels (a chat app's user id) are monitor.rules.personal.step_people's."""
     reachable = [p for p in people if not p.disabled and p.email.strip() and p.sees(cluster.region)]
     addresses: list[str] = []
     if step.to == "bureau":

@@ -29,7 +29,23 @@ def is_channel(recipient: str) -> bool:
 
 
 def channel_name(recipient: str) -> str:
-    return recipient.removeprefix(CHANNEL_PREFIX)
+    """The channel a recipient is on: ``channel:NAME``, or a person on it, ``channel:NAME:ACCOUNT`` (a channel's
+    name has no colon; an account's may)."""
+    return recipient.removeprefix(CHANNEL_PREFIX).partition(":")[0]
+
+
+def person_recipient(channel: str, account: str) -> str:
+    """How a delivery names a person reached on a personal channel (monitor/rules/personal.py): one delivery per
+    (reminder, person, channel), unique as every recipient is."""
+    return f"{CHANNEL_PREFIX}{channel}:{account}"
+
+
+def person_of(recipient: str) -> str | None:
+    """The account a personal channel's recipient names; None for a group channel or an address."""
+    if not is_channel(recipient):
+        return None
+    _, colon, account = recipient.removeprefix(CHANNEL_PREFIX).partition(":")
+    return account if colon else None
 
 
 def routed(cluster: Cluster, roles: Sequence[str], routes: Sequence[Route]) -> list[str]:

@@ -26,14 +26,16 @@ from db.session import in_transaction
 from db.test_messages import message_state, store_test
 from monitor import clock
 from monitor.actions.accounts import SignedIn
+from monitor.actions.reach import reach_of
 from monitor.config import ChannelSettings
 from monitor.errors import Said
+from monitor.rules.routes import person_recipient
 from monitor.rules.states import MessageState
 from monitor.views.words import words
 from monitor.web.auth import monitor_app, page_user, posted
 from monitor.web.pages import _page, router
 from monitor.web.wording import say
-from notifications.channels import channel_for
+from notifications.channels import channel_for, kinds
 from notifications.digest import Letterhead
 from notifications.posts import test_post
 from notifications.sender import Ready
@@ -90,12 +92,17 @@ async def channel_test(request: Request, name: str) -> Response:
                         at=now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")), lang)
         letterhead = Letterhead("", base_url=settings.base_url, contact=settings.digest_contact,
                                 department=settings.department)
-        raw = test_post(channel, app.today(), lang, letterhead, identity, w["test_subject"], text)
-        mine = in_transaction(app.sessions, lambda s: store_test(s, identity, channel.recipient, raw, owner, now)
+        # a personal channel's test goes to the administrator who pressed, by their own id on its app
+        field = kinds()[channel.type].id_field
+        to = "" if field is None else in_transaction(
+            app.sessions, lambda s: reach_of(s, signed.account.name).ids.get(field, ""))
+        recipient = channel.recipient if field is None else person_recipient(channel.name, signed.account.name)
+        raw = test_post(channel, app.today(), lang, letterhead, identity, w["test_subject"], text, to)
+        mine = in_transaction(app.sessions, lambda s: store_test(s, identity, recipient, raw, owner, now)
                               and ledger.renew(s, identity, owner, now))
         if mine:
             sender = channel_for(channel)
-            outcome = next(o for _, o in sender.send([Ready(identity, channel.recipient, raw)]))
+            outcome = next(o for _, o in sender.send([Ready(identity, recipient, raw)]))
             at = clock.now_utc()
             in_transaction(app.sessions, lambda s: ledger.settle(
                 s, identity, owner, outcome.state, outcome.error, at,

@@ -1,5 +1,5 @@
-"""The administrator's Users page: add an account, change its role and regions, disable or enable it, make a
-one-time reset code (the person sets a new password on /password with it) or an unlock code (`monitor user
+"""The administrator's Users page: add an account, change its role and regions, disable or enable it, set its
+ids on 企业微信, 钉钉 and 飞书 (monitor.actions.reach), make a one-time reset code (the person sets a new password on /password with it) or an unlock code (`monitor user
 unlock`'s). Every action is monitor.actions.accounts' or account_admin's, as the CLI's `monitor user …` uses; a
 code is shown once, on the page that made it. Only an administrator (``can_manage``) gets here: 403 otherwise.
 The pages join pages.router, so its CSRF check applies to every form."""
@@ -20,7 +20,9 @@ from monitor import clock
 from monitor.actions.account_admin import enable, issue_reset, reset_password, set_role
 from monitor.actions.accounts import SignedIn, add_user, disable, list_users, unlock
 from monitor.actions.identities import list_identities, map_identity, refuse, unmap
+from monitor.actions.reach import reach_of, save_ids
 from monitor.errors import MonitorError, Said
+from monitor.rules.personal import ID_FIELDS
 from monitor.web.auth import monitor_app, page_user, posted
 from monitor.web.pages import _page, login_router, router, signed_out_form
 from monitor.web.wording import say
@@ -41,9 +43,10 @@ def _users_page(request: Request, signed: SignedIn, status: int = 200, **context
     app = monitor_app(request)
     listed = in_transaction(app.sessions, lambda s: list_users(s, clock.now_utc()))
     identities = in_transaction(app.sessions, list_identities)
+    ids = in_transaction(app.sessions, lambda s: {u.account.name: reach_of(s, u.account.name).ids for u in listed})
     shown: dict[str, Any] = {"error": None, "said": None, "code": None, "code_for": None, "code_kind": None,
                              **context}
-    return _page(request, "users.html", signed, status, listed=listed, identities=identities, **shown)
+    return _page(request, "users.html", signed, status, listed=listed, identities=identities, ids=ids, **shown)
 
 
 @router.get("/users", response_class=HTMLResponse)
@@ -129,6 +132,19 @@ async def users_unlock(request: Request, name: str) -> Response:
     def act(session: Session, form: FormData) -> dict[str, Any]:
         return {"code": unlock(session, name, clock.now_utc(), app.today()), "code_for": name,
                 "code_kind": "unlock"}
+
+    return await _act(request, act)
+
+
+@router.post("/users/ids")
+async def users_ids(request: Request) -> Response:
+    """An account's ids on 企业微信, 钉钉 and 飞书 (what personal channels address the person by): a field left blank
+    keeps the id, "-" removes it."""
+    def act(session: Session, form: FormData) -> dict[str, Any]:
+        name = str(form.get("name", "")).strip()
+        given = {field: str(form.get(field, "")).strip() for field in ID_FIELDS}
+        save_ids(session, name, {field: "" if value == "-" else value for field, value in given.items() if value})
+        return {"said": Said("user {name} changed", name=name)}
 
     return await _act(request, act)
 

@@ -24,6 +24,7 @@ from functools import cache
 from types import MappingProxyType
 
 from monitor.config import ChannelSettings
+from monitor.rules.personal import PersonalChannel
 from notifications.channels.channel import KINDS, Channel
 
 
@@ -51,3 +52,20 @@ def channels_for(channels: Sequence[ChannelSettings], environ: Mapping[str, str]
                  wall: Callable[[], float] = time.time) -> dict[str, Channel]:
     """Each configured channel by its name: what the Router (notifications/router.py) hands messages to."""
     return {channel.name: channel_for(channel, environ, monotonic, sleep, wall) for channel in channels}
+
+
+def split(channels: Sequence[ChannelSettings]) -> tuple[tuple[ChannelSettings, ...], tuple[PersonalChannel, ...]]:
+    """The group channels (a robot, a webhook: ``channel:NAME``), and the personal ones (an app writing to each
+    person, ``channel:NAME:ACCOUNT``, with the id its kind addresses people by): told apart by their class's
+    ``id_field``, never by their type's name."""
+    groups: list[ChannelSettings] = []
+    personal: list[PersonalChannel] = []
+    for channel in channels:
+        found = kinds().get(channel.type)
+        field = None if found is None else found.id_field
+        if field is None:
+            groups.append(channel)
+        else:
+            personal.append(PersonalChannel(channel.name, field, tuple(channel.roles), channel.regions,
+                                            channel.regimes))
+    return tuple(groups), tuple(personal)

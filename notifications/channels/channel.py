@@ -75,6 +75,8 @@ class Channel(ABC):
     """One configured channel of one kind: a Sender (notifications/sender.py) for the messages to it."""
 
     kind: ClassVar[str]          # the config type that names this kind: the registry's key
+    #: the account's id this kind addresses a person by (monitor/rules/personal.py ID_FIELDS); None: a group's
+    id_field: ClassVar[str | None] = None
     max_bytes: ClassVar[int]     # the most a message may have, as the service counts it (see body())
     per_minute: ClassVar[int]    # the most posts a minute the service takes
 
@@ -115,9 +117,11 @@ class Channel(ABC):
     # --- what each kind owns ----------------------------------------------------------------------------------
 
     @abstractmethod
-    def body(self, values: Mapping[str, Any], count: int, reference: str) -> tuple[bytes, int]:
+    def body(self, values: Mapping[str, Any], count: int, reference: str, to: str = "") -> tuple[bytes, int]:
         """The body to store and post, made from a digest's rendering ``values`` (notifications.digest.context)
-        with ``count`` items in all, and its size as the service counts it against ``size_limit``."""
+        with ``count`` items in all, and its size as the service counts it against ``size_limit``. ``to``: the person
+        a personal channel (notifications/channels/apps.py) writes to, as its service addresses them; a group's
+        robot has none."""
 
     def sign(self, request: Request, message: Ready, secret: str | None) -> Request:
         """The request with what is added at posting time (a signature holds the time). Default: nothing."""

@@ -33,7 +33,7 @@ class DingTalk(Robot):
     per_minute = 20
     rate_limited = frozenset({130101, 410100})
 
-    def body(self, values: Mapping[str, Any], count: int, reference: str) -> tuple[bytes, int]:
+    def body(self, values: Mapping[str, Any], count: int, reference: str, to: str = "") -> tuple[bytes, int]:
         body = compact({"msgtype": "markdown", "markdown": {"title": values["subject"], "text": self.markdown(values)}})
         return body, len(body)
 

@@ -34,7 +34,7 @@ class Feishu(Robot):
     reason_keys = ("msg",)
     rate_limited = frozenset({11232, 9499})
 
-    def body(self, values: Mapping[str, Any], count: int, reference: str) -> tuple[bytes, int]:
+    def body(self, values: Mapping[str, Any], count: int, reference: str, to: str = "") -> tuple[bytes, int]:
         body = compact({"msg_type": "interactive", "card": {
             "header": {"title": {"tag": "plain_text", "content": values["subject"]}},
             "elements": [{"tag": "markdown", "content": self.markdown(values)}]}})

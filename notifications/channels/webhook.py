@@ -27,7 +27,7 @@ class Webhook(Channel):
     max_bytes = 1 << 20
     per_minute = 60
 
-    def body(self, values: Mapping[str, Any], count: int, reference: str) -> tuple[bytes, int]:
+    def body(self, values: Mapping[str, Any], count: int, reference: str, to: str = "") -> tuple[bytes, int]:
         body = compact({
             "reference": reference, "day": values["day"], "subject": values["subject"], "late": values["late"],
             "count": count, "department": values["department"] or None,

@@ -20,6 +20,6 @@ class WeCom(Robot):
     per_minute = 20
     rate_limited = frozenset({45009})
 
-    def body(self, values: Mapping[str, Any], count: int, reference: str) -> tuple[bytes, int]:
+    def body(self, values: Mapping[str, Any], count: int, reference: str, to: str = "") -> tuple[bytes, int]:
         text = self.markdown(values)
         return compact({"msgtype": "markdown", "markdown": {"content": text}}), len(text.encode())
