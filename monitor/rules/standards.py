@@ -92,17 +92,19 @@ def _compiled(item: StandardItem) -> _Item:
     return _Item((item.id, item.label, item.basis), tuple(compare))
 
 
-#: the standards worked out, by the identity of a pack's tuple of items (kept, so that the identity stays its own)
-_plans: dict[int, tuple[tuple[StandardItem, ...], tuple[_Item, ...]]] = {}
+#: the standards worked out, by the identity of a pack's tuple of items (kept, so that the identity stays its own),
+#: and their verdicts where nothing is recorded, by window
+_plans: dict[int, tuple[tuple[StandardItem, ...], tuple[_Item, ...], dict[tuple[int, ...], tuple[StandardVerdict, ...]]]] = {}
 
 
-def _plan(items: tuple[StandardItem, ...]) -> tuple[_Item, ...]:
+def _plan(items: tuple[StandardItem, ...]
+          ) -> tuple[tuple[StandardItem, ...], tuple[_Item, ...], dict[tuple[int, ...], tuple[StandardVerdict, ...]]]:
     kept = _plans.get(id(items))
     if kept is None or kept[0] is not items:
         if len(_plans) >= 64:       # packs are few; tests make many
             _plans.clear()
-        kept = _plans[id(items)] = (items, tuple(map(_compiled, items)))
-    return kept[1]
+        kept = _plans[id(items)] = (items, tuple(map(_compiled, items)), {})
+    return kept
 
 
 def _total(data: Series, codes: tuple[str, ...], year: int) -> float | None:
@@ -263,9 +265,16 @@ def measure(item: StandardItem, data: Series, as_of: dt.date,
 def measured(items: tuple[StandardItem, ...], data: Series, as_of: dt.date, inconsistent: list[Inconsistency]
              ) -> tuple[StandardVerdict, ...]:
     """Every item's verdict of a pack's standard (``measure`` of each), its items worked out once per pack: this runs
-    for every cluster of a regime with a standard."""
+    for every cluster of a regime with a standard. Where nothing is recorded the verdicts are those of every such
+    cluster, worked out once per window."""
     years = window(as_of)
-    return tuple([_measure(planned, data, years, inconsistent) for planned in _plan(items)])
+    _, plan, unrecorded = _plan(items)
+    if not data:
+        found = unrecorded.get(years)
+        if found is None:
+            found = unrecorded[years] = tuple([_measure(planned, data, years, inconsistent) for planned in plan])
+        return found
+    return tuple([_measure(planned, data, years, inconsistent) for planned in plan])
 
 
 def verdicts(items: Iterable[StandardItem], indicators: Iterable[IndicatorValue], as_of: dt.date
