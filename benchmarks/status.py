@@ -210,7 +210,12 @@ def main() -> None:
             small = base / "small.csv"
             write_roster(small, 1000, rng)
             run([monitor, "import", str(small)], small_env)
-        cold = min(run([monitor, "status", *as_of], small_env) for _ in range(5))
+        # the start of monitor as installed, its bytecode cached (pip compiles it on install; Python writes it on the
+        # first run): with PYTHONDONTWRITEBYTECODE set, as it may be in a session over an editable install, every
+        # start would compile monitor's own 300 KB of source again (0.1 s), which a deployed monitor never does
+        cached = {name: value for name, value in small_env.items() if name != "PYTHONDONTWRITEBYTECODE"}
+        run([monitor, "status", *as_of], cached)
+        cold = min(run([monitor, "status", *as_of], cached) for _ in range(5))
 
     print(f"database           {url.split(':')[0]}")
     print(f"rows read          {read_rows:,}  (every table)")
@@ -222,7 +227,7 @@ def main() -> None:
           "floor (target <= 1.5x, < 300 MB)")
     print(f"status table       {table_s:8.2f} s   {table_mb:6.0f} MB peak   ratio {table_s / raw_s:5.2f}x the raw "
           "floor (target <= 2x, < 300 MB)")
-    print(f"status, 1,000      {cold:8.2f} s   (cold start, best of 5; target < 0.3 s)")
+    print(f"status, 1,000      {cold:8.2f} s   (cold start, bytecode cached, best of 5; target < 0.3 s)")
 
 
 if __name__ == "__main__":

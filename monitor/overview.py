@@ -17,12 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
-import multiprocessing
 import os
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,6 +258,10 @@ def ranked(app: App, selection: Selection, render: Callable[[Evaluated], tuple[P
             cuts = [len(ids) * n // workers for n in range(workers + 1)]
             shares = [ids[cuts[n]:cuts[n + 1]] for n in range(workers)]
             ends = [ids[cut] for cut in cuts[1:-1]] + [None]
+            # imported only here: most overviews are evaluated in this process, and starts quicker without them
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             app.packs, app.calendar, app.reader  # noqa: B018 - loaded once here, inherited by the forked workers
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_init,

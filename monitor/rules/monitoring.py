@@ -17,14 +17,17 @@ figures'. Pure; the engine calls ``monitoring`` once per evaluation.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from monitor.rules.dates import add_months
 from monitor.rules.facts import Facts
 from monitor.rules.packs import Pack
-from monitor.rules.standards import Inconsistency, figured, measure, series
+from monitor.rules.standards import Inconsistency, figured, measured, series
 from monitor.rules.states import Severity, StandardState
 from monitor.rules.targets import number, plan_alerts
 from monitor.rules.verdict import Alert, Measured, StandardVerdict
+
+_new = tuple.__new__     # skips Alert's Python-level __new__ (its fields all given)
 
 #: months before the last day in force the run-up to the review begins, where the pack sets no application window
 RUN_UP_MONTHS = 12
@@ -33,7 +36,13 @@ RUN_UP_MONTHS = 12
 def run_up_opens(pack: Pack, valid_until: dt.date) -> dt.date:
     """The first day standard warnings are raised for the review of the period ending ``valid_until``."""
     months = pack.validity.application_window_months if pack.validity is not None else None
-    return add_months(valid_until + dt.timedelta(days=1), -(months or RUN_UP_MONTHS))
+    return _months_before(valid_until, months or RUN_UP_MONTHS)
+
+
+@lru_cache(maxsize=4096)
+def _months_before(valid_until: dt.date, months: int) -> dt.date:
+    """(relativedelta is slow, and this runs for every cluster with a standard: last days in force repeat)"""
+    return add_months(valid_until + dt.timedelta(days=1), -months)
 
 
 def figures(measured: Measured) -> str:
@@ -49,11 +58,11 @@ def _said(verdict: StandardVerdict) -> tuple[tuple[str, object], ...]:
 
 
 def _inconsistent(found: Inconsistency, basis: str) -> Alert:
-    return Alert("indicator_inconsistent", Severity.NOTICE, basis,
-                 f"indicator_inconsistent:{found.item}:{found.indicator}:{found.year}",
-                 (("item", found.item), ("indicator", found.indicator), ("year", found.year),
-                  ("used", found.used[0]), ("used_value", number(found.used[1])),
-                  ("other", found.other[0]), ("other_value", number(found.other[1]))))
+    return _new(Alert, ("indicator_inconsistent", Severity.NOTICE, basis,
+                        f"indicator_inconsistent:{found.item}:{found.indicator}:{found.year}",
+                        (("item", found.item), ("indicator", found.indicator), ("year", found.year),
+                         ("used", found.used[0]), ("used_value", number(found.used[1])),
+                         ("other", found.other[0]), ("other_value", number(found.other[1]))), None, None, None))
 
 
 def monitoring(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.date | None, result_on: dt.date | None,
@@ -65,21 +74,24 @@ def monitoring(pack: Pack, facts: Facts, as_of: dt.date, valid_until: dt.date | 
     data = series(facts.indicators, as_of)
     review_basis = (pack.validity.review_basis or pack.validity.basis) if pack.validity is not None else None
     inconsistent: list[Inconsistency] = []
-    standards = tuple(measure(item, data, as_of, inconsistent) for item in pack.standard)
+    standards = measured(pack.standard, data, as_of, inconsistent)
     alerts: list[Alert] = []
     # a cluster with no figure recorded at all (its monitoring has not begun in the tool) is not warned item by item
     run_up = (figured(standards) and valid_until is not None and run_up_opens(pack, valid_until) <= as_of
               and (result_on is None or result_on > as_of))
     if run_up:
         for verdict in standards:
-            if verdict.state is StandardState.MET:
+            state = verdict.state
+            if state is StandardState.MET:
                 continue
-            unmet = verdict.state is StandardState.UNMET
-            alerts.append(Alert("standard_unmet" if unmet else "standard_no_data",
-                                Severity.RISK if unmet else Severity.NOTICE, f"{verdict.basis}；{review_basis}",
-                                f"standard_{verdict.state}:{verdict.item}:{valid_until}", _said(verdict)))
-    basis_of = {item.id: item.basis for item in pack.standard}
-    alerts += [_inconsistent(found, basis_of[found.item]) for found in inconsistent]
+            unmet = state is StandardState.UNMET
+            alerts.append(_new(Alert, ("standard_unmet" if unmet else "standard_no_data",
+                                       Severity.RISK if unmet else Severity.NOTICE, f"{verdict.basis}；{review_basis}",
+                                       f"standard_{state}:{verdict.item}:{valid_until}", _said(verdict), None, None,
+                                       None)))
+    if inconsistent:
+        basis_of = {item.id: item.basis for item in pack.standard}
+        alerts += [_inconsistent(found, basis_of[found.item]) for found in inconsistent]
     if facts.targets:
         alerts += plan_alerts(facts.targets, data, margin, review_basis or "—")
     return standards, alerts

@@ -54,29 +54,41 @@ def _with_calendar(data: dict[str, Any], item: Obligation | Alert, lang: str) ->
     return data
 
 
-def _number(value: float) -> float | int:
-    """A whole number as one (40, not 40.0)."""
-    return int(value) if value.is_integer() else value
-
-
 def _measured_json(m: Measured) -> dict[str, Any]:
-    data: dict[str, Any] = {"indicator": m.indicator, "comparison": m.comparison, "threshold": _number(m.threshold),
-                            "window": m.window, "state": m.state,
-                            "values": {key: _number(value) for key, value in m.values}}
-    if m.missing:
-        data["missing"] = list(m.missing)
-    if m.growth is not None:
-        data["growth"] = m.growth
+    """One comparison; a whole number as one (40, not 40.0)."""
+    indicator, comparison, threshold, window, state, values, missing, growth = m
+    data: dict[str, Any] = {"indicator": indicator, "comparison": comparison,
+                            "threshold": int(threshold) if threshold.is_integer() else threshold,
+                            "window": window, "state": state,
+                            "values": {key: int(value) if value.is_integer() else value for key, value in values}}
+    if missing:
+        data["missing"] = list(missing)
+    if growth is not None:
+        data["growth"] = growth
     return data
 
 
 def standard_json(s: StandardVerdict) -> dict[str, Any]:
     """One item of the standard (docs/interface.md, "The overview"): the comparison that decides it (the first
-    met, else the first without data, else the first) at the top, every alternative (或) in ``alternatives``."""
-    deciding = next((m for m in s.alternatives if m.state == s.state), s.alternatives[0])
-    data = {"item": s.item, "label": s.label, **_measured_json(deciding), "state": s.state, "basis": s.basis}
-    if len(s.alternatives) > 1:
-        data["alternatives"] = [_measured_json(m) for m in s.alternatives]
+    met, else the first without data, else the first) at the top, every alternative (或) in ``alternatives``.
+    (This runs for every item of every cluster with a standard: _measured_json's fields are written out here.)"""
+    item, label, basis, state, alternatives = s
+    if len(alternatives) == 1:
+        deciding = alternatives[0]
+    else:
+        deciding = next((m for m in alternatives if m.state == state), alternatives[0])
+    indicator, comparison, threshold, window, _, values, missing, growth = deciding
+    data: dict[str, Any] = {
+        "item": item, "label": label, "indicator": indicator, "comparison": comparison,
+        "threshold": int(threshold) if threshold.is_integer() else threshold, "window": window, "state": state,
+        "values": {key: int(value) if value.is_integer() else value for key, value in values}}
+    if missing:
+        data["missing"] = list(missing)
+    if growth is not None:
+        data["growth"] = growth
+    data["basis"] = basis
+    if len(alternatives) > 1:
+        data["alternatives"] = [_measured_json(m) for m in alternatives]
     return data
 
 
