@@ -8,19 +8,24 @@ import string
 import tomllib
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from monitor.errors import Key, Said, Saying
 from monitor.rules.texts import one_line
 from monitor.rules.verdict import Alert, Obligation
 from monitor.rules.workdays import Coverage
+from monitor.views.parsed import read_toml
 
 LANGUAGES = ("zh", "en")
 
 
 @cache
 def _catalog() -> dict[str, Any]:
-    return tomllib.loads(resources.files("monitor.views").joinpath("words.toml").read_text(encoding="utf-8"))
+    catalogue = resources.files("monitor.views").joinpath("words.toml")
+    if isinstance(catalogue, Path):
+        return read_toml(catalogue)
+    return tomllib.loads(catalogue.read_text(encoding="utf-8"))
 
 
 def term(word: str, lang: str) -> str:
