@@ -65,6 +65,7 @@ class App(Channel):
     rate_limited: ClassVar[frozenset[int]] = frozenset()
     unknown_user: ClassVar[frozenset[int]] = frozenset()
     busy_codes: ClassVar[frozenset[int]] = frozenset()        # "system busy" in a 2xx answer: retried
+    token_keys: ClassVar[tuple[str, str]] = ("access_token", "expires_in")   # a token answer's token and its life
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,9 +77,14 @@ class App(Channel):
     def token_call(self, base: str, app_id: str, secret: str) -> Call:
         """The call that fetches an access token."""
 
-    @abstractmethod
     def token_of(self, found: Mapping[str, Any]) -> tuple[str, float]:
-        """The token in an accepted token answer, and for how many seconds it lasts."""
+        """The token in an accepted token answer, and for how many seconds it lasts (``token_keys``: where the
+        kind's service keeps them; 7,200 s, what all three document, when it says nothing of its life)."""
+        token, lasts = self.token_keys
+        try:
+            return str(found[token]), float(found.get(lasts, 7200))
+        except (KeyError, TypeError, ValueError):
+            raise TransportError(f"channel {self.name}: a token answer without {token}") from None
 
     @abstractmethod
     def send_call(self, base: str, token: str, raw: bytes) -> Call:

@@ -60,12 +60,6 @@ class DingTalkWork(App):
         query = urllib.parse.urlencode({"appkey": app_id, "appsecret": secret})
         return Call("GET", f"{base}/gettoken?{query}")
 
-    def token_of(self, found: Mapping[str, Any]) -> tuple[str, float]:
-        try:
-            return str(found["access_token"]), float(found.get("expires_in", 7200))
-        except (KeyError, TypeError, ValueError):
-            raise TransportError(f"channel {self.name}: a token answer without access_token") from None
-
     def send_call(self, base: str, token: str, raw: bytes) -> Call:
         return Call("POST", f"{base}/topapi/message/corpconversation/asyncsend_v2?access_token="
                             f"{urllib.parse.quote(token)}", raw)

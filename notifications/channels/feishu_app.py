@@ -24,7 +24,6 @@ from typing import Any
 
 from notifications.channels.apps import App, Call
 from notifications.channels.channel import compact
-from notifications.sender import TransportError
 
 
 class FeishuApp(App):
@@ -38,6 +37,7 @@ class FeishuApp(App):
     expired_codes = frozenset({99991663, 99991661})
     rate_limited = frozenset({99991400})
     unknown_user = frozenset({230013, 230002})
+    token_keys = ("tenant_access_token", "expire")
 
     def body(self, values: Mapping[str, Any], count: int, reference: str, to: str = "") -> tuple[bytes, int]:
         card = {"header": {"title": {"tag": "plain_text", "content": values["subject"]}},
@@ -49,12 +49,6 @@ class FeishuApp(App):
     def token_call(self, base: str, app_id: str, secret: str) -> Call:
         return Call("POST", f"{base}/open-apis/auth/v3/tenant_access_token/internal",
                     compact({"app_id": app_id, "app_secret": secret}))
-
-    def token_of(self, found: Mapping[str, Any]) -> tuple[str, float]:
-        try:
-            return str(found["tenant_access_token"]), float(found.get("expire", 7200))
-        except (KeyError, TypeError, ValueError):
-            raise TransportError(f"channel {self.name}: a token answer without tenant_access_token") from None
 
     def send_call(self, base: str, token: str, raw: bytes) -> Call:
         query = urllib.parse.urlencode({"receive_id_type": "open_id"})

@@ -25,7 +25,6 @@ from typing import Any
 
 from notifications.channels.apps import App, Call
 from notifications.channels.channel import compact
-from notifications.sender import TransportError
 
 #: 4 hours, the longest duplicate-check interval 企业微信 allows
 DUPLICATE_CHECK_SECONDS = 14400
@@ -51,12 +50,6 @@ class WeComApp(App):
     def token_call(self, base: str, app_id: str, secret: str) -> Call:
         query = urllib.parse.urlencode({"corpid": app_id, "corpsecret": secret})
         return Call("GET", f"{base}/cgi-bin/gettoken?{query}")
-
-    def token_of(self, found: Mapping[str, Any]) -> tuple[str, float]:
-        try:
-            return str(found["access_token"]), float(found.get("expires_in", 7200))
-        except (KeyError, TypeError, ValueError):
-            raise TransportError(f"channel {self.name}: a token answer without access_token") from None
 
     def send_call(self, base: str, token: str, raw: bytes) -> Call:
         return Call("POST", f"{base}/cgi-bin/message/send?access_token={urllib.parse.quote(token)}", raw)
