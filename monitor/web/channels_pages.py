@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import time
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -108,6 +109,12 @@ async def channel_test(request: Request, name: str) -> Response:
                 s, identity, owner, outcome.state, outcome.error, at,
                 at + RETRY_AFTER if outcome.state is MessageState.RETRY else None))
         result = in_transaction(app.sessions, lambda s: message_state(s, identity))
+        # a second press of the same button (a double click): the first press is sending it; answer with how
+        # that ended, as the first would have, rather than "sending" (the browser shows the last answer)
+        deadline = time.monotonic() + channel.timeout + 1
+        while not mine and result is not None and result[0] == MessageState.CLAIMED and time.monotonic() < deadline:
+            time.sleep(0.1)
+            result = in_transaction(app.sessions, lambda s: message_state(s, identity))
         return _channels_page(request, signed, tested=channel.name, result=result)
 
     return await run_in_threadpool(send)
