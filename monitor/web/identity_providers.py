@@ -34,6 +34,7 @@ from monitor import clock
 from monitor.actions.identities import Identity
 from monitor.config import IdentitySettings
 from monitor.errors import MonitorError
+from notifications.channels.wecom_app import WeComApp
 
 #: the signatures an ID token may carry: public-key ones only (never "none", nor a MAC with the client secret)
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
@@ -194,8 +195,9 @@ class _TokenCache:
 
 
 WECOM_TOKENS = _TokenCache()
-#: 企业微信's errcodes for an access token that expired or is not (or no longer) valid: fetched again, once
-WECOM_STALE_TOKEN = frozenset({40014, 42001})
+#: 企业微信's errcodes for an access token that expired or is not (or no longer) valid: fetched again, once (the
+#: same service's codes as its app channel reads them, notifications/channels/wecom_app.py)
+WECOM_STALE_TOKEN = WeComApp.expired_codes
 
 
 class WecomProvider:
