@@ -18,6 +18,12 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
+def sees(role: str, covers: tuple[str, ...], region: str | None) -> bool:
+    """Whether an account of ``role`` whose regions are ``covers`` sees the clusters of ``region``: a bureau
+    account its own regions' only (a cluster without a region: none of them), every other account all."""
+    return role != Role.BUREAU or (region or "") in covers
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     id: int
@@ -29,6 +35,10 @@ class Account:
     def regions(self) -> tuple[str, ...] | None:
         """The regions whose clusters this account sees; None: all of them."""
         return self.covers if self.role is Role.BUREAU else None
+
+    def sees(self, region: str | None) -> bool:
+        """Whether this account sees the clusters of ``region``."""
+        return sees(self.role, self.covers, region)
 
     @property
     def can_record(self) -> bool:

@@ -89,8 +89,7 @@ class Subscriber(NamedTuple):
 
     def covers(self, region: str | None) -> bool:
         """Whether this account sees (and is mailed about) a cluster of ``region``."""
-        regions = self.account.regions
-        return regions is None or (region or "") in regions
+        return self.account.sees(region)
 
     @property
     def role(self) -> str:

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from monitor.rules.access import sees
 from monitor.rules.facts import Cluster
 
 #: who a step may be addressed to: a word, or ``account:NAME``
@@ -122,7 +123,7 @@ class Person(NamedTuple):
 
     def sees(self, region: str | None) -> bool:
         """A bureau account sees its own regions' clusters only; admins and viewers see every region."""
-        return self.role != "bureau" or region in self.covers
+        return sees(self.role, self.covers, region)
 
 
 def step_recipients(step: Step, cluster: Cluster, administrators: Sequence[str],

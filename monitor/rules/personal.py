@@ -80,8 +80,7 @@ class Person:
         return self.account.name
 
     def sees(self, cluster: Cluster) -> bool:
-        regions = self.account.regions
-        return regions is None or (cluster.region or "") in regions
+        return self.account.sees(cluster.region)
 
 
 class PersonalChannel(NamedTuple):
