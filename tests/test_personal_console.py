@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.chatservers import ChatServer
-from tests.web_helpers import DATABASES, Site, add_user, console, csrf_of, seeded
+from tests.web_helpers import DATABASES, Site, add_user, console, csrf_of, module_database, seeded
 
 NOW = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
 
@@ -27,14 +27,7 @@ class PersonalSite(Site):
 
 @pytest.fixture(scope="module", params=DATABASES)
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PersonalSite]:
-    from tests.conftest import _reset_postgres
-
-    tmp = tmp_path_factory.mktemp("personal")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'monitor.db'}"
-    else:
-        url = request.getfixturevalue("postgres_server")
-        _reset_postgres(url)
+    tmp, url = module_database(request, tmp_path_factory, "personal")
     chat = ChatServer().start()
     config = seeded(tmp, url, '[general]\nadministrators = ["admin@example.gov.cn"]\n'
                     + chat.config("wecom_app", "feishu_app") + "\n" + chat.config("wecom"))

@@ -19,8 +19,18 @@ from sqlalchemy import create_engine, text
 
 from monitor.cli import cli
 from tests.chatservers import WECOM_KEY, ChatServer
-from tests.conftest import _reset_postgres
-from tests.web_helpers import PASSWORD, Site, add_user, cli_env, console, csrf_of, login, run_cli, seeded
+from tests.web_helpers import (
+    PASSWORD,
+    Site,
+    add_user,
+    cli_env,
+    console,
+    csrf_of,
+    login,
+    module_database,
+    run_cli,
+    seeded,
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +43,7 @@ def chat() -> Iterator[ChatServer]:
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, chat: ChatServer
          ) -> Iterator[Site]:
-    tmp = tmp_path_factory.mktemp("admin")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'monitor.db'}"
-    else:
-        url = request.getfixturevalue("postgres_server")
-        _reset_postgres(url)
+    tmp, url = module_database(request, tmp_path_factory, "admin")
     config = seeded(tmp, url, '[general]\nadministrators = ["admin@example.gov.cn"]\n'
                     + chat.config("wecom", extra='regions = ["包头市"]\n'))
     tokens = {"admin": add_user(config, url, "admin", "admin"), "bao": add_user(config, url, "bao", "bureau", "包头市")}

@@ -136,18 +136,25 @@ def console(tmp_path: Path, database_url: str, config: Path) -> Iterator[Console
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-@contextmanager
-def seeded_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Site]:
-    """A console on the seeded roster (``request.param``: "sqlite" or "postgresql"), with an administrator, a
-    bureau of 包头市 and a viewer, for a module's tests (their ``site`` fixture, parametrised by DATABASES)."""
+def module_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str
+                    ) -> tuple[Path, str]:
+    """A module's folder and its empty database (``request.param``: "sqlite", a file in the folder, or
+    "postgresql", the test server's database emptied), for a ``site`` fixture parametrised by DATABASES."""
     from tests.conftest import _reset_postgres
 
     tmp = tmp_path_factory.mktemp(name)
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'monitor.db'}"
-    else:
-        url = request.getfixturevalue("postgres_server")
-        _reset_postgres(url)
+        return tmp, f"sqlite:///{tmp / 'monitor.db'}"
+    url: str = request.getfixturevalue("postgres_server")
+    _reset_postgres(url)
+    return tmp, url
+
+
+@contextmanager
+def seeded_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Site]:
+    """A console on the seeded roster (``request.param``: "sqlite" or "postgresql"), with an administrator, a
+    bureau of 包头市 and a viewer, for a module's tests (their ``site`` fixture, parametrised by DATABASES)."""
+    tmp, url = module_database(request, tmp_path_factory, name)
     config = seeded(tmp, url, '[general]\nadministrators = ["admin@example.gov.cn"]\n')
     tokens = {"admin": add_user(config, url, "admin", "admin"), "bao": add_user(config, url, "bao", "bureau", "包头市"),
               "viewer": add_user(config, url, "viewer", "viewer")}
